@@ -51,18 +51,7 @@ export class SystemError extends BerthError {
 /** Adds context the way Go's `fmt.Errorf("ctx: %w")` does, keeping the inner error's kind. */
 export function wrapError(context: string, inner: unknown): BerthError {
   const message = `${context}: ${inner instanceof Error ? inner.message : String(inner)}`;
-  if (inner instanceof BerthError) {
-    const Kind = inner.constructor as new (m: string, o?: { cause?: unknown }) => BerthError;
-    if (Kind.length <= 2 && Object.getPrototypeOf(inner) !== BerthError.prototype) {
-      try {
-        return new Kind(message, { cause: inner });
-      } catch {
-        /* subclass with another constructor shape: fall through */
-      }
-    }
-    return kindError(inner.kind, message, inner);
-  }
-  return new SystemError(message, { cause: inner });
+  return kindError(inner instanceof BerthError ? inner.kind : "system", message, inner);
 }
 
 export function kindError(kind: ErrorKind, message: string, cause?: unknown): BerthError {

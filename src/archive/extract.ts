@@ -1,0 +1,280 @@
+// Unpacks a layer tar into a fresh directory in overlay's on-disk form: OCI whiteouts become
+// character devices 0/0 and opaque markers become trusted.overlay.opaque. Hostile archives are
+// rejected (moby's policy): names that climb out, links that leave the layer, writes through a
+// symlink, duplicates. `dest` must be a private, empty directory that nothing else writes while
+// this runs, which is what makes lstat-based path checks free of races here.
+import * as fs from "node:fs";
+import { posix } from "node:path";
+import type { Readable } from "node:stream";
+import tarStream from "tar-stream";
+import { InvalidArgumentError } from "../errors.js";
+import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
+
+export interface ExtractResult {
+  /** Bytes of regular files plus symlink targets: Docker's layer "size". */
+  size: number;
+  entries: number;
+}
+
+export interface ExtractOptions {
+  signal?: AbortSignal;
+}
+
+export class InvalidLayerError extends InvalidArgumentError {}
+
+const WHITEOUT = ".wh.";
+const OPAQUE = ".wh..wh..opq";
+/** Xattrs that would let a layer forge overlay metadata for the mount above it. */
+const FORBIDDEN_XATTR = /^(trusted|user)\.overlay\./;
+
+/** tar-stream's async iterator yields each entry's body stream with its header attached. */
+type Entry = Readable & { header: tarStream.Header };
+
+export async function extractLayer(tar: Readable, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  const state = new ExtractState(dest);
+  const extract = tarStream.extract();
+  // tar-stream reports a truncated or malformed archive as an error on the extract stream; a listener
+  // must exist before any data flows or the error becomes an uncaught exception (SECURITY-NOTES, App. B).
+  const failure = new Promise<never>((_, reject) => {
+    extract.on("error", reject);
+    tar.on("error", reject);
+  });
+  failure.catch(() => undefined);
+  tar.pipe(extract);
+  try {
+    const iterator = (extract as unknown as AsyncIterable<Entry>)[Symbol.asyncIterator]();
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const next = await Promise.race([iterator.next(), failure]);
+      if (next.done) break;
+      const entry = next.value;
+      entry.on("error", () => undefined);
+      await state.apply(entry.header, entry);
+    }
+    state.finish();
+    return { size: state.size, entries: state.entries };
+  } catch (err) {
+    tar.unpipe(extract);
+    extract.destroy();
+    tar.destroy();
+    throw asLayerError(err);
+  }
+}
+
+function asLayerError(err: unknown): Error {
+  if (err instanceof InvalidArgumentError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Unexpected end of data|Invalid tar header|Invalid header|not a tar|checksum/i.test(message)) {
+    return new InvalidLayerError(`invalid tar archive: ${message}`, { cause: err });
+  }
+  // tar-stream destroys the entry being read when its input ends early.
+  if (/Stream was destroyed|Premature close/.test(message)) {
+    return new InvalidLayerError("invalid tar archive: unexpected end of data", { cause: err });
+  }
+  return err instanceof Error ? err : new Error(message);
+}
+
+class ExtractState {
+  size = 0;
+  entries = 0;
+  /** Relative paths known to be real directories made by this extraction. */
+  private readonly dirs = new Set<string>([""]);
+  /** Every path an entry named: a second entry for one is an error. */
+  private readonly seen = new Set<string>();
+  private readonly dirTimes: [string, number][] = [];
+
+  constructor(private readonly dest: string) {}
+
+  async apply(header: tarStream.Header, body: Readable): Promise<void> {
+    this.entries++;
+    const name = cleanName(header.name);
+    if ((header.type as string) === "pax-global-header") return drain(body);
+
+    const base = posix.basename(name);
+    if (base.startsWith(WHITEOUT)) {
+      await drain(body);
+      return this.whiteout(name, base);
+    }
+    if (this.seen.has(name) && !(header.type === "directory" && this.dirs.has(name))) {
+      throw new InvalidLayerError(`invalid tar archive: duplicate entry ${JSON.stringify(header.name)}`);
+    }
+    this.seen.add(name);
+    const abs = this.ensureParent(name, header.name);
+    switch (header.type) {
+      case "file":
+      case "contiguous-file":
+        await this.writeFile(abs, header, body);
+        break;
+      case "directory":
+        await drain(body);
+        if (name === "") break;
+        if (!this.dirs.has(name)) {
+          this.refuseExisting(abs, header.name);
+          fs.mkdirSync(abs, { mode: 0o700 });
+          this.dirs.add(name);
+        }
+        break;
+      case "symlink":
+        await drain(body);
+        this.refuseExisting(abs, header.name);
+        fs.symlinkSync(header.linkname ?? "", abs);
+        // Docker's layer size counts a symlink's own bytes (its target's length), as du's apparent size does.
+        this.size += Buffer.byteLength(header.linkname ?? "");
+        break;
+      case "link":
+        await drain(body);
+        this.hardlink(abs, header);
+        break;
+      case "character-device":
+      case "block-device":
+      case "fifo": {
+        await drain(body);
+        this.refuseExisting(abs, header.name);
+        const kind = header.type === "fifo" ? S_IFIFO : header.type === "block-device" ? S_IFBLK : S_IFCHR;
+        mknod(abs, kind | ((header.mode ?? 0o600) & 0o7777), header.devmajor ?? 0, header.devminor ?? 0);
+        break;
+      }
+      default:
+        await drain(body);
+        throw new InvalidLayerError(`invalid tar archive: unsupported entry type ${String(header.type)} for ${JSON.stringify(header.name)}`);
+    }
+    if (header.type !== "link") this.setMetadata(name === "" ? this.dest : abs, header);
+  }
+
+  /** Directory times last, deepest first, since creating children changes them. */
+  finish(): void {
+    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
+      const [abs, mtime] = this.dirTimes[i]!;
+      fs.utimesSync(abs, mtime, mtime);
+    }
+  }
+
+  private async writeFile(abs: string, header: tarStream.Header, body: Readable): Promise<void> {
+    this.refuseExisting(abs, header.name);
+    const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+        this.size += chunk.length;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private hardlink(abs: string, header: tarStream.Header): void {
+    const target = cleanName(header.linkname ?? "", "link target");
+    if (!this.seen.has(target) || this.dirs.has(target)) {
+      throw new InvalidLayerError(
+        `invalid tar archive: hard link ${JSON.stringify(header.name)} points to ${JSON.stringify(header.linkname)}, which is not a file of this layer`,
+      );
+    }
+    this.refuseExisting(abs, header.name);
+    fs.linkSync(`${this.dest}/${target}`, abs);
+  }
+
+  private whiteout(name: string, base: string): void {
+    const dir = posix.dirname(name) === "." ? "" : posix.dirname(name);
+    this.ensureParent(dir === "" ? base : `${dir}/${base}`, name);
+    if (base === OPAQUE) {
+      lsetxattr(dir ? `${this.dest}/${dir}` : this.dest, "trusted.overlay.opaque", Buffer.from("y"));
+      return;
+    }
+    if (base.startsWith(WHITEOUT + WHITEOUT)) return; // aufs metadata (.wh..wh.plnk): Docker skips it too
+    const target = base.slice(WHITEOUT.length);
+    if (!target || target === "." || target === "..") {
+      throw new InvalidLayerError(`invalid tar archive: invalid whiteout ${JSON.stringify(name)}`);
+    }
+    const rel = dir ? `${dir}/${target}` : target;
+    if (this.seen.has(rel)) throw new InvalidLayerError(`invalid tar archive: whiteout ${JSON.stringify(name)} deletes an entry of the same layer`);
+    this.seen.add(rel);
+    mknod(`${this.dest}/${rel}`, S_IFCHR | 0o000, 0, 0);
+  }
+
+  /**
+   * Makes the parent directories of `name` and returns its absolute path. A component that is a
+   * symlink stops the extraction: following it could write anywhere on the host.
+   */
+  private ensureParent(name: string, original: string): string {
+    const parts = name.split("/");
+    let rel = "";
+    for (let i = 0; i < parts.length - 1; i++) {
+      rel = rel ? `${rel}/${parts[i]}` : parts[i]!;
+      if (this.dirs.has(rel)) continue;
+      const abs = `${this.dest}/${rel}`;
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(abs);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+      if (!st) {
+        fs.mkdirSync(abs, { mode: 0o755 });
+      } else if (st.isSymbolicLink()) {
+        throw new InvalidLayerError(
+          `invalid tar archive: ${JSON.stringify(original)} would be written through the symlink ${JSON.stringify(rel)}`,
+        );
+      } else if (!st.isDirectory()) {
+        throw new InvalidLayerError(`invalid tar archive: ${JSON.stringify(original)}: ${JSON.stringify(rel)} is not a directory`);
+      }
+      this.dirs.add(rel);
+    }
+    return name === "" ? this.dest : `${this.dest}/${name}`;
+  }
+
+  private refuseExisting(abs: string, original: string): void {
+    if (fs.existsSync(abs) || isSymlink(abs)) {
+      throw new InvalidLayerError(`invalid tar archive: ${JSON.stringify(original)} conflicts with an earlier entry`);
+    }
+  }
+
+  private setMetadata(abs: string, header: tarStream.Header): void {
+    for (const [key, value] of Object.entries(header.pax ?? {})) {
+      if (!key.startsWith("SCHILY.xattr.")) continue;
+      const attr = key.slice("SCHILY.xattr.".length);
+      // tar-stream decodes PAX values as UTF-8, so a binary value arrives damaged: better absent than wrong.
+      if (FORBIDDEN_XATTR.test(attr) || String(value).includes("\ufffd")) continue;
+      lsetxattr(abs, attr, Buffer.from(String(value), "latin1"));
+    }
+    fs.lchownSync(abs, header.uid ?? 0, header.gid ?? 0);
+    const mtime = (header.mtime ?? new Date(0)).getTime() / 1000;
+    if (header.type === "symlink") {
+      fs.lutimesSync(abs, mtime, mtime);
+      return;
+    }
+    // chmod after chown: chown clears setuid and setgid bits.
+    fs.chmodSync(abs, (header.mode ?? 0o644) & 0o7777);
+    if (header.type === "directory") this.dirTimes.push([abs, mtime]);
+    else fs.utimesSync(abs, mtime, mtime);
+  }
+}
+
+function isSymlink(abs: string): boolean {
+  try {
+    return fs.lstatSync(abs).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Absolute names count from the layer's root; a name that climbs above it is refused. */
+export function cleanName(raw: string, what = "entry"): string {
+  if (raw.includes("\0")) throw new InvalidLayerError(`invalid tar archive: ${what} name contains a NUL byte`);
+  if (raw.includes("\ufffd")) throw new InvalidLayerError(`invalid tar archive: ${what} name ${JSON.stringify(raw)} is not valid UTF-8`);
+  const trimmed = raw.replace(/^\/+/, "");
+  const clean = posix.normalize(trimmed === "" ? "." : trimmed).replace(/\/+$/, "");
+  if (clean === "." || clean === "") return "";
+  if (clean === ".." || clean.startsWith("../")) {
+    throw new InvalidLayerError(`invalid tar archive: ${what} ${JSON.stringify(raw)} climbs out of the layer`);
+  }
+  return clean;
+}
+
+async function drain(body: Readable): Promise<void> {
+  body.resume();
+  if (body.readableEnded) return;
+  await new Promise<void>((resolve, reject) => {
+    body.once("end", resolve);
+    body.once("error", reject);
+  });
+}

@@ -1,0 +1,143 @@
+// Packs a directory tree into a tar stream, in filepath.Walk order as Docker does. In "overlay"
+// mode the tree is an overlay upper dir and its whiteouts become OCI ones (.wh.NAME, .wh..wh..opq).
+import * as fs from "node:fs";
+import { Readable } from "node:stream";
+import { lgetxattr, majorMinor } from "../sys/linux.js";
+import { BLOCK, END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from "./tar-header.js";
+
+export interface PackOptions {
+  /** "overlay": translate overlay whiteouts and opaque dirs to OCI ones. */
+  whiteouts?: "overlay" | "none";
+  /** Relative paths (no leading slash) left out with everything under them. */
+  exclude?: (relPath: string) => boolean;
+  /** Read security.capability (Docker keeps only that xattr in layers). Default true. */
+  capabilities?: boolean;
+  signal?: AbortSignal;
+}
+
+const SMALL_FILE = 1 << 20;
+const CHUNK = 1 << 20;
+
+/** The tar as a stream; it ends with the end-of-archive marker. */
+export function packTree(root: string, opts: PackOptions = {}): Readable {
+  return Readable.from(walkTar(root, opts), { objectMode: false, highWaterMark: 4 << 20 });
+}
+
+async function* walkTar(root: string, opts: PackOptions): AsyncGenerator<Buffer> {
+  const links = new Map<string, string>();
+  const overlay = opts.whiteouts === "overlay";
+  const caps = opts.capabilities ?? true;
+  let batch: Buffer[] = [];
+  let batched = 0;
+
+  // Small entries are gathered into ~1 MiB chunks so that 100,000 files are not 100,000 stream writes.
+  function* flush(): Generator<Buffer> {
+    if (batch.length) yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+  }
+  function* emit(buf: Buffer): Generator<Buffer> {
+    batch.push(buf);
+    batched += buf.length;
+    if (batched >= CHUNK) yield* flush();
+  }
+
+  const stack: string[] = [];
+  pushChildren(stack, root, "");
+  while (stack.length) {
+    opts.signal?.throwIfAborted();
+    const rel = stack.pop()!;
+    if (opts.exclude?.(rel)) continue;
+    const abs = `${root}/${rel}`;
+    const st = fs.lstatSync(abs);
+    const header: TarHeader = {
+      name: rel, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
+    };
+    if (st.isDirectory()) {
+      header.type = "directory";
+      header.name = rel + "/";
+      yield* emit(encodeHeader(header));
+      if (overlay && lgetxattr(abs, "trusted.overlay.opaque")?.toString() === "y") {
+        yield* emit(encodeHeader({ ...header, name: `${rel}/.wh..wh..opq`, type: "file", mode: header.mode & 0o777 }));
+      }
+      pushChildren(stack, abs, rel + "/");
+      continue;
+    }
+    if (st.isCharacterDevice() && overlay && st.rdev === 0) {
+      const slash = rel.lastIndexOf("/");
+      const name = `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`;
+      yield* emit(encodeHeader({ ...header, name, type: "file", mode: 0o600 }));
+      continue;
+    }
+    const key = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1 ? links.get(key) : undefined;
+    if (first !== undefined) {
+      yield* emit(encodeHeader({ ...header, type: "hardlink", linkname: first }));
+      continue;
+    }
+    if (st.nlink > 1) links.set(key, rel);
+    if (st.isSymbolicLink()) {
+      yield* emit(encodeHeader({ ...header, type: "symlink", linkname: fs.readlinkSync(abs) }));
+    } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+      const { major, minor } = majorMinor(st.rdev);
+      yield* emit(encodeHeader({ ...header, type: st.isCharacterDevice() ? "char" : "block", devmajor: major, devminor: minor }));
+    } else if (st.isFIFO()) {
+      yield* emit(encodeHeader({ ...header, type: "fifo" }));
+    } else if (st.isFile()) {
+      const cap = caps ? lgetxattr(abs, "security.capability") : undefined;
+      if (cap) header.xattrs = new Map([["security.capability", cap]]);
+      header.size = st.size;
+      yield* emit(encodeHeader(header));
+      yield* packFileBody(abs, st.size, emit, flush);
+    }
+    // Sockets are skipped, as Docker's archive package does.
+  }
+  yield* flush();
+  yield END_OF_ARCHIVE;
+}
+
+function* packFileBody(
+  abs: string,
+  size: number,
+  emit: (b: Buffer) => Generator<Buffer>,
+  flush: () => Generator<Buffer>,
+): Generator<Buffer> {
+  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    if (size <= SMALL_FILE) {
+      const body = Buffer.allocUnsafe(size + ((BLOCK - (size % BLOCK)) % BLOCK));
+      readExactly(fd, body, size, 0, abs);
+      body.fill(0, size);
+      yield* emit(body);
+      return;
+    }
+    yield* flush();
+    for (let pos = 0; pos < size; ) {
+      const n = Math.min(CHUNK, size - pos);
+      const chunk = Buffer.allocUnsafe(n);
+      readExactly(fd, chunk, n, pos, abs);
+      pos += n;
+      yield chunk;
+    }
+    const pad = paddingFor(size);
+    if (pad.length) yield* emit(pad);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readExactly(fd: number, buf: Buffer, length: number, position: number, path: string): void {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new Error(`${path}: file shrank while it was being archived`);
+    done += n;
+  }
+}
+
+/** Children go on the stack in reverse byte order so that they pop in byte order (Go's sort). */
+function pushChildren(stack: string[], absDir: string, relPrefix: string): void {
+  const names = fs.readdirSync(absDir);
+  names.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  for (const name of names) stack.push(relPrefix + name);
+}

@@ -1,0 +1,395 @@
+// Image commands: import, images, tag, rmi, image prune, history, inspect, save, load.
+import * as fs from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import { collect, collectFilter, parseBool, type CommandSpec } from "../command-spec.js";
+import { ClientError } from "../errors.js";
+import type { CliContext } from "../context.js";
+import { formatList } from "../format/list.js";
+import { parseTemplate } from "../format/go-template.js";
+import { ellipsis, goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
+import { BerthError, InvalidArgumentError } from "../../errors.js";
+
+const shortHex = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
+const ago = (date: Date | null) => (date ? `${humanDuration(Date.now() - date.getTime())} ago` : "N/A");
+
+const importCommand: CommandSpec = {
+  path: ["image", "import"],
+  aliases: [["import"]],
+  usage: "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
+  description: "Import the contents from a tarball to create a filesystem image",
+  args: { min: 1, max: 2 },
+  options: (cmd: Command) =>
+    cmd
+      .option("-c, --change <instruction>", "Apply Dockerfile instruction to the created image", collect, [])
+      .option("-m, --message <text>", "Set commit message for imported image")
+      .option("--platform <platform>", "Set platform if server is multi-platform capable"),
+  action: async (ctx, [source, name], opts) => {
+    const { importImage } = await import("../../engine/import-image.js");
+    const engine = await ctx.engine({ sweep: true });
+    const { stream, sourceName } = await openImportSource(source!);
+    const { id } = await importImage(engine, {
+      source: stream,
+      sourceName,
+      name,
+      changes: opts.change as string[],
+      message: opts.message as string | undefined,
+      platform: opts.platform as string | undefined,
+    });
+    ctx.line(id);
+  },
+};
+
+/** docker's CLI sends a file as the request body, so the engine records "-" as the source; a URL stays a URL. */
+async function openImportSource(source: string): Promise<{ stream: Readable; sourceName: string }> {
+  if (source === "-") return { stream: process.stdin, sourceName: "-" };
+  if (/^https?:\/\//.test(source)) {
+    const response = await fetch(source).catch((err: Error) => {
+      throw new InvalidArgumentError(`Get "${source}": ${err.message}`);
+    });
+    if (!response.ok || !response.body) throw new InvalidArgumentError(`Get "${source}": ${response.status} ${response.statusText}`);
+    return { stream: Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), sourceName: source };
+  }
+  return { stream: await openFile(source), sourceName: "-" };
+}
+
+async function openFile(path: string): Promise<Readable> {
+  const handle = await fs.promises.open(path, "r").catch((err: NodeJS.ErrnoException) => {
+    throw new ClientError(`open ${path}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}`);
+  });
+  return handle.createReadStream();
+}
+
+const IMAGE_HEADERS = {
+  Repository: "REPOSITORY", Tag: "TAG", Digest: "DIGEST", ID: "IMAGE ID", CreatedSince: "CREATED", CreatedAt: "CREATED AT",
+  Size: "SIZE", Containers: "CONTAINERS", SharedSize: "SHARED SIZE", UniqueSize: "UNIQUE SIZE", VirtualSize: "VIRTUAL SIZE",
+};
+
+const imagesCommand: CommandSpec = {
+  path: ["image", "ls"],
+  aliases: [["images"], ["image", "list"]],
+  usage: "[OPTIONS] [REPOSITORY[:TAG]]",
+  description: "List images",
+  args: { min: 0, max: 1 },
+  options: (cmd) =>
+    cmd
+      .option("-a, --all", "Show all images (default hides intermediate images)")
+      .option("--digests", "Show digests")
+      .option("-f, --filter <filter>", "Filter output based on conditions provided", collectFilter, [])
+      .option("--format <string>", "Format output using a custom template")
+      .option("--no-trunc", "Don't truncate output")
+      .option("-q, --quiet", "Only show image IDs"),
+  action: async (ctx, [reference], opts) => {
+    const { listImages, parseFilters } = await import("../../engine/list-images.js");
+    const filterFlags = [...(opts.filter as string[]), ...(reference ? [`reference=${reference}`] : [])];
+    const filters = parseFilters(filterFlags);
+    const images = listImages(await ctx.engine(), { all: Boolean(opts.all), filters });
+    const trunc = opts.trunc !== false;
+    const rows = images.flatMap((image) => imageRows(image, Boolean(opts.digests)).map(([repo, tag, digest]) => ({
+      Containers: image.containers < 0 ? "N/A" : String(image.containers),
+      CreatedAt: goTimeString(image.created),
+      CreatedSince: ago(image.created),
+      Digest: digest,
+      ID: trunc ? shortHex(image.id) : image.id,
+      Repository: repo,
+      SharedSize: image.sharedSize < 0 ? "N/A" : humanSize(image.sharedSize),
+      Size: humanSizeWithPrecision(image.size, 3),
+      Tag: tag,
+      UniqueSize: image.sharedSize < 0 ? "N/A" : humanSize(image.size - image.sharedSize),
+      VirtualSize: humanSize(image.size),
+    })));
+    const digestColumn = opts.digests ? "\t{{.Digest}}" : "";
+    ctx.out(formatList({
+      format: opts.format as string | undefined,
+      quiet: Boolean(opts.quiet),
+      defaultTable: `table {{.Repository}}\t{{.Tag}}${digestColumn}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
+      quietFormat: "{{.ID}}",
+    }, rows, IMAGE_HEADERS));
+  },
+};
+
+/** One row per repository and tag (and digest with --digests), as docker/cli's imageFormatTaggedAndDigest. */
+function imageRows(image: { repoTags: string[]; repoDigests: string[] }, showDigests: boolean): [string, string, string][] {
+  if (image.repoTags[0] === "<none>:<none>") return [["<none>", "<none>", "<none>"]];
+  const split = (ref: string, sep: string) => {
+    const at = ref.lastIndexOf(sep);
+    return [ref.slice(0, at), ref.slice(at + 1)] as const;
+  };
+  const digests = new Map<string, string[]>();
+  for (const ref of image.repoDigests) {
+    const [repo, digest] = split(ref, "@");
+    digests.set(repo, [...(digests.get(repo) ?? []), digest]);
+  }
+  const rows: [string, string, string][] = [];
+  for (const ref of image.repoTags) {
+    const [repo, tag] = split(ref, ":");
+    const forRepo = showDigests ? digests.get(repo) ?? [] : [];
+    if (forRepo.length === 0) rows.push([repo, tag, "<none>"]);
+    for (const digest of forRepo) rows.push([repo, tag, digest]);
+  }
+  const tagged = new Set(image.repoTags.map((r) => split(r, ":")[0]));
+  for (const [repo, list] of digests) {
+    if (tagged.has(repo)) continue;
+    if (showDigests) for (const digest of list) rows.push([repo, "<none>", digest]);
+    else rows.push([repo, "<none>", ""]);
+  }
+  return rows;
+}
+
+const tagCommand: CommandSpec = {
+  path: ["image", "tag"],
+  aliases: [["tag"]],
+  usage: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+  description: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+  args: { min: 2, max: 2 },
+  // Docker < 1.12 needed -f to move a tag that existed; tags always move now, and scripts such as
+  // the seed's still pass it, so it is accepted with that meaning.
+  options: (cmd) => cmd.option("-f, --force", "Move the tag if it names another image (always done; kept for old scripts)"),
+  action: async (ctx, [source, target]) => {
+    const { parseTagName } = await import("../../engine/image-names.js");
+    try {
+      parseTagName(target!);
+    } catch (err) {
+      throw new ClientError(`Error parsing reference: "${target}" is not a valid repository/tag: ${(err as Error).message}`);
+    }
+    const { tagImage } = await import("../../engine/tag-image.js");
+    tagImage(await ctx.engine({ sweep: true }), source!, target!);
+  },
+};
+
+const rmiCommand: CommandSpec = {
+  path: ["image", "rm"],
+  aliases: [["rmi"], ["image", "remove"]],
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  description: "Remove one or more images",
+  args: { min: 1, max: Infinity },
+  options: (cmd) =>
+    cmd.option("-f, --force", "Force removal of the image").option("--no-prune", "Do not delete untagged parents"),
+  action: async (ctx, refs, opts) => {
+    const { removeImage } = await import("../../engine/remove-image.js");
+    const engine = await ctx.engine({ sweep: true });
+    let failed = false;
+    for (const ref of refs) {
+      try {
+        for (const record of removeImage(engine, ref, { force: Boolean(opts.force), prune: opts.prune !== false })) {
+          ctx.line("untagged" in record ? `Untagged: ${record.untagged}` : `Deleted: ${record.deleted}`);
+        }
+      } catch (err) {
+        if (!(err instanceof BerthError)) throw err;
+        process.stderr.write(`Error response from daemon: ${err.message}\n`);
+        failed = true;
+      }
+    }
+    return failed ? 1 : 0;
+  },
+};
+
+const pruneCommand: CommandSpec = {
+  path: ["image", "prune"],
+  usage: "[OPTIONS]",
+  description: "Remove unused images",
+  args: { min: 0, max: 0 },
+  options: (cmd) =>
+    cmd
+      .option("-a, --all", "Remove all unused images, not just dangling ones")
+      .option("--filter <filter>", 'Provide filter values (e.g. "until=<timestamp>")', collectFilter, [])
+      .option("-f, --force", "Do not prompt for confirmation"),
+  action: async (ctx, _args, opts) => {
+    const warning = opts.all
+      ? "WARNING! This will remove all images without at least one container associated to them."
+      : "WARNING! This will remove all dangling images.";
+    if (!opts.force && !(await confirm(ctx, warning))) return 0;
+    const { pruneImages } = await import("../../engine/remove-image.js");
+    const { parseFilters } = await import("../../engine/list-images.js");
+    const filters = parseFilters(opts.filter as string[], new Set(["until", "label", "dangling"]));
+    const until = filters.get("until")?.[0];
+    const result = pruneImages(await ctx.engine({ sweep: true }), {
+      all: Boolean(opts.all) || filters.get("dangling")?.[0] === "false",
+      ...(until ? { until: parseUntil(until) } : {}),
+      labels: filters.get("label") ?? [],
+    });
+    if (result.records.length) {
+      ctx.line("Deleted Images:");
+      for (const r of result.records) ctx.line("untagged" in r ? `untagged: ${r.untagged}` : `deleted: ${r.deleted}`);
+      ctx.line("");
+    }
+    ctx.line(`Total reclaimed space: ${humanSize(result.spaceReclaimed)}`);
+  },
+};
+
+/** Docker's filter times: Unix seconds, RFC 3339, or a Go duration back from now. */
+function parseUntil(value: string): Date {
+  if (/^\d+(\.\d+)?$/.test(value)) return new Date(Number(value) * 1000);
+  const duration = /^(\d+(?:\.\d+)?)(h|m|s)$/.exec(value);
+  if (duration) return new Date(Date.now() - Number(duration[1]) * { h: 3600e3, m: 60e3, s: 1e3 }[duration[2] as "h" | "m" | "s"]);
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`failed to parse value as time or duration: "${value}"`);
+  return date;
+}
+
+async function confirm(ctx: CliContext, warning: string): Promise<boolean> {
+  ctx.out(`${warning}\nAre you sure you want to continue? [y/N] `);
+  const answer = await readLine(process.stdin);
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+async function readLine(stream: Readable): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) {
+    text += String(chunk);
+    if (text.includes("\n")) break;
+  }
+  return text.split("\n")[0] ?? "";
+}
+
+const HISTORY_HEADERS = { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" };
+
+const historyCommand: CommandSpec = {
+  path: ["image", "history"],
+  aliases: [["history"]],
+  usage: "[OPTIONS] IMAGE",
+  description: "Show the history of an image",
+  args: { min: 1, max: 1 },
+  options: (cmd) =>
+    cmd
+      .option("--format <string>", "Format output using a custom template")
+      .option("-H, --human [bool]", "Print sizes and dates in human readable format", parseBool, true)
+      .option("--no-trunc", "Don't truncate output")
+      .option("-q, --quiet", "Only show image IDs"),
+  action: async (ctx, [ref], opts) => {
+    const { imageHistory } = await import("../../engine/image-history.js");
+    const rows = imageHistory(await ctx.engine(), ref!);
+    const human = opts.human !== false;
+    const trunc = opts.trunc !== false;
+    const formatted = rows.map((h) => {
+      const createdBy = h.createdBy.replace(/\t/g, " ");
+      return {
+        Comment: h.comment,
+        CreatedAt: h.created ? rfc3339(h.created) : "",
+        CreatedBy: trunc ? ellipsis(createdBy, 45) : createdBy,
+        CreatedSince: human ? ago(h.created) : h.created ? rfc3339(h.created) : "",
+        ID: trunc && h.id !== "<missing>" ? shortHex(h.id) : h.id,
+        Size: human ? humanSizeWithPrecision(h.size, 3) : String(h.size),
+      };
+    });
+    ctx.out(formatList({
+      format: opts.format as string | undefined,
+      quiet: Boolean(opts.quiet),
+      defaultTable: human
+        ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+        : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+      quietFormat: "{{.ID}}",
+    }, formatted, HISTORY_HEADERS));
+  },
+};
+
+function inspectSpec(path: string[], aliases: string[][], generic: boolean): CommandSpec {
+  return {
+    path,
+    aliases,
+    usage: generic ? "[OPTIONS] NAME|ID [NAME|ID...]" : "[OPTIONS] IMAGE [IMAGE...]",
+    description: generic ? "Return low-level information on Docker objects" : "Display detailed information on one or more images",
+    args: { min: 1, max: Infinity },
+    options: (cmd) => {
+      cmd.option("-f, --format <string>", "Format output using a custom template");
+      if (generic) cmd.option("-s, --size", "Display total file sizes if the type is container").option("--type <string>", "Return JSON for specified type");
+      return cmd;
+    },
+    action: async (ctx, refs, opts) => {
+      const type = opts.type as string | undefined;
+      if (type && !["image", "container", "volume", "network", "node", "service", "task", "config", "secret", "plugin"].includes(type)) {
+        throw new ClientError(`"${type}" is not a valid value for --type`);
+      }
+      const { inspectImage } = await import("../../engine/inspect-image.js");
+      const engine = await ctx.engine();
+      const template = opts.format ? parseTemplate(opts.format as string) : undefined;
+      const found: unknown[] = [];
+      const errors: string[] = [];
+      for (const ref of refs) {
+        try {
+          if (type && type !== "image") throw new ClientError(`No such ${type}: ${ref}`);
+          found.push(inspectImage(engine, ref));
+        } catch (err) {
+          if (err instanceof ClientError) errors.push(err.message);
+          else if (!(err instanceof BerthError) || err.kind !== "not-found") throw err;
+          else if (generic) errors.push(`No such object: ${ref}`);
+          else errors.push(`no such image: ${ref}: ${err.message}`);
+        }
+      }
+      if (template) for (const obj of found) ctx.line(template.execute(obj));
+      else ctx.line(goJson(found, "    ").replace(/^\[\]$/, "[]"));
+      if (errors.length === 0) return 0;
+      process.stderr.write(errors.map((e) => (generic ? `Error: ${e}` : `Error response from daemon: ${e}`)).join("\n") + "\n");
+      return 1;
+    },
+  };
+}
+
+const saveCommand: CommandSpec = {
+  path: ["image", "save"],
+  aliases: [["save"]],
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  description: "Save one or more images to a tar archive (streamed to STDOUT by default)",
+  args: { min: 1, max: Infinity },
+  options: (cmd) => cmd.option("-o, --output <file>", "Write to a file, instead of STDOUT"),
+  action: async (ctx, refs, opts) => {
+    const output = opts.output as string | undefined;
+    if (!output && process.stdout.isTTY) {
+      throw new ClientError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    }
+    const { planSave, writeSaveArchive } = await import("../../engine/save-images.js");
+    const engine = await ctx.engine();
+    const plan = planSave(engine, refs);
+    const archive = writeSaveArchive(engine, plan);
+    if (!output) {
+      await pipeline(archive, process.stdout);
+      return;
+    }
+    // Written beside the target and renamed over it: a failure never leaves half an archive there.
+    const temp = `${output}.berth-${process.pid}.tmp`;
+    try {
+      await pipeline(archive, fs.createWriteStream(temp, { flags: "wx" }));
+      fs.renameSync(temp, output);
+    } catch (err) {
+      fs.rmSync(temp, { force: true });
+      throw err;
+    }
+  },
+};
+
+const loadCommand: CommandSpec = {
+  path: ["image", "load"],
+  aliases: [["load"]],
+  usage: "[OPTIONS]",
+  description: "Load an image from a tar archive or STDIN",
+  args: { min: 0, max: 0 },
+  daemonPrefix: false,
+  options: (cmd) =>
+    cmd.option("-i, --input <file>", "Read from tar archive file, instead of STDIN").option("-q, --quiet", "Suppress the load output"),
+  action: async (ctx, _args, opts) => {
+    const input = opts.input as string | undefined;
+    if (!input && process.stdin.isTTY) throw new ClientError("requested load from stdin, but stdin is empty");
+    const source = input ? await openFile(input) : process.stdin;
+    const { loadImages } = await import("../../engine/load-images.js");
+    // Docker's -q hides the per-layer progress only; the "Loaded image" lines still print.
+    const progress = !opts.quiet && process.stdout.isTTY;
+    const lines = await loadImages(await ctx.engine({ sweep: true }), source, {
+      ...(progress ? { onLayer: (diffId: string, size: number) => ctx.line(`Loading layer ${shortHex(diffId)}  ${humanSize(size)}`) } : {}),
+    });
+    for (const line of lines) ctx.line(line);
+  },
+};
+
+export const imageCommands: readonly CommandSpec[] = [
+  importCommand,
+  imagesCommand,
+  tagCommand,
+  rmiCommand,
+  pruneCommand,
+  historyCommand,
+  inspectSpec(["image", "inspect"], [], false),
+  inspectSpec(["inspect"], [], true),
+  saveCommand,
+  loadCommand,
+];

@@ -1,0 +1,121 @@
+// berth's command line: global flags, the command tree, and the mapping of failures to exit codes.
+import { Command, CommanderError } from "commander";
+import { CliContext, type GlobalOptions } from "./context.js";
+import { ArgumentCountError, checkArgs, type CommandSpec } from "./command-spec.js";
+import { FLAG_ERROR_EXIT, exitCodeFor, formatError } from "./errors.js";
+import { BerthError } from "../errors.js";
+import { imageCommands } from "./commands/image-commands.js";
+import { systemCommands } from "./commands/system-commands.js";
+
+export { VERSION } from "./version.js";
+import { VERSION } from "./version.js";
+
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...systemCommands];
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let ctx: CliContext | undefined;
+  let running: { spec: CommandSpec; name: string } | undefined;
+  const program = buildProgram(env, (spec, name, globals) => {
+    running = { spec, name };
+    ctx = new CliContext(globals, env);
+    return ctx;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return (program as unknown as { berthExit?: number }).berthExit ?? 0;
+  } catch (err) {
+    return reportFailure(err, running, argv);
+  } finally {
+    ctx?.close();
+  }
+}
+
+function reportFailure(err: unknown, running: { spec: CommandSpec; name: string } | undefined, argv: readonly string[]): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version") return 0;
+    const name = running?.name ?? commandNameFrom(argv);
+    const message = err.message.replace(/^error: /, "");
+    const unknown = /unknown option '([^']+)'/.exec(message);
+    // commander: "option '-f, --filter <filter>' argument 'foo' is invalid. <reason>"; pflag says it as below.
+    const invalid = /^option '([^' ]+(?:, [^' ]+)?)[^']*' argument '([^']*)' is invalid\. ([\s\S]*)$/.exec(message);
+    const text = unknown
+      ? `unknown flag: ${unknown[1]}`
+      : invalid
+        ? `invalid argument ${JSON.stringify(invalid[2])} for ${JSON.stringify(invalid[1])} flag: ${invalid[3]}`
+        : message;
+    process.stderr.write(`${text}\nSee 'berth ${name ? name + " " : ""}--help'.\n`);
+    return err.code === "commander.unknownCommand" ? 1 : FLAG_ERROR_EXIT;
+  }
+  if (err instanceof ArgumentCountError) {
+    process.stderr.write(err.message + "\n");
+    return 1;
+  }
+  const debug = process.env.BERTH_DEBUG === "1";
+  const daemon = err instanceof BerthError && (running?.spec.daemonPrefix ?? true);
+  process.stderr.write(formatError(err, { daemon, debug }) + "\n");
+  return exitCodeFor(err, { runLike: running?.spec.runLike ?? false });
+}
+
+function commandNameFrom(argv: readonly string[]): string {
+  return argv.filter((a) => !a.startsWith("-")).slice(0, 1).join(" ");
+}
+
+function buildProgram(
+  env: NodeJS.ProcessEnv,
+  start: (spec: CommandSpec, name: string, globals: GlobalOptions) => CliContext,
+): Command {
+  const program = new Command("berth");
+  program
+    .description("A Docker-compatible container engine")
+    .usage("[OPTIONS] COMMAND")
+    .enablePositionalOptions()
+    .option("--root <path>", "Root of the image and container store", env.BERTH_ROOT ?? "/var/lib/berth")
+    .option("--runroot <path>", "Directory for run-time state", env.BERTH_RUNROOT ?? "/run/berth")
+    .option("-l, --log-level <level>", 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', "warn")
+    .option("-D, --debug", "Enable debug mode")
+    .version(`berth version ${VERSION}`, "-v, --version", "Print version information and quit")
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
+    .showHelpAfterError(false);
+  program.helpCommand(true);
+
+  const groups = new Map<string, Command>();
+  const mount = (spec: CommandSpec, path: readonly string[]) => {
+    let parent = program;
+    for (const group of path.slice(0, -1)) {
+      const key = group;
+      let cmd = groups.get(key);
+      if (!cmd) {
+        cmd = parent.command(group).description(`Manage ${group}s`).exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+        groups.set(key, cmd);
+      }
+      parent = cmd;
+    }
+    const name = path.join(" ");
+    const cmd = parent
+      .command(path[path.length - 1]!)
+      .description(spec.description)
+      .usage(spec.usage)
+      .argument("[args...]")
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    if (spec.stopAtFirstArg) cmd.passThroughOptions();
+    spec.options?.(cmd);
+    cmd.action(async (args: string[], opts: Record<string, unknown>) => {
+      const g = program.opts<{ root: string; runroot: string; logLevel: string; debug?: boolean }>();
+      const level = g.debug ? "debug" : g.logLevel;
+      if (!["debug", "info", "warn", "error", "fatal"].includes(level)) {
+        throw new CommanderError(1, "berth.logLevel", `unable to parse logging level: ${level}`);
+      }
+      const ctx = start(spec, name, { root: g.root, runroot: g.runroot, logLevel: level as GlobalOptions["logLevel"] });
+      checkArgs(spec, args, name);
+      const code = await spec.action(ctx, args, opts);
+      (program as unknown as { berthExit?: number }).berthExit = code ?? 0;
+    });
+  };
+  for (const spec of ALL_COMMANDS) {
+    mount(spec, spec.path);
+    for (const alias of spec.aliases ?? []) mount(spec, alias);
+  }
+  return program;
+}

@@ -1,0 +1,44 @@
+// The composition root: the only place that builds the concrete store. CLI and API get an Engine
+// and call the use-case functions of this folder with it.
+import * as fs from "node:fs";
+import { Store } from "../store/store.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface EngineConfig {
+  root: string;
+  runroot: string;
+  log: Logger;
+  clock?: Clock;
+  crashAt?: string | undefined;
+}
+
+export interface Engine {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly config: EngineConfig;
+  close(): void;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export function openEngine(config: EngineConfig): Engine {
+  fs.mkdirSync(config.runroot, { recursive: true, mode: 0o700 });
+  const store = Store.open({ root: config.root, crashAt: config.crashAt });
+  return {
+    store,
+    clock: config.clock ?? systemClock,
+    log: config.log,
+    config,
+    close: () => store.close(),
+  };
+}

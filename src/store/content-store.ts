@@ -1,0 +1,146 @@
+// Blobs by digest under <root>/blobs/sha256. A blob is absent, or whole and verified: bytes land in a
+// private work dir, are hashed on the way, fsynced, and become visible only by a rename that the
+// caller makes inside the metadata transaction that references them.
+import * as fs from "node:fs";
+import { Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createHash } from "node:crypto";
+import { NotFoundError } from "../errors.js";
+import { DigestMismatchError, HashingStream, digestHex, isDigest, sha256Digest, type Digest } from "../image/digest.js";
+
+export interface StagedBlob {
+  readonly digest: Digest;
+  readonly size: number;
+  /** Where the bytes wait in a work dir until adopt(). */
+  readonly path: string;
+}
+
+export interface IngestOptions {
+  expected?: { digest?: Digest; size?: number };
+  signal?: AbortSignal;
+  onProgress?: (bytes: number) => void;
+}
+
+export class FileContentStore {
+  private readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = `${root}/sha256`;
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  path(digest: Digest): string {
+    return `${this.dir}/${digestHex(digest)}`;
+  }
+
+  has(digest: Digest): boolean {
+    return fs.existsSync(this.path(digest));
+  }
+
+  size(digest: Digest): number {
+    try {
+      return fs.statSync(this.path(digest)).size;
+    } catch {
+      throw new NotFoundError(`blob ${digest} not found`);
+    }
+  }
+
+  /** The blob's bytes; the stream fails at its end if they no longer match the digest. */
+  read(digest: Digest): Readable {
+    if (!this.has(digest)) throw new NotFoundError(`blob ${digest} not found`);
+    return fs.createReadStream(this.path(digest)).pipe(new VerifyingStream(digest));
+  }
+
+  /** For manifests and configs only: whole blobs in memory, verified, with a size cap. */
+  readAll(digest: Digest, cap = 16 << 20): Buffer {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(this.path(digest));
+    } catch {
+      throw new NotFoundError(`blob ${digest} not found`);
+    }
+    if (data.length > cap) throw new NotFoundError(`blob ${digest} is larger than ${cap} bytes`);
+    const actual = sha256Digest(data);
+    if (actual !== digest) throw new DigestMismatchError(digest, actual, "stored blob");
+    return data;
+  }
+
+  list(): Digest[] {
+    return fs.readdirSync(this.dir).map((hex) => `sha256:${hex}`).filter(isDigest) as Digest[];
+  }
+
+  /** Writes `source` to `path` (a fresh work-dir path), hashing it, and checks what the caller expected. */
+  async stage(source: Readable | AsyncIterable<Uint8Array>, path: string, opts: IngestOptions = {}): Promise<StagedBlob> {
+    const hashing = new HashingStream();
+    if (opts.onProgress) {
+      const report = opts.onProgress;
+      hashing.on("data", () => report(hashing.size));
+    }
+    const out = fs.createWriteStream(path, { flags: "wx", mode: 0o444 });
+    await pipeline(source, hashing, out, opts.signal ? { signal: opts.signal } : {});
+    fsyncPath(path);
+    return checkExpected({ digest: hashing.digest(), size: hashing.size, path }, opts.expected);
+  }
+
+  stageBuffer(data: Uint8Array, path: string): StagedBlob {
+    fs.writeFileSync(path, data, { flag: "wx", mode: 0o444 });
+    fsyncPath(path);
+    return { digest: sha256Digest(data), size: data.length, path };
+  }
+
+  /** Makes a staged blob visible. Call inside the write transaction that references it. Idempotent. */
+  adopt(blob: StagedBlob): void {
+    const final = this.path(blob.digest);
+    if (fs.existsSync(final)) return;
+    fs.renameSync(blob.path, final);
+    fsyncPath(this.dir);
+  }
+
+  /** Moves a blob out of sight into `trash` (a work-dir path); the caller deletes it after commit. */
+  evict(digest: Digest, trash: string): void {
+    try {
+      fs.renameSync(this.path(digest), trash);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+
+  /** Re-hashes a stored blob: for system check. */
+  async verify(digest: Digest): Promise<boolean> {
+    const hash = createHash("sha256");
+    await pipeline(fs.createReadStream(this.path(digest)), hash);
+    return `sha256:${hash.digest("hex")}` === digest;
+  }
+}
+
+export function checkExpected(blob: StagedBlob, expected: IngestOptions["expected"]): StagedBlob {
+  if (expected?.size !== undefined && expected.size !== blob.size) {
+    throw new DigestMismatchError(expected.digest ?? blob.digest, blob.digest, `size ${blob.size} (expected ${expected.size}),`);
+  }
+  if (expected?.digest && expected.digest !== blob.digest) throw new DigestMismatchError(expected.digest, blob.digest);
+  return blob;
+}
+
+export function fsyncPath(path: string): void {
+  const fd = fs.openSync(path, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+class VerifyingStream extends Transform {
+  private readonly hash = createHash("sha256");
+  constructor(private readonly expected: Digest) {
+    super();
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+  override _flush(done: TransformCallback): void {
+    const actual: Digest = `sha256:${this.hash.digest("hex")}`;
+    done(actual === this.expected ? null : new DigestMismatchError(this.expected, actual, "stored blob"));
+  }
+}

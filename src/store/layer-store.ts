@@ -1,0 +1,152 @@
+// Unpacked layers, ready to be lower dirs of an overlay mount: <root>/layers/<dir>/diff, one per
+// chain ID. Directory names are short random words so that an overlay mount option naming a few
+// hundred of them still fits the kernel's one-page limit.
+import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
+import type { Db } from "./db.js";
+import { sha256Digest, type Digest } from "../image/digest.js";
+
+export interface LayerRecord {
+  readonly chainId: Digest;
+  readonly diffId: Digest;
+  readonly parent: Digest | null;
+  readonly dir: string;
+  readonly size: number;
+  readonly created: string;
+}
+
+export interface StagedLayer {
+  readonly diffId: Digest;
+  readonly size: number;
+  /** The unpacked tree, in a work dir until adopt(). */
+  readonly path: string;
+}
+
+interface LayerRow {
+  chain_id: string;
+  diff_id: string;
+  parent: string | null;
+  dir: string;
+  size: number;
+  created: string;
+}
+
+/** Docker's chain ID: a layer's identity together with everything beneath it. */
+export function chainId(parent: Digest | null, diffId: Digest): Digest {
+  return parent === null ? diffId : sha256Digest(`${parent} ${diffId}`);
+}
+
+export function chainIds(diffIds: readonly Digest[]): Digest[] {
+  const result: Digest[] = [];
+  let parent: Digest | null = null;
+  for (const diffId of diffIds) {
+    parent = chainId(parent, diffId);
+    result.push(parent);
+  }
+  return result;
+}
+
+export class LayerStore {
+  readonly dir: string;
+
+  constructor(root: string, private readonly db: Db) {
+    this.dir = `${root}/layers`;
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  get(chain: Digest): LayerRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM layers WHERE chain_id = ?").get(chain) as LayerRow | undefined;
+    return row && toRecord(row);
+  }
+
+  list(): LayerRecord[] {
+    return (this.db.prepare("SELECT * FROM layers").all() as LayerRow[]).map(toRecord);
+  }
+
+  /** The layer and its ancestors, top first. */
+  chain(top: Digest): LayerRecord[] {
+    const result: LayerRecord[] = [];
+    for (let at: Digest | null = top; at !== null; ) {
+      const layer = this.get(at);
+      if (!layer) break;
+      result.push(layer);
+      at = layer.parent;
+    }
+    return result;
+  }
+
+  diffPath(layer: LayerRecord): string {
+    return `${this.dir}/${layer.dir}/diff`;
+  }
+
+  /** A fresh layer directory in a work dir: unpack into `<path>`. */
+  prepareStaging(workPath: string): string {
+    fs.mkdirSync(`${workPath}/diff`, { recursive: true, mode: 0o755 });
+    return `${workPath}/diff`;
+  }
+
+  /**
+   * Makes a staged layer part of the store under its chain ID, unless one is there already (then the
+   * staged copy stays behind for the work dir's removal). Call inside a write transaction.
+   */
+  adopt(parent: Digest | null, staged: StagedLayer, now: string): LayerRecord {
+    const id = chainId(parent, staged.diffId);
+    const existing = this.get(id);
+    if (existing) return existing;
+    const dir = randomBytes(8).toString("base64url").replace(/[-_]/g, "x").slice(0, 10).toLowerCase();
+    fs.mkdirSync(`${this.dir}/${dir}`, { mode: 0o700 });
+    fs.renameSync(staged.path, `${this.dir}/${dir}/diff`);
+    this.db
+      .prepare("INSERT INTO layers (chain_id, diff_id, parent, dir, size, created) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(id, staged.diffId, parent, dir, staged.size, now);
+    return { chainId: id, diffId: staged.diffId, parent, dir, size: staged.size, created: now };
+  }
+
+  /** Layers from `top` down that nothing uses any more: no image, no child layer. */
+  unreferenced(top: Digest): LayerRecord[] {
+    const gone: LayerRecord[] = [];
+    const goneIds = new Set<string>();
+    const users = this.db.prepare(
+      "SELECT (SELECT COUNT(*) FROM images WHERE top_layer = @id) + (SELECT COUNT(*) FROM layers WHERE parent = @id) AS n",
+    );
+    for (const layer of this.chain(top)) {
+      const { n } = users.get({ id: layer.chainId }) as { n: number };
+      // Children already found to be unused are still rows; they count as gone.
+      const childrenGoing = gone.filter((g) => g.parent === layer.chainId).length;
+      if (n - childrenGoing > 0) break;
+      gone.push(layer);
+      goneIds.add(layer.chainId);
+    }
+    return gone;
+  }
+
+  /** Deletes the rows and moves the dirs into `trash`. Call inside a write transaction, children first. */
+  evict(layers: readonly LayerRecord[], trash: (name: string) => string): void {
+    const del = this.db.prepare("DELETE FROM layers WHERE chain_id = ?");
+    for (const layer of layers) {
+      del.run(layer.chainId);
+      try {
+        fs.renameSync(`${this.dir}/${layer.dir}`, trash(layer.dir));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+    }
+  }
+
+  /** Directories in layers/ with no row: leftovers of a process killed between rename and commit. */
+  strayDirs(): string[] {
+    const known = new Set((this.db.prepare("SELECT dir FROM layers").all() as { dir: string }[]).map((r) => r.dir));
+    return fs.readdirSync(this.dir).filter((name) => !known.has(name));
+  }
+}
+
+function toRecord(row: LayerRow): LayerRecord {
+  return {
+    chainId: row.chain_id as Digest,
+    diffId: row.diff_id as Digest,
+    parent: row.parent as Digest | null,
+    dir: row.dir,
+    size: row.size,
+    created: row.created,
+  };
+}

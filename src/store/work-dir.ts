@@ -1,0 +1,40 @@
+// Private scratch directories under <root>/tmp, named after the process that owns them so that a
+// later process can tell a live one from the leftovers of one killed halfway through.
+import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
+
+export interface WorkDir {
+  readonly path: string;
+  /** A fresh path inside the work dir (not created). */
+  child(prefix: string): string;
+  remove(): void;
+}
+
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22 (starttime) counted after the ")" that closes the command name, which may hold spaces.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function createWorkDir(tmpRoot: string): WorkDir {
+  const name = `${process.pid}.${processStartTime(process.pid) ?? "0"}.${randomBytes(4).toString("hex")}`;
+  const path = `${tmpRoot}/${name}`;
+  fs.mkdirSync(path, { recursive: true, mode: 0o700 });
+  let n = 0;
+  return {
+    path,
+    child: (prefix) => `${path}/${prefix}-${n++}`,
+    remove: () => fs.rmSync(path, { recursive: true, force: true }),
+  };
+}
+
+/** True when the process that made this work dir is gone (or the name is not one of ours). */
+export function isAbandoned(name: string): boolean {
+  const [pid, start] = name.split(".");
+  if (!pid || !/^\d+$/.test(pid)) return true;
+  return processStartTime(Number(pid)) !== start;
+}

@@ -1,0 +1,97 @@
+// System calls Node lacks (mknod, xattrs), through koffi's FFI to libc. Loaded on first use so
+// that commands which never touch a filesystem start without it.
+import { createRequire } from "node:module";
+import { SystemError } from "../errors.js";
+
+const require = createRequire(import.meta.url);
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+interface Libc {
+  mknod(path: string, mode: number, dev: bigint): number;
+  lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
+  lgetxattr(path: string, name: string, value: Buffer | null, size: number): number;
+  llistxattr(path: string, list: Buffer | null, size: number): number;
+  errno(): number;
+}
+
+let libc: Libc | undefined;
+
+function load(): Libc {
+  if (libc) return libc;
+  const koffi = require("koffi") as typeof import("koffi");
+  const lib = koffi.load("libc.so.6");
+  libc = {
+    mknod: lib.func("int mknod(const char *path, uint32_t mode, uint64_t dev)"),
+    lsetxattr: lib.func("int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
+    lgetxattr: lib.func("long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)"),
+    llistxattr: lib.func("long llistxattr(const char *path, _Out_ char *list, size_t size)"),
+    errno: () => koffi.errno(),
+  };
+  return libc;
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM", 2: "ENOENT", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 22: "EINVAL", 28: "ENOSPC", 61: "ENODATA", 95: "EOPNOTSUPP",
+};
+
+export class ErrnoError extends SystemError {
+  constructor(readonly syscall: string, readonly errno: number, readonly path: string) {
+    super(`${syscall} ${path}: ${ERRNO_NAMES[errno] ?? `errno ${errno}`}`);
+  }
+  get code(): string {
+    return ERRNO_NAMES[this.errno] ?? `E${this.errno}`;
+  }
+}
+
+function check(result: number, syscall: string, path: string): number {
+  if (result < 0) throw new ErrnoError(syscall, load().errno(), path);
+  return result;
+}
+
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+export function majorMinor(rdev: number): { major: number; minor: number } {
+  return { major: ((rdev >>> 8) & 0xfff) | Math.floor(rdev / 2 ** 32) & ~0xfff, minor: (rdev & 0xff) | ((rdev >>> 12) & ~0xff & 0xfffff) };
+}
+
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  check(load().mknod(path, mode, makedev(major, minor)), "mknod", path);
+}
+
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  check(load().lsetxattr(path, name, value, value.length, 0), "lsetxattr", path);
+}
+
+/** Undefined when the attribute is absent. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const c = load();
+  for (let size = 256; ; size *= 4) {
+    const buf = Buffer.alloc(size);
+    const n = c.lgetxattr(path, name, buf, size);
+    if (n >= 0) return buf.subarray(0, n);
+    const errno = c.errno();
+    if (errno === 61 || errno === 95) return undefined; // ENODATA, EOPNOTSUPP
+    if (errno !== 34 || size > 1 << 20) throw new ErrnoError("lgetxattr", errno, path); // 34: ERANGE
+  }
+}
+
+export function llistxattr(path: string): string[] {
+  const c = load();
+  const size = c.llistxattr(path, null, 0);
+  if (size < 0) {
+    const errno = c.errno();
+    if (errno === 95) return [];
+    throw new ErrnoError("llistxattr", errno, path);
+  }
+  if (size === 0) return [];
+  const buf = Buffer.alloc(size);
+  const n = check(c.llistxattr(path, buf, size), "llistxattr", path);
+  return buf.subarray(0, n).toString("utf8").split("\0").filter(Boolean);
+}

@@ -1,0 +1,130 @@
+// extractLayer(): overlay-form unpacking and the hostile-archive table (SECURITY-NOTES 0, 0b).
+import { test, describe, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { Readable } from "node:stream";
+import { extractLayer, cleanName } from "../../src/archive/extract.js";
+import { lgetxattr } from "../../src/sys/linux.js";
+import { buildTar, type TarSpec } from "../helpers/tar-builder.js";
+import { isRoot } from "../helpers/temp-root.js";
+
+const skip = isRoot() ? false : "extraction sets owners, device nodes and trusted.* xattrs: needs root";
+
+let dir: string;
+let dest: string;
+let victim: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(`${os.tmpdir()}/berth-extract-`);
+  dest = `${dir}/layer`;
+  victim = `${dir}/victim`;
+  fs.mkdirSync(dest);
+  fs.mkdirSync(victim);
+  fs.writeFileSync(`${victim}/hello`, "victim");
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function extract(entries: readonly TarSpec[]) {
+  return extractLayer(Readable.from([await buildTar(entries)]), dest);
+}
+
+/** The sentinel beside the layer must be untouched whatever the archive did (moby's testBreakout). */
+function assertVictimIntact(): void {
+  assert.deepEqual(fs.readdirSync(victim), ["hello"]);
+  assert.equal(fs.readFileSync(`${victim}/hello`, "utf8"), "victim");
+}
+
+describe("extractLayer()", { skip }, () => {
+  test("extractLayer() writes files, dirs, symlinks and hardlinks with their metadata", async () => {
+    const result = await extract([
+      { type: "directory", name: "etc/", mode: 0o750 },
+      { type: "file", name: "etc/passwd", body: "root:x:0:0::/root:/bin/sh\n", mode: 0o640, uid: 7, gid: 8 },
+      { type: "symlink", name: "etc/link", linkname: "/etc/passwd" },
+      { type: "link", name: "etc/hard", linkname: "etc/passwd" },
+      { type: "file", name: "bin/setuid", body: "x", mode: 0o4755 },
+    ]);
+    assert.equal(fs.readFileSync(`${dest}/etc/passwd`, "utf8"), "root:x:0:0::/root:/bin/sh\n");
+    const st = fs.statSync(`${dest}/etc/passwd`);
+    assert.equal(st.mode & 0o7777, 0o640);
+    assert.equal(st.uid, 7);
+    assert.equal(st.gid, 8);
+    assert.equal(st.nlink, 2);
+    assert.equal(fs.statSync(`${dest}/etc`).mode & 0o777, 0o750);
+    assert.equal(fs.readlinkSync(`${dest}/etc/link`), "/etc/passwd", "symlinks are stored as they are");
+    assert.equal(fs.statSync(`${dest}/bin/setuid`).mode & 0o7777, 0o4755, "setuid survives chown");
+    assert.equal(fs.statSync(`${dest}/etc`).mtimeMs, 1_700_000_000_000, "directory times are set after their children");
+    assert.equal(result.size, 26 + 1 + "/etc/passwd".length, "size counts file bytes and symlink targets, like Docker");
+  });
+
+  test("extractLayer() turns OCI whiteouts into overlay whiteouts", async () => {
+    await extract([
+      { type: "directory", name: "a/" },
+      { type: "file", name: "a/.wh.gone" },
+      { type: "directory", name: "opaque/" },
+      { type: "file", name: "opaque/.wh..wh..opq" },
+      { type: "file", name: "opaque/kept", body: "k" },
+      { type: "file", name: ".wh..wh.plnk" },
+    ]);
+    const wh = fs.lstatSync(`${dest}/a/gone`);
+    assert.ok(wh.isCharacterDevice());
+    assert.equal(wh.rdev, 0);
+    assert.equal(lgetxattr(`${dest}/opaque`, "trusted.overlay.opaque")?.toString(), "y");
+    assert.equal(fs.readFileSync(`${dest}/opaque/kept`, "utf8"), "k");
+    assert.ok(!fs.existsSync(`${dest}/.wh..wh.plnk`), "aufs metadata is skipped");
+  });
+
+  test("extractLayer() counts absolute names from the layer's root", async () => {
+    await extract([{ type: "file", name: "/abs/file", body: "a" }, { type: "link", name: "/abs/hard", linkname: "/abs/file" }]);
+    assert.equal(fs.readFileSync(`${dest}/abs/file`, "utf8"), "a");
+    assert.equal(fs.statSync(`${dest}/abs/hard`).ino, fs.statSync(`${dest}/abs/file`).ino);
+    assertVictimIntact();
+  });
+
+  test("extractLayer() drops xattrs that would forge overlay metadata", async () => {
+    await extract([
+      { type: "file", name: "f", body: "x", pax: { "SCHILY.xattr.trusted.overlay.opaque": "y", "SCHILY.xattr.user.overlay.redirect": "/x", "SCHILY.xattr.user.keep": "v" } },
+    ]);
+    assert.equal(lgetxattr(`${dest}/f`, "trusted.overlay.opaque"), undefined);
+    assert.equal(lgetxattr(`${dest}/f`, "user.overlay.redirect"), undefined);
+    assert.equal(lgetxattr(`${dest}/f`, "user.keep")?.toString(), "v");
+  });
+
+  const hostile: [string, TarSpec[], RegExp][] = [
+    ["a name that climbs out", [{ type: "file", name: "../victim/hello", body: "pwned" }], /climbs out/],
+    ["a deep name that climbs out", [{ type: "file", name: "a/b/../../../victim/x", body: "pwned" }], /climbs out/],
+    ["a hardlink to a path outside", [{ type: "link", name: "h", linkname: "../victim/hello" }], /climbs out/],
+    ["a hardlink to a host path", [{ type: "link", name: "h", linkname: "/etc/passwd" }], /not a file of this layer/],
+    ["a write through a planted symlink (a -> /etc, a/passwd)", [{ type: "symlink", name: "a", linkname: "/etc" }, { type: "file", name: "a/passwd", body: "pwned" }], /through the symlink "a"/],
+    ["a write through a relative symlink to the victim", [{ type: "symlink", name: "v", linkname: "../victim" }, { type: "file", name: "v/hello", body: "pwned" }], /through the symlink/],
+    ["a two-hop symlink chain", [{ type: "symlink", name: "a", linkname: "b" }, { type: "symlink", name: "b", linkname: "../victim" }, { type: "file", name: "a/x", body: "p" }], /through the symlink/],
+    ["a duplicate entry", [{ type: "file", name: "f", body: "1" }, { type: "file", name: "f", body: "2" }], /duplicate entry/],
+    ["a file replacing a symlink", [{ type: "symlink", name: "s", linkname: "/etc/shadow" }, { type: "file", name: "s", body: "x" }], /duplicate entry/],
+    ["a whiteout of ..", [{ type: "file", name: "a/.wh..." }], /invalid whiteout|climbs out/],
+    ["a PAX name with a NUL byte", [{ type: "file", name: "ab", body: "x", pax: { path: "a\u0000b" } }], /NUL/],
+  ];
+  for (const [what, entries, message] of hostile) {
+    test(`extractLayer() refuses ${what} and writes nothing outside`, async () => {
+      await assert.rejects(extract(entries), message);
+      assertVictimIntact();
+      assert.equal(fs.readFileSync("/etc/passwd", "utf8").includes("pwned"), false);
+    });
+  }
+
+  test("extractLayer() reports a truncated archive clearly", async () => {
+    const tar = await buildTar([{ type: "file", name: "big", body: Buffer.alloc(100_000, 1) }]);
+    await assert.rejects(extractLayer(Readable.from([tar.subarray(0, 5000)]), dest), /invalid tar archive: .*(Unexpected end|unexpected end)/i);
+  });
+
+  test("extractLayer() refuses input that is not a tar", async () => {
+    await assert.rejects(extractLayer(Readable.from([Buffer.from("this is not a tar archive\n".repeat(40))]), dest), /invalid tar archive/);
+  });
+});
+
+test("cleanName() strips leading slashes and refuses climbing names", () => {
+  assert.equal(cleanName("/etc/passwd"), "etc/passwd");
+  assert.equal(cleanName("./a/./b/"), "a/b");
+  assert.equal(cleanName("a/../b"), "b");
+  assert.equal(cleanName("./"), "");
+  assert.throws(() => cleanName("../x"), /climbs out/);
+  assert.throws(() => cleanName("/../x"), /climbs out/);
+});

@@ -1,0 +1,70 @@
+// A temporary --root and --runroot per test, and a runner for the real CLI against them. Removal
+// unmounts anything left under the root first, so a failed test cannot leak mounts.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
+export const BERTH = `${REPO}/bin/berth`;
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TempRoot {
+  dir: string;
+  root: string;
+  runroot: string;
+  /** Runs `berth --root … --runroot … args`, waiting for it. */
+  berth(args: readonly string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv }): RunResult;
+  /** The same, without waiting: for concurrency and kill tests. */
+  spawnBerth(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv }): ReturnType<typeof spawn>;
+  cleanup(): void;
+}
+
+export function createTempRoot(prefix = "berth-test-"): TempRoot {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/${prefix}`);
+  const root = `${dir}/root`;
+  const runroot = `${dir}/run`;
+  const globals = ["--root", root, "--runroot", runroot];
+  return {
+    dir,
+    root,
+    runroot,
+    berth(args, opts = {}) {
+      const result = spawnSync(process.execPath, [BERTH, ...globals, ...args], {
+        input: opts.input ?? "",
+        env: { ...process.env, TZ: "UTC", ...opts.env },
+        maxBuffer: 256 << 20,
+      });
+      return { code: result.status ?? 128 + 9, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+    },
+    spawnBerth(args, opts = {}) {
+      return spawn(process.execPath, [BERTH, ...globals, ...args], { env: { ...process.env, TZ: "UTC", ...opts.env } });
+    },
+    cleanup() {
+      unmountUnder(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Mount points below `dir`, deepest first, read from /proc/self/mountinfo. */
+export function mountsUnder(dir: string): string[] {
+  const lines = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n");
+  return lines
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((m) => m === dir || m.startsWith(dir + "/"))
+    .sort((a, b) => b.length - a.length);
+}
+
+function unmountUnder(dir: string): void {
+  for (const mount of mountsUnder(dir)) spawnSync("umount", ["-l", mount]);
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}

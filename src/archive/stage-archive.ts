@@ -13,6 +13,8 @@ export interface ArchiveFile {
   readonly path: string;
   readonly digest: Digest;
   readonly size: number;
+  /** The first bytes, to tell compression without reading the file again. */
+  readonly head: Buffer;
 }
 
 export class StagedArchive {
@@ -72,8 +74,12 @@ export async function stageArchive(source: Readable, dir: string, opts: { signal
         if (files.has(name) || links.has(name)) throw new InvalidLayerError(`invalid archive: duplicate entry ${JSON.stringify(entry.header.name)}`);
         const path = `${dir}/member-${n++}`;
         const hashing = new HashingStream();
+        let head = Buffer.alloc(0);
+        hashing.on("data", (chunk: Buffer) => {
+          if (head.length < 8) head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
+        });
         await pipeline(entry, hashing, fs.createWriteStream(path, { flags: "wx", mode: 0o400 }));
-        files.set(name, { path, digest: hashing.digest(), size: hashing.size });
+        files.set(name, { path, digest: hashing.digest(), size: hashing.size, head });
       } else {
         if (entry.header.type === "symlink") links.set(name, entry.header.linkname ?? "");
         entry.resume();

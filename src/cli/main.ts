@@ -37,7 +37,7 @@ function reportFailure(err: unknown, running: { spec: CommandSpec; name: string 
     const message = err.message.replace(/^error: /, "");
     const unknown = /unknown option '([^']+)'/.exec(message);
     // commander: "option '-f, --filter <filter>' argument 'foo' is invalid. <reason>"; pflag says it as below.
-    const invalid = /^option '([^' ]+(?:, [^' ]+)?)[^']*' argument '([^']*)' is invalid\. ([\s\S]*)$/.exec(message);
+    const invalid = /^option '(-\w, --[\w-]+|--[\w-]+)[^']*' argument '([^']*)' is invalid\. ([\s\S]*)$/.exec(message);
     const text = unknown
       ? `unknown flag: ${unknown[1]}`
       : invalid
@@ -56,8 +56,16 @@ function reportFailure(err: unknown, running: { spec: CommandSpec; name: string 
   return exitCodeFor(err, { runLike: running?.spec.runLike ?? false });
 }
 
+/** The command words of argv, past the global flags: for "See 'berth image ls --help'" after a flag error. */
 function commandNameFrom(argv: readonly string[]): string {
-  return argv.filter((a) => !a.startsWith("-")).slice(0, 1).join(" ");
+  const valued = new Set(["--root", "--runroot", "-l", "--log-level"]);
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith("-")) i += valued.has(argv[i]!) ? 2 : 1;
+  const first = argv[i];
+  if (!first) return "";
+  const second = argv[i + 1];
+  const groups = new Set(ALL_COMMANDS.filter((c) => c.path.length > 1).map((c) => c.path[0]));
+  return groups.has(first) && second && !second.startsWith("-") ? `${first} ${second}` : first;
 }
 
 function buildProgram(

@@ -50,7 +50,9 @@ export async function loadImages(engine: Engine, source: Readable, opts: LoadOpt
 
 async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts: LoadOptions): Promise<string[]> {
   const { store } = engine;
-  const rawConfig = fs.readFileSync(image.config.path);
+  // An earlier image of the same archive may have moved a shared member into the store already.
+  const pathOf = (file: ArchiveFile) => (store.content.has(file.digest) ? store.content.path(file.digest) : file.path);
+  const rawConfig = fs.readFileSync(pathOf(image.config));
   const config = parseJson<ImageConfig>(rawConfig, "image config");
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== image.layers.length) {
@@ -63,7 +65,7 @@ async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts:
   for (const [i, file] of image.layers.entries()) {
     const diffId = diffIds[i]!;
     if (!store.layers.get(chains[i]!) && !staged.has(diffId)) {
-      const ingested = await ingestLayer(fs.createReadStream(file.path), { content: store.content, work }, {
+      const ingested = await ingestLayer(fs.createReadStream(pathOf(file)), { content: store.content, work }, {
         keep: "none",
         expected: { diffId },
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -72,7 +74,8 @@ async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts:
       opts.onLayer?.(diffId, file.size);
     }
     blobs.push({ digest: file.digest, size: file.size, path: file.path });
-    descriptors.push({ mediaType: layerMediaType(file.path), digest: file.digest, size: file.size });
+    const mediaType = detectCompression(file.head) === "gzip" ? MediaType.ociLayerGzip : MediaType.ociLayer;
+    descriptors.push({ mediaType, digest: file.digest, size: file.size });
   }
   store.crashPoint("after-ingest");
   const configBlob: StagedBlob = { digest: image.config.digest, size: image.config.size, path: image.config.path };
@@ -80,7 +83,7 @@ async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts:
   let manifestMediaType: string = MediaType.ociManifest;
   if (image.manifest) {
     manifestBlob = { digest: image.manifest.digest, size: image.manifest.size, path: image.manifest.path };
-    manifestMediaType = parseJson<Manifest>(fs.readFileSync(image.manifest.path), "manifest").mediaType ?? MediaType.ociManifest;
+    manifestMediaType = parseJson<Manifest>(fs.readFileSync(pathOf(image.manifest)), "manifest").mediaType ?? MediaType.ociManifest;
   } else {
     const made = stageManifest(rawConfig, descriptors, { content: store.content, work });
     manifestBlob = made.manifest;
@@ -164,17 +167,6 @@ function blobFile(archive: StagedArchive, desc: Descriptor): ArchiveFile {
     throw new InvalidLayerError(`invalid archive: blob ${desc.digest} has ${file.size} bytes, expected ${desc.size}`);
   }
   return file;
-}
-
-function layerMediaType(path: string): string {
-  const head = Buffer.alloc(6);
-  const fd = fs.openSync(path, "r");
-  try {
-    fs.readSync(fd, head, 0, 6, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return detectCompression(head) === "gzip" ? MediaType.ociLayerGzip : MediaType.ociLayer;
 }
 
 function parseJson<T>(data: Buffer, what: string): T {

@@ -59,6 +59,9 @@ describe("crash safety", { skip }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /injected failure at after-blob-rename/);
     assert.equal(t.berth(["image", "inspect", "crash:throw"]).code, 1);
+    checkClean(t);
+    assert.equal(t.berth(["tag", "nosuch", "x"]).code, 1);
+    assert.equal(t.berth(["import", busyboxRootfsTar(), "next"]).code, 0);
     assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
   });
 
@@ -75,12 +78,12 @@ describe("crash safety", { skip }, () => {
     assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
   });
 
-  test("two importers and a loader at once all succeed and share the layer", async () => {
+  test("three importers at once all succeed and share the layer", async () => {
     const t = root();
     const runs = [
       t.spawnBerth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "one:latest"]),
       t.spawnBerth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "two:latest"]),
-      t.spawnBerth(["load", "-i", `${REPO}/test/fixtures/docker-save-busybox.tar`]),
+      t.spawnBerth(["import", busyboxRootfsTar(), "three:latest"]),
     ];
     const codes = await Promise.all(runs.map(async (child) => {
       let stderr = "";
@@ -89,7 +92,7 @@ describe("crash safety", { skip }, () => {
       return { code, stderr };
     }));
     for (const c of codes) assert.equal(c.code, 0, c.stderr);
-    const layers = ["one", "two", "busybox"].map((n) => JSON.parse(t.berth(["image", "inspect", n]).stdout)[0].RootFS.Layers[0]);
+    const layers = ["one", "two", "three"].map((n) => JSON.parse(t.berth(["image", "inspect", n]).stdout)[0].RootFS.Layers[0]);
     assert.equal(new Set(layers).size, 1, "one diff ID for the three images");
     assert.equal(fs.readdirSync(`${t.root}/layers`).length, 1, "stored once");
     assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");

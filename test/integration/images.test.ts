@@ -199,7 +199,8 @@ describe("image commands", { skip }, () => {
     try {
       assert.equal(ok(other, ["load", "-i", `${FIXTURES}/docker-save-busybox.tar`]), "Loaded image: busybox:latest\n");
       const [inspect] = JSON.parse(ok(other, ["image", "inspect", "busybox"]));
-      assert.equal(inspect.Id, "sha256:c6ac45512cfdffd518fe0ea94f448d97136e1743dbb2c2ee097e3e4f0e6cb1bd");
+      const saved = JSON.parse(spawnSync("tar", ["-xOf", `${FIXTURES}/docker-save-busybox.tar`, "manifest.json"]).stdout.toString());
+      assert.equal(inspect.Id, `sha256:${saved[0].Config.replace(/\.json$/, "")}`, "the ID is the digest of Docker's config bytes");
       assert.equal(inspect.Comment, "Imported from -");
       assert.equal(inspect.DockerVersion, "20.10.24+dfsg1");
       assert.equal(inspect.Size, 1984132, "Docker's size: file bytes plus symlink targets");

@@ -105,6 +105,7 @@ const imagesCommand: CommandSpec = {
       quiet: Boolean(opts.quiet),
       defaultTable: `table {{.Repository}}\t{{.Tag}}${digestColumn}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
       quietFormat: "{{.ID}}",
+      rowType: "*formatter.imageContext",
     }, rows, IMAGE_HEADERS));
   },
 };
@@ -280,6 +281,7 @@ const historyCommand: CommandSpec = {
         ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
         : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
       quietFormat: "{{.ID}}",
+      rowType: "*formatter.historyContext",
     }, formatted, HISTORY_HEADERS));
   },
 };
@@ -303,7 +305,7 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       }
       const { inspectImage } = await import("../../engine/inspect-image.js");
       const engine = await ctx.engine();
-      const template = opts.format ? parseTemplate(opts.format as string) : undefined;
+      const template = opts.format ? parseTemplate(opts.format as string, { missingKey: "error" }) : undefined;
       const found: unknown[] = [];
       const errors: string[] = [];
       for (const ref of refs) {

@@ -105,7 +105,6 @@ export class LayerStore {
   /** Layers from `top` down that nothing uses any more: no image, no child layer. */
   unreferenced(top: Digest): LayerRecord[] {
     const gone: LayerRecord[] = [];
-    const goneIds = new Set<string>();
     const users = this.db.prepare(
       "SELECT (SELECT COUNT(*) FROM images WHERE top_layer = @id) + (SELECT COUNT(*) FROM layers WHERE parent = @id) AS n",
     );
@@ -115,7 +114,6 @@ export class LayerStore {
       const childrenGoing = gone.filter((g) => g.parent === layer.chainId).length;
       if (n - childrenGoing > 0) break;
       gone.push(layer);
-      goneIds.add(layer.chainId);
     }
     return gone;
   }

@@ -109,15 +109,13 @@ class ExtractState {
         await drain(body);
         if (name === "") break;
         if (!this.dirs.has(name)) {
-          this.refuseExisting(abs, header.name);
-          fs.mkdirSync(abs, { mode: 0o700 });
+          exclusive(header.name, () => fs.mkdirSync(abs, { mode: 0o700 }));
           this.dirs.add(name);
         }
         break;
       case "symlink":
         await drain(body);
-        this.refuseExisting(abs, header.name);
-        fs.symlinkSync(header.linkname ?? "", abs);
+        exclusive(header.name, () => fs.symlinkSync(header.linkname ?? "", abs));
         // Docker's layer size counts a symlink's own bytes (its target's length), as du's apparent size does.
         this.size += Buffer.byteLength(header.linkname ?? "");
         break;
@@ -129,16 +127,17 @@ class ExtractState {
       case "block-device":
       case "fifo": {
         await drain(body);
-        this.refuseExisting(abs, header.name);
         const kind = header.type === "fifo" ? S_IFIFO : header.type === "block-device" ? S_IFBLK : S_IFCHR;
-        mknod(abs, kind | ((header.mode ?? 0o600) & 0o7777), header.devmajor ?? 0, header.devminor ?? 0);
+        exclusive(header.name, () => mknod(abs, kind | ((header.mode ?? 0o600) & 0o7777), header.devmajor ?? 0, header.devminor ?? 0));
         break;
       }
       default:
         await drain(body);
         throw new InvalidLayerError(`invalid tar archive: unsupported entry type ${String(header.type)} for ${JSON.stringify(header.name)}`);
     }
-    if (header.type !== "link") this.setMetadata(name === "" ? this.dest : abs, header);
+    if (header.type !== "link" && header.type !== "file" && header.type !== "contiguous-file") {
+      this.setMetadata(name === "" ? this.dest : abs, header);
+    }
   }
 
   /** Directory times last, deepest first, since creating children changes them. */
@@ -149,14 +148,21 @@ class ExtractState {
     }
   }
 
+  /** O_EXCL refuses an existing path (and so a symlink planted there); metadata goes through the fd. */
   private async writeFile(abs: string, header: tarStream.Header, body: Readable): Promise<void> {
-    this.refuseExisting(abs, header.name);
-    const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+    const fd = exclusive(header.name, () => fs.openSync(abs, flags, 0o600));
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }
+      this.setXattrs(abs, header);
+      fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
+      // chmod after chown: chown clears setuid and setgid bits.
+      fs.fchmodSync(fd, (header.mode ?? 0o644) & 0o7777);
+      const mtime = (header.mtime ?? new Date(0)).getTime() / 1000;
+      fs.futimesSync(fd, mtime, mtime);
     } finally {
       fs.closeSync(fd);
     }
@@ -169,8 +175,7 @@ class ExtractState {
         `invalid tar archive: hard link ${JSON.stringify(header.name)} points to ${JSON.stringify(header.linkname)}, which is not a file of this layer`,
       );
     }
-    this.refuseExisting(abs, header.name);
-    fs.linkSync(`${this.dest}/${target}`, abs);
+    exclusive(header.name, () => fs.linkSync(`${this.dest}/${target}`, abs));
   }
 
   private whiteout(name: string, base: string): void {
@@ -188,7 +193,7 @@ class ExtractState {
     const rel = dir ? `${dir}/${target}` : target;
     if (this.seen.has(rel)) throw new InvalidLayerError(`invalid tar archive: whiteout ${JSON.stringify(name)} deletes an entry of the same layer`);
     this.seen.add(rel);
-    mknod(`${this.dest}/${rel}`, S_IFCHR | 0o000, 0, 0);
+    exclusive(name, () => mknod(`${this.dest}/${rel}`, S_IFCHR | 0o000, 0, 0));
   }
 
   /**
@@ -222,13 +227,7 @@ class ExtractState {
     return name === "" ? this.dest : `${this.dest}/${name}`;
   }
 
-  private refuseExisting(abs: string, original: string): void {
-    if (fs.existsSync(abs) || isSymlink(abs)) {
-      throw new InvalidLayerError(`invalid tar archive: ${JSON.stringify(original)} conflicts with an earlier entry`);
-    }
-  }
-
-  private setMetadata(abs: string, header: tarStream.Header): void {
+  private setXattrs(abs: string, header: tarStream.Header): void {
     for (const [key, value] of Object.entries(header.pax ?? {})) {
       if (!key.startsWith("SCHILY.xattr.")) continue;
       const attr = key.slice("SCHILY.xattr.".length);
@@ -236,6 +235,10 @@ class ExtractState {
       if (FORBIDDEN_XATTR.test(attr) || String(value).includes("\ufffd")) continue;
       lsetxattr(abs, attr, Buffer.from(String(value), "latin1"));
     }
+  }
+
+  private setMetadata(abs: string, header: tarStream.Header): void {
+    this.setXattrs(abs, header);
     fs.lchownSync(abs, header.uid ?? 0, header.gid ?? 0);
     const mtime = (header.mtime ?? new Date(0)).getTime() / 1000;
     if (header.type === "symlink") {
@@ -249,11 +252,15 @@ class ExtractState {
   }
 }
 
-function isSymlink(abs: string): boolean {
+/** Runs a create call that must not find its path taken; EEXIST becomes a clear archive error. */
+function exclusive<T>(original: string, create: () => T): T {
   try {
-    return fs.lstatSync(abs).isSymbolicLink();
-  } catch {
-    return false;
+    return create();
+  } catch (err) {
+    if ((err as { code?: string }).code === "EEXIST") {
+      throw new InvalidLayerError(`invalid tar archive: ${JSON.stringify(original)} conflicts with an earlier entry`);
+    }
+    throw err;
   }
 }
 

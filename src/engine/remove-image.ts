@@ -16,7 +16,12 @@ export interface ImageUsers {
   containersUsing(imageId: Digest): { id: string; running: boolean }[];
 }
 
-export const noUsers: ImageUsers = { containersUsing: () => [] };
+/** The containers of the store, with the state they last recorded. */
+export function storeUsers(store: Store): ImageUsers {
+  return {
+    containersUsing: (imageId) => store.containers.usingImage(imageId).map((c) => ({ id: c.spec.id, running: c.state.Running })),
+  };
+}
 
 export class ImageDeleteConflict extends ConflictError {
   constructor(id: Digest, hard: boolean, reason: string) {
@@ -37,7 +42,7 @@ export function removeImage(
   const { store } = engine;
   const result = store.write((trash) => {
     const deletion: Deletion = { records: [], freed: 0 };
-    deleteOne(store, ref, { force: opts.force ?? false, prune: opts.prune ?? true, users: opts.users ?? noUsers }, deletion, trash);
+    deleteOne(store, ref, { force: opts.force ?? false, prune: opts.prune ?? true, users: opts.users ?? storeUsers(store) }, deletion, trash);
     return deletion;
   });
   return result.records;
@@ -167,7 +172,7 @@ export function pruneImages(
   opts: { all?: boolean; until?: Date; labels?: readonly string[]; users?: ImageUsers } = {},
 ): PruneResult {
   const { store } = engine;
-  const users = opts.users ?? noUsers;
+  const users = opts.users ?? storeUsers(store);
   return store.write((trash) => {
     const out: Deletion = { records: [], freed: 0 };
     const candidates = store.images.list().filter((image) => {

@@ -71,10 +71,7 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
     }
   }
 
-  const used = new Set<string>();
-  for (const image of store.images.list()) {
-    if (image.topLayer) for (const l of store.layers.chain(image.topLayer)) used.add(l.chainId);
-  }
+  const used = usedLayers(engine);
   for (const layer of store.layers.list()) {
     if (!used.has(layer.chainId)) note(`layer ${layer.chainId.slice(7, 19)}`, "is used by no image");
   }
@@ -84,6 +81,7 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
   for (const name of garbage.workDirs) leftovers.push({ object: `work dir ${name}`, message: "was left by a process that is gone" });
   for (const name of garbage.layerDirs) leftovers.push({ object: `layer dir ${name}`, message: "is not in the database" });
   for (const digest of garbage.blobs) leftovers.push({ object: `blob ${digest}`, message: "is used by no image" });
+  for (const id of garbage.containerDirs) leftovers.push({ object: `container dir ${id.slice(0, 12)}`, message: "is not in the database" });
 
   if (!opts.repair || problems.length + leftovers.length === 0) return { problems, leftovers, repaired: [] };
   repair(engine, damagedImages);
@@ -97,11 +95,10 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
 function repair(engine: Engine, damaged: ReadonlySet<Digest>): void {
   const { store } = engine;
   store.write((trash) => {
-    for (const id of damaged) store.images.delete(id);
-    const used = new Set<string>();
-    for (const image of store.images.list()) {
-      if (image.topLayer) for (const l of store.layers.chain(image.topLayer)) used.add(l.chainId);
+    for (const id of damaged) {
+      if (store.containers.usingImage(id).length === 0) store.images.delete(id);
     }
+    const used = usedLayers(engine);
     // Children before parents: a layer's parent row is referenced by it.
     const orphans = store.layers.list().filter((l) => !used.has(l.chainId));
     const depth = (l: { parent: Digest | null }): number => (l.parent ? 1 + depth(store.layers.get(l.parent) ?? { parent: null }) : 0);
@@ -109,4 +106,13 @@ function repair(engine: Engine, damaged: ReadonlySet<Digest>): void {
     store.layers.evict(orphans, trash);
   });
   store.sweep();
+}
+
+/** Layers some image or container stands on. */
+function usedLayers(engine: Engine): Set<string> {
+  const { store } = engine;
+  const used = new Set<string>();
+  const tops = [...store.images.list().map((i) => i.topLayer), ...store.containers.topLayers()];
+  for (const top of tops) if (top) for (const l of store.layers.chain(top as Digest)) used.add(l.chainId);
+  return used;
 }

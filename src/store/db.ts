@@ -49,11 +49,42 @@ export function openDb(path: string, opts: { readonly?: boolean } = {}): Db {
   return db;
 }
 
+/** Containers and volumes (schema version 2). A container holds its image's top layer. */
+const SCHEMA_2 = [
+  `CREATE TABLE containers (
+     id          TEXT PRIMARY KEY,
+     name        TEXT NOT NULL UNIQUE,
+     image_id    TEXT NOT NULL,
+     top_layer   TEXT REFERENCES layers(chain_id),
+     created     TEXT NOT NULL,
+     spec        TEXT NOT NULL,
+     state       TEXT NOT NULL
+   )`,
+  `CREATE INDEX containers_image ON containers(image_id)`,
+  `CREATE INDEX containers_top_layer ON containers(top_layer)`,
+  `CREATE TABLE volumes (
+     name       TEXT PRIMARY KEY,
+     driver     TEXT NOT NULL,
+     created    TEXT NOT NULL,
+     labels     TEXT NOT NULL,
+     options    TEXT NOT NULL,
+     anonymous  INTEGER NOT NULL DEFAULT 0
+   )`,
+  `CREATE TABLE container_volumes (
+     container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+     volume       TEXT NOT NULL REFERENCES volumes(name),
+     PRIMARY KEY (container_id, volume)
+   )`,
+];
+
+const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2];
+
 function migrate(db: Db): void {
   db.transaction(() => {
     const version = db.pragma("user_version", { simple: true }) as number;
-    if (version >= 1) return;
-    for (const statement of SCHEMA) db.exec(statement);
-    db.pragma("user_version = 1");
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      for (const statement of MIGRATIONS[v]!) db.exec(statement);
+    }
+    if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }

@@ -102,11 +102,13 @@ export class LayerStore {
     return { chainId: id, diffId: staged.diffId, parent, dir, size: staged.size, created: now };
   }
 
-  /** Layers from `top` down that nothing uses any more: no image, no child layer. */
+  /** Layers from `top` down that nothing uses any more: no image, no container, no child layer. */
   unreferenced(top: Digest): LayerRecord[] {
     const gone: LayerRecord[] = [];
     const users = this.db.prepare(
-      "SELECT (SELECT COUNT(*) FROM images WHERE top_layer = @id) + (SELECT COUNT(*) FROM layers WHERE parent = @id) AS n",
+      `SELECT (SELECT COUNT(*) FROM images WHERE top_layer = @id)
+            + (SELECT COUNT(*) FROM containers WHERE top_layer = @id)
+            + (SELECT COUNT(*) FROM layers WHERE parent = @id) AS n`,
     );
     for (const layer of this.chain(top)) {
       const { n } = users.get({ id: layer.chainId }) as { n: number };

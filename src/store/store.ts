@@ -6,6 +6,8 @@ import { openDb, type Db } from "./db.js";
 import { FileContentStore, type StagedBlob } from "./content-store.js";
 import { LayerStore, chainIds, type LayerRecord, type StagedLayer } from "./layer-store.js";
 import { ImageStore, type NewImage } from "./image-store.js";
+import { ContainerStore } from "./container-store.js";
+import { VolumeStore } from "./volume-store.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
 import type { Digest } from "../image/digest.js";
 
@@ -32,6 +34,10 @@ export class Store {
   readonly content: FileContentStore;
   readonly layers: LayerStore;
   readonly images: ImageStore;
+  readonly containers: ContainerStore;
+  readonly volumes: VolumeStore;
+  /** Per-container directories: writable layer, init layer, hosts files, logs. */
+  readonly containersDir: string;
   private readonly tmpRoot: string;
 
   constructor(readonly root: string, private readonly opts: StoreOptions) {
@@ -42,6 +48,10 @@ export class Store {
     this.content = new FileContentStore(`${root}/blobs`);
     this.layers = new LayerStore(root, this.db);
     this.images = new ImageStore(this.db);
+    this.containers = new ContainerStore(this.db);
+    this.volumes = new VolumeStore(root, this.db);
+    this.containersDir = `${root}/containers`;
+    fs.mkdirSync(this.containersDir, { recursive: true, mode: 0o700 });
   }
 
   static open(opts: StoreOptions): Store {
@@ -111,12 +121,16 @@ export class Store {
    * keep their unfinished work in work dirs whose owners are alive.
    */
   sweep(): SweepReport {
-    const report: SweepReport = { workDirs: [], layerDirs: [], blobs: [] };
+    const report: SweepReport = { workDirs: [], layerDirs: [], blobs: [], containerDirs: [] };
     const abandoned = fs.readdirSync(this.tmpRoot).filter(isAbandoned);
     this.write((trash) => {
       for (const name of this.layers.strayDirs()) {
         fs.renameSync(`${this.layers.dir}/${name}`, trash(`layer-${name}`));
         report.layerDirs.push(name);
+      }
+      for (const id of this.strayContainerDirs()) {
+        fs.renameSync(`${this.containersDir}/${id}`, trash(`container-${id}`));
+        report.containerDirs.push(id);
       }
       const used = this.images.referencedBlobs();
       for (const digest of this.content.list()) {
@@ -139,7 +153,13 @@ export class Store {
       workDirs: fs.readdirSync(this.tmpRoot).filter(isAbandoned),
       layerDirs: this.layers.strayDirs(),
       blobs: this.content.list().filter((d) => !used.has(d)),
+      containerDirs: this.strayContainerDirs(),
     };
+  }
+
+  /** Container dirs no row names: a create killed between its rename and its commit. */
+  private strayContainerDirs(): string[] {
+    return fs.readdirSync(this.containersDir).filter((id) => !this.containers.get(id));
   }
 }
 
@@ -147,4 +167,5 @@ export interface SweepReport {
   workDirs: string[];
   layerDirs: string[];
   blobs: Digest[];
+  containerDirs: string[];
 }

@@ -1,0 +1,167 @@
+// Containers: what each was created with (its spec) and what it is doing (its state). The state
+// that conmon learns while no berth process runs (the exit code) is merged in by the engine.
+import type { Db } from "./db.js";
+import type { Digest } from "../image/digest.js";
+import type { ContainerConfig } from "../image/config.js";
+import { ConflictError, NotFoundError } from "../errors.js";
+
+export interface MountPoint {
+  Type: "bind" | "volume" | "tmpfs";
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** tmpfs options or bind options berth passes to the runtime. */
+  options?: string[];
+}
+
+/** The parts of Docker's HostConfig that berth honours; inspect shows them under their Docker names. */
+export interface HostConfig {
+  Binds: string[] | null;
+  NetworkMode: string;
+  AutoRemove: boolean;
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  Privileged: boolean;
+  ReadonlyRootfs: boolean;
+  SecurityOpt: string[] | null;
+  Tmpfs: Record<string, string> | null;
+  Memory: number;
+  MemorySwap: number;
+  NanoCpus: number;
+  PidsLimit: number | null;
+  Ulimits: { Name: string; Soft: number; Hard: number }[] | null;
+  Init: boolean | null;
+  ShmSize: number;
+  Devices: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | null;
+  Runtime: string;
+  LogConfig: { Type: string; Config: Record<string, string> };
+}
+
+export interface ContainerSpec {
+  id: string;
+  name: string;
+  imageId: Digest;
+  /** What the user named the image with (Config.Image). */
+  image: string;
+  created: string;
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  mounts: MountPoint[];
+  topLayer: Digest | null;
+}
+
+export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  /** conmon's pid while the container runs; berth's own bookkeeping, not shown by inspect. */
+  conmonPid?: number;
+}
+
+export interface ContainerRecord {
+  spec: ContainerSpec;
+  state: ContainerState;
+}
+
+export const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+export function initialState(): ContainerState {
+  return {
+    Status: "created", Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+    Pid: 0, ExitCode: 0, Error: "", StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME,
+  };
+}
+
+interface Row {
+  id: string;
+  spec: string;
+  state: string;
+}
+
+export class ContainerStore {
+  constructor(private readonly db: Db) {}
+
+  get(id: string): ContainerRecord | undefined {
+    const row = this.db.prepare("SELECT id, spec, state FROM containers WHERE id = ?").get(id) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  list(): ContainerRecord[] {
+    return (this.db.prepare("SELECT id, spec, state FROM containers").all() as Row[]).map(toRecord);
+  }
+
+  /** Docker's order: full ID, exact name, then a unique ID prefix. */
+  resolve(idOrName: string): ContainerRecord {
+    const name = idOrName.replace(/^\//, "");
+    const byName = this.db.prepare("SELECT id, spec, state FROM containers WHERE name = ?").get(name) as Row | undefined;
+    const exact = this.get(idOrName) ?? (byName && toRecord(byName));
+    if (exact) return exact;
+    if (/^[a-f0-9]+$/.test(idOrName)) {
+      const rows = this.db.prepare("SELECT id, spec, state FROM containers WHERE id LIKE ? LIMIT 2").all(`${idOrName}%`) as Row[];
+      if (rows.length > 1) throw new NotFoundError(`multiple IDs found with provided prefix: ${idOrName}`);
+      if (rows[0]) return toRecord(rows[0]);
+    }
+    throw new NotFoundError(`No such container: ${idOrName}`);
+  }
+
+  resolveName(name: string): string | undefined {
+    return (this.db.prepare("SELECT id FROM containers WHERE name = ?").get(name) as { id: string } | undefined)?.id;
+  }
+
+  /** Inside a write transaction. */
+  insert(spec: ContainerSpec, state: ContainerState): void {
+    this.checkName(spec.name);
+    this.db
+      .prepare("INSERT INTO containers (id, name, image_id, top_layer, created, spec, state) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(spec.id, spec.name, spec.imageId, spec.topLayer, spec.created, JSON.stringify(spec), JSON.stringify(state));
+  }
+
+  setState(id: string, state: ContainerState): void {
+    this.db.prepare("UPDATE containers SET state = ? WHERE id = ?").run(JSON.stringify(state), id);
+  }
+
+  setSpec(spec: ContainerSpec): void {
+    this.db.prepare("UPDATE containers SET spec = ?, name = ?, image_id = ? WHERE id = ?").run(JSON.stringify(spec), spec.name, spec.imageId, spec.id);
+  }
+
+  delete(id: string): void {
+    this.db.prepare("DELETE FROM containers WHERE id = ?").run(id);
+  }
+
+  usingImage(imageId: Digest): ContainerRecord[] {
+    return (this.db.prepare("SELECT id, spec, state FROM containers WHERE image_id = ?").all(imageId) as Row[]).map(toRecord);
+  }
+
+  topLayers(): Set<string> {
+    return new Set((this.db.prepare("SELECT DISTINCT top_layer FROM containers WHERE top_layer IS NOT NULL").all() as { top_layer: string }[]).map((r) => r.top_layer));
+  }
+
+  checkName(name: string): void {
+    const taken = this.db.prepare("SELECT id FROM containers WHERE name = ?").get(name) as { id: string } | undefined;
+    if (taken) {
+      throw new ConflictError(
+        `Conflict. The container name "/${name}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+  }
+}
+
+function toRecord(row: Row): ContainerRecord {
+  return { spec: JSON.parse(row.spec) as ContainerSpec, state: JSON.parse(row.state) as ContainerState };
+}

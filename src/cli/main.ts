@@ -6,11 +6,12 @@ import { FLAG_ERROR_EXIT, exitCodeFor, formatError } from "./errors.js";
 import { BerthError } from "../errors.js";
 import { imageCommands } from "./commands/image-commands.js";
 import { systemCommands } from "./commands/system-commands.js";
+import { volumeCommands } from "./commands/volume-commands.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...systemCommands];
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...systemCommands, ...volumeCommands];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;

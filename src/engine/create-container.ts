@@ -85,7 +85,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     store.write(() => {
       store.containers.checkName(name);
       if (!store.images.get(record.id)) throw new NotFoundError(`No such image: ${req.image}`);
-      spec.mounts = resolveMounts(engine, req.mounts, config, now);
+      spec.mounts = resolveMounts(engine, req.mounts, config, engine.clock.now().toISOString().replace(/\.\d+Z$/, "Z"));
       fs.renameSync(staged, `${store.containersDir}/${id}`);
       store.containers.insert(spec, initialState());
       for (const m of spec.mounts) if (m.Type === "volume" && m.Name) store.volumes.link(id, m.Name);

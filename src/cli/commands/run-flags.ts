@@ -1,0 +1,201 @@
+// The flags `run` and `create` share, parsed as docker/cli's container opts do, into the engine's
+// CreateRequest. Values that Docker rejects on the client are rejected here with its words.
+import * as fs from "node:fs";
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { collect } from "../command-spec.js";
+import type { CreateRequest } from "../../engine/create-container.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../../engine/mount-specs.js";
+import { ClientError } from "../errors.js";
+
+export function addCreateFlags(cmd: Command): Command {
+  return cmd
+    .option("-a, --attach <stream>", "Attach to STDIN, STDOUT or STDERR", collect, [])
+    .option("--cap-add <cap>", "Add Linux capabilities", collect, [])
+    .option("--cap-drop <cap>", "Drop Linux capabilities", collect, [])
+    .option("--cpus <decimal>", "Number of CPUs", parseCpus)
+    .option("--device <device>", "Add a host device to the container", collect, [])
+    .option("--entrypoint <command>", "Overwrite the default ENTRYPOINT of the image")
+    .option("-e, --env <list>", "Set environment variables", collect, [])
+    .option("--env-file <file>", "Read in a file of environment variables", collect, [])
+    .option("--expose <port>", "Expose a port or a range of ports", collect, [])
+    .option("-h, --hostname <name>", "Container host name")
+    .option("--init", "Run an init inside the container that forwards signals and reaps processes")
+    .option("-i, --interactive", "Keep STDIN open even if not attached")
+    .option("-l, --label <label>", "Set meta data on a container", collect, [])
+    .option("-m, --memory <bytes>", "Memory limit", parseBytes)
+    .option("--memory-swap <bytes>", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parseSwap)
+    .option("--mount <mount>", "Attach a filesystem mount to the container", collect, [])
+    .option("--name <string>", "Assign a name to the container")
+    .option("--network <network>", 'Connect a container to a network ("host", "none")', "default")
+    .option("--net <network>", "Alias of --network")
+    .option("--pids-limit <int>", "Tune container pids limit (set -1 for unlimited)", parseInteger)
+    .option("--privileged", "Give extended privileges to this container")
+    .option("--pull <policy>", 'Pull image before running ("always", "missing", "never")', "missing")
+    .option("--read-only", "Mount the container's root filesystem as read only")
+    .option("--rm", "Automatically remove the container when it exits")
+    .option("--runtime <runtime>", "Runtime to use for this container")
+    .option("--security-opt <option>", "Security Options", collect, [])
+    .option("--shm-size <bytes>", "Size of /dev/shm", parseBytes)
+    .option("--stop-signal <signal>", "Signal to stop the container")
+    .option("--stop-timeout <int>", "Timeout (in seconds) to stop a container", parseInteger)
+    .option("--tmpfs <mount>", "Mount a tmpfs directory", collect, [])
+    .option("-t, --tty", "Allocate a pseudo-TTY")
+    .option("--ulimit <ulimit>", "Ulimit options", collect, [])
+    .option("-u, --user <user>", "Username or UID (format: <name|uid>[:<group|gid>])")
+    .option("-v, --volume <list>", "Bind mount a volume", collect, [])
+    .option("-w, --workdir <dir>", "Working directory inside the container");
+}
+
+/** go-units RAMInBytes: binary multipliers, optional "b". */
+export function parseBytes(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)b?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`invalid size: '${value}'`);
+  const power = " kmgtp".indexOf((m[2] || " ").toLowerCase());
+  return Math.floor(Number(m[1]) * 1024 ** power);
+}
+
+function parseSwap(value: string): number {
+  return value === "-1" ? -1 : parseBytes(value);
+}
+
+function parseCpus(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`failed to parse ${value} as a rational number`);
+  return Math.round(n * 1e9);
+}
+
+function parseInteger(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
+  return Number(value);
+}
+
+/** -e KEY takes KEY's value from berth's own environment, or is dropped when unset (docker's rule). */
+function expandEnv(entries: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.includes("=")) {
+      if (entry.startsWith("=")) throw new ClientError(`invalid environment variable: ${entry}`);
+      out.push(entry);
+    } else if (env[entry] !== undefined) out.push(`${entry}=${env[entry]}`);
+  }
+  return out;
+}
+
+function readEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ClientError(`open ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\s+/, ""))
+    .filter((l) => l && !l.startsWith("#"));
+}
+
+function parseUlimit(spec: string): { Name: string; Soft: number; Hard: number } {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(spec);
+  if (!m) throw new ClientError(`invalid argument "${spec}" for "--ulimit" flag: invalid ulimit argument: ${spec}`);
+  const soft = Number(m[2]);
+  const hard = m[3] === undefined ? soft : Number(m[3]);
+  if (soft > hard) throw new ClientError(`invalid argument "${spec}" for "--ulimit" flag: ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  return { Name: m[1]!, Soft: soft, Hard: hard };
+}
+
+function parseDevice(spec: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  const [host, second, third] = spec.split(":");
+  let inContainer = host!;
+  let perms = "rwm";
+  if (third !== undefined) [inContainer, perms] = [second!, third];
+  else if (second !== undefined) {
+    if (/^[rwm]+$/.test(second)) perms = second;
+    else inContainer = second;
+  }
+  if (!host?.startsWith("/") || !inContainer.startsWith("/")) throw new ClientError(`invalid argument "${spec}" for "--device" flag: ${spec} is not an absolute path`);
+  return { PathOnHost: host, PathInContainer: inContainer, CgroupPermissions: perms };
+}
+
+function parseLabels(entries: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf("=");
+    if (eq < 0) labels[entry] = "";
+    else labels[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return labels;
+}
+
+/** The attach flags docker/cli derives: -a given, or stdout+stderr (+stdin with -i) when not -d. */
+function attachments(opts: Record<string, unknown>, detached: boolean): { stdin: boolean; stdout: boolean; stderr: boolean } {
+  const chosen = (opts.attach as string[]).map((s) => s.toLowerCase());
+  for (const s of chosen) if (!["stdin", "stdout", "stderr"].includes(s)) throw new ClientError(`invalid argument "${s}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  if (chosen.length) {
+    if (detached) throw new ClientError("Conflicting options: -a and -d");
+    return { stdin: chosen.includes("stdin"), stdout: chosen.includes("stdout"), stderr: chosen.includes("stderr") };
+  }
+  if (detached) return { stdin: false, stdout: false, stderr: false };
+  return { stdin: Boolean(opts.interactive), stdout: true, stderr: true };
+}
+
+export function toCreateRequest(
+  image: string,
+  cmd: string[],
+  opts: Record<string, unknown>,
+  ctx: { detached: boolean; env: NodeJS.ProcessEnv },
+): CreateRequest {
+  const env = [
+    ...(opts.envFile as string[]).flatMap((f) => expandEnv(readEnvFile(f), ctx.env)),
+    ...expandEnv(opts.env as string[], ctx.env),
+  ];
+  const attach = attachments(opts, ctx.detached);
+  const volumes = opts.volume as string[];
+  const mounts: MountRequest[] = [
+    ...volumes.map(parseVolumeFlag),
+    ...(opts.mount as string[]).map(parseMountFlag),
+    ...(opts.tmpfs as string[]).map(parseTmpfsFlag),
+  ];
+  const network = (opts.net as string | undefined) ?? (opts.network as string);
+  const memory = (opts.memory as number | undefined) ?? 0;
+  return {
+    image,
+    name: opts.name as string | undefined,
+    cmd,
+    entrypoint: opts.entrypoint as string | undefined,
+    env,
+    workdir: opts.workdir as string | undefined,
+    user: opts.user as string | undefined,
+    hostname: opts.hostname as string | undefined,
+    labels: parseLabels(opts.label as string[]),
+    tty: Boolean(opts.tty),
+    openStdin: Boolean(opts.interactive),
+    attachStdin: attach.stdin,
+    attachStdout: attach.stdout,
+    attachStderr: attach.stderr,
+    mounts,
+    exposedPorts: opts.expose as string[],
+    stopSignal: opts.stopSignal as string | undefined,
+    stopTimeout: opts.stopTimeout as number | undefined,
+    binds: volumes.filter((v) => v.includes(":")),
+    host: {
+      // Bridge networking arrives with the network issue; until then the default is the host's.
+      NetworkMode: network === "default" || network === "bridge" ? "host" : network,
+      AutoRemove: Boolean(opts.rm),
+      CapAdd: (opts.capAdd as string[]).length ? (opts.capAdd as string[]) : null,
+      CapDrop: (opts.capDrop as string[]).length ? (opts.capDrop as string[]) : null,
+      Privileged: Boolean(opts.privileged),
+      ReadonlyRootfs: Boolean(opts.readOnly),
+      SecurityOpt: (opts.securityOpt as string[]).length ? (opts.securityOpt as string[]) : null,
+      Memory: memory,
+      MemorySwap: (opts.memorySwap as number | undefined) ?? 0,
+      NanoCpus: (opts.cpus as number | undefined) ?? 0,
+      PidsLimit: (opts.pidsLimit as number | undefined) ?? null,
+      Ulimits: (opts.ulimit as string[]).length ? (opts.ulimit as string[]).map(parseUlimit) : null,
+      Init: opts.init ? true : null,
+      ShmSize: (opts.shmSize as number | undefined) ?? 64 * 1024 * 1024,
+      Devices: (opts.device as string[]).length ? (opts.device as string[]).map(parseDevice) : null,
+      Runtime: (opts.runtime as string | undefined) ?? "runc",
+    },
+  };
+}

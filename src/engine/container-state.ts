@@ -1,0 +1,78 @@
+// What a container is doing now. While no berth process runs, conmon is the only witness: it
+// writes the exit code to <exitDir>/<id> when the container ends. Every read folds that in, so a
+// container that exited behind berth's back reads as exited, with its code and time.
+import * as fs from "node:fs";
+import type { Engine } from "./engine.js";
+import type { ContainerRecord, ContainerState } from "../store/container-store.js";
+import { containerPaths } from "./container-paths.js";
+import { formatTimestamp } from "../image/config.js";
+
+export interface ExitRecord {
+  code: number;
+  exitedAt: Date;
+}
+
+/** conmon's exit file: the exit code as text; its mtime is when the container ended. */
+export function readExitFile(path: string): ExitRecord | undefined {
+  try {
+    const text = fs.readFileSync(path, "utf8").trim();
+    if (!/^-?\d+$/.test(text)) return undefined;
+    return { code: Number(text), exitedAt: fs.statSync(path).mtime };
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The state with conmon's news merged in; `changed` says whether it differs from the stored one. */
+export function observeState(engine: Engine, record: ContainerRecord): { state: ContainerState; changed: boolean } {
+  const state = record.state;
+  if (!state.Running) return { state, changed: false };
+  const paths = containerPaths(engine, record.spec.id);
+  const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
+  if (exit) return { state: exited(state, exit.code, exit.exitedAt, ""), changed: true };
+  // No exit file and no conmon: the run dir is gone (a reboot) or conmon was killed.
+  if (!processAlive(state.conmonPid) && !processAlive(state.Pid)) {
+    return { state: exited(state, 255, engine.clock.now(), "container monitor is gone: the machine rebooted or conmon was killed"), changed: true };
+  }
+  return { state, changed: false };
+}
+
+export function exited(state: ContainerState, code: number, at: Date, error: string): ContainerState {
+  return {
+    ...state,
+    Status: "exited",
+    Running: false,
+    Paused: false,
+    Restarting: false,
+    Pid: 0,
+    ExitCode: code,
+    Error: error,
+    FinishedAt: formatTimestamp(at),
+    conmonPid: 0,
+  };
+}
+
+/** Reads a container and stores what conmon learnt since, under the write lock. */
+export function refreshContainer(engine: Engine, record: ContainerRecord): ContainerRecord {
+  const { state, changed } = observeState(engine, record);
+  if (!changed) return record;
+  engine.store.write(() => {
+    const current = engine.store.containers.get(record.spec.id);
+    if (current?.state.Running) engine.store.containers.setState(record.spec.id, state);
+  });
+  return { spec: record.spec, state };
+}
+
+export function resolveContainer(engine: Engine, idOrName: string): ContainerRecord {
+  return refreshContainer(engine, engine.store.containers.resolve(idOrName));
+}

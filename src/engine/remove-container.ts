@@ -1,0 +1,63 @@
+// `rm`: a container goes when it is not running (or with force, after a kill); its rootfs is
+// unmounted, its runtime state deleted, its directory and row removed, and with -v its
+// anonymous volumes too.
+import * as fs from "node:fs";
+import type { Engine } from "./engine.js";
+import { ConflictError } from "../errors.js";
+import { resolveContainer } from "./container-state.js";
+import { unmountRootfs } from "./container-rootfs.js";
+import { containerPaths } from "./container-paths.js";
+import type { ContainerRecord } from "../store/container-store.js";
+
+export interface RuntimeCleanup {
+  /** Kills and waits for a running container (force removal). */
+  killAndWait(engine: Engine, record: ContainerRecord): Promise<void>;
+  /** Deletes the runtime's state of a stopped container (runc delete). */
+  deleteRuntimeState(engine: Engine, record: ContainerRecord): Promise<void>;
+}
+
+export async function removeContainer(
+  engine: Engine,
+  idOrName: string,
+  opts: { force?: boolean; volumes?: boolean; runtime: RuntimeCleanup },
+): Promise<void> {
+  let record = resolveContainer(engine, idOrName);
+  if (record.state.Running) {
+    if (!opts.force) {
+      throw new ConflictError(
+        `You cannot remove a ${record.state.Paused ? "paused" : "running"} container ${record.spec.id}. Stop the container before attempting removal or force remove`,
+      );
+    }
+    await opts.runtime.killAndWait(engine, record);
+    record = resolveContainer(engine, record.spec.id);
+  }
+  await opts.runtime.deleteRuntimeState(engine, record);
+  unmountRootfs(engine, record.spec.id);
+  const paths = containerPaths(engine, record.spec.id);
+  const { store } = engine;
+  store.write((trash) => {
+    if (!store.containers.get(record.spec.id)) return;
+    store.containers.delete(record.spec.id);
+    fs.renameSync(paths.dir, trash(`container-${record.spec.id}`));
+    if (opts.volumes) {
+      for (const m of record.spec.mounts) {
+        const volume = m.Type === "volume" && m.Name ? store.volumes.get(m.Name) : undefined;
+        if (volume?.anonymous && store.volumes.users(volume.name).length === 0) store.volumes.remove(volume.name, trash);
+      }
+    }
+  });
+  fs.rmSync(paths.bundle, { recursive: true, force: true });
+  fs.rmSync(`${paths.exitDir}/${record.spec.id}`, { force: true });
+  fs.rmSync(`${paths.socketDir}/${record.spec.id}`, { recursive: true, force: true });
+}
+
+export function renameContainer(engine: Engine, idOrName: string, newName: string, validate: (n: string) => string): void {
+  const name = validate(newName);
+  const { store } = engine;
+  store.write(() => {
+    const record = store.containers.resolve(idOrName);
+    if (record.spec.name === name) throw new ConflictError(`Renaming a container with the same name as its current name`);
+    store.containers.checkName(name);
+    store.containers.setSpec({ ...record.spec, name });
+  });
+}

@@ -1,0 +1,87 @@
+// `volume create|ls|inspect|rm|prune`.
+import type { Engine } from "./engine.js";
+import { InvalidArgumentError } from "../errors.js";
+import type { VolumeRecord } from "../store/volume-store.js";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+
+export interface VolumeInspect {
+  CreatedAt: string;
+  Driver: string;
+  Labels: Record<string, string> | null;
+  Mountpoint: string;
+  Name: string;
+  Options: Record<string, string> | null;
+  Scope: "local";
+}
+
+export function volumeJson(v: VolumeRecord): VolumeInspect {
+  return {
+    CreatedAt: v.created,
+    Driver: v.driver,
+    Labels: Object.keys(v.labels).length ? v.labels : null,
+    Mountpoint: v.mountpoint,
+    Name: v.name,
+    Options: Object.keys(v.options).length ? v.options : null,
+    Scope: "local",
+  };
+}
+
+export function createVolume(engine: Engine, opts: { name?: string | undefined; driver?: string; labels?: Record<string, string> }): VolumeRecord {
+  if (opts.driver && opts.driver !== "local") throw new InvalidArgumentError(`error looking up volume plugin ${opts.driver}: plugin "${opts.driver}" not found`);
+  const name = opts.name || randomBytes(32).toString("hex");
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
+    throw new InvalidArgumentError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  }
+  // Docker shows a volume's CreatedAt to the second.
+  const now = engine.clock.now().toISOString().replace(/\.\d+Z$/, "Z");
+  return engine.store.write(() => engine.store.volumes.ensure(name, { labels: opts.labels ?? {}, anonymous: !opts.name, now }));
+}
+
+export function removeVolumes(engine: Engine, names: readonly string[], opts: { force?: boolean } = {}): { removed: string[]; errors: Error[] } {
+  const removed: string[] = [];
+  const errors: Error[] = [];
+  for (const name of names) {
+    try {
+      engine.store.write((trash) => engine.store.volumes.remove(name, trash, opts));
+      removed.push(name);
+    } catch (err) {
+      errors.push(err as Error);
+    }
+  }
+  return { removed, errors };
+}
+
+/** Docker 23+: prune takes anonymous volumes only, unless `all`. */
+export function pruneVolumes(engine: Engine, opts: { all?: boolean; labels?: readonly string[] } = {}): { removed: string[]; reclaimed: number } {
+  const removed: string[] = [];
+  let reclaimed = 0;
+  engine.store.write((trash) => {
+    for (const v of engine.store.volumes.list()) {
+      if (engine.store.volumes.users(v.name).length) continue;
+      if (!opts.all && !v.anonymous) continue;
+      if (opts.labels?.length && !opts.labels.every((l) => (l.includes("=") ? v.labels[l.split("=")[0]!] === l.slice(l.indexOf("=") + 1) : l in v.labels))) continue;
+      reclaimed += duSize(v.mountpoint);
+      engine.store.volumes.remove(v.name, trash);
+      removed.push(v.name);
+    }
+  });
+  return { removed, reclaimed };
+}
+
+function duSize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory()) walk(p);
+      else total += fs.lstatSync(p).size;
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    /* a volume emptied under us counts what was read */
+  }
+  return total;
+}

@@ -11,7 +11,7 @@ fi
 
 # Debian packages: busybox-static for the base image, runc and conmon to run containers,
 # the registry for the registry tests.
-packages=(busybox-static runc conmon ca-certificates git)
+packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

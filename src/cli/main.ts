@@ -2,16 +2,17 @@
 import { Command, CommanderError } from "commander";
 import { CliContext, type GlobalOptions } from "./context.js";
 import { ArgumentCountError, checkArgs, type CommandSpec } from "./command-spec.js";
-import { FLAG_ERROR_EXIT, exitCodeFor, formatError } from "./errors.js";
+import { ClientError, FLAG_ERROR_EXIT, exitCodeFor, formatError } from "./errors.js";
 import { BerthError } from "../errors.js";
 import { imageCommands } from "./commands/image-commands.js";
 import { systemCommands } from "./commands/system-commands.js";
 import { volumeCommands } from "./commands/volume-commands.js";
+import { containerCommands } from "./commands/container-commands.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...systemCommands, ...volumeCommands];
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...systemCommands, ...volumeCommands];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;
@@ -53,7 +54,15 @@ function reportFailure(err: unknown, running: { spec: CommandSpec; name: string 
   }
   const debug = process.env.BERTH_DEBUG === "1";
   const daemon = err instanceof BerthError && (running?.spec.daemonPrefix ?? true);
-  process.stderr.write(formatError(err, { daemon, debug }) + "\n");
+  const text = formatError(err, { daemon, debug });
+  // run, create and exec wrap failures as docker does: "docker: …" and a help line.
+  if (running?.spec.runLike && !(err instanceof ClientError)) {
+    process.stderr.write(`berth: ${text}\n\nRun 'berth ${running.name} --help' for more information\n`);
+  } else {
+    process.stderr.write(text + "\n");
+  }
+  const code = (err as { exitCode?: unknown }).exitCode;
+  if (running?.spec.runLike && typeof code === "number") return code;
   return exitCodeFor(err, { runLike: running?.spec.runLike ?? false });
 }
 

@@ -12,13 +12,16 @@ const MAX_SYMLINK_HOPS = 255;
 /** Ample for /etc/passwd and friends; bigger files are streamed by their own readers, not read here. */
 const MAX_READ_BYTES = 32 << 20;
 
+/** ELOOP: the path loops inside the rootfs (as /etc → /etc does under chroot). */
+export class SymlinkLoopError extends SystemError {}
+
 /**
  * Returns the host path that `unsafePath` names inside `rootfs`, as the kernel would resolve it
  * after chroot(rootfs): every symlink is followed, absolute targets restart at `rootfs`, and `..`
  * never climbs above it. Components that do not exist are appended as they are, so the result may
- * name a missing file. Throws after 255 symlinks (a loop).
+ * name a missing file. Throws SymlinkLoopError after 255 symlinks.
  *
- *   resolveInRoot("/r", "/etc/passwd")   // /r/etc is a symlink to "/etc"  → "/r/etc/passwd"
+ *   resolveInRoot("/r", "/etc/passwd")   // /r/etc → "/usr/etc"  → "/r/usr/etc/passwd"
  *   resolveInRoot("/r", "../../x")       // → "/r/x"
  */
 export function resolveInRoot(rootfs: string, unsafePath: string): string {
@@ -37,9 +40,7 @@ export function resolveInRoot(rootfs: string, unsafePath: string): string {
       resolved.push(name);
       continue;
     }
-    if (++hops > MAX_SYMLINK_HOPS) {
-      throw new SystemError(`resolving ${unsafePath} in ${root}: too many levels of symbolic links`);
-    }
+    if (++hops > MAX_SYMLINK_HOPS) throw new SymlinkLoopError(`resolving ${unsafePath} in ${root}: too many levels of symbolic links`);
     if (target.startsWith("/")) resolved.length = 0; // absolute targets are relative to the rootfs
     pending.push(...components(target).reverse());
   }
@@ -49,15 +50,15 @@ export function resolveInRoot(rootfs: string, unsafePath: string): string {
 /**
  * Reads a regular file named by `unsafePath` inside `rootfs` (resolved by resolveInRoot), or
  * returns undefined when it does not exist. The open uses O_NOFOLLOW so a symlink swapped in after
- * resolution is refused, and O_NONBLOCK so a FIFO cannot hang the engine; device nodes, FIFOs and
- * files above 32 MiB are refused (an image's /etc/passwd as /dev/zero must not exhaust memory).
+ * resolution is refused (ELOOP), and O_NONBLOCK so a FIFO cannot hang the engine (libuv adds
+ * O_CLOEXEC itself). Device nodes, FIFOs and files above 32 MiB are refused: an image whose
+ * /etc/passwd is /dev/zero must not exhaust memory.
  */
 export function readFileInRoot(rootfs: string, unsafePath: string): string | undefined {
-  const maxBytes = MAX_READ_BYTES;
   const hostPath = resolveInRoot(rootfs, unsafePath);
   let fd: number;
   try {
-    fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_CLOEXEC);
+    fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw new SystemError(`open ${unsafePath} in container: ${errorMessage(err)}`, { cause: err });
@@ -65,8 +66,8 @@ export function readFileInRoot(rootfs: string, unsafePath: string): string | und
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new InvalidArgumentError(`open ${unsafePath} in container: not a regular file`);
-    if (stat.size > maxBytes) throw new InvalidArgumentError(`open ${unsafePath} in container: file too large (${stat.size} bytes)`);
-    return readAtMost(fd, maxBytes).toString("utf8");
+    if (stat.size > MAX_READ_BYTES) throw new InvalidArgumentError(`open ${unsafePath} in container: file too large (${stat.size} bytes)`);
+    return readAtMost(fd, MAX_READ_BYTES).toString("utf8");
   } finally {
     fs.closeSync(fd);
   }

@@ -10,6 +10,7 @@ import { formatList } from "../format/list.js";
 import { parseTemplate } from "../format/go-template.js";
 import { ellipsis, goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
 import { BerthError, InvalidArgumentError } from "../../errors.js";
+import { parseTimeFlag } from "../time-flags.js";
 
 const shortHex = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const ago = (date: Date | null) => (date ? `${humanDuration(Date.now() - date.getTime())} ago` : "N/A");
@@ -207,7 +208,7 @@ const pruneCommand: CommandSpec = {
     const until = filters.get("until")?.[0];
     const result = pruneImages(await ctx.engine({ sweep: true }), {
       all: Boolean(opts.all) || filters.get("dangling")?.[0] === "false",
-      ...(until ? { until: parseUntil(until) } : {}),
+      ...(until ? { until: parseTimeFlag(until) } : {}),
       labels: filters.get("label") ?? [],
     });
     if (result.records.length) {
@@ -219,17 +220,7 @@ const pruneCommand: CommandSpec = {
   },
 };
 
-/** Docker's filter times: Unix seconds, RFC 3339, or a Go duration back from now. */
-function parseUntil(value: string): Date {
-  if (/^\d+(\.\d+)?$/.test(value)) return new Date(Number(value) * 1000);
-  const duration = /^(\d+(?:\.\d+)?)(h|m|s)$/.exec(value);
-  if (duration) return new Date(Date.now() - Number(duration[1]) * { h: 3600e3, m: 60e3, s: 1e3 }[duration[2] as "h" | "m" | "s"]);
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`failed to parse value as time or duration: "${value}"`);
-  return date;
-}
-
-async function confirm(ctx: CliContext, warning: string): Promise<boolean> {
+export async function confirm(ctx: CliContext, warning: string): Promise<boolean> {
   ctx.out(`${warning}\nAre you sure you want to continue? [y/N] `);
   const answer = await readLine(process.stdin);
   return /^y(es)?$/i.test(answer.trim());
@@ -304,25 +295,40 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
         throw new ClientError(`"${type}" is not a valid value for --type`);
       }
       const { inspectImage } = await import("../../engine/inspect-image.js");
+      const { inspectContainer } = await import("../../engine/inspect-container.js");
+      const { volumeJson } = await import("../../engine/volumes.js");
       const engine = await ctx.engine();
+      // Docker's generic inspect tries each kind of object in turn: container, image, volume.
+      const lookups: [string, (ref: string) => unknown][] = [
+        ["container", (ref) => inspectContainer(engine, ref)],
+        ["image", (ref) => inspectImage(engine, ref)],
+        ["volume", (ref) => volumeJson(engine.store.volumes.resolve(ref))],
+      ];
+      const kinds = generic ? lookups.filter(([kind]) => !type || kind === type) : lookups.filter(([kind]) => kind === "image");
       const template = opts.format ? parseTemplate(opts.format as string, { missingKey: "error" }) : undefined;
       const found: unknown[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
-        try {
-          if (type && type !== "image") throw new ClientError(`No such ${type}: ${ref}`);
-          found.push(inspectImage(engine, ref));
-        } catch (err) {
-          if (err instanceof ClientError) errors.push(err.message);
-          else if (!(err instanceof BerthError) || err.kind !== "not-found") throw err;
-          else if (generic) errors.push(`No such object: ${ref}`);
-          else errors.push(`no such image: ${ref}: ${err.message}`);
+        let result: unknown;
+        let lastError: unknown;
+        for (const [, lookup] of kinds) {
+          try {
+            result = lookup(ref);
+            break;
+          } catch (err) {
+            if (!(err instanceof BerthError) || (err.kind !== "not-found" && err.kind !== "invalid-argument")) throw err;
+            lastError = err;
+          }
         }
+        if (result !== undefined) found.push(result);
+        else if (!generic) errors.push(`no such image: ${ref}: ${(lastError as Error).message}`);
+        else if (type) errors.push(`Error response from daemon: ${(lastError as Error).message}`);
+        else errors.push(`Error: No such object: ${ref}`);
       }
       if (template) for (const obj of found) ctx.line(template.execute(obj));
       else ctx.line(goJson(found, "    ").replace(/^\[\]$/, "[]"));
       if (errors.length === 0) return 0;
-      process.stderr.write(errors.map((e) => (generic ? `Error: ${e}` : `Error response from daemon: ${e}`)).join("\n") + "\n");
+      process.stderr.write(errors.map((e) => (generic ? e : `Error response from daemon: ${e}`)).join("\n") + "\n");
       return 1;
     },
   };

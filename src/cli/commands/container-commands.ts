@@ -1,0 +1,604 @@
+// Container commands: run, create, start, stop, restart, kill, rm, ps, logs, wait, attach, exec,
+// rename, pause, unpause, top, container inspect, container prune.
+import { spawnSync } from "node:child_process";
+import type { Command } from "commander";
+import { parseBool, collect, collectFilter, type CommandSpec } from "../command-spec.js";
+import { ClientError } from "../errors.js";
+import type { CliContext } from "../context.js";
+import { formatList } from "../format/list.js";
+import { parseTemplate } from "../format/go-template.js";
+import { ellipsis, goJson, goTimeString, humanDuration, humanSize } from "../format/units.js";
+import { parseTimeFlag } from "../time-flags.js";
+import { addCreateFlags, toCreateRequest } from "./run-flags.js";
+import { confirm } from "./image-commands.js";
+import { proxySignals, startTerminal } from "./terminal.js";
+import { BerthError, NotFoundError, NotImplementedError } from "../../errors.js";
+import type { Engine } from "../../engine/engine.js";
+import type { ContainerRecord } from "../../store/container-store.js";
+
+async function createFromFlags(ctx: CliContext, args: string[], opts: Record<string, unknown>, detached: boolean) {
+  const [image, ...cmd] = args;
+  const { createContainer } = await import("../../engine/create-container.js");
+  const engine = await ctx.engine({ sweep: true });
+  const pull = opts.pull as string;
+  if (!["always", "missing", "never"].includes(pull)) throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  if (pull === "always") throw new NotImplementedError("pulling images from a registry is not supported by berth yet; use --pull=missing with a local image");
+  const req = toCreateRequest(image!, cmd, opts, { detached, env: ctx.env });
+  try {
+    return { engine, ...createContainer(engine, req) };
+  } catch (err) {
+    if (err instanceof NotFoundError && err.message.startsWith("No such image")) {
+      const { parseReference, withDefaultTag, familiarString } = await import("../../image/reference.js");
+      process.stderr.write(`Unable to find image '${familiarString(withDefaultTag(parseReference(image!)))}' locally\n`);
+      if (pull !== "never") throw new NotImplementedError(`${err.message}: berth cannot pull images from registries yet`);
+    }
+    throw err;
+  }
+}
+
+const createCommand: CommandSpec = {
+  path: ["container", "create"],
+  aliases: [["create"]],
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create a new container",
+  args: { min: 1, max: Infinity },
+  runLike: true,
+  stopAtFirstArg: true,
+  options: addCreateFlags,
+  action: async (ctx, args, opts) => {
+    const { id } = await createFromFlags(ctx, args, opts, true);
+    ctx.line(id);
+  },
+};
+
+const runCommand: CommandSpec = {
+  path: ["container", "run"],
+  aliases: [["run"]],
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create and run a new container from an image",
+  args: { min: 1, max: Infinity },
+  runLike: true,
+  stopAtFirstArg: true,
+  options: (cmd: Command) =>
+    addCreateFlags(cmd)
+      .option("-d, --detach", "Run container in background and print container ID")
+      .option("--detach-keys <string>", "Override the key sequence for detaching a container")
+      .option("--sig-proxy [bool]", "Proxy received signals to the process", parseBool, true),
+  action: async (ctx, args, opts) => {
+    const detached = Boolean(opts.detach);
+    if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
+    const { engine, id } = await createFromFlags(ctx, args, opts, detached);
+    const { createTask } = await import("../../engine/start-container.js");
+    if (detached) {
+      const task = await createTask(engine, id);
+      if (!("alreadyRunning" in task)) await task.start();
+      ctx.line(id);
+      return 0;
+    }
+    // --rm is carried out by the cleanup, from the container's HostConfig.AutoRemove.
+    return runAttached(engine, id, {
+      stdin: Boolean(opts.interactive),
+      tty: Boolean(opts.tty),
+      detachKeys: opts.detachKeys as string | undefined,
+      sigProxy: opts.sigProxy !== false && !opts.tty,
+    });
+  },
+};
+
+/** Create the task, attach, start, stream until the container ends or the user detaches. */
+async function runAttached(
+  engine: Engine,
+  id: string,
+  o: { stdin: boolean; tty: boolean; detachKeys: string | undefined; sigProxy: boolean },
+): Promise<number> {
+  const { createTask } = await import("../../engine/start-container.js");
+  const task = await createTask(engine, id);
+  if ("alreadyRunning" in task) throw new ClientError("container is already running");
+  return runAttachedTask(engine, id, task, o);
+}
+
+const startCommand: CommandSpec = {
+  path: ["container", "start"],
+  aliases: [["start"]],
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Start one or more stopped containers",
+  args: { min: 1, max: Infinity },
+  options: (cmd) =>
+    cmd
+      .option("-a, --attach", "Attach STDOUT/STDERR and forward signals")
+      .option("--detach-keys <string>", "Override the key sequence for detaching a container")
+      .option("-i, --interactive", "Attach container's STDIN"),
+  action: async (ctx, names, opts) => {
+    const engine = await ctx.engine({ sweep: true });
+    const { createTask, startContainer } = await import("../../engine/start-container.js");
+    if (opts.attach || opts.interactive) {
+      if (names.length > 1) throw new ClientError("you cannot start and attach multiple containers at once");
+      const record = engine.store.containers.resolve(names[0]!);
+      const task = await createTask(engine, names[0]!);
+      if ("alreadyRunning" in task) return 0;
+      const tty = Boolean(record.spec.config.Tty);
+      return runAttachedTask(engine, record.spec.id, task, {
+        stdin: Boolean(opts.interactive),
+        tty,
+        detachKeys: opts.detachKeys as string | undefined,
+        sigProxy: !tty,
+      });
+    }
+    const failed: string[] = [];
+    for (const name of names) {
+      try {
+        await startContainer(engine, name);
+        ctx.line(name);
+      } catch (err) {
+        if (!(err instanceof BerthError)) throw err;
+        process.stderr.write(`Error response from daemon: ${err.message}\n`);
+        failed.push(name);
+      }
+    }
+    if (failed.length) process.stderr.write(`Error: failed to start containers: ${failed.join(", ")}\n`);
+    return failed.length ? 1 : 0;
+  },
+};
+
+async function runAttachedTask(
+  engine: Engine,
+  id: string,
+  task: { attachSocket: string; ctlPath: string; start(): Promise<unknown> },
+  o: { stdin: boolean; tty: boolean; detachKeys: string | undefined; sigProxy: boolean },
+): Promise<number> {
+  const { connectAttach, attach } = await import("../../runtime/attach.js");
+  const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
+  const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
+  const connection = await connectAttach(task.attachSocket);
+  await task.start();
+  const terminal = o.tty && process.stdin.isTTY ? await startTerminal(task.ctlPath) : undefined;
+  const stopProxy = o.sigProxy ? proxySignals(engine, id) : () => undefined;
+  let result;
+  try {
+    result = await attach(connection, {
+      ...(o.stdin ? { stdin: process.stdin } : {}),
+      stdout: process.stdout,
+      stderr: process.stderr,
+      detachKeys: o.tty ? parseDetachKeys(o.detachKeys ?? "ctrl-p,ctrl-q") : [],
+    });
+  } finally {
+    terminal?.restore();
+    stopProxy();
+  }
+  if (o.stdin) process.stdin.pause();
+  if (result === "detached") return 0;
+  const code = await waitContainer(engine, id);
+  await cleanupContainer(engine, id);
+  return code;
+}
+
+function eachContainer(
+  spec: Omit<CommandSpec, "action">,
+  run: (engine: Engine, name: string, opts: Record<string, unknown>) => Promise<string | void>,
+  opts: { sweep?: boolean } = {},
+): CommandSpec {
+  return {
+    ...spec,
+    action: async (ctx, names, flags) => {
+      const engine = await ctx.engine({ sweep: opts.sweep ?? true });
+      let failed = false;
+      for (const name of names) {
+        try {
+          const out = await run(engine, name, flags);
+          ctx.line(out ?? name);
+        } catch (err) {
+          if (!(err instanceof BerthError)) throw err;
+          process.stderr.write(`Error response from daemon: ${err.message}\n`);
+          failed = true;
+        }
+      }
+      return failed ? 1 : 0;
+    },
+  };
+}
+
+const stopCommand = eachContainer(
+  {
+    path: ["container", "stop"],
+    aliases: [["stop"]],
+    usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+    description: "Stop one or more running containers",
+    args: { min: 1, max: Infinity },
+    options: (cmd) => cmd.option("-t, --time <seconds>", "Seconds to wait before killing the container", Number).option("-s, --signal <signal>", "Signal to send to the container"),
+  },
+  async (engine, name, opts) => {
+    const { stopContainer } = await import("../../engine/container-lifecycle.js");
+    await stopContainer(engine, name, { timeout: opts.time as number | undefined, ...(opts.signal ? { signal: opts.signal as string } : {}) });
+  },
+);
+
+const restartCommand = eachContainer(
+  {
+    path: ["container", "restart"],
+    aliases: [["restart"]],
+    usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+    description: "Restart one or more containers",
+    args: { min: 1, max: Infinity },
+    options: (cmd) => cmd.option("-t, --time <seconds>", "Seconds to wait before killing the container", Number),
+  },
+  async (engine, name, opts) => {
+    const { stopContainer } = await import("../../engine/container-lifecycle.js");
+    const { startContainer } = await import("../../engine/start-container.js");
+    await stopContainer(engine, name, { timeout: opts.time as number | undefined });
+    await startContainer(engine, name);
+  },
+);
+
+const killCommand = eachContainer(
+  {
+    path: ["container", "kill"],
+    aliases: [["kill"]],
+    usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+    description: "Kill one or more running containers",
+    args: { min: 1, max: Infinity },
+    options: (cmd) => cmd.option("-s, --signal <signal>", "Signal to send to the container", "KILL"),
+  },
+  async (engine, name, opts) => {
+    const { killRunning } = await import("../../engine/container-lifecycle.js");
+    await killRunning(engine, name, opts.signal as string);
+  },
+);
+
+const rmCommand = eachContainer(
+  {
+    path: ["container", "rm"],
+    aliases: [["rm"], ["container", "remove"]],
+    usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+    description: "Remove one or more containers",
+    args: { min: 1, max: Infinity },
+    options: (cmd) =>
+      cmd
+        .option("-f, --force", "Force the removal of a running container (uses SIGKILL)")
+        .option("-v, --volumes", "Remove anonymous volumes associated with the container"),
+  },
+  async (engine, name, opts) => {
+    const { removeContainer } = await import("../../engine/remove-container.js");
+    const { runtimeCleanup } = await import("../../engine/container-lifecycle.js");
+    await removeContainer(engine, name, { force: Boolean(opts.force), volumes: Boolean(opts.volumes), runtime: runtimeCleanup });
+  },
+);
+
+const pauseCommand = eachContainer(
+  { path: ["container", "pause"], aliases: [["pause"]], usage: "CONTAINER [CONTAINER...]", description: "Pause all processes within one or more containers", args: { min: 1, max: Infinity } },
+  async (engine, name) => {
+    const { pauseOrResume } = await import("../../engine/container-lifecycle.js");
+    await pauseOrResume(engine, name, true);
+  },
+);
+
+const unpauseCommand = eachContainer(
+  { path: ["container", "unpause"], aliases: [["unpause"]], usage: "CONTAINER [CONTAINER...]", description: "Unpause all processes within one or more containers", args: { min: 1, max: Infinity } },
+  async (engine, name) => {
+    const { pauseOrResume } = await import("../../engine/container-lifecycle.js");
+    await pauseOrResume(engine, name, false);
+  },
+);
+
+const waitCommand = eachContainer(
+  { path: ["container", "wait"], aliases: [["wait"]], usage: "CONTAINER [CONTAINER...]", description: "Block until one or more containers stop, then print their exit codes", args: { min: 1, max: Infinity } },
+  async (engine, name) => {
+    const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
+    const code = await waitContainer(engine, name);
+    await cleanupContainer(engine, engine.store.containers.resolve(name).spec.id).catch(() => undefined);
+    return String(code);
+  },
+  { sweep: false },
+);
+
+const cleanupCommand: CommandSpec = {
+  path: ["container", "cleanup"],
+  usage: "CONTAINER",
+  description: "Record a container's exit and release its resources (run by conmon when it ends)",
+  args: { min: 1, max: 1 },
+  action: async (ctx, [id]) => {
+    const { cleanupContainer } = await import("../../engine/container-lifecycle.js");
+    await cleanupContainer(await ctx.engine(), id!);
+  },
+};
+
+const renameCommand: CommandSpec = {
+  path: ["container", "rename"],
+  aliases: [["rename"]],
+  usage: "CONTAINER NEW_NAME",
+  description: "Rename a container",
+  args: { min: 2, max: 2 },
+  action: async (ctx, [from, to]) => {
+    const { renameContainer } = await import("../../engine/remove-container.js");
+    const { validateContainerName } = await import("../../engine/container-names.js");
+    renameContainer(await ctx.engine({ sweep: true }), from!, to!, validateContainerName);
+  },
+};
+
+/** Docker's Status column: "Up 5 seconds", "Exited (0) 3 seconds ago", "Created". */
+export function statusText(record: ContainerRecord, now = Date.now()): string {
+  const s = record.state;
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : ""}`;
+  if (s.Status === "created") return "Created";
+  if (s.Status === "dead") return "Dead";
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+const PS_HEADERS = {
+  ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", RunningFor: "CREATED", CreatedAt: "CREATED AT", Status: "STATUS",
+  Ports: "PORTS", Names: "NAMES", Size: "SIZE", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS", State: "STATE", LocalVolumes: "LOCAL VOLUMES",
+};
+
+const psCommand: CommandSpec = {
+  path: ["container", "ls"],
+  aliases: [["ps"], ["container", "list"], ["container", "ps"]],
+  usage: "[OPTIONS]",
+  description: "List containers",
+  args: { min: 0, max: 0 },
+  options: (cmd) =>
+    cmd
+      .option("-a, --all", "Show all containers (default shows just running)")
+      .option("-f, --filter <filter>", "Filter output based on conditions provided", collectFilter, [])
+      .option("--format <string>", "Format output using a custom template")
+      .option("-n, --last <int>", "Show n last created containers (includes all states)", Number)
+      .option("-l, --latest", "Show the latest created container (includes all states)")
+      .option("--no-trunc", "Don't truncate output")
+      .option("-q, --quiet", "Only display container IDs")
+      .option("-s, --size", "Display total file sizes"),
+  action: async (ctx, _args, opts) => {
+    const { listContainers } = await import("../../engine/list-containers.js");
+    const engine = await ctx.engine();
+    const last = opts.latest ? 1 : (opts.last as number | undefined);
+    const records = listContainers(engine, { all: Boolean(opts.all), ...(last !== undefined ? { last } : {}), filters: opts.filter as string[] });
+    const trunc = opts.trunc !== false;
+    const rows = records.map((r) => {
+      const command = [r.spec.path, ...r.spec.args].join(" ");
+      return {
+        Command: JSON.stringify(trunc ? ellipsis(command, 20) : command),
+        CreatedAt: goTimeString(new Date(r.spec.created)),
+        ID: trunc ? r.spec.id.slice(0, 12) : r.spec.id,
+        Image: r.spec.image,
+        Labels: Object.entries(r.spec.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
+        LocalVolumes: String(r.spec.mounts.filter((m) => m.Type === "volume").length),
+        Mounts: r.spec.mounts.map((m) => m.Name ?? m.Source).map((n) => (trunc ? ellipsis(n, 15) : n)).join(","),
+        Names: r.spec.name,
+        Networks: r.spec.hostConfig.NetworkMode,
+        Ports: "",
+        RunningFor: `${humanDuration(Date.now() - Date.parse(r.spec.created))} ago`,
+        Size: opts.size ? containerSize(engine, r) : "0B",
+        State: r.state.Status,
+        Status: statusText(r),
+      };
+    });
+    const sizeColumn = opts.size ? "\t{{.Size}}" : "";
+    ctx.out(formatList({
+      format: opts.format as string | undefined,
+      quiet: Boolean(opts.quiet),
+      defaultTable: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${sizeColumn}`,
+      quietFormat: "{{.ID}}",
+      rowType: "*formatter.ContainerContext",
+    }, rows, PS_HEADERS));
+  },
+};
+
+/** `ps -s`: the writable layer's size, and the image's beside it ("2B (virtual 1.98MB)"). */
+function containerSize(engine: Engine, r: ContainerRecord): string {
+  const upper = `${engine.store.containersDir}/${r.spec.id}/diff`;
+  const du = spawnSync("du", ["-sb", upper]).stdout.toString().split("\t")[0] ?? "0";
+  const rw = Math.max(0, Number(du) - 4096);
+  const layers = r.spec.topLayer ? engine.store.layers.chain(r.spec.topLayer) : [];
+  const virtual = rw + layers.reduce((s, l) => s + l.size, 0);
+  return `${humanSize(rw)} (virtual ${humanSize(virtual)})`;
+}
+
+const logsCommand: CommandSpec = {
+  path: ["container", "logs"],
+  aliases: [["logs"]],
+  usage: "[OPTIONS] CONTAINER",
+  description: "Fetch the logs of a container",
+  args: { min: 1, max: 1 },
+  options: (cmd) =>
+    cmd
+      .option("--details", "Show extra details provided to logs")
+      .option("-f, --follow", "Follow log output")
+      .option("--since <string>", 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
+      .option("-n, --tail <string>", 'Number of lines to show from the end of the logs (default "all")', "all")
+      .option("-t, --timestamps", "Show timestamps")
+      .option("--until <string>", "Show logs before a timestamp or relative"),
+  action: async (ctx, [name], opts) => {
+    const { containerLogs } = await import("../../engine/container-io.js");
+    const tail = opts.tail === "all" ? undefined : Number(opts.tail);
+    if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new ClientError(`invalid value for "tail": ${opts.tail}`);
+    const { records } = containerLogs(await ctx.engine(), name!, {
+      follow: Boolean(opts.follow),
+      ...(opts.since ? { since: parseTimeFlag(opts.since as string) } : {}),
+      ...(opts.until ? { until: parseTimeFlag(opts.until as string) } : {}),
+      ...(tail !== undefined ? { tail } : {}),
+    });
+    for await (const r of records) {
+      const out = r.stream === "stderr" ? process.stderr : process.stdout;
+      const prefix = opts.timestamps ? `${r.timestamp.replace(/([+-]\d\d:\d\d)$/, "").replace(/$/, "Z")} ` : "";
+      out.write(prefix);
+      out.write(r.line);
+      if (!r.partial) out.write("\n");
+    }
+  },
+};
+
+const attachCommand: CommandSpec = {
+  path: ["container", "attach"],
+  aliases: [["attach"]],
+  usage: "[OPTIONS] CONTAINER",
+  description: "Attach local standard input, output, and error streams to a running container",
+  args: { min: 1, max: 1 },
+  options: (cmd) =>
+    cmd
+      .option("--detach-keys <string>", "Override the key sequence for detaching a container")
+      .option("--no-stdin", "Do not attach STDIN")
+      .option("--sig-proxy [bool]", "Proxy all received signals to the process", parseBool, true),
+  action: async (ctx, [name], opts) => {
+    const { attachRunning } = await import("../../engine/container-io.js");
+    const { attach } = await import("../../runtime/attach.js");
+    const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
+    const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
+    const engine = await ctx.engine();
+    const { record, connection, ctlPath } = await attachRunning(engine, name!);
+    const tty = Boolean(record.spec.config.Tty);
+    const withStdin = opts.stdin !== false && Boolean(record.spec.config.OpenStdin);
+    const terminal = tty && process.stdin.isTTY ? await startTerminal(ctlPath) : undefined;
+    const stopProxy = opts.sigProxy !== false && !tty ? proxySignals(engine, record.spec.id) : () => undefined;
+    let result;
+    try {
+      result = await attach(connection, {
+        ...(withStdin ? { stdin: process.stdin } : {}),
+        stdout: process.stdout,
+        stderr: process.stderr,
+        detachKeys: parseDetachKeys((opts.detachKeys as string | undefined) ?? "ctrl-p,ctrl-q"),
+      });
+    } finally {
+      terminal?.restore();
+      stopProxy();
+    }
+    if (withStdin) process.stdin.pause();
+    if (result === "detached") return 0;
+    const code = await waitContainer(engine, record.spec.id);
+    await cleanupContainer(engine, record.spec.id);
+    return code;
+  },
+};
+
+const execCommand: CommandSpec = {
+  path: ["container", "exec"],
+  aliases: [["exec"]],
+  usage: "[OPTIONS] CONTAINER COMMAND [ARG...]",
+  description: "Execute a command in a running container",
+  args: { min: 2, max: Infinity },
+  runLike: true,
+  stopAtFirstArg: true,
+  options: (cmd) =>
+    cmd
+      .option("-d, --detach", "Detached mode: run command in the background")
+      .option("--detach-keys <string>", "Override the key sequence for detaching a container")
+      .option("-e, --env <list>", "Set environment variables", collect, [])
+      .option("-i, --interactive", "Keep STDIN open even if not attached")
+      .option("--privileged", "Give extended privileges to the command")
+      .option("-t, --tty", "Allocate a pseudo-TTY")
+      .option("-u, --user <string>", "Username or UID (format: \"<name|uid>[:<group|gid>]\")")
+      .option("-w, --workdir <string>", "Working directory inside the container"),
+  action: async (ctx, [name, ...cmd], opts) => {
+    if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
+    if (opts.privileged) throw new NotImplementedError("exec --privileged is not supported by berth yet");
+    const { execProcess } = await import("../../engine/container-io.js");
+    const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
+    const engine = await ctx.engine();
+    const env = (opts.env as string[]).flatMap((e) => (e.includes("=") ? [e] : ctx.env[e] !== undefined ? [`${e}=${ctx.env[e]}`] : []));
+    const tty = Boolean(opts.tty);
+    const detach = Boolean(opts.detach);
+    const withStdin = Boolean(opts.interactive) && !detach;
+    const session = await execProcess(
+      engine,
+      name!,
+      { cmd, env, user: opts.user as string | undefined, workdir: opts.workdir as string | undefined, tty, stdin: withStdin, detach },
+      detach
+        ? undefined
+        : {
+            ...(withStdin ? { stdin: process.stdin } : {}),
+            stdout: process.stdout,
+            stderr: process.stderr,
+            detachKeys: tty ? parseDetachKeys((opts.detachKeys as string | undefined) ?? "ctrl-p,ctrl-q") : [],
+          },
+    );
+    if (detach) return 0;
+    const terminal = tty && process.stdin.isTTY ? await startTerminal(session.ctlPath) : undefined;
+    try {
+      const attached = await session.attached;
+      if (attached === "detached") return 0;
+      return (await session.wait()).code;
+    } finally {
+      terminal?.restore();
+      if (withStdin) process.stdin.pause();
+    }
+  },
+};
+
+const topCommand: CommandSpec = {
+  path: ["container", "top"],
+  aliases: [["top"]],
+  usage: "CONTAINER [ps OPTIONS]",
+  description: "Display the running processes of a container",
+  args: { min: 1, max: Infinity },
+  stopAtFirstArg: true,
+  action: async (ctx, [name, ...psArgs]) => {
+    const { resolveContainer } = await import("../../engine/container-state.js");
+    const { containerPaths } = await import("../../engine/container-paths.js");
+    const { chooseRuntime } = await import("../../engine/runtime-binary.js");
+    const engine = await ctx.engine();
+    const record = resolveContainer(engine, name!);
+    if (!record.state.Running) throw new NotFoundError(`Container ${record.spec.id} is not running`);
+    const runtime = chooseRuntime(record.spec.hostConfig.Runtime);
+    const result = spawnSync(runtime.path, ["--root", containerPaths(engine, record.spec.id).runtimeRoot, "ps", record.spec.id, ...(psArgs.length ? psArgs : ["-ef"])]);
+    if (result.status !== 0) throw new NotFoundError(`ps: ${result.stderr.toString().trim()}`);
+    ctx.out(result.stdout.toString());
+  },
+};
+
+const pruneCommand: CommandSpec = {
+  path: ["container", "prune"],
+  usage: "[OPTIONS]",
+  description: "Remove all stopped containers",
+  args: { min: 0, max: 0 },
+  options: (cmd) => cmd.option("--filter <filter>", 'Provide filter values (e.g. "until=<timestamp>")', collectFilter, []).option("-f, --force", "Do not prompt for confirmation"),
+  action: async (ctx, _args, opts) => {
+    if (!opts.force && !(await confirm(ctx, "WARNING! This will remove all stopped containers."))) return 0;
+    const { listContainers } = await import("../../engine/list-containers.js");
+    const { removeContainer } = await import("../../engine/remove-container.js");
+    const { runtimeCleanup } = await import("../../engine/container-lifecycle.js");
+    const engine = await ctx.engine({ sweep: true });
+    const until = (opts.filter as string[]).find((f) => f.startsWith("until="));
+    const labels = (opts.filter as string[]).filter((f) => f.startsWith("label="));
+    const cutoff = until ? parseTimeFlag(until.slice(6)) : undefined;
+    const removed: string[] = [];
+    for (const r of listContainers(engine, { all: true, filters: labels })) {
+      if (r.state.Running) continue;
+      if (cutoff && new Date(r.spec.created) > cutoff) continue;
+      await removeContainer(engine, r.spec.id, { runtime: runtimeCleanup });
+      removed.push(r.spec.id);
+    }
+    if (removed.length) ctx.out(`Deleted Containers:\n${removed.join("\n")}\n\n`);
+    ctx.line(`Total reclaimed space: ${humanSize(0)}`);
+  },
+};
+
+const inspectCommand: CommandSpec = {
+  path: ["container", "inspect"],
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Display detailed information on one or more containers",
+  args: { min: 1, max: Infinity },
+  options: (cmd) => cmd.option("-f, --format <string>", "Format output using a custom template").option("-s, --size", "Display total file sizes"),
+  action: async (ctx, names, opts) => {
+    const { inspectContainer } = await import("../../engine/inspect-container.js");
+    const engine = await ctx.engine();
+    const found: unknown[] = [];
+    const errors: string[] = [];
+    for (const name of names) {
+      try {
+        found.push(inspectContainer(engine, name));
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        errors.push(err.message);
+      }
+    }
+    if (opts.format) {
+      const template = parseTemplate(opts.format as string, { missingKey: "error" });
+      for (const obj of found) ctx.line(template.execute(obj));
+    } else ctx.line(goJson(found, "    "));
+    if (!errors.length) return 0;
+    process.stderr.write(errors.map((e) => `Error response from daemon: ${e}`).join("\n") + "\n");
+    return 1;
+  },
+};
+
+export const containerCommands: readonly CommandSpec[] = [
+  runCommand, createCommand, startCommand, stopCommand, restartCommand, killCommand, rmCommand, psCommand, logsCommand,
+  waitCommand, attachCommand, execCommand, renameCommand, pauseCommand, unpauseCommand, topCommand, pruneCommand,
+  inspectCommand, cleanupCommand,
+];

@@ -1,0 +1,147 @@
+// stop, kill, wait, pause, unpause, and the cleanup conmon runs when a container ends.
+import * as fs from "node:fs";
+import type { Engine } from "./engine.js";
+import { exited, readExitFile, resolveContainer } from "./container-state.js";
+import { containerPaths } from "./container-paths.js";
+import { unmountRootfs } from "./container-rootfs.js";
+import { chooseRuntime } from "./runtime-binary.js";
+import { deleteContainer, killContainer, pauseContainer, resumeContainer } from "../runtime/runc.js";
+import { waitExit, oomKilled } from "../runtime/exit-file.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import type { ContainerRecord } from "../store/container-store.js";
+import { removeContainer, type RuntimeCleanup } from "./remove-container.js";
+
+const SIGNALS: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
+  ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, XCPU: 24,
+  XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
+};
+
+/** "TERM", "SIGTERM", "15", "RTMIN+3" → the number runc takes. */
+export function parseSignal(text: string): number {
+  const upper = text.toUpperCase().replace(/^SIG/, "");
+  if (/^\d+$/.test(upper) && Number(upper) > 0 && Number(upper) <= 64) return Number(upper);
+  const rt = /^RTM(IN|AX)([+-]\d+)?$/.exec(upper);
+  if (rt) return (rt[1] === "IN" ? 34 : 64) + Number(rt[2] ?? 0);
+  const n = SIGNALS[upper];
+  if (n === undefined) throw new InvalidArgumentError(`Invalid signal: ${text}`);
+  return n;
+}
+
+function runtimeOf(engine: Engine, record: ContainerRecord) {
+  return { path: chooseRuntime(record.spec.hostConfig.Runtime).path, root: containerPaths(engine, record.spec.id).runtimeRoot };
+}
+
+export async function killRunning(engine: Engine, idOrName: string, signal = "KILL"): Promise<ContainerRecord> {
+  const record = resolveContainer(engine, idOrName);
+  if (!record.state.Running) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${record.spec.id} is not running`);
+  const number = parseSignal(signal);
+  const rt = runtimeOf(engine, record);
+  await killContainer(rt.path, rt.root, record.spec.id, String(number), true);
+  return record;
+}
+
+export async function waitContainer(engine: Engine, idOrName: string, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  const record = resolveContainer(engine, idOrName);
+  if (!record.state.Running) return record.state.ExitCode;
+  const paths = containerPaths(engine, record.spec.id);
+  const exit = await waitExit(paths.exitDir, record.spec.id, opts.signal ? { signal: opts.signal } : {});
+  return exit.code;
+}
+
+/** Docker's stop: the stop signal, then SIGKILL after the timeout. */
+export async function stopContainer(engine: Engine, idOrName: string, opts: { timeout?: number | undefined; signal?: string } = {}): Promise<void> {
+  const record = resolveContainer(engine, idOrName);
+  if (!record.state.Running) return;
+  const rt = runtimeOf(engine, record);
+  const paths = containerPaths(engine, record.spec.id);
+  const timeout = opts.timeout ?? record.spec.config.StopTimeout ?? 10;
+  if (record.state.Paused) await resumeContainer(rt.path, rt.root, record.spec.id).catch(() => undefined);
+  const stopSignal = String(parseSignal(opts.signal || record.spec.config.StopSignal || "TERM"));
+  await killContainer(rt.path, rt.root, record.spec.id, stopSignal, false).catch(ignoreGone);
+  if (timeout >= 0) {
+    const done = await waitFor(paths.exitDir, record.spec.id, timeout * 1000);
+    if (done) return finishStop(engine, record.spec.id);
+  }
+  await killContainer(rt.path, rt.root, record.spec.id, "9", true).catch(ignoreGone);
+  await waitFor(paths.exitDir, record.spec.id, 30_000);
+  return finishStop(engine, record.spec.id);
+}
+
+async function finishStop(engine: Engine, id: string): Promise<void> {
+  await cleanupContainer(engine, id);
+}
+
+function ignoreGone(err: unknown): void {
+  if (err instanceof NotFoundError || err instanceof ConflictError) return;
+  throw err;
+}
+
+async function waitFor(exitDir: string, id: string, ms: number): Promise<boolean> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    await waitExit(exitDir, id, { signal: controller.signal });
+    return true;
+  } catch {
+    return readExitFile(`${exitDir}/${id}`) !== undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function pauseOrResume(engine: Engine, idOrName: string, pause: boolean): Promise<void> {
+  const record = resolveContainer(engine, idOrName);
+  if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
+  if (pause && record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is already paused`);
+  if (!pause && !record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is not paused`);
+  const rt = runtimeOf(engine, record);
+  await (pause ? pauseContainer : resumeContainer)(rt.path, rt.root, record.spec.id);
+  engine.store.write(() =>
+    engine.store.containers.setState(record.spec.id, { ...record.state, Paused: pause, Status: pause ? "paused" : "running" }),
+  );
+}
+
+/**
+ * After a container ends (conmon's exit command, or stop/run in-process): record the exit, delete
+ * the runtime's state, unmount the rootfs, and remove the container when it was run with --rm.
+ * Safe to run twice.
+ */
+export async function cleanupContainer(engine: Engine, id: string): Promise<void> {
+  let record: ContainerRecord;
+  try {
+    record = engine.store.containers.resolve(id);
+  } catch (err) {
+    if (err instanceof NotFoundError) return;
+    throw err;
+  }
+  const paths = containerPaths(engine, record.spec.id);
+  const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
+  if (record.state.Running && exit) {
+    const state = { ...exited(record.state, exit.code, exit.exitedAt, ""), OOMKilled: oomKilled(paths.persistDir) };
+    engine.store.write(() => engine.store.containers.setState(record.spec.id, state));
+    record = { spec: record.spec, state };
+  }
+  if (record.state.Running) return;
+  await deleteRuntimeState(engine, record);
+  unmountRootfs(engine, record.spec.id);
+  if (record.spec.hostConfig.AutoRemove) {
+    await removeContainer(engine, record.spec.id, { volumes: true, runtime: runtimeCleanup }).catch(ignoreGone);
+  }
+}
+
+async function deleteRuntimeState(engine: Engine, record: ContainerRecord): Promise<void> {
+  const rt = runtimeOf(engine, record);
+  if (!fs.existsSync(`${rt.root}/${record.spec.id}`)) return;
+  await deleteContainer(rt.path, rt.root, record.spec.id, true).catch(ignoreGone);
+}
+
+export const runtimeCleanup: RuntimeCleanup = {
+  killAndWait: async (engine, record) => {
+    const rt = runtimeOf(engine, record);
+    await killContainer(rt.path, rt.root, record.spec.id, "9", true).catch(ignoreGone);
+    await waitFor(containerPaths(engine, record.spec.id).exitDir, record.spec.id, 30_000);
+    await cleanupContainer(engine, record.spec.id);
+  },
+  deleteRuntimeState,
+};

@@ -1,0 +1,220 @@
+// `start` (and the second half of `run`): mount the rootfs, write the OCI bundle, have conmon run
+// `runc create`, and then `runc start`. Split in two so that `run` and `start -a` can connect to
+// the attach socket between create and start and lose no output.
+import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { Engine } from "./engine.js";
+import { resolveContainer } from "./container-state.js";
+import { containerPaths } from "./container-paths.js";
+import { mountRootfs, unmountRootfs } from "./container-rootfs.js";
+import { writeEtcFiles } from "./etc-files.js";
+import { chooseRuntime, findExecutable } from "./runtime-binary.js";
+import { buildOciSpec, formatOciSpec, parseCapabilityMask, parseProcLimits, type Mount, type SeccompSetting } from "../runtime/oci-spec.js";
+import { resolveUser } from "../runtime/user.js";
+import { resolveInRoot } from "../runtime/resolve-in-root.js";
+import { createContainer as conmonCreate } from "../runtime/conmon.js";
+import { startContainer as runcStart } from "../runtime/runc.js";
+import { ContainerStartError, classifyStartError } from "../runtime/start-error.js";
+import { formatTimestamp } from "../image/config.js";
+import { ConflictError, InvalidArgumentError, SystemError } from "../errors.js";
+import type { ContainerRecord, ContainerSpec } from "../store/container-store.js";
+
+/** 126 and 127 as Docker decides them: the runtime could not invoke, or could not find, the command. */
+export class ContainerCommandError extends SystemError {
+  constructor(message: string, readonly reason: "not-found" | "not-executable" | "other") {
+    super(message);
+  }
+  get exitCode(): number {
+    return this.reason === "not-found" ? 127 : this.reason === "not-executable" ? 126 : 128;
+  }
+}
+
+export interface CreatedTask {
+  record: ContainerRecord;
+  attachSocket: string;
+  ctlPath: string;
+  /** runc start, and the state that says so. */
+  start(): Promise<ContainerRecord>;
+}
+
+const BERTH_BIN = fileURLToPath(new URL("../../../bin/berth", import.meta.url));
+
+/** Creates the runtime container; nothing runs until start() of the result. */
+export async function createTask(engine: Engine, idOrName: string): Promise<CreatedTask | { record: ContainerRecord; alreadyRunning: true }> {
+  const record = resolveContainer(engine, idOrName);
+  if (record.state.Paused) throw new ConflictError("cannot start a paused container, try unpause instead");
+  if (record.state.Running) return { record, alreadyRunning: true };
+  const { spec } = record;
+  const paths = containerPaths(engine, spec.id);
+  for (const dir of [paths.bundle, paths.exitDir, paths.socketDir, paths.runtimeRoot, paths.persistDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.rmSync(`${paths.exitDir}/${spec.id}`, { force: true });
+  for (const stale of ["exit", "oom"]) fs.rmSync(`${paths.persistDir}/${stale}`, { force: true });
+  const runtime = chooseRuntime(spec.hostConfig.Runtime);
+
+  const rootfs = mountRootfs(engine, spec);
+  try {
+    copyImageDataIntoVolumes(rootfs, spec);
+    const etc = writeEtcFiles(paths.userdata, { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "", network: spec.hostConfig.NetworkMode });
+    const oci = buildSpec(rootfs, spec, etc);
+    fs.writeFileSync(`${paths.bundle}/config.json`, formatOciSpec(oci));
+    const created = await conmonCreate({
+      id: spec.id,
+      name: spec.name,
+      bundle: paths.bundle,
+      runtimePath: runtime.path,
+      runtimeRoot: paths.runtimeRoot,
+      exitDir: paths.exitDir,
+      persistDir: paths.persistDir,
+      socketDir: paths.socketDir,
+      logPath: paths.logPath,
+      terminal: Boolean(spec.config.Tty),
+      stdin: Boolean(spec.config.OpenStdin),
+      leaveStdinOpen: !spec.config.StdinOnce,
+      exitCommand: [process.execPath, BERTH_BIN, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "cleanup", spec.id],
+    });
+    return {
+      record,
+      attachSocket: created.attachSocket,
+      ctlPath: created.ctlPath,
+      start: async () => {
+        await runcStart(runtime.path, paths.runtimeRoot, spec.id);
+        const state = {
+          ...record.state,
+          Status: "running" as const,
+          Running: true,
+          Paused: false,
+          Pid: created.pid,
+          ExitCode: 0,
+          Error: "",
+          StartedAt: formatTimestamp(engine.clock.now()),
+          conmonPid: created.conmonPid,
+        };
+        engine.store.write(() => engine.store.containers.setState(spec.id, state));
+        return { spec, state };
+      },
+    };
+  } catch (err) {
+    unmountRootfs(engine, spec.id);
+    throw recordStartFailure(engine, record, err);
+  }
+}
+
+/** Docker leaves a container that failed to start as created, with the code it would have exited with. */
+function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
+  if (!(err instanceof ContainerStartError)) return err;
+  const reason = classifyStartError(err.runtimeMessage);
+  const failure = new ContainerCommandError(`failed to create task: OCI runtime create failed: ${err.runtimeMessage}: unknown`, reason);
+  engine.store.write(() =>
+    engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: failure.exitCode, Error: failure.message }),
+  );
+  return failure;
+}
+
+export async function startContainer(engine: Engine, idOrName: string): Promise<ContainerRecord> {
+  const task = await createTask(engine, idOrName);
+  if ("alreadyRunning" in task) return task.record;
+  return task.start();
+}
+
+function buildSpec(rootfs: string, spec: ContainerSpec, etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string }) {
+  const config = spec.config;
+  const host = spec.hostConfig;
+  const user = resolveUser(rootfs, config.User ?? "");
+  const env = [...(config.Env ?? [])];
+  const has = (key: string) => env.some((e) => e.startsWith(`${key}=`));
+  if (!has("PATH")) env.unshift("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!has("HOSTNAME")) env.push(`HOSTNAME=${config.Hostname}`);
+  if (config.Tty && !has("TERM")) env.push("TERM=xterm");
+
+  const mounts: Mount[] = [
+    { destination: "/etc/resolv.conf", type: "bind", source: etc.resolvConfPath, options: ["rbind", "rprivate"] },
+    { destination: "/etc/hostname", type: "bind", source: etc.hostnamePath, options: ["rbind", "rprivate"] },
+    { destination: "/etc/hosts", type: "bind", source: etc.hostsPath, options: ["rbind", "rprivate"] },
+  ];
+  for (const m of spec.mounts) {
+    if (m.Type === "tmpfs") {
+      mounts.push({ destination: m.Destination, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "noexec", ...(m.options ?? [])] });
+    } else {
+      mounts.push({ destination: m.Destination, type: "bind", source: m.Source, options: ["rbind", m.RW ? "rw" : "ro", m.Propagation || "rprivate"] });
+    }
+  }
+  let init: string | undefined;
+  if (host.Init) {
+    init = findExecutable("tini-static") ?? findExecutable("docker-init");
+    if (!init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
+  }
+  const status = fs.readFileSync("/proc/self/status", "utf8");
+  const capBnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
+  return buildOciSpec(
+    {
+      rootfs,
+      readonlyRootfs: host.ReadonlyRootfs,
+      args: [spec.path, ...spec.args],
+      env,
+      cwd: config.WorkingDir || "/",
+      user,
+      terminal: Boolean(config.Tty),
+      hostname: config.Hostname ?? "",
+      privileged: host.Privileged,
+      capAdd: host.CapAdd ?? [],
+      capDrop: host.CapDrop ?? [],
+      noNewPrivileges: (host.SecurityOpt ?? []).some((o) => /^no-new-privileges(=true|:true)?$/.test(o)),
+      seccomp: seccompSetting(host.SecurityOpt ?? []),
+      mounts,
+      devices: (host.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, permissions: d.CgroupPermissions })),
+      network: host.NetworkMode === "none" ? { kind: "none" } : { kind: "host" },
+      resources: {
+        ...(host.Memory ? { memory: host.Memory } : {}),
+        ...(host.MemorySwap ? { memorySwap: host.MemorySwap } : {}),
+        ...(host.NanoCpus ? { nanoCpus: host.NanoCpus } : {}),
+        ...(host.PidsLimit ? { pidsLimit: host.PidsLimit } : {}),
+        shmSize: host.ShmSize,
+      },
+      ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+      cgroupsPath: `/berth/${spec.id}`,
+      ...(init ? { init } : {}),
+    },
+    {
+      hostRlimits: parseProcLimits(fs.readFileSync("/proc/self/limits", "utf8")),
+      hostCapabilities: parseCapabilityMask(capBnd),
+      swapAccounting: fs.existsSync("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"),
+    },
+  );
+}
+
+/** --security-opt seccomp=unconfined|PROFILE.json; the default profile otherwise. */
+function seccompSetting(options: readonly string[]): SeccompSetting {
+  const opt = options.find((o) => /^seccomp[=:]/.test(o));
+  if (!opt) return { kind: "default" };
+  const value = opt.slice("seccomp=".length);
+  if (value === "unconfined") return { kind: "unconfined" };
+  try {
+    return { kind: "profile", profile: JSON.parse(fs.readFileSync(value, "utf8")) };
+  } catch (err) {
+    throw new InvalidArgumentError(`opening seccomp profile (${value}) failed: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Docker copies what the image has at a volume's mount point into a new, empty volume the first
+ * time it is mounted (unless nocopy). The source is resolved inside the rootfs, never on the host.
+ */
+function copyImageDataIntoVolumes(rootfs: string, spec: ContainerSpec): void {
+  for (const m of spec.mounts) {
+    if (m.Type !== "volume" || m.options?.includes("nocopy")) continue;
+    if (fs.readdirSync(m.Source).length > 0) continue;
+    let source: string;
+    try {
+      source = resolveInRoot(rootfs, m.Destination);
+    } catch {
+      continue;
+    }
+    if (!fs.existsSync(source) || !fs.lstatSync(source).isDirectory()) continue;
+    const copied = spawnSync("cp", ["-a", "--", `${source}/.`, `${m.Source}/`]);
+    if (copied.status !== 0) throw new SystemError(`copying image data into volume ${m.Name}: ${copied.stderr.toString().trim()}`);
+    const st = fs.lstatSync(source);
+    fs.chownSync(m.Source, st.uid, st.gid);
+    fs.chmodSync(m.Source, st.mode & 0o7777);
+  }
+}

@@ -1,0 +1,197 @@
+// A client of conmon's attach socket (conmon 2.1.6 src/conn_sock.c, src/ctr_stdio.c):
+// - SOCK_SEQPACKET, listening at <socket-dir-path>/<cuuid>/attach (a symlink to the bundle dir).
+// - Output: each packet is one read() of the container's stdout or stderr, prefixed by one byte
+//   naming the pipe (utils.h stdpipe_t: 2 = stdout, 3 = stderr; a terminal is all stdout).
+// - Input: packets are raw bytes for the container's stdin (no prefix). conmon reads them into a
+//   32 KiB buffer (CONN_SOCK_BUF_SIZE), and a SEQPACKET read truncates, so we send at most 32 KiB
+//   per packet.
+// - Half-closing our side (shutdown SHUT_WR) makes conmon close the container's stdin when it was
+//   started with -i and without --leave-stdin-open; that is how `echo x | docker run -i` ends.
+// - conmon closes every attach connection when the container exits: EOF = "exited".
+import * as fs from "node:fs";
+import { basename, dirname } from "node:path";
+import { SeqpacketSocket } from "node-unix-socket";
+import { SystemError } from "../errors.js";
+import { DEFAULT_DETACH_KEYS, DetachFilter } from "./detach-keys.js";
+
+const STDOUT_PIPE = 2;
+const STDERR_PIPE = 3;
+const MAX_STDIN_PACKET = 32 * 1024;
+/** sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL. */
+const SUN_PATH_MAX = 108;
+
+export interface AttachStreams {
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Bytes that detach from the container; default ctrl-p,ctrl-q. [] disables detaching. */
+  detachKeys?: readonly number[];
+  /** Aborting detaches (the container keeps running), e.g. when an API client hangs up. */
+  signal?: AbortSignal;
+}
+
+export type AttachResult = "detached" | "exited";
+
+/**
+ * An open attach connection. Packets that arrive before attach() takes it over are kept, so the
+ * engine can connect, then start the container (or exec), then stream, and lose no output.
+ */
+export class AttachConnection {
+  private pending: Buffer[] = [];
+  private ended = false;
+  private failed: Error | undefined;
+  private onPacket: ((packet: Buffer) => void) | undefined;
+  private onEnd: ((err?: Error) => void) | undefined;
+
+  constructor(readonly socket: SeqpacketSocket) {
+    socket.on("data", (packet: Buffer) => {
+      if (this.onPacket) this.onPacket(packet);
+      else this.pending.push(packet);
+    });
+    socket.on("end", () => this.end());
+    socket.on("error", (err: Error) => this.end(err));
+  }
+
+  /** Hands every packet (past and future) to `onPacket`, and the end to `onEnd`. */
+  consume(onPacket: (packet: Buffer) => void, onEnd: (err?: Error) => void): void {
+    this.onPacket = onPacket;
+    this.onEnd = onEnd;
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) onPacket(p);
+    if (this.ended) onEnd(this.failed);
+  }
+
+  write(data: Buffer, done: () => void): void {
+    if (data.length === 0) {
+      done();
+      return;
+    }
+    for (let off = 0; off < data.length; off += MAX_STDIN_PACKET) {
+      const end = Math.min(off + MAX_STDIN_PACKET, data.length);
+      const last = end === data.length;
+      this.socket.write(data, off, end - off, last ? done : undefined);
+    }
+  }
+
+  /** Half-close: conmon takes it as EOF on the container's stdin. */
+  closeStdin(): void {
+    this.socket.end();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private end(err?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failed = err;
+    this.onEnd?.(err);
+  }
+}
+
+/**
+ * Connects to a conmon attach socket. Paths too long for sun_path are reached through
+ * /proc/self/fd/<dirfd>/attach, the trick conmon itself uses to bind them.
+ */
+export function connectAttach(path: string): Promise<AttachConnection> {
+  let dirFd: number | undefined;
+  let target = path;
+  if (Buffer.byteLength(path) >= SUN_PATH_MAX) {
+    dirFd = fs.openSync(dirname(path), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    target = `/proc/self/fd/${dirFd}/${basename(path)}`;
+  }
+  const closeDir = (): void => {
+    if (dirFd !== undefined) fs.closeSync(dirFd);
+    dirFd = undefined;
+  };
+  return new Promise((resolve, reject) => {
+    const socket = new SeqpacketSocket();
+    const onError = (err: Error): void => {
+      closeDir();
+      socket.destroy();
+      reject(new SystemError(`attach ${path}: ${err.message}`, { cause: err }));
+    };
+    socket.once("error", onError);
+    try {
+      socket.connect(target, () => {
+        closeDir();
+        socket.removeListener("error", onError);
+        resolve(new AttachConnection(socket));
+      });
+    } catch (err) {
+      onError(err as Error);
+    }
+  });
+}
+
+/**
+ * Streams between a container and the caller until the container exits ("exited": conmon closed
+ * the socket) or the user types the detach keys or `signal` aborts ("detached"). Output is written
+ * without waiting for the caller's streams to drain: conmon cannot be paused anyway and drops a
+ * client whose socket stays full.
+ */
+export async function attach(target: string | AttachConnection, s: AttachStreams): Promise<AttachResult> {
+  const conn = typeof target === "string" ? await connectAttach(target) : target;
+  const filter = new DetachFilter(s.detachKeys ?? DEFAULT_DETACH_KEYS);
+  const stdin = s.stdin;
+
+  return new Promise<AttachResult>((resolve, reject) => {
+    let done = false;
+    const finish = (result: AttachResult | Error): void => {
+      if (done) return;
+      done = true;
+      if (stdin) {
+        stdin.removeListener("data", onStdin);
+        stdin.removeListener("end", onStdinEnd);
+        stdin.removeListener("error", onStdinEnd);
+        stdin.pause();
+      }
+      s.signal?.removeEventListener("abort", onAbort);
+      conn.close();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+
+    const onStdin = (chunk: Buffer | string): void => {
+      const { out, detached } = filter.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+      if (out.length > 0 && !done) {
+        // One chunk in flight at a time: stdin waits until the socket took the last one.
+        stdin?.pause();
+        conn.write(out, () => {
+          if (!done) stdin?.resume();
+        });
+      }
+      if (detached) finish("detached");
+    };
+    const onStdinEnd = (): void => {
+      const held = filter.flush();
+      if (held.length > 0) conn.write(held, () => undefined);
+      conn.closeStdin();
+    };
+    const onAbort = (): void => finish("detached");
+
+    conn.consume(
+      (packet) => {
+        if (packet.length < 1) return;
+        const body = packet.subarray(1);
+        if (packet[0] === STDOUT_PIPE) s.stdout.write(body);
+        else if (packet[0] === STDERR_PIPE) s.stderr.write(body);
+      },
+      (err) => finish(err ? new SystemError(`attach: ${err.message}`, { cause: err }) : "exited"),
+    );
+
+    if (s.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    s.signal?.addEventListener("abort", onAbort, { once: true });
+    if (stdin) {
+      stdin.on("data", onStdin);
+      stdin.once("end", onStdinEnd);
+      stdin.once("error", onStdinEnd);
+      stdin.resume();
+    }
+  });
+}

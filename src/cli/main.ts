@@ -61,8 +61,9 @@ function reportFailure(err: unknown, running: { spec: CommandSpec; name: string 
   } else {
     process.stderr.write(text + "\n");
   }
+  // 126 and 127: the command in the container could not be invoked or found (run, create, exec).
   const code = (err as { exitCode?: unknown }).exitCode;
-  if (running?.spec.runLike && typeof code === "number") return code;
+  if (typeof code === "number") return code;
   return exitCodeFor(err, { runLike: running?.spec.runLike ?? false });
 }
 

@@ -96,8 +96,17 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
     };
   } catch (err) {
     unmountRootfs(engine, spec.id);
-    throw recordStartFailure(engine, record, err);
+    const failure = recordStartFailure(engine, record, err);
+    if (spec.hostConfig.AutoRemove) await removeStarted(engine, spec.id);
+    throw failure;
   }
+}
+
+/** --rm applies to a container that could not start, too (docker's CLI removes it). */
+async function removeStarted(engine: Engine, id: string): Promise<void> {
+  const { removeContainer } = await import("./remove-container.js");
+  const { runtimeCleanup } = await import("./container-lifecycle.js");
+  await removeContainer(engine, id, { force: true, volumes: true, runtime: runtimeCleanup }).catch(() => undefined);
 }
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */

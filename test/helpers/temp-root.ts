@@ -46,6 +46,7 @@ export function createTempRoot(prefix = "berth-test-"): TempRoot {
       return spawn(process.execPath, [BERTH, ...globals, ...args], { env: { ...process.env, TZ: "UTC", ...opts.env } });
     },
     cleanup() {
+      killProcessesUsing(dir);
       unmountUnder(dir);
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -59,6 +60,34 @@ export function mountsUnder(dir: string): string[] {
     .map((l) => l.split(" ")[4] ?? "")
     .filter((m) => m === dir || m.startsWith(dir + "/"))
     .sort((a, b) => b.length - a.length);
+}
+
+/** conmon and container processes started for this root: their command lines name its paths. */
+export function processesUsing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(dir)) pids.push(Number(entry));
+    } catch {
+      /* gone already */
+    }
+  }
+  return pids;
+}
+
+function killProcessesUsing(dir: string): void {
+  const runc = `${dir}/run/runc`;
+  if (fs.existsSync(runc)) {
+    for (const id of fs.readdirSync(runc)) spawnSync("runc", ["--root", runc, "delete", "--force", id]);
+  }
+  for (const pid of processesUsing(dir)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone already */
+    }
+  }
 }
 
 function unmountUnder(dir: string): void {

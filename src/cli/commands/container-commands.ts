@@ -472,7 +472,6 @@ const execCommand: CommandSpec = {
   usage: "[OPTIONS] CONTAINER COMMAND [ARG...]",
   description: "Execute a command in a running container",
   args: { min: 2, max: Infinity },
-  runLike: true,
   stopAtFirstArg: true,
   options: (cmd) =>
     cmd

@@ -107,7 +107,7 @@ export async function pauseOrResume(engine: Engine, idOrName: string, pause: boo
  * the runtime's state, unmount the rootfs, and remove the container when it was run with --rm.
  * Safe to run twice.
  */
-export async function cleanupContainer(engine: Engine, id: string): Promise<void> {
+export async function cleanupContainer(engine: Engine, id: string, runId?: string): Promise<void> {
   let record: ContainerRecord;
   try {
     record = engine.store.containers.resolve(id);
@@ -115,6 +115,8 @@ export async function cleanupContainer(engine: Engine, id: string): Promise<void
     if (err instanceof NotFoundError) return;
     throw err;
   }
+  // The run this cleanup belongs to has been followed by another start: leave that one be.
+  if (runId !== undefined && record.state.runId !== runId) return;
   const paths = containerPaths(engine, record.spec.id);
   const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
   if (record.state.Running && exit) {

@@ -3,6 +3,7 @@
 // the attach socket between create and start and lose no output.
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
@@ -51,6 +52,8 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
   fs.rmSync(`${paths.exitDir}/${spec.id}`, { force: true });
   for (const stale of ["exit", "oom"]) fs.rmSync(`${paths.persistDir}/${stale}`, { force: true });
   const runtime = chooseRuntime(spec.hostConfig.Runtime);
+  const runId = randomBytes(8).toString("hex");
+  engine.store.write(() => engine.store.containers.setState(spec.id, { ...record.state, runId }));
 
   const rootfs = mountRootfs(engine, spec);
   try {
@@ -71,7 +74,7 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
       leaveStdinOpen: !spec.config.StdinOnce,
-      exitCommand: [process.execPath, BERTH_BIN, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "cleanup", spec.id],
+      exitCommand: [process.execPath, BERTH_BIN, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "cleanup", spec.id, runId],
     });
     return {
       record,
@@ -89,6 +92,7 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
           Error: "",
           StartedAt: formatTimestamp(engine.clock.now()),
           conmonPid: created.conmonPid,
+          runId,
         };
         engine.store.write(() => engine.store.containers.setState(spec.id, state));
         return { spec, state };

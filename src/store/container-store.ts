@@ -72,6 +72,11 @@ export interface ContainerState {
   FinishedAt: string;
   /** conmon's pid while the container runs; berth's own bookkeeping, not shown by inspect. */
   conmonPid?: number;
+  /**
+   * Names one run of the container. conmon's exit command carries it, so that the cleanup of a
+   * run that ended cannot undo a start that has begun since (restart).
+   */
+  runId?: string;
 }
 
 export interface ContainerRecord {

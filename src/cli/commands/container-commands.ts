@@ -292,12 +292,12 @@ const waitCommand = eachContainer(
 
 const cleanupCommand: CommandSpec = {
   path: ["container", "cleanup"],
-  usage: "CONTAINER",
+  usage: "CONTAINER [RUN-ID]",
   description: "Record a container's exit and release its resources (run by conmon when it ends)",
-  args: { min: 1, max: 1 },
-  action: async (ctx, [id]) => {
+  args: { min: 1, max: 2 },
+  action: async (ctx, [id, runId]) => {
     const { cleanupContainer } = await import("../../engine/container-lifecycle.js");
-    await cleanupContainer(await ctx.engine(), id!);
+    await cleanupContainer(await ctx.engine(), id!, runId);
   },
 };
 

@@ -20,6 +20,8 @@ export interface StoreOptions {
 /** Everything a new image needs, staged in a work dir, committed by Store.commitImage. */
 export interface StagedImage {
   blobs: readonly StagedBlob[];
+  /** Blobs already in the store that the image uses too (a base image's layers). */
+  sharedBlobs?: readonly Digest[];
   /** Layers not yet in the store, keyed by diff ID; others in `diffIds` must exist already. */
   layers: ReadonlyMap<Digest, StagedLayer>;
   diffIds: readonly Digest[];
@@ -100,9 +102,12 @@ export class Store {
         parent = top.chainId;
       });
       this.crashPoint("after-layer-rename");
+      for (const digest of staged.sharedBlobs ?? []) {
+        if (!this.content.has(digest)) throw new Error(`blob ${digest} vanished from the store`);
+      }
       const created = this.images.insert(
         { ...staged.image, topLayer: top?.chainId ?? null, stored: now },
-        staged.blobs.map((b) => b.digest),
+        [...staged.blobs.map((b) => b.digest), ...(staged.sharedBlobs ?? [])],
       );
       const movedFrom: Digest[] = [];
       for (const name of staged.names) {

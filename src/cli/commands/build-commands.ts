@@ -1,0 +1,81 @@
+// Building images from containers: diff, commit, export.
+import * as fs from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { collect, parseBool, type CommandSpec } from "../command-spec.js";
+import { ClientError } from "../errors.js";
+
+const diffCommand: CommandSpec = {
+  path: ["container", "diff"],
+  aliases: [["diff"]],
+  usage: "CONTAINER",
+  description: "Inspect changes to files or directories on a container's filesystem",
+  args: { min: 1, max: 1 },
+  action: async (ctx, [name]) => {
+    const { containerChanges } = await import("../../engine/container-diff.js");
+    for (const change of containerChanges(await ctx.engine(), name!)) ctx.line(`${change.kind} ${change.path}`);
+  },
+};
+
+const commitCommand: CommandSpec = {
+  path: ["container", "commit"],
+  aliases: [["commit"]],
+  usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+  description: "Create a new image from a container's changes",
+  args: { min: 1, max: 2 },
+  options: (cmd) =>
+    cmd
+      .option("-a, --author <string>", 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")')
+      .option("-c, --change <instruction>", "Apply Dockerfile instruction to the created image", collect, [])
+      .option("-m, --message <string>", "Commit message")
+      .option("-p, --pause [bool]", "Pause container during commit", parseBool, true),
+  action: async (ctx, [container, name], opts) => {
+    if (name) {
+      const { parseTagName } = await import("../../engine/image-names.js");
+      try {
+        parseTagName(name);
+      } catch (err) {
+        throw new ClientError(`invalid reference format${/must be lowercase/.test((err as Error).message) ? ": repository name must be lowercase" : ""}`);
+      }
+    }
+    const { commitContainer } = await import("../../engine/commit-container.js");
+    const { id } = await commitContainer(await ctx.engine({ sweep: true }), {
+      container: container!,
+      name,
+      author: opts.author as string | undefined,
+      message: opts.message as string | undefined,
+      changes: opts.change as string[],
+      pause: opts.pause !== false,
+    });
+    ctx.line(id);
+  },
+};
+
+const exportCommand: CommandSpec = {
+  path: ["container", "export"],
+  aliases: [["export"]],
+  usage: "[OPTIONS] CONTAINER",
+  description: "Export a container's filesystem as a tar archive",
+  args: { min: 1, max: 1 },
+  options: (cmd) => cmd.option("-o, --output <file>", "Write to a file, instead of STDOUT"),
+  action: async (ctx, [name], opts) => {
+    const output = opts.output as string | undefined;
+    if (!output && process.stdout.isTTY) throw new ClientError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    const { exportContainer } = await import("../../engine/export-container.js");
+    const tar = exportContainer(await ctx.engine(), name!);
+    if (!output) {
+      await pipeline(tar, process.stdout);
+      return;
+    }
+    // Beside the target, renamed over it at the end: a full disk leaves no half archive there.
+    const temp = `${output}.berth-${process.pid}.tmp`;
+    try {
+      await pipeline(tar, fs.createWriteStream(temp, { flags: "wx" }));
+      fs.renameSync(temp, output);
+    } catch (err) {
+      fs.rmSync(temp, { force: true });
+      throw err;
+    }
+  },
+};
+
+export const buildCommands: readonly CommandSpec[] = [diffCommand, commitCommand, exportCommand];

@@ -4,9 +4,10 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
-import { createTempRoot, isRoot, mountsUnder, processesUsing, BERTH, type TempRoot } from "../helpers/temp-root.js";
+import { createTempRoot, isRoot, mountsUnder, processesUsing, type TempRoot } from "../helpers/temp-root.js";
 import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
 import { buildTar } from "../helpers/tar-builder.js";
+import { withTty } from "../helpers/tty.js";
 
 const skip = isRoot() ? false : "containers need root: mounts, namespaces, cgroups";
 
@@ -14,15 +15,6 @@ function ok(t: TempRoot, args: string[], input?: string): string {
   const r = t.berth(args, input === undefined ? {} : { input });
   assert.equal(r.code, 0, `berth ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
   return r.stdout;
-}
-
-/** Runs berth under a pseudo-terminal (util-linux script), feeding keystrokes with pauses. */
-function withTty(t: TempRoot, args: string[], keys: { after: number; text: string }[]): { code: number; output: string } {
-  const hex = (text: string) => [...Buffer.from(text)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
-  const feed = keys.map((k) => `sleep ${k.after}; printf '${hex(k.text)}'`).join("; ");
-  const command = `stty cols 100 rows 30; ${process.execPath} ${BERTH} --root ${t.root} --runroot ${t.runroot} ${args.join(" ")}`;
-  const r = spawnSync("bash", ["-c", `(${feed}) | script -eqfc ${JSON.stringify(command)} /dev/null`], { encoding: "utf8", timeout: 30_000 });
-  return { code: r.status ?? -1, output: r.stdout };
 }
 
 describe("containers", { skip }, () => {

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# berth's main job in a few commands, on the store the set-up filled: name an image, read its
-# history, carry it out as an archive and back in again.
+# berth's main job, the loop of "Creating Custom Images": run a container from an image, change
+# its files, see the change with diff, commit it as a new image, run that image, read its history.
 set -euo pipefail
 run() { printf '\n$ %s\n' "$*"; "$@"; }
+berth rm -f demo-dev >/dev/null 2>&1 || true
+berth rmi demo/hello:v1 >/dev/null 2>&1 || true
 run berth images
-run berth tag busybox:latest demo/busybox:v1
-run berth history demo/busybox:v1
-run berth image inspect -f 'Id={{.Id}} Cmd={{json .Config.Cmd}} Layers={{len .RootFS.Layers}}' demo/busybox:v1
+run berth run --name demo-dev busybox:latest sh -c 'echo "hello from a committed layer" > /hello.txt; rm /bin/vi'
+run berth diff demo-dev
+run berth commit -a "berth demo" -m "Added /hello.txt" -c 'CMD ["cat", "/hello.txt"]' demo-dev demo/hello:v1
+run berth run --rm demo/hello:v1
+run berth history demo/hello:v1
+run berth rm demo-dev
 archive=$(mktemp /tmp/berth-demo.XXXXXX.tar)
-run berth save -o "$archive" demo/busybox:v1
-run berth rmi demo/busybox:v1
+run berth save -o "$archive" demo/hello:v1
+run berth rmi demo/hello:v1
 run berth load -i "$archive"
-run berth images --filter reference='demo/*'
-run berth rmi demo/busybox:v1
 rm -f "$archive"
+run berth images --filter reference='demo/*'
+run berth rmi demo/hello:v1
 run berth system check

@@ -18,6 +18,12 @@ export interface ExtractResult {
 
 export interface ExtractOptions {
   signal?: AbortSignal;
+  /**
+   * docker cp: `dest` is an existing directory (of a stopped or paused container, or the host);
+   * entries replace what is there (files are unlinked first, never written through), whiteout names
+   * are ordinary names, and `owner` (when given) replaces the archive's uid and gid.
+   */
+  copy?: { owner?: { uid: number; gid: number } };
 }
 
 export class InvalidLayerError extends InvalidArgumentError {}
@@ -31,7 +37,7 @@ const FORBIDDEN_XATTR = /^(trusted|user)\.overlay\./;
 type Entry = Readable & { header: tarStream.Header };
 
 export async function extractLayer(tar: Readable, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
-  const state = new ExtractState(dest);
+  const state = new ExtractState(dest, opts.copy);
   const extract = tarStream.extract();
   // tar-stream reports a truncated or malformed archive as an error on the extract stream; a listener
   // must exist before any data flows or the error becomes an uncaught exception (SECURITY-NOTES, App. B).
@@ -83,7 +89,10 @@ class ExtractState {
   private readonly seen = new Set<string>();
   private readonly dirTimes: [string, number][] = [];
 
-  constructor(private readonly dest: string) {}
+  constructor(
+    private readonly dest: string,
+    private readonly copy: ExtractOptions["copy"],
+  ) {}
 
   async apply(header: tarStream.Header, body: Readable): Promise<void> {
     this.entries++;
@@ -91,7 +100,7 @@ class ExtractState {
     if ((header.type as string) === "pax-global-header") return drain(body);
 
     const base = posix.basename(name);
-    if (base.startsWith(WHITEOUT)) {
+    if (base.startsWith(WHITEOUT) && !this.copy) {
       await drain(body);
       return this.whiteout(name, base);
     }
@@ -100,6 +109,10 @@ class ExtractState {
     }
     this.seen.add(name);
     const abs = this.ensureParent(name, header.name);
+    if (this.copy) {
+      this.makeRoom(abs, name, header);
+      if (this.copy.owner) Object.assign(header, { uid: this.copy.owner.uid, gid: this.copy.owner.gid });
+    }
     switch (header.type) {
       case "file":
       case "contiguous-file":
@@ -138,6 +151,29 @@ class ExtractState {
     if (header.type !== "link" && header.type !== "file" && header.type !== "contiguous-file") {
       this.setMetadata(name === "" ? this.dest : abs, header);
     }
+  }
+
+  /**
+   * docker cp over existing files: a non-directory in the way is unlinked (so nothing is written
+   * through a symlink the container planted); an existing directory takes a directory entry.
+   */
+  private makeRoom(abs: string, name: string, header: tarStream.Header): void {
+    if (name === "") return;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      if (header.type !== "directory") {
+        throw new InvalidLayerError(`cannot overwrite directory ${JSON.stringify("/" + name)} with non-directory`);
+      }
+      this.dirs.add(name);
+      return;
+    }
+    if (header.type === "directory") throw new InvalidLayerError(`cannot overwrite non-directory ${JSON.stringify("/" + name)} with directory`);
+    fs.unlinkSync(abs);
   }
 
   /** Directory times last, deepest first, since creating children changes them. */

@@ -20,10 +20,21 @@ const CHUNK = 1 << 20;
 
 /** The tar as a stream; it ends with the end-of-archive marker. */
 export function packTree(root: string, opts: PackOptions = {}): Readable {
-  return Readable.from(walkTar(root, opts), { objectMode: false, highWaterMark: 4 << 20 });
+  return Readable.from(walkTar(root, undefined, opts), { objectMode: false, highWaterMark: 4 << 20 });
 }
 
-async function* walkTar(root: string, opts: PackOptions): AsyncGenerator<Buffer> {
+/**
+ * One file or directory as a tar whose top entry is named `name` (docker cp's archives). An
+ * empty name packs a directory's contents (the "SRC/." form).
+ */
+export function packPath(path: string, name: string, opts: PackOptions = {}): Readable {
+  const slash = path.lastIndexOf("/");
+  const base = slash <= 0 ? "/" : path.slice(0, slash);
+  const first = path.slice(slash + 1);
+  return Readable.from(walkTar(base === "/" ? "" : base, { first, name }, opts), { objectMode: false, highWaterMark: 4 << 20 });
+}
+
+async function* walkTar(root: string, start: { first: string; name: string } | undefined, opts: PackOptions): AsyncGenerator<Buffer> {
   const links = new Map<string, string>();
   const overlay = opts.whiteouts === "overlay";
   const caps = opts.capabilities ?? true;
@@ -43,30 +54,37 @@ async function* walkTar(root: string, opts: PackOptions): AsyncGenerator<Buffer>
   }
 
   const stack: string[] = [];
-  pushChildren(stack, root, "");
+  if (start) stack.push(start.first);
+  else pushChildren(stack, root, "");
+  // With a start, entries are named after it: "<first>/x" becomes "<name>/x" (or "x" for contents).
+  const nameOf = (rel: string): string => {
+    if (!start) return rel;
+    const rest = rel.slice(start.first.length);
+    return start.name ? start.name + rest : rest.replace(/^\//, "");
+  };
   while (stack.length) {
     opts.signal?.throwIfAborted();
     const rel = stack.pop()!;
     if (opts.exclude?.(rel)) continue;
     const abs = `${root}/${rel}`;
     const st = fs.lstatSync(abs);
+    const name = nameOf(rel);
     const header: TarHeader = {
-      name: rel, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
+      name, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
     };
     if (st.isDirectory()) {
       header.type = "directory";
-      header.name = rel + "/";
-      yield* emit(encodeHeader(header));
+      header.name = name + "/";
+      if (name !== "") yield* emit(encodeHeader(header));
       if (overlay && lgetxattr(abs, "trusted.overlay.opaque")?.toString() === "y") {
-        yield* emit(encodeHeader({ ...header, name: `${rel}/.wh..wh..opq`, type: "file", mode: header.mode & 0o777 }));
+        yield* emit(encodeHeader({ ...header, name: `${name}/.wh..wh..opq`, type: "file", mode: header.mode & 0o777 }));
       }
       pushChildren(stack, abs, rel + "/");
       continue;
     }
     if (st.isCharacterDevice() && overlay && st.rdev === 0) {
-      const slash = rel.lastIndexOf("/");
-      const name = `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`;
-      yield* emit(encodeHeader({ ...header, name, type: "file", mode: 0o600 }));
+      const slash = name.lastIndexOf("/");
+      yield* emit(encodeHeader({ ...header, name: `${name.slice(0, slash + 1)}.wh.${name.slice(slash + 1)}`, type: "file", mode: 0o600 }));
       continue;
     }
     const key = `${st.dev}:${st.ino}`;
@@ -75,7 +93,7 @@ async function* walkTar(root: string, opts: PackOptions): AsyncGenerator<Buffer>
       yield* emit(encodeHeader({ ...header, type: "hardlink", linkname: first }));
       continue;
     }
-    if (st.nlink > 1) links.set(key, rel);
+    if (st.nlink > 1) links.set(key, name);
     if (st.isSymbolicLink()) {
       yield* emit(encodeHeader({ ...header, type: "symlink", linkname: fs.readlinkSync(abs) }));
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { collect, parseBool, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
+import { cpCommand } from "./cp-command.js";
 
 const diffCommand: CommandSpec = {
   path: ["container", "diff"],
@@ -61,21 +62,25 @@ const exportCommand: CommandSpec = {
     const output = opts.output as string | undefined;
     if (!output && process.stdout.isTTY) throw new ClientError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
     const { exportContainer } = await import("../../engine/export-container.js");
-    const tar = exportContainer(await ctx.engine(), name!);
-    if (!output) {
-      await pipeline(tar, process.stdout);
-      return;
-    }
-    // Beside the target, renamed over it at the end: a full disk leaves no half archive there.
-    const temp = `${output}.berth-${process.pid}.tmp`;
+    const exported = exportContainer(await ctx.engine(), name!);
     try {
-      await pipeline(tar, fs.createWriteStream(temp, { flags: "wx" }));
-      fs.renameSync(temp, output);
-    } catch (err) {
-      fs.rmSync(temp, { force: true });
-      throw err;
+      if (!output) {
+        await pipeline(exported.stream, process.stdout);
+        return;
+      }
+      // Beside the target, renamed over it at the end: a full disk leaves no half archive there.
+      const temp = `${output}.berth-${process.pid}.tmp`;
+      try {
+        await pipeline(exported.stream, fs.createWriteStream(temp, { flags: "wx" }));
+        fs.renameSync(temp, output);
+      } catch (err) {
+        fs.rmSync(temp, { force: true });
+        throw err;
+      }
+    } finally {
+      exported.finished();
     }
   },
 };
 
-export const buildCommands: readonly CommandSpec[] = [diffCommand, commitCommand, exportCommand];
+export const buildCommands: readonly CommandSpec[] = [diffCommand, commitCommand, exportCommand, cpCommand];

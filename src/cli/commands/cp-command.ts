@@ -1,0 +1,101 @@
+// `cp`: files between a container and the host, or a tar stream with "-", with docker cp's rules.
+import * as fs from "node:fs";
+import { posix } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { CommandSpec } from "../command-spec.js";
+import { ClientError } from "../errors.js";
+
+/** "name:path" names a container unless the part before the colon looks like a local path. */
+function splitCopyArg(arg: string): { container?: string; path: string } {
+  if (arg.startsWith("/") || arg.startsWith(".")) return { path: arg };
+  const colon = arg.indexOf(":");
+  if (colon <= 0) return { path: arg };
+  return { container: arg.slice(0, colon), path: arg.slice(colon + 1) || "/" };
+}
+
+export const cpCommand: CommandSpec = {
+  path: ["container", "cp"],
+  aliases: [["cp"]],
+  usage: "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+  description: "Copy files/folders between a container and the local filesystem",
+  args: { min: 2, max: 2 },
+  options: (cmd) =>
+    cmd
+      .option("-a, --archive", "Archive mode (copy all uid/gid information)")
+      .option("-L, --follow-link", "Always follow symbol link in SRC_PATH")
+      .option("-q, --quiet", "Suppress progress output during copy (berth prints none)"),
+  action: async (ctx, [from, to], opts) => {
+    const src = splitCopyArg(from!);
+    const dest = splitCopyArg(to!);
+    if (src.container && dest.container) throw new ClientError("copying between containers is not supported");
+    if (!src.container && !dest.container) throw new ClientError("must specify at least one container source");
+    const engine = await ctx.engine();
+    const { planCopy, CopyPlanError } = await import("../../engine/copy-plan.js");
+    const { copyFromContainer, copyIntoContainer } = await import("../../engine/copy-container.js");
+    const { extractLayer } = await import("../../archive/extract.js");
+    const { packPath } = await import("../../archive/pack.js");
+    const follow = Boolean(opts.followLink);
+
+    if (src.container) {
+      if (dest.path === "-") {
+        const out = await copyFromContainer(engine, src.container, src.path, { follow });
+        try {
+          await pipeline(out.stream, process.stdout);
+        } finally {
+          await out.finished();
+        }
+        return;
+      }
+      const destPath = posix.resolve(dest.path);
+      const st = fs.existsSync(destPath) ? fs.statSync(destPath) : undefined;
+      let target: { dir: string; name: string; createDir: boolean } | undefined;
+      const out = await copyFromContainer(engine, src.container, src.path, {
+        follow,
+        name: (info) => {
+          try {
+            target = planCopy(info, { path: destPath, exists: Boolean(st), isDir: Boolean(st?.isDirectory()), endsWithSlash: dest.path.endsWith("/") });
+          } catch (err) {
+            if (err instanceof CopyPlanError) throw new ClientError(err.message);
+            throw err;
+          }
+          return target.name;
+        },
+      });
+      try {
+        if (!target) throw new ClientError("nothing to copy");
+        if (target.createDir) fs.mkdirSync(target.dir, { mode: 0o755 });
+        else if (!fs.existsSync(target.dir)) throw new ClientError(`no such directory: ${target.dir}`);
+        await extractLayer(out.stream, target.dir, { copy: opts.archive ? {} : { owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } } });
+      } finally {
+        out.stream.destroy();
+        await out.finished();
+      }
+      return;
+    }
+
+    if (src.path === "-") {
+      await copyIntoContainer(engine, dest.container!, dest.path, { isDir: true, contents: true, basename: "", open: () => process.stdin }, { archive: true });
+      return;
+    }
+    const srcPath = posix.resolve(src.path.replace(/\/\.$/, "") || "/");
+    let st: fs.Stats;
+    try {
+      st = follow ? fs.statSync(srcPath) : fs.lstatSync(srcPath);
+    } catch {
+      throw new ClientError(`lstat ${srcPath}: no such file or directory`);
+    }
+    const contents = /\/\.$/.test(src.path);
+    await copyIntoContainer(
+      engine,
+      dest.container!,
+      dest.path,
+      {
+        isDir: st.isDirectory(),
+        contents,
+        basename: posix.basename(srcPath),
+        open: (name) => packPath(follow ? fs.realpathSync(srcPath) : srcPath, name, { capabilities: false }),
+      },
+      { archive: Boolean(opts.archive) },
+    );
+  },
+};

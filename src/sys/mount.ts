@@ -63,9 +63,10 @@ function fail(syscall: string, path: string): never {
   throw new ErrnoError(syscall, load().errno(), path);
 }
 
-/** Mounts an overlay of `lower` (top first) under `upper`. */
-export function mountOverlay(opts: { lower: readonly string[]; upper: string; work: string; target: string }): void {
-  const data = `lowerdir=${opts.lower.join(":")},upperdir=${opts.upper},workdir=${opts.work},index=off`;
+/** Mounts an overlay of `lower` (top first) under `upper`; without upper and work, read-only. */
+export function mountOverlay(opts: { lower: readonly string[]; upper?: string; work?: string; target: string }): void {
+  const rw = opts.upper && opts.work ? `,upperdir=${opts.upper},workdir=${opts.work}` : "";
+  const data = `lowerdir=${opts.lower.join(":")}${rw},index=off`;
   const c = load();
   if (data.length <= MAX_MOUNT_DATA) {
     if (c.mount("overlay", opts.target, "overlay", 0, data) < 0) fail("mount overlay", opts.target);
@@ -79,8 +80,10 @@ export function mountOverlay(opts: { lower: readonly string[]; upper: string; wo
     };
     // Each lowerdir+ appends one layer below the ones given before: top first, as in lowerdir=.
     for (const dir of opts.lower) set("lowerdir+", dir);
-    set("upperdir", opts.upper);
-    set("workdir", opts.work);
+    if (opts.upper && opts.work) {
+      set("upperdir", opts.upper);
+      set("workdir", opts.work);
+    }
     set("index", "off");
     set("source", "overlay");
     if (c.fsconfig(fs, FSCONFIG_CMD_CREATE, null, null, 0) < 0) fail("fsconfig create", opts.target);

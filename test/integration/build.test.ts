@@ -93,6 +93,22 @@ describe("building images from containers", { skip }, () => {
     assert.deepEqual(mountsUnder(`${t.root}/containers`), [], "export unmounted the stopped container again");
   });
 
+  test("image squash flattens to one layer and keeps config and history", () => {
+    ok(["run", "--name", "sq1", "busybox", "sh", "-c", "echo 1 > /one; rm /bin/vi"]);
+    ok(["commit", "-c", "ENV SQ=1", "sq1", "sq:1"]);
+    ok(["run", "--name", "sq2", "sq:1", "sh", "-c", "echo 2 > /two; rm /one"]);
+    ok(["commit", "-m", "second", "sq2", "sq:2"]);
+    ok(["image", "squash", "sq:2", "sq:flat"]);
+    const [img] = JSON.parse(ok(["image", "inspect", "sq:flat"]));
+    assert.equal(img.RootFS.Layers.length, 1);
+    assert.ok(img.Config.Env.includes("SQ=1"));
+    assert.equal(ok(["run", "--rm", "sq:flat", "sh", "-c", "cat /two; ls /one /bin/vi 2>/dev/null; echo $SQ"]), "2\n1\n");
+    const history = ok(["history", "--format", "{{.Comment}}|{{.Size}}", "sq:flat"]).trim().split("\n");
+    assert.equal(history.length, 4);
+    assert.match(history[0]!, /^squashed 3 layers into one\|1\.98MB$/);
+    assert.equal(history[1], "second|0B");
+  });
+
   test("cp copies both ways with docker's rules for slashes and /.", () => {
     fs.mkdirSync(`${t.dir}/src/sub`, { recursive: true });
     fs.writeFileSync(`${t.dir}/src/a.txt`, "a\n");

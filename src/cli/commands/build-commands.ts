@@ -83,4 +83,17 @@ const exportCommand: CommandSpec = {
   },
 };
 
-export const buildCommands: readonly CommandSpec[] = [diffCommand, commitCommand, exportCommand, cpCommand];
+const squashCommand: CommandSpec = {
+  path: ["image", "squash"],
+  usage: "[OPTIONS] IMAGE [REPOSITORY[:TAG]]",
+  description: "Flatten an image into one layer, keeping its config and history",
+  args: { min: 1, max: 2 },
+  options: (cmd) => cmd.option("-m, --message <string>", "Comment for the squash's history entry"),
+  action: async (ctx, [image, name], opts) => {
+    const { squashImage } = await import("../../engine/squash-image.js");
+    const { id } = await squashImage(await ctx.engine({ sweep: true }), image!, { name, message: opts.message as string | undefined });
+    ctx.line(id);
+  },
+};
+
+export const buildCommands: readonly CommandSpec[] = [diffCommand, commitCommand, exportCommand, cpCommand, squashCommand];

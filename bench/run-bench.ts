@@ -1,4 +1,4 @@
-// Times `berth run --rm busybox true` one at a time and 20 in parallel, beside Docker or Podman
+// Times `berth run --rm --network none busybox true` one at a time and 20 in parallel, beside Docker or Podman
 // when their commands are installed and answering, in the same run. It asserts nothing.
 // Usage (root): node dist/bench/run-bench.js [--runs N] [--docker-host unix:///path]
 import { spawn, spawnSync } from "node:child_process";
@@ -31,11 +31,11 @@ function median(values: number[]): number {
 }
 
 async function measure(engine: Engine): Promise<{ serial: number; parallel: number }> {
-  await timeOnce(engine, ["run", "--rm", "busybox", "true"]); // warm caches
+  await timeOnce(engine, ["run", "--rm", "--network", "none", "busybox", "true"]); // warm caches
   const serial: number[] = [];
-  for (let i = 0; i < runs; i++) serial.push(await timeOnce(engine, ["run", "--rm", "busybox", "true"]));
+  for (let i = 0; i < runs; i++) serial.push(await timeOnce(engine, ["run", "--rm", "--network", "none", "busybox", "true"]));
   const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: 20 }, () => timeOnce(engine, ["run", "--rm", "busybox", "true"])));
+  await Promise.all(Array.from({ length: 20 }, () => timeOnce(engine, ["run", "--rm", "--network", "none", "busybox", "true"])));
   return { serial: median(serial), parallel: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 

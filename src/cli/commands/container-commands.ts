@@ -6,7 +6,6 @@ import { parseBool, collect, collectFilter, type CommandSpec } from "../command-
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { parseTemplate } from "../format/go-template.js";
 import { ellipsis, goJson, goTimeString, humanDuration, humanSize } from "../format/units.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, toCreateRequest } from "./run-flags.js";
@@ -370,7 +369,7 @@ const psCommand: CommandSpec = {
       };
     });
     const sizeColumn = opts.size ? "\t{{.Size}}" : "";
-    ctx.out(formatList({
+    ctx.out(await formatList({
       format: opts.format as string | undefined,
       quiet: Boolean(opts.quiet),
       defaultTable: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${sizeColumn}`,
@@ -587,7 +586,7 @@ const inspectCommand: CommandSpec = {
       }
     }
     if (opts.format) {
-      const template = parseTemplate(opts.format as string, { missingKey: "error" });
+      const template = (await import("../format/go-template.js")).parseTemplate(opts.format as string, { missingKey: "error" });
       for (const obj of found) ctx.line(template.execute(obj));
     } else ctx.line(goJson(found, "    "));
     if (!errors.length) return 0;

@@ -7,7 +7,6 @@ import { collect, collectFilter, parseBool, type CommandSpec } from "../command-
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { parseTemplate } from "../format/go-template.js";
 import { ellipsis, goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
 import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
@@ -101,7 +100,7 @@ const imagesCommand: CommandSpec = {
       VirtualSize: humanSize(image.size),
     })));
     const digestColumn = opts.digests ? "\t{{.Digest}}" : "";
-    ctx.out(formatList({
+    ctx.out(await formatList({
       format: opts.format as string | undefined,
       quiet: Boolean(opts.quiet),
       defaultTable: `table {{.Repository}}\t{{.Tag}}${digestColumn}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
@@ -265,7 +264,7 @@ const historyCommand: CommandSpec = {
         Size: human ? humanSizeWithPrecision(h.size, 3) : String(h.size),
       };
     });
-    ctx.out(formatList({
+    ctx.out(await formatList({
       format: opts.format as string | undefined,
       quiet: Boolean(opts.quiet),
       defaultTable: human
@@ -305,7 +304,7 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
         ["volume", (ref) => volumeJson(engine.store.volumes.resolve(ref))],
       ];
       const kinds = generic ? lookups.filter(([kind]) => !type || kind === type) : lookups.filter(([kind]) => kind === "image");
-      const template = opts.format ? parseTemplate(opts.format as string, { missingKey: "error" }) : undefined;
+      const template = opts.format ? (await import("../format/go-template.js")).parseTemplate(opts.format as string, { missingKey: "error" }) : undefined;
       const found: unknown[] = [];
       const errors: string[] = [];
       for (const ref of refs) {

@@ -63,7 +63,7 @@ const dfCommand: CommandSpec = {
       }
       if (format) throw new ClientError("--format is only supported with \"json\" together with --verbose");
       ctx.out("Images space usage:\n\n");
-      ctx.out(formatList({
+      ctx.out(await formatList({
         format: "table {{.Repository}}\t{{.Tag}}\t{{.ShortID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
         defaultTable: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
         quietFormat: "{{.ID}}",
@@ -91,7 +91,7 @@ const dfCommand: CommandSpec = {
       { Active: "0", Reclaimable: "0B", Size: "0B", TotalCount: "0", Type: "Local Volumes" },
       { Active: "0", Reclaimable: "0B", Size: "0B", TotalCount: "0", Type: "Build Cache" },
     ];
-    ctx.out(formatList({
+    ctx.out(await formatList({
       format,
       defaultTable: "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
       quietFormat: "{{.Type}}",

@@ -2,7 +2,6 @@
 import { collect, collectFilter, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import { formatList } from "../format/list.js";
-import { parseTemplate } from "../format/go-template.js";
 import { goJson, humanSize } from "../format/units.js";
 import { BerthError } from "../../errors.js";
 
@@ -58,7 +57,7 @@ const lsCommand: CommandSpec = {
         Scope: "local",
         Size: "N/A",
       }));
-    ctx.out(formatList({
+    ctx.out(await formatList({
       format: opts.format as string | undefined,
       quiet: Boolean(opts.quiet),
       defaultTable: "table {{.Driver}}\t{{.Name}}",
@@ -85,7 +84,7 @@ const inspectCommand: CommandSpec = {
       else errors.push(`get ${name}: no such volume`);
     }
     if (opts.format) {
-      const template = parseTemplate(opts.format as string, { missingKey: "error" });
+      const template = (await import("../format/go-template.js")).parseTemplate(opts.format as string, { missingKey: "error" });
       for (const v of found) ctx.line(template.execute(v));
     } else ctx.line(goJson(found, "    "));
     if (!errors.length) return 0;

@@ -1,6 +1,5 @@
 // List output the way docker/cli's formatter writes it: a default table, -q, "table ...", "json",
 // or any Go template.
-import { renderList } from "./go-template.js";
 
 export interface ListFormat {
   format?: string | undefined;
@@ -11,7 +10,9 @@ export interface ListFormat {
   rowType?: string;
 }
 
-export function formatList(spec: ListFormat, rows: readonly Record<string, unknown>[], headers: Record<string, string>): string {
+/** Loads the template engine only when a list is printed, to keep every other command's start-up short. */
+export async function formatList(spec: ListFormat, rows: readonly Record<string, unknown>[], headers: Record<string, string>): Promise<string> {
+  const { renderList } = await import("./go-template.js");
   let format = spec.format?.trim() ? spec.format : spec.quiet ? spec.quietFormat : spec.defaultTable;
   if (format === "table") format = spec.quiet ? spec.quietFormat : spec.defaultTable;
   if (format === "json") format = "{{json .}}";

@@ -29,11 +29,13 @@ function walk(upper: string, rel: string, lowers: readonly string[], out: Change
       out.push({ kind: "D", path });
       continue;
     }
-    out.push({ kind: existsBelow(lowers, path) ? "C" : "A", path });
+    const existed = lowers.length > 0 && existsBelow(lowers, path);
+    out.push({ kind: existed ? "C" : "A", path });
     if (st.isDirectory()) {
-      // Below an opaque directory nothing of the lower layers shows: every entry is new.
-      const opaque = isOpaque(`${upper}${path}`);
-      walk(upper, path, opaque ? [] : lowers, out);
+      // Below a new or opaque directory nothing of the lower layers shows: every entry is new,
+      // and the lower layers need no more looking at.
+      const opaque = existed && isOpaque(`${upper}${path}`);
+      walk(upper, path, existed && !opaque ? lowers : [], out);
     }
   }
 }

@@ -5,6 +5,9 @@ import type { Engine } from "./engine.js";
 import { chainIds } from "../store/layer-store.js";
 import type { Digest } from "../image/digest.js";
 import type { Manifest, ImageConfig } from "../image/config.js";
+import { refreshContainer } from "./container-state.js";
+import { containerPaths } from "./container-paths.js";
+import { mountsBelow, unmount } from "../sys/mount.js";
 
 export interface Problem {
   object: string;
@@ -71,6 +74,8 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
     }
   }
 
+  checkContainers(engine, note);
+
   const used = usedLayers(engine);
   for (const layer of store.layers.list()) {
     if (!used.has(layer.chainId)) note(`layer ${layer.chainId.slice(7, 19)}`, "is used by no image");
@@ -82,8 +87,10 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
   for (const name of garbage.layerDirs) leftovers.push({ object: `layer dir ${name}`, message: "is not in the database" });
   for (const digest of garbage.blobs) leftovers.push({ object: `blob ${digest}`, message: "is used by no image" });
   for (const id of garbage.containerDirs) leftovers.push({ object: `container dir ${id.slice(0, 12)}`, message: "is not in the database" });
+  for (const mount of strayMounts(engine)) leftovers.push({ object: `mount ${mount}`, message: "belongs to no running container" });
 
   if (!opts.repair || problems.length + leftovers.length === 0) return { problems, leftovers, repaired: [] };
+  for (const mount of strayMounts(engine)) unmount(mount);
   repair(engine, damagedImages);
   const after = await checkStore(engine, { quick: opts.quick ?? false });
   const remaining = new Set([...after.problems, ...after.leftovers].map((p) => `${p.object}\0${p.message}`));
@@ -115,4 +122,32 @@ function usedLayers(engine: Engine): Set<string> {
   const tops = [...store.images.list().map((i) => i.topLayer), ...store.containers.topLayers()];
   for (const top of tops) if (top) for (const l of store.layers.chain(top as Digest)) used.add(l.chainId);
   return used;
+}
+
+/** Every container's layers and directory must be there; a recorded state must match conmon's. */
+function checkContainers(engine: Engine, note: (object: string, message: string) => void): void {
+  const { store } = engine;
+  for (const stored of store.containers.list()) {
+    const label = `container ${stored.spec.id.slice(0, 12)} (${stored.spec.name})`;
+    const record = refreshContainer(engine, stored);
+    if (stored.state.Running && !record.state.Running) {
+      // Not damage: conmon's news folded in now, as any command would.
+      continue;
+    }
+    if (stored.spec.topLayer && store.layers.chain(stored.spec.topLayer as Digest).length === 0) note(label, `its image layer ${stored.spec.topLayer} is missing`);
+    const paths = containerPaths(engine, stored.spec.id);
+    for (const dir of [paths.upper, paths.work, paths.init]) {
+      if (!fs.existsSync(dir)) note(label, `${dir} is missing`);
+    }
+  }
+}
+
+/** Overlay mounts of containers that are not running: a stop or rm that was killed halfway. */
+function strayMounts(engine: Engine): string[] {
+  const mounts = mountsBelow(fs.readFileSync("/proc/self/mountinfo", "utf8"), engine.store.containersDir);
+  return mounts.filter((m) => {
+    const id = m.slice(engine.store.containersDir.length + 1).split("/")[0] ?? "";
+    const record = engine.store.containers.get(id);
+    return !record || !refreshContainer(engine, record).state.Running;
+  });
 }

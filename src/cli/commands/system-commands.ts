@@ -18,7 +18,7 @@ const checkCommand: CommandSpec = {
     const { checkStore } = await import("../../engine/system-check.js");
     const report = await checkStore(await ctx.engine(), { repair: Boolean(opts.repair), quick: Boolean(opts.quick) });
     for (const p of report.repaired) ctx.line(`repaired: ${p.object}: ${p.message}`);
-    for (const p of report.leftovers) ctx.line(`leftover: ${p.object}: ${p.message} (swept by the next change to the store, or --repair)`);
+    for (const p of report.leftovers) ctx.line(`leftover: ${p.object}: ${p.message} (berth system check --repair removes it)`);
     for (const p of report.problems) ctx.line(`${p.object}: ${p.message}`);
     if (report.problems.length === 0) {
       ctx.line("No problems found");

@@ -6,9 +6,10 @@
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import tarStream from "tar-stream";
+import type tarStream from "tar-stream";
 import { InvalidArgumentError } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
+import { readTarEntries } from "./read-tar.js";
 
 export interface ExtractResult {
   /** Bytes of regular files plus symlink targets: Docker's layer "size". */
@@ -33,36 +34,13 @@ const OPAQUE = ".wh..wh..opq";
 /** Xattrs that would let a layer forge overlay metadata for the mount above it. */
 const FORBIDDEN_XATTR = /^(trusted|user)\.overlay\./;
 
-/** tar-stream's async iterator yields each entry's body stream with its header attached. */
-type Entry = Readable & { header: tarStream.Header };
-
 export async function extractLayer(tar: Readable, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const state = new ExtractState(dest, opts.copy);
-  const extract = tarStream.extract();
-  // tar-stream reports a truncated or malformed archive as an error on the extract stream; a listener
-  // must exist before any data flows or the error becomes an uncaught exception (SECURITY-NOTES, App. B).
-  const failure = new Promise<never>((_, reject) => {
-    extract.on("error", reject);
-    tar.on("error", reject);
-  });
-  failure.catch(() => undefined);
-  tar.pipe(extract);
   try {
-    const iterator = (extract as unknown as AsyncIterable<Entry>)[Symbol.asyncIterator]();
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const next = await Promise.race([iterator.next(), failure]);
-      if (next.done) break;
-      const entry = next.value;
-      entry.on("error", () => undefined);
-      await state.apply(entry.header, entry);
-    }
+    await readTarEntries(tar, (header, body) => state.apply(header, body), opts.signal ? { signal: opts.signal } : {});
     state.finish();
     return { size: state.size, entries: state.entries };
   } catch (err) {
-    tar.unpipe(extract);
-    extract.destroy();
-    tar.destroy();
     throw asLayerError(err);
   }
 }

@@ -5,9 +5,10 @@ import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import tarStream from "tar-stream";
+import type tarStream from "tar-stream";
 import { HashingStream, type Digest } from "../image/digest.js";
 import { InvalidLayerError, cleanName } from "./extract.js";
+import { readTarEntries } from "./read-tar.js";
 
 export interface ArchiveFile {
   readonly path: string;
@@ -48,51 +49,34 @@ export class StagedArchive {
   }
 }
 
-type Entry = Readable & { header: tarStream.Header };
-
 export async function stageArchive(source: Readable, dir: string, opts: { signal?: AbortSignal } = {}): Promise<StagedArchive> {
   const files = new Map<string, ArchiveFile>();
   const links = new Map<string, string>();
-  const extract = tarStream.extract();
-  const failure = new Promise<never>((_, reject) => {
-    extract.on("error", reject);
-    source.on("error", reject);
-  });
-  failure.catch(() => undefined);
-  source.pipe(extract);
   let n = 0;
-  try {
-    const iterator = (extract as unknown as AsyncIterable<Entry>)[Symbol.asyncIterator]();
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const next = await Promise.race([iterator.next(), failure]);
-      if (next.done) break;
-      const entry = next.value;
-      entry.on("error", () => undefined);
-      const name = cleanName(entry.header.name);
-      if (entry.header.type === "file" || entry.header.type === "contiguous-file") {
-        if (files.has(name) || links.has(name)) throw new InvalidLayerError(`invalid archive: duplicate entry ${JSON.stringify(entry.header.name)}`);
-        const path = `${dir}/member-${n++}`;
-        const hashing = new HashingStream();
-        let head = Buffer.alloc(0);
-        hashing.on("data", (chunk: Buffer) => {
-          if (head.length < 8) head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
-        });
-        await pipeline(entry, hashing, fs.createWriteStream(path, { flags: "wx", mode: 0o400 }));
-        files.set(name, { path, digest: hashing.digest(), size: hashing.size, head });
-      } else {
-        if (entry.header.type === "symlink") links.set(name, entry.header.linkname ?? "");
-        entry.resume();
-        await new Promise<void>((resolve, reject) => {
-          entry.once("end", resolve);
-          entry.once("error", reject);
-        });
-      }
+  const stage = async (header: tarStream.Header, body: Readable): Promise<void> => {
+    const name = cleanName(header.name);
+    if (header.type === "file" || header.type === "contiguous-file") {
+      if (files.has(name) || links.has(name)) throw new InvalidLayerError(`invalid archive: duplicate entry ${JSON.stringify(header.name)}`);
+      const path = `${dir}/member-${n++}`;
+      const hashing = new HashingStream();
+      let head = Buffer.alloc(0);
+      hashing.on("data", (chunk: Buffer) => {
+        if (head.length < 8) head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
+      });
+      await pipeline(body, hashing, fs.createWriteStream(path, { flags: "wx", mode: 0o400 }));
+      files.set(name, { path, digest: hashing.digest(), size: hashing.size, head });
+      return;
     }
+    if (header.type === "symlink") links.set(name, header.linkname ?? "");
+    body.resume();
+    await new Promise<void>((resolve, reject) => {
+      body.once("end", resolve);
+      body.once("error", reject);
+    });
+  };
+  try {
+    await readTarEntries(source, stage, opts);
   } catch (err) {
-    source.unpipe(extract);
-    extract.destroy();
-    source.destroy();
     if (err instanceof InvalidLayerError || (err as NodeJS.ErrnoException).code?.startsWith("E")) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new InvalidLayerError(`invalid archive: ${message}`, { cause: err });

@@ -1,8 +1,7 @@
 // Building images from containers: diff, commit, export.
-import * as fs from "node:fs";
-import { pipeline } from "node:stream/promises";
 import { collect, parseBool, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
+import { refuseTerminal, writeArchive } from "../output-file.js";
 import { cpCommand } from "./cp-command.js";
 
 const diffCommand: CommandSpec = {
@@ -60,23 +59,11 @@ const exportCommand: CommandSpec = {
   options: (cmd) => cmd.option("-o, --output <file>", "Write to a file, instead of STDOUT"),
   action: async (ctx, [name], opts) => {
     const output = opts.output as string | undefined;
-    if (!output && process.stdout.isTTY) throw new ClientError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    refuseTerminal(output);
     const { exportContainer } = await import("../../engine/export-container.js");
     const exported = exportContainer(await ctx.engine(), name!);
     try {
-      if (!output) {
-        await pipeline(exported.stream, process.stdout);
-        return;
-      }
-      // Beside the target, renamed over it at the end: a full disk leaves no half archive there.
-      const temp = `${output}.berth-${process.pid}.tmp`;
-      try {
-        await pipeline(exported.stream, fs.createWriteStream(temp, { flags: "wx" }));
-        fs.renameSync(temp, output);
-      } catch (err) {
-        fs.rmSync(temp, { force: true });
-        throw err;
-      }
+      await writeArchive(exported.stream, output);
     } finally {
       exported.finished();
     }

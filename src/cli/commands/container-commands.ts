@@ -6,7 +6,8 @@ import { parseBool, collect, collectFilter, type CommandSpec } from "../command-
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { ellipsis, goJson, goTimeString, humanDuration, humanSize } from "../format/units.js";
+import { ellipsis, goTimeString, humanDuration, humanSize } from "../format/units.js";
+import { printInspected } from "../format/inspect-output.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, toCreateRequest } from "./run-flags.js";
 import { confirm } from "./image-commands.js";
@@ -145,12 +146,27 @@ async function runAttachedTask(
   task: { attachSocket: string; ctlPath: string; start(): Promise<unknown> },
   o: { stdin: boolean; tty: boolean; detachKeys: string | undefined; sigProxy: boolean },
 ): Promise<number> {
-  const { connectAttach, attach } = await import("../../runtime/attach.js");
-  const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
-  const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
+  const { connectAttach } = await import("../../runtime/attach.js");
   const connection = await connectAttach(task.attachSocket);
   await task.start();
-  const terminal = o.tty && process.stdin.isTTY ? await startTerminal(task.ctlPath) : undefined;
+  return streamAttached(engine, id, connection, task.ctlPath, o);
+}
+
+/**
+ * Our terminal and signals joined to the container's streams until it ends (its exit code is
+ * returned, after the cleanup) or the user detaches (0).
+ */
+async function streamAttached(
+  engine: Engine,
+  id: string,
+  connection: import("../../runtime/attach.js").AttachConnection,
+  ctlPath: string,
+  o: { stdin: boolean; tty: boolean; detachKeys: string | undefined; sigProxy: boolean },
+): Promise<number> {
+  const { attach } = await import("../../runtime/attach.js");
+  const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
+  const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
+  const terminal = o.tty && process.stdin.isTTY ? await startTerminal(ctlPath) : undefined;
   const stopProxy = o.sigProxy ? proxySignals(engine, id) : () => undefined;
   let result;
   try {
@@ -436,32 +452,15 @@ const attachCommand: CommandSpec = {
       .option("--sig-proxy [bool]", "Proxy all received signals to the process", parseBool, true),
   action: async (ctx, [name], opts) => {
     const { attachRunning } = await import("../../engine/container-io.js");
-    const { attach } = await import("../../runtime/attach.js");
-    const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
-    const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
     const engine = await ctx.engine();
     const { record, connection, ctlPath } = await attachRunning(engine, name!);
     const tty = Boolean(record.spec.config.Tty);
-    const withStdin = opts.stdin !== false && Boolean(record.spec.config.OpenStdin);
-    const terminal = tty && process.stdin.isTTY ? await startTerminal(ctlPath) : undefined;
-    const stopProxy = opts.sigProxy !== false && !tty ? proxySignals(engine, record.spec.id) : () => undefined;
-    let result;
-    try {
-      result = await attach(connection, {
-        ...(withStdin ? { stdin: process.stdin } : {}),
-        stdout: process.stdout,
-        stderr: process.stderr,
-        detachKeys: parseDetachKeys((opts.detachKeys as string | undefined) ?? "ctrl-p,ctrl-q"),
-      });
-    } finally {
-      terminal?.restore();
-      stopProxy();
-    }
-    if (withStdin) process.stdin.pause();
-    if (result === "detached") return 0;
-    const code = await waitContainer(engine, record.spec.id);
-    await cleanupContainer(engine, record.spec.id);
-    return code;
+    return streamAttached(engine, record.spec.id, connection, ctlPath, {
+      stdin: opts.stdin !== false && Boolean(record.spec.config.OpenStdin),
+      tty,
+      detachKeys: (opts.detachKeys as string | undefined) ?? "ctrl-p,ctrl-q",
+      sigProxy: opts.sigProxy !== false && !tty,
+    });
   },
 };
 
@@ -585,13 +584,7 @@ const inspectCommand: CommandSpec = {
         errors.push(err.message);
       }
     }
-    if (opts.format) {
-      const template = (await import("../format/go-template.js")).parseTemplate(opts.format as string, { missingKey: "error" });
-      for (const obj of found) ctx.line(template.execute(obj));
-    } else ctx.line(goJson(found, "    "));
-    if (!errors.length) return 0;
-    process.stderr.write(errors.map((e) => `Error response from daemon: ${e}`).join("\n") + "\n");
-    return 1;
+    return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => `Error response from daemon: ${e}`));
   },
 };
 

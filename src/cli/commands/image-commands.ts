@@ -1,15 +1,16 @@
 // Image commands: import, images, tag, rmi, image prune, history, inspect, save, load.
 import * as fs from "node:fs";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { collect, collectFilter, parseBool, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { ellipsis, goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
+import { printInspected } from "../format/inspect-output.js";
+import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
 import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
+import { refuseTerminal, writeArchive } from "../output-file.js";
 
 const shortHex = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const ago = (date: Date | null) => (date ? `${humanDuration(Date.now() - date.getTime())} ago` : "N/A");
@@ -304,7 +305,6 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
         ["volume", (ref) => volumeJson(engine.store.volumes.resolve(ref))],
       ];
       const kinds = generic ? lookups.filter(([kind]) => !type || kind === type) : lookups.filter(([kind]) => kind === "image");
-      const template = opts.format ? (await import("../format/go-template.js")).parseTemplate(opts.format as string, { missingKey: "error" }) : undefined;
       const found: unknown[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
@@ -324,11 +324,7 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
         else if (type) errors.push(`Error response from daemon: ${(lastError as Error).message}`);
         else errors.push(`Error: No such object: ${ref}`);
       }
-      if (template) for (const obj of found) ctx.line(template.execute(obj));
-      else ctx.line(goJson(found, "    ").replace(/^\[\]$/, "[]"));
-      if (errors.length === 0) return 0;
-      process.stderr.write(errors.map((e) => (generic ? e : `Error response from daemon: ${e}`)).join("\n") + "\n");
-      return 1;
+      return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => (generic ? e : `Error response from daemon: ${e}`)));
     },
   };
 }
@@ -342,26 +338,10 @@ const saveCommand: CommandSpec = {
   options: (cmd) => cmd.option("-o, --output <file>", "Write to a file, instead of STDOUT"),
   action: async (ctx, refs, opts) => {
     const output = opts.output as string | undefined;
-    if (!output && process.stdout.isTTY) {
-      throw new ClientError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-    }
+    refuseTerminal(output);
     const { planSave, writeSaveArchive } = await import("../../engine/save-images.js");
     const engine = await ctx.engine();
-    const plan = planSave(engine, refs);
-    const archive = writeSaveArchive(engine, plan);
-    if (!output) {
-      await pipeline(archive, process.stdout);
-      return;
-    }
-    // Written beside the target and renamed over it: a failure never leaves half an archive there.
-    const temp = `${output}.berth-${process.pid}.tmp`;
-    try {
-      await pipeline(archive, fs.createWriteStream(temp, { flags: "wx" }));
-      fs.renameSync(temp, output);
-    } catch (err) {
-      fs.rmSync(temp, { force: true });
-      throw err;
-    }
+    await writeArchive(writeSaveArchive(engine, planSave(engine, refs)), output);
   },
 };
 

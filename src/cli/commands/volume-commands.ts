@@ -2,7 +2,8 @@
 import { collect, collectFilter, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import { formatList } from "../format/list.js";
-import { goJson, humanSize } from "../format/units.js";
+import { humanSize } from "../format/units.js";
+import { printInspected } from "../format/inspect-output.js";
 import { BerthError } from "../../errors.js";
 
 const createCommand: CommandSpec = {
@@ -83,13 +84,7 @@ const inspectCommand: CommandSpec = {
       if (v) found.push(volumeJson(v));
       else errors.push(`get ${name}: no such volume`);
     }
-    if (opts.format) {
-      const template = (await import("../format/go-template.js")).parseTemplate(opts.format as string, { missingKey: "error" });
-      for (const v of found) ctx.line(template.execute(v));
-    } else ctx.line(goJson(found, "    "));
-    if (!errors.length) return 0;
-    process.stderr.write(errors.map((e) => `Error response from daemon: ${e}`).join("\n") + "\n");
-    return 1;
+    return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => `Error response from daemon: ${e}`));
   },
 };
 

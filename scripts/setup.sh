@@ -26,10 +26,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 echo "== npm packages and build"
-# npm ci starts from scratch (native addons rebuild): only when the lock file changed.
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+# Installs what package-lock.json pins, only when it changed (native addons build from source here).
+# `npm install`, not `npm ci`: node-unix-socket lists prebuilt packages for other platforms that the
+# registry does not have, which npm ci refuses and npm install skips, as optional dependencies are.
+lock_hash=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
 if [ "$(cat node_modules/.berth-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --no-save --loglevel=error
   echo "$lock_hash" > node_modules/.berth-lock-hash
 fi
 npm run build --silent

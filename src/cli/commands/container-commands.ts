@@ -1,12 +1,13 @@
 // Container commands: run, create, start, stop, restart, kill, rm, ps, logs, wait, attach, exec,
 // rename, pause, unpause, top, container inspect, container prune.
 import { spawnSync } from "node:child_process";
+import { Writable } from "node:stream";
 import type { Command } from "commander";
 import { parseBool, collect, collectFilter, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { ellipsis, goTimeString, humanDuration, humanSize } from "../format/units.js";
+import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
 import { printInspected } from "../format/inspect-output.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, toCreateRequest } from "./run-flags.js";
@@ -76,8 +77,11 @@ const runCommand: CommandSpec = {
       return 0;
     }
     // --rm is carried out by the cleanup, from the container's HostConfig.AutoRemove.
+    const attached = engine.store.containers.resolve(id).spec.config;
     return runAttached(engine, id, {
-      stdin: Boolean(opts.interactive),
+      stdin: Boolean(attached.AttachStdin),
+      stdout: Boolean(attached.AttachStdout),
+      stderr: Boolean(attached.AttachStderr),
       tty: Boolean(opts.tty),
       detachKeys: opts.detachKeys as string | undefined,
       sigProxy: opts.sigProxy !== false && !opts.tty,
@@ -85,11 +89,25 @@ const runCommand: CommandSpec = {
   },
 };
 
+interface AttachChoice {
+  stdin: boolean;
+  /** -a: the streams not chosen are read and dropped. */
+  stdout?: boolean;
+  stderr?: boolean;
+  tty: boolean;
+  detachKeys: string | undefined;
+  sigProxy: boolean;
+}
+
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
+}
+
 /** Create the task, attach, start, stream until the container ends or the user detaches. */
 async function runAttached(
   engine: Engine,
   id: string,
-  o: { stdin: boolean; tty: boolean; detachKeys: string | undefined; sigProxy: boolean },
+  o: AttachChoice,
 ): Promise<number> {
   const { createTask } = await import("../../engine/start-container.js");
   const task = await createTask(engine, id);
@@ -144,7 +162,7 @@ async function runAttachedTask(
   engine: Engine,
   id: string,
   task: { attachSocket: string; ctlPath: string; start(): Promise<unknown> },
-  o: { stdin: boolean; tty: boolean; detachKeys: string | undefined; sigProxy: boolean },
+  o: AttachChoice,
 ): Promise<number> {
   const { connectAttach } = await import("../../runtime/attach.js");
   const connection = await connectAttach(task.attachSocket);
@@ -161,7 +179,7 @@ async function streamAttached(
   id: string,
   connection: import("../../runtime/attach.js").AttachConnection,
   ctlPath: string,
-  o: { stdin: boolean; tty: boolean; detachKeys: string | undefined; sigProxy: boolean },
+  o: AttachChoice,
 ): Promise<number> {
   const { attach } = await import("../../runtime/attach.js");
   const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
@@ -172,8 +190,8 @@ async function streamAttached(
   try {
     result = await attach(connection, {
       ...(o.stdin ? { stdin: process.stdin } : {}),
-      stdout: process.stdout,
-      stderr: process.stderr,
+      stdout: o.stdout === false ? discard() : process.stdout,
+      stderr: o.stderr === false ? discard() : process.stderr,
       detachKeys: o.tty ? parseDetachKeys(o.detachKeys ?? "ctrl-p,ctrl-q") : [],
     });
   } finally {
@@ -402,7 +420,7 @@ function containerSize(engine: Engine, r: ContainerRecord): string {
   const rw = Math.max(0, Number(du) - 4096);
   const layers = r.spec.topLayer ? engine.store.layers.chain(r.spec.topLayer) : [];
   const virtual = rw + layers.reduce((s, l) => s + l.size, 0);
-  return `${humanSize(rw)} (virtual ${humanSize(virtual)})`;
+  return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(virtual, 3)})`;
 }
 
 const logsCommand: CommandSpec = {

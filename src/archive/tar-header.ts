@@ -99,6 +99,6 @@ function writeOctal(block: Buffer, offset: number, width: number, value: number)
 function writeChecksum(block: Buffer): void {
   block.fill(0x20, 148, 156);
   let sum = 0;
-  for (const b of block) sum += b;
+  for (let i = 0; i < BLOCK; i++) sum += block[i]!;
   block.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8, "latin1");
 }

@@ -69,13 +69,16 @@ export function lsetxattr(path: string, name: string, value: Buffer): void {
   check(load().lsetxattr(path, name, value, value.length, 0), "lsetxattr", path);
 }
 
+/** Reused for the first try: most files have no such attribute, and then nothing is allocated. */
+const scratch = Buffer.alloc(256);
+
 /** Undefined when the attribute is absent. */
 export function lgetxattr(path: string, name: string): Buffer | undefined {
   const c = load();
   for (let size = 256; ; size *= 4) {
-    const buf = Buffer.alloc(size);
+    const buf = size === 256 ? scratch : Buffer.alloc(size);
     const n = c.lgetxattr(path, name, buf, size);
-    if (n >= 0) return buf.subarray(0, n);
+    if (n >= 0) return Buffer.from(buf.subarray(0, n));
     const errno = c.errno();
     if (errno === 61 || errno === 95) return undefined; // ENODATA, EOPNOTSUPP
     if (errno !== 34 || size > 1 << 20) throw new ErrnoError("lgetxattr", errno, path); // 34: ERANGE

@@ -11,6 +11,8 @@ export interface CommandSpec {
   usage: string;
   description: string;
   args: { min: number; max: number };
+  /** Left out of --help: internal commands (conmon's exit command). */
+  hidden?: boolean;
   /** run, create, exec: failures exit 125 as Docker's do. */
   runLike?: boolean;
   /** Docker prints some engine errors bare (load's come through a JSON stream). Default true. */

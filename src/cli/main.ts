@@ -113,7 +113,7 @@ function buildProgram(
     }
     const name = path.join(" ");
     const cmd = parent
-      .command(path[path.length - 1]!)
+      .command(path[path.length - 1]!, spec.hidden ? { hidden: true } : {})
       .description(spec.description)
       .usage(spec.usage)
       .argument("[args...]")

@@ -327,6 +327,7 @@ const cleanupCommand: CommandSpec = {
   path: ["container", "cleanup"],
   usage: "CONTAINER [RUN-ID]",
   description: "Record a container's exit and release its resources (run by conmon when it ends)",
+  hidden: true,
   args: { min: 1, max: 2 },
   action: async (ctx, [id, runId]) => {
     const { cleanupContainer } = await import("../../engine/container-lifecycle.js");

@@ -282,7 +282,7 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
     path,
     aliases,
     usage: generic ? "[OPTIONS] NAME|ID [NAME|ID...]" : "[OPTIONS] IMAGE [IMAGE...]",
-    description: generic ? "Return low-level information on Docker objects" : "Display detailed information on one or more images",
+    description: generic ? "Return low-level information on berth objects" : "Display detailed information on one or more images",
     args: { min: 1, max: Infinity },
     options: (cmd) => {
       cmd.option("-f, --format <string>", "Format output using a custom template");

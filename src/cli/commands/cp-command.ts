@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
+import { humanSize } from "../format/units.js";
 
 /** "name:path" names a container unless the part before the colon looks like a local path. */
 function splitCopyArg(arg: string): { container?: string; path: string } {
@@ -23,7 +24,7 @@ export const cpCommand: CommandSpec = {
     cmd
       .option("-a, --archive", "Archive mode (copy all uid/gid information)")
       .option("-L, --follow-link", "Always follow symbol link in SRC_PATH")
-      .option("-q, --quiet", "Suppress progress output during copy (berth prints none)"),
+      .option("-q, --quiet", "Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached"),
   action: async (ctx, [from, to], opts) => {
     const src = splitCopyArg(from!);
     const dest = splitCopyArg(to!);
@@ -35,6 +36,15 @@ export const cpCommand: CommandSpec = {
     const { extractLayer } = await import("../../archive/extract.js");
     const { packPath } = await import("../../archive/pack.js");
     const follow = Boolean(opts.followLink);
+    // docker cp's closing line, on a terminal only: the size of the archive that moved.
+    const report = !opts.quiet && process.stderr.isTTY;
+    const counted = (stream: import("node:stream").Readable, to: string) => {
+      if (!report) return stream;
+      let bytes = 0;
+      stream.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      stream.once("end", () => process.stderr.write(`Successfully copied ${humanSize(bytes)} to ${to}\n`));
+      return stream;
+    };
 
     if (src.container) {
       if (dest.path === "-") {
@@ -65,7 +75,7 @@ export const cpCommand: CommandSpec = {
         if (!target) throw new ClientError("nothing to copy");
         if (target.createDir) fs.mkdirSync(target.dir, { mode: 0o755 });
         else if (!fs.existsSync(target.dir)) throw new ClientError(`no such directory: ${target.dir}`);
-        await extractLayer(out.stream, target.dir, { copy: opts.archive ? {} : { owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } } });
+        await extractLayer(counted(out.stream, to!), target.dir, { copy: opts.archive ? {} : { owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } } });
       } finally {
         out.stream.destroy();
         await out.finished();
@@ -93,7 +103,7 @@ export const cpCommand: CommandSpec = {
         isDir: st.isDirectory(),
         contents,
         basename: posix.basename(srcPath),
-        open: (name) => packPath(follow ? fs.realpathSync(srcPath) : srcPath, name, { capabilities: false }),
+        open: (name) => counted(packPath(follow ? fs.realpathSync(srcPath) : srcPath, name, { capabilities: false }), to!),
       },
       { archive: Boolean(opts.archive) },
     );

@@ -3,9 +3,25 @@ import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import type { ContainerRecord } from "../store/container-store.js";
+import { treeSize } from "./tree-size.js";
 
-export function inspectContainer(engine: Engine, idOrName: string): Record<string, unknown> {
-  return containerJson(engine, resolveContainer(engine, idOrName));
+export function inspectContainer(engine: Engine, idOrName: string, opts: { size?: boolean } = {}): Record<string, unknown> {
+  const record = resolveContainer(engine, idOrName);
+  const json = containerJson(engine, record);
+  if (!opts.size) return json;
+  const { rw, rootFs } = containerSizes(engine, record);
+  // Docker puts them after GraphDriver.
+  const entries = Object.entries(json);
+  const at = entries.findIndex(([k]) => k === "GraphDriver") + 1;
+  entries.splice(at, 0, ["SizeRw", rw], ["SizeRootFs", rootFs]);
+  return Object.fromEntries(entries);
+}
+
+/** The writable layer's bytes, and those plus the image's (ps -s, inspect -s). */
+export function containerSizes(engine: Engine, record: ContainerRecord): { rw: number; rootFs: number } {
+  const rw = treeSize(containerPaths(engine, record.spec.id).upper);
+  const layers = record.spec.topLayer ? engine.store.layers.chain(record.spec.topLayer) : [];
+  return { rw, rootFs: rw + layers.reduce((sum, l) => sum + l.size, 0) };
 }
 
 export function containerJson(engine: Engine, record: ContainerRecord): Record<string, unknown> {

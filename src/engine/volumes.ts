@@ -3,7 +3,7 @@ import type { Engine } from "./engine.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { VolumeRecord } from "../store/volume-store.js";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
+import { treeSize } from "./tree-size.js";
 
 export interface VolumeInspect {
   CreatedAt: string;
@@ -61,7 +61,7 @@ export function pruneVolumes(engine: Engine, opts: { all?: boolean; labels?: rea
       if (engine.store.volumes.users(v.name).length) continue;
       if (!opts.all && !v.anonymous) continue;
       if (opts.labels?.length && !opts.labels.every((l) => (l.includes("=") ? v.labels[l.split("=")[0]!] === l.slice(l.indexOf("=") + 1) : l in v.labels))) continue;
-      reclaimed += duSize(v.mountpoint);
+      reclaimed += treeSize(v.mountpoint);
       engine.store.volumes.remove(v.name, trash);
       removed.push(v.name);
     }
@@ -69,19 +69,3 @@ export function pruneVolumes(engine: Engine, opts: { all?: boolean; labels?: rea
   return { removed, reclaimed };
 }
 
-function duSize(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = `${d}/${e.name}`;
-      if (e.isDirectory()) walk(p);
-      else total += fs.lstatSync(p).size;
-    }
-  };
-  try {
-    walk(dir);
-  } catch {
-    /* a volume emptied under us counts what was read */
-  }
-  return total;
-}

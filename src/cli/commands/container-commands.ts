@@ -384,7 +384,7 @@ const psCommand: CommandSpec = {
     const last = opts.latest ? 1 : (opts.last as number | undefined);
     const records = listContainers(engine, { all: Boolean(opts.all), ...(last !== undefined ? { last } : {}), filters: opts.filter as string[] });
     const trunc = opts.trunc !== false;
-    const rows = records.map((r) => {
+    const rows = await Promise.all(records.map(async (r) => {
       const command = [r.spec.path, ...r.spec.args].join(" ");
       return {
         Command: JSON.stringify(trunc ? ellipsis(command, 20) : command),
@@ -398,11 +398,11 @@ const psCommand: CommandSpec = {
         Networks: r.spec.hostConfig.NetworkMode,
         Ports: "",
         RunningFor: `${humanDuration(Date.now() - Date.parse(r.spec.created))} ago`,
-        Size: opts.size ? containerSize(engine, r) : "0B",
+        Size: opts.size ? await containerSize(engine, r) : "0B",
         State: r.state.Status,
         Status: statusText(r),
       };
-    });
+    }));
     const sizeColumn = opts.size ? "\t{{.Size}}" : "";
     ctx.out(await formatList({
       format: opts.format as string | undefined,
@@ -415,13 +415,10 @@ const psCommand: CommandSpec = {
 };
 
 /** `ps -s`: the writable layer's size, and the image's beside it ("2B (virtual 1.98MB)"). */
-function containerSize(engine: Engine, r: ContainerRecord): string {
-  const upper = `${engine.store.containersDir}/${r.spec.id}/diff`;
-  const du = spawnSync("du", ["-sb", upper]).stdout.toString().split("\t")[0] ?? "0";
-  const rw = Math.max(0, Number(du) - 4096);
-  const layers = r.spec.topLayer ? engine.store.layers.chain(r.spec.topLayer) : [];
-  const virtual = rw + layers.reduce((s, l) => s + l.size, 0);
-  return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(virtual, 3)})`;
+async function containerSize(engine: Engine, r: ContainerRecord): Promise<string> {
+  const { containerSizes } = await import("../../engine/inspect-container.js");
+  const { rw, rootFs } = containerSizes(engine, r);
+  return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(rootFs, 3)})`;
 }
 
 const logsCommand: CommandSpec = {
@@ -597,7 +594,7 @@ const inspectCommand: CommandSpec = {
     const errors: string[] = [];
     for (const name of names) {
       try {
-        found.push(inspectContainer(engine, name));
+        found.push(inspectContainer(engine, name, { size: Boolean(opts.size) }));
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
         errors.push(err.message);

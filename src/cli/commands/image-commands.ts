@@ -300,7 +300,7 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       const engine = await ctx.engine();
       // Docker's generic inspect tries each kind of object in turn: container, image, volume.
       const lookups: [string, (ref: string) => unknown][] = [
-        ["container", (ref) => inspectContainer(engine, ref)],
+        ["container", (ref) => inspectContainer(engine, ref, { size: Boolean(opts.size) })],
         ["image", (ref) => inspectImage(engine, ref)],
         ["volume", (ref) => volumeJson(engine.store.volumes.resolve(ref))],
       ];

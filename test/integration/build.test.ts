@@ -1,26 +1,17 @@
 // diff, commit, export and cp beyond the seed's lines: the rules Docker follows and the hostile
 // cases (CVE-2018-15664's symlink games) that must stay inside the container.
-import { test, describe, before, after } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
-import { createTempRoot, isRoot, mountsUnder, type TempRoot } from "../helpers/temp-root.js";
-import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
+import { isRoot, mountsUnder } from "../helpers/temp-root.js";
+import { useBusyboxRoot } from "../helpers/busybox-root.js";
 
 const skip = isRoot() ? false : "needs root";
 
 describe("building images from containers", { skip }, () => {
-  let t: TempRoot;
-  const ok = (args: string[], input?: string): string => {
-    const r = t.berth(args, input === undefined ? {} : { input });
-    assert.equal(r.code, 0, `berth ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
-  };
-  before(() => {
-    t = createTempRoot();
-    ok(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]);
-  });
-  after(() => t.cleanup());
+  const root = useBusyboxRoot();
+  const ok = root.ok;
 
   test("diff shows an opaque directory replacement and a deleted file; commit keeps them deleted", () => {
     ok(["run", "--name", "base", "busybox", "sh", "-c", "mkdir /opt && echo old > /opt/old"]);
@@ -30,7 +21,7 @@ describe("building images from containers", { skip }, () => {
     assert.equal(diff, "C /bin\nD /bin/vi\nC /opt\nA /opt/only\n");
     ok(["commit", "-c", 'CMD ["ls", "/opt"]', "opq", "opqimg"]);
     assert.equal(ok(["run", "--rm", "opqimg"]), "only\n", "the image's old /opt is hidden by the opaque directory");
-    assert.notEqual(t.berth(["run", "--rm", "opqimg", "ls", "/bin/vi"]).code, 0);
+    assert.notEqual(root.t.berth(["run", "--rm", "opqimg", "ls", "/bin/vi"]).code, 0);
     const layers = JSON.parse(ok(["image", "inspect", "opqimg"]))[0].RootFS.Layers;
     assert.equal(layers.length, 3, "busybox, withopt's layer, and one more");
   });
@@ -75,22 +66,22 @@ describe("building images from containers", { skip }, () => {
   });
 
   test("commit refuses an invalid name and a missing container, and the store stays whole", () => {
-    const bad = t.berth(["commit", "untouched", "Bad:Name"]);
+    const bad = root.t.berth(["commit", "untouched", "Bad:Name"]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /invalid reference format/);
-    const missing = t.berth(["commit", "nosuch", "x:y"]);
+    const missing = root.t.berth(["commit", "nosuch", "x:y"]);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr, "Error response from daemon: No such container: nosuch\n");
     assert.equal(ok(["system", "check"]), "No problems found\n");
   });
 
   test("export | import gives a one-layer image that runs the same programs", () => {
-    ok(["export", "-o", `${t.dir}/opq.tar`, "opq"]);
-    const names = spawnSync("tar", ["-tf", `${t.dir}/opq.tar`]).stdout.toString().split("\n");
+    ok(["export", "-o", `${root.t.dir}/opq.tar`, "opq"]);
+    const names = spawnSync("tar", ["-tf", `${root.t.dir}/opq.tar`]).stdout.toString().split("\n");
     assert.ok(names.includes("opt/only") && !names.includes("opt/old") && !names.includes("bin/vi") && !names.some((n) => n.includes(".wh.")));
-    ok(["import", `${t.dir}/opq.tar`, "flat"]);
+    ok(["import", `${root.t.dir}/opq.tar`, "flat"]);
     assert.equal(ok(["run", "--rm", "flat", "cat", "/opt/only"]), "new\n");
-    assert.deepEqual(mountsUnder(`${t.root}/containers`), [], "export unmounted the stopped container again");
+    assert.deepEqual(mountsUnder(`${root.t.root}/containers`), [], "export unmounted the stopped container again");
   });
 
   test("image squash flattens to one layer and keeps config and history", () => {
@@ -110,42 +101,42 @@ describe("building images from containers", { skip }, () => {
   });
 
   test("cp copies both ways with docker's rules for slashes and /.", () => {
-    fs.mkdirSync(`${t.dir}/src/sub`, { recursive: true });
-    fs.writeFileSync(`${t.dir}/src/a.txt`, "a\n");
-    fs.writeFileSync(`${t.dir}/src/sub/b.txt`, "b\n");
+    fs.mkdirSync(`${root.t.dir}/src/sub`, { recursive: true });
+    fs.writeFileSync(`${root.t.dir}/src/a.txt`, "a\n");
+    fs.writeFileSync(`${root.t.dir}/src/sub/b.txt`, "b\n");
     ok(["create", "--name", "cpc", "busybox", "true"]);
-    ok(["cp", `${t.dir}/src/a.txt`, "cpc:/tmp/"]);
-    ok(["cp", `${t.dir}/src/a.txt`, "cpc:/renamed"]);
-    ok(["cp", `${t.dir}/src`, "cpc:/newdir"]);
-    ok(["cp", `${t.dir}/src/.`, "cpc:/tmp"]);
+    ok(["cp", `${root.t.dir}/src/a.txt`, "cpc:/tmp/"]);
+    ok(["cp", `${root.t.dir}/src/a.txt`, "cpc:/renamed"]);
+    ok(["cp", `${root.t.dir}/src`, "cpc:/newdir"]);
+    ok(["cp", `${root.t.dir}/src/.`, "cpc:/tmp"]);
     const diff = ok(["diff", "cpc"]);
     for (const line of ["A /tmp/a.txt", "A /renamed", "A /newdir/sub/b.txt", "A /tmp/sub/b.txt"]) assert.match(diff, new RegExp(`^${line}$`, "m"));
-    const bad = t.berth(["cp", `${t.dir}/src/a.txt`, "cpc:/nodir/"]);
+    const bad = root.t.berth(["cp", `${root.t.dir}/src/a.txt`, "cpc:/nodir/"]);
     assert.equal(bad.code, 1);
-    fs.mkdirSync(`${t.dir}/out`);
-    ok(["cp", "cpc:/newdir", `${t.dir}/out`]);
-    assert.equal(fs.readFileSync(`${t.dir}/out/newdir/sub/b.txt`, "utf8"), "b\n");
-    ok(["cp", "cpc:/renamed", `${t.dir}/out/copy.txt`]);
-    assert.equal(fs.readFileSync(`${t.dir}/out/copy.txt`, "utf8"), "a\n");
-    const streamed = t.berth(["cp", "cpc:/tmp/a.txt", "-"]);
+    fs.mkdirSync(`${root.t.dir}/out`);
+    ok(["cp", "cpc:/newdir", `${root.t.dir}/out`]);
+    assert.equal(fs.readFileSync(`${root.t.dir}/out/newdir/sub/b.txt`, "utf8"), "b\n");
+    ok(["cp", "cpc:/renamed", `${root.t.dir}/out/copy.txt`]);
+    assert.equal(fs.readFileSync(`${root.t.dir}/out/copy.txt`, "utf8"), "a\n");
+    const streamed = root.t.berth(["cp", "cpc:/tmp/a.txt", "-"]);
     assert.equal(streamed.code, 0);
     assert.match(streamed.stdout, /^a\.txt/);
-    const missing = t.berth(["cp", "cpc:/nonexist", `${t.dir}/x`]);
+    const missing = root.t.berth(["cp", "cpc:/nonexist", `${root.t.dir}/x`]);
     assert.equal(missing.stderr, "Error response from daemon: Could not find the file /nonexist in container cpc\n");
   });
 
   test("cp never leaves the container through its symlinks (CVE-2018-15664, CVE-2019-14271)", () => {
     ok(["run", "--name", "evil", "busybox", "sh", "-c", "ln -s /etc /escape; ln -s / /root-link; ln -s ../../../../../etc/passwd /rel"]);
-    fs.writeFileSync(`${t.dir}/payload`, "pwned\n");
+    fs.writeFileSync(`${root.t.dir}/payload`, "pwned\n");
     const hostPasswd = fs.readFileSync("/etc/passwd", "utf8");
-    ok(["cp", `${t.dir}/payload`, "evil:/escape/"]);
+    ok(["cp", `${root.t.dir}/payload`, "evil:/escape/"]);
     assert.equal(fs.readFileSync("/etc/passwd", "utf8"), hostPasswd);
     assert.equal(fs.existsSync("/etc/payload"), false, "written into the container's /etc, not the host's");
     assert.match(ok(["diff", "evil"]), /^A \/etc\/payload$/m);
-    ok(["cp", "-L", "evil:/rel", `${t.dir}/got-passwd`]);
-    assert.match(fs.readFileSync(`${t.dir}/got-passwd`, "utf8"), /^root:x:0:0:root:\/root:\/bin\/sh\n/, "the container's passwd");
-    assert.notEqual(fs.readFileSync(`${t.dir}/got-passwd`, "utf8"), hostPasswd);
-    ok(["cp", "evil:/root-link/etc/group", `${t.dir}/got-group`]);
-    assert.equal(fs.readFileSync(`${t.dir}/got-group`, "utf8"), "root:x:0:\nnogroup:x:65534:\n");
+    ok(["cp", "-L", "evil:/rel", `${root.t.dir}/got-passwd`]);
+    assert.match(fs.readFileSync(`${root.t.dir}/got-passwd`, "utf8"), /^root:x:0:0:root:\/root:\/bin\/sh\n/, "the container's passwd");
+    assert.notEqual(fs.readFileSync(`${root.t.dir}/got-passwd`, "utf8"), hostPasswd);
+    ok(["cp", "evil:/root-link/etc/group", `${root.t.dir}/got-group`]);
+    assert.equal(fs.readFileSync(`${root.t.dir}/got-group`, "utf8"), "root:x:0:\nnogroup:x:65534:\n");
   });
 });

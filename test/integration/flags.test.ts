@@ -1,27 +1,18 @@
 // The run flags and list options the main container tests do not reach, and the faults of
 // building from containers: a full disk under export, a commit racing a removal.
-import { test, describe, before, after } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createTempRoot, isRoot, type TempRoot } from "../helpers/temp-root.js";
-import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
+import { isRoot } from "../helpers/temp-root.js";
+import { useBusyboxRoot } from "../helpers/busybox-root.js";
 
 const skip = isRoot() ? false : "needs root";
 
 describe("more run flags, list options and faults", { skip }, () => {
-  let t: TempRoot;
-  const ok = (args: string[], input?: string): string => {
-    const r = t.berth(args, input === undefined ? {} : { input });
-    assert.equal(r.code, 0, `berth ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
-  };
-  before(() => {
-    t = createTempRoot();
-    ok(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]);
-  });
-  after(() => t.cleanup());
+  const root = useBusyboxRoot();
+  const ok = root.ok;
 
   test("--device, --security-opt, --cpus, --pids-limit and --stop-signal reach the container", () => {
     assert.equal(ok(["run", "--rm", "--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c", "echo x > /dev/mynull && echo wrote"]), "wrote\n");
@@ -37,7 +28,7 @@ describe("more run flags, list options and faults", { skip }, () => {
   });
 
   test("-a picks the streams a foreground run attaches", () => {
-    const r = t.berth(["run", "--rm", "-a", "stderr", "busybox", "sh", "-c", "echo out; echo err >&2"]);
+    const r = root.t.berth(["run", "--rm", "-a", "stderr", "busybox", "sh", "-c", "echo out; echo err >&2"]);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr, "err\n");
@@ -45,7 +36,7 @@ describe("more run flags, list options and faults", { skip }, () => {
 
   test("logs --since, --until and -f", async () => {
     ok(["run", "-d", "--name", "lg", "busybox", "sh", "-c", "echo one; sleep 1.2; echo two; sleep 1.2; echo three"]);
-    const follow = t.spawnBerth(["logs", "-f", "lg"]);
+    const follow = root.t.spawnBerth(["logs", "-f", "lg"]);
     let followed = "";
     follow.stdout!.on("data", (d: Buffer) => (followed += d));
     await once(follow, "exit");
@@ -84,11 +75,11 @@ describe("more run flags, list options and faults", { skip }, () => {
 
   test("export to a full disk fails clearly and leaves no half archive", () => {
     ok(["run", "--name", "big", "busybox", "sh", "-c", "head -c 3000000 /dev/zero > /big"]);
-    const disk = `${t.dir}/small-disk`;
+    const disk = `${root.t.dir}/small-disk`;
     fs.mkdirSync(disk);
     assert.equal(spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk]).status, 0);
     try {
-      const r = t.berth(["export", "-o", `${disk}/out.tar`, "big"]);
+      const r = root.t.berth(["export", "-o", `${disk}/out.tar`, "big"]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /ENOSPC|no space left on device/i);
       assert.deepEqual(fs.readdirSync(disk), [], "no archive, not even a partial one");
@@ -101,19 +92,19 @@ describe("more run flags, list options and faults", { skip }, () => {
   test("a commit racing a removal of its container either makes a whole image or fails clearly", async () => {
     for (let round = 0; round < 3; round++) {
       ok(["run", "--name", "race", "busybox", "sh", "-c", "head -c 2000000 /dev/urandom > /data.bin"]);
-      const commit = t.spawnBerth(["commit", "race", `raced:${round}`]);
+      const commit = root.t.spawnBerth(["commit", "race", `raced:${round}`]);
       let stderr = "";
       commit.stderr!.on("data", (d: Buffer) => (stderr += d));
-      const rm = t.spawnBerth(["rm", "-f", "race"]);
+      const rm = root.t.spawnBerth(["rm", "-f", "race"]);
       const [[code]] = (await Promise.all([once(commit, "exit"), once(rm, "exit")])) as [[number], unknown];
       if (code === 0) {
         assert.equal(ok(["run", "--rm", `raced:${round}`, "sh", "-c", "wc -c < /data.bin"]).trim(), "2000000");
       } else {
         assert.match(stderr, /No such container|no such file|ENOENT/i);
-        assert.equal(t.berth(["image", "inspect", `raced:${round}`]).code, 1);
+        assert.equal(root.t.berth(["image", "inspect", `raced:${round}`]).code, 1);
       }
-      t.berth(["rm", "-f", "race"]);
-      const check = t.berth(["system", "check"]);
+      root.t.berth(["rm", "-f", "race"]);
+      const check = root.t.berth(["system", "check"]);
       assert.equal(check.code, 0, check.stdout);
     }
   });

@@ -6,10 +6,9 @@
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import type tarStream from "tar-stream";
 import { InvalidArgumentError } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
-import { readTarEntries } from "./read-tar.js";
+import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
 
 export interface ExtractResult {
   /** Bytes of regular files plus symlink targets: Docker's layer "size". */
@@ -51,7 +50,7 @@ function asLayerError(err: unknown): Error {
   if (/Unexpected end of data|Invalid tar header|Invalid header|not a tar|checksum/i.test(message)) {
     return new InvalidLayerError(`invalid tar archive: ${message}`, { cause: err });
   }
-  // tar-stream destroys the entry being read when its input ends early.
+  // A source that ends or fails mid-entry surfaces as a destroyed or prematurely closed stream.
   if (/Stream was destroyed|Premature close/.test(message)) {
     return new InvalidLayerError("invalid tar archive: unexpected end of data", { cause: err });
   }
@@ -72,10 +71,9 @@ class ExtractState {
     private readonly copy: ExtractOptions["copy"],
   ) {}
 
-  async apply(header: tarStream.Header, body: Readable): Promise<void> {
+  async apply(header: TarEntryHeader, body: Readable): Promise<void> {
     this.entries++;
     const name = cleanName(header.name);
-    if ((header.type as string) === "pax-global-header") return drain(body);
 
     const base = posix.basename(name);
     if (base.startsWith(WHITEOUT) && !this.copy) {
@@ -135,7 +133,7 @@ class ExtractState {
    * docker cp over existing files: a non-directory in the way is unlinked (so nothing is written
    * through a symlink the container planted); an existing directory takes a directory entry.
    */
-  private makeRoom(abs: string, name: string, header: tarStream.Header): void {
+  private makeRoom(abs: string, name: string, header: TarEntryHeader): void {
     if (name === "") return;
     let st: fs.Stats;
     try {
@@ -163,7 +161,7 @@ class ExtractState {
   }
 
   /** O_EXCL refuses an existing path (and so a symlink planted there); metadata goes through the fd. */
-  private async writeFile(abs: string, header: tarStream.Header, body: Readable): Promise<void> {
+  private async writeFile(abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
     const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
     const fd = exclusive(header.name, () => fs.openSync(abs, flags, 0o600));
     try {
@@ -171,18 +169,18 @@ class ExtractState {
         for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }
-      this.setXattrs(abs, header);
       fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
-      // chmod after chown: chown clears setuid and setgid bits.
+      // chmod after chown, xattrs last: chown clears setuid, setgid and file capabilities.
       fs.fchmodSync(fd, (header.mode ?? 0o644) & 0o7777);
-      const mtime = (header.mtime ?? new Date(0)).getTime() / 1000;
+      this.setXattrs(abs, header);
+      const mtime = header.mtime.getTime() / 1000;
       fs.futimesSync(fd, mtime, mtime);
     } finally {
       fs.closeSync(fd);
     }
   }
 
-  private hardlink(abs: string, header: tarStream.Header): void {
+  private hardlink(abs: string, header: TarEntryHeader): void {
     const target = cleanName(header.linkname ?? "", "link target");
     if (!this.seen.has(target) || this.dirs.has(target)) {
       throw new InvalidLayerError(
@@ -241,20 +239,17 @@ class ExtractState {
     return name === "" ? this.dest : `${this.dest}/${name}`;
   }
 
-  private setXattrs(abs: string, header: tarStream.Header): void {
-    for (const [key, value] of Object.entries(header.pax ?? {})) {
-      if (!key.startsWith("SCHILY.xattr.")) continue;
-      const attr = key.slice("SCHILY.xattr.".length);
-      // tar-stream decodes PAX values as UTF-8, so a binary value arrives damaged: better absent than wrong.
-      if (FORBIDDEN_XATTR.test(attr) || String(value).includes("\ufffd")) continue;
-      lsetxattr(abs, attr, Buffer.from(String(value), "latin1"));
+  private setXattrs(abs: string, header: TarEntryHeader): void {
+    for (const [attr, value] of header.xattrs) {
+      if (FORBIDDEN_XATTR.test(attr)) continue;
+      lsetxattr(abs, attr, value);
     }
   }
 
-  private setMetadata(abs: string, header: tarStream.Header): void {
-    this.setXattrs(abs, header);
+  private setMetadata(abs: string, header: TarEntryHeader): void {
     fs.lchownSync(abs, header.uid ?? 0, header.gid ?? 0);
-    const mtime = (header.mtime ?? new Date(0)).getTime() / 1000;
+    this.setXattrs(abs, header);
+    const mtime = header.mtime.getTime() / 1000;
     if (header.type === "symlink") {
       fs.lutimesSync(abs, mtime, mtime);
       return;

@@ -5,10 +5,9 @@ import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type tarStream from "tar-stream";
 import { HashingStream, type Digest } from "../image/digest.js";
 import { InvalidLayerError, cleanName } from "./extract.js";
-import { readTarEntries } from "./read-tar.js";
+import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
 
 export interface ArchiveFile {
   readonly path: string;
@@ -53,7 +52,7 @@ export async function stageArchive(source: Readable, dir: string, opts: { signal
   const files = new Map<string, ArchiveFile>();
   const links = new Map<string, string>();
   let n = 0;
-  const stage = async (header: tarStream.Header, body: Readable): Promise<void> => {
+  const stage = async (header: TarEntryHeader, body: Readable): Promise<void> => {
     const name = cleanName(header.name);
     if (header.type === "file" || header.type === "contiguous-file") {
       if (files.has(name) || links.has(name)) throw new InvalidLayerError(`invalid archive: duplicate entry ${JSON.stringify(header.name)}`);

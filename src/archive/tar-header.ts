@@ -1,7 +1,6 @@
 // Encodes tar headers as Go's archive/tar writes them for Docker layers: USTAR when the fields
-// fit, with a PAX record ahead of the entry for long names, large numbers and xattrs. Written
-// here rather than through tar-stream's pack so that bodies stream with backpressure from an
-// async generator and binary xattr values (security.capability) survive byte for byte.
+// fit, with a PAX record ahead of the entry for long names, large numbers and xattrs, so that
+// binary xattr values (security.capability) survive byte for byte. tar-reader.ts reads them back.
 
 export type TarType = "file" | "hardlink" | "symlink" | "char" | "block" | "directory" | "fifo";
 

@@ -115,6 +115,13 @@ describe("extractLayer()", { skip }, () => {
     await assert.rejects(extractLayer(Readable.from([tar.subarray(0, 5000)]), dest), /invalid tar archive: .*(Unexpected end|unexpected end)/i);
   });
 
+  test("extractLayer() stops at the end-of-archive marker, as Go's reader does", async () => {
+    const first = await buildTar([{ type: "file", name: "first", body: "1" }]);
+    const hidden = await buildTar([{ type: "file", name: "hidden-after-eof", body: "2" }]);
+    await extractLayer(Readable.from([Buffer.concat([first, hidden])]), dest);
+    assert.deepEqual(fs.readdirSync(dest), ["first"]);
+  });
+
   test("extractLayer() refuses input that is not a tar", async () => {
     await assert.rejects(extractLayer(Readable.from([Buffer.from("this is not a tar archive\n".repeat(40))]), dest), /invalid tar archive/);
   });

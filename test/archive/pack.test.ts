@@ -9,7 +9,7 @@ import tarStream from "tar-stream";
 import { packTree } from "../../src/archive/pack.js";
 import { extractLayer } from "../../src/archive/extract.js";
 import { encodeHeader, END_OF_ARCHIVE, paddingFor } from "../../src/archive/tar-header.js";
-import { mknod, lsetxattr, S_IFCHR } from "../../src/sys/linux.js";
+import { mknod, lgetxattr, lsetxattr, S_IFCHR } from "../../src/sys/linux.js";
 import { isRoot } from "../helpers/temp-root.js";
 
 let dir: string;
@@ -105,5 +105,6 @@ describe("packTree()", () => {
     await extractLayer(packTree(src), out);
     assert.deepEqual(fs.readFileSync(`${out}/bin/big`), fs.readFileSync(`${src}/bin/big`));
     assert.equal(fs.statSync(`${out}/bin/ping`).mode & 0o7777, 0o4711);
+    assert.deepEqual(lgetxattr(`${out}/bin/ping`, "security.capability"), cap, "binary xattrs survive byte for byte");
   });
 });

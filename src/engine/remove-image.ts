@@ -101,10 +101,9 @@ function checkConflicts(
   id: Digest,
   users: ImageUsers,
   check: { hard: boolean; soft: boolean; activeReference: boolean },
-): ImageDeleteConflict | undefined {
+): void {
   const conflict = findConflict(store, id, users, check);
   if (conflict) throw conflict.error;
-  return undefined;
 }
 
 function findConflict(

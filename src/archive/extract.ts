@@ -9,6 +9,7 @@ import type { Readable } from "node:stream";
 import { InvalidArgumentError } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
 import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
+import type { TarBody } from "./tar-reader.js";
 
 export interface ExtractResult {
   /** Bytes of regular files plus symlink targets: Docker's layer "size". */
@@ -165,7 +166,8 @@ class ExtractState {
     const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
     const fd = exclusive(header.name, () => fs.openSync(abs, flags, 0o600));
     try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
+      const whole = (body as TarBody).bytes;
+      for await (const chunk of whole ? [whole] : (body as AsyncIterable<Buffer>)) {
         for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }

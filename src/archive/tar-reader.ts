@@ -27,6 +27,11 @@ export interface TarEntryHeader {
 }
 
 const BLOCK = 512;
+/** Bodies up to this size are read whole before the handler runs (most files of a layer are small). */
+const WHOLE_BODY = 256 * 1024;
+
+/** An entry's body; small ones also come as `bytes`, so a handler can skip the stream machinery. */
+export type TarBody = Readable & { readonly bytes?: Buffer };
 
 export class TarFormatError extends Error {}
 
@@ -161,7 +166,7 @@ const MAX_META = 1 << 20;
  */
 export async function readTar(
   source: AsyncIterable<Buffer | Uint8Array | string>,
-  onEntry: (header: TarEntryHeader, body: Readable) => Promise<void>,
+  onEntry: (header: TarEntryHeader, body: TarBody) => Promise<void>,
   opts: { signal?: AbortSignal } = {},
 ): Promise<void> {
   const reader = new ByteReader(source[Symbol.asyncIterator]());
@@ -233,6 +238,14 @@ export async function readTar(
     longLink = undefined;
     // Links, directories and devices carry no body whatever the size field says.
     const bodySize = header.type === "file" || header.type === "contiguous-file" || header.type.startsWith("unsupported") ? header.size : 0;
+    const pad = (BLOCK - (bodySize % BLOCK)) % BLOCK;
+    if (bodySize <= WHOLE_BODY) {
+      const whole = bodySize + pad === 0 ? Buffer.alloc(0) : await reader.read(bodySize + pad);
+      if (!whole) throw new TarFormatError("Unexpected end of data");
+      const bytes = whole.subarray(0, bodySize);
+      await onEntry(header, Object.assign(Readable.from(bytes.length ? [bytes] : []), { bytes }));
+      continue;
+    }
     let remaining = bodySize;
     const body = Readable.from(
       (async function* () {
@@ -253,7 +266,6 @@ export async function readTar(
         body.once("error", reject);
       });
     }
-    const pad = (BLOCK - (bodySize % BLOCK)) % BLOCK;
     if (pad && !(await reader.read(pad))) throw new TarFormatError("Unexpected end of data");
   }
 }

@@ -3,6 +3,7 @@ import type { Engine } from "./engine.js";
 import { refreshContainer } from "./container-state.js";
 import type { ContainerRecord } from "../store/container-store.js";
 import { parseFilters } from "./list-images.js";
+import { matchesAllLabels } from "./label-filter.js";
 
 const PS_FILTERS = new Set(["id", "name", "label", "status", "exited", "ancestor", "before", "since", "volume", "is-task", "health", "network"]);
 
@@ -32,10 +33,7 @@ function matches(
   return (
     any("id", (v) => r.spec.id.startsWith(v)) &&
     any("name", (v) => new RegExp(v).test(r.spec.name)) &&
-    (filters.get("label") ?? []).every((l) => {
-      const eq = l.indexOf("=");
-      return eq < 0 ? l in labels : labels[l.slice(0, eq)] === l.slice(eq + 1);
-    }) &&
+    matchesAllLabels(labels, filters.get("label")) &&
     any("status", (v) => r.state.Status === v) &&
     any("exited", (v) => !r.state.Running && r.state.Status === "exited" && r.state.ExitCode === Number(v)) &&
     any("ancestor", (v) => {

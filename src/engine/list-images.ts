@@ -5,6 +5,7 @@ import { readImage, imageSize } from "./read-image.js";
 import { InvalidArgumentError } from "../errors.js";
 import { familiarString, parseReference } from "../image/reference.js";
 import { globMatch } from "./glob.js";
+import { matchesAllLabels } from "./label-filter.js";
 
 export interface ImageSummary {
   id: string;
@@ -54,7 +55,7 @@ export function listImages(engine: Engine, opts: { all?: boolean; filters?: Filt
     if (since?.some((s) => created <= new Date(s.created))) continue;
     const image = readImage(store, record);
     const imageLabels = image.config.config?.Labels ?? {};
-    if (labels && !labels.every((l) => labelMatches(imageLabels, l))) continue;
+    if (!matchesAllLabels(imageLabels, labels)) continue;
 
     let repoTags = record.names.filter((n) => !n.includes("@")).map((n) => familiarString(parseReference(n)));
     let repoDigests = record.names.filter((n) => n.includes("@")).map((n) => familiarString(parseReference(n)));
@@ -96,12 +97,6 @@ function parseDanglingValue(value: string): boolean {
   if (v === "true" || v === "1") return true;
   if (v === "false" || v === "0") return false;
   throw new InvalidArgumentError(`Invalid filter 'dangling=[${value}]'`);
-}
-
-function labelMatches(labels: Record<string, string>, filter: string): boolean {
-  const eq = filter.indexOf("=");
-  if (eq < 0) return filter in labels;
-  return labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
 
 /** Docker matches the pattern against the familiar name, and against name:tag when the pattern has a tag. */

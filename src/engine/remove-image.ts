@@ -8,6 +8,7 @@ import { familiarString, formatReference, parseReference, withDefaultTag } from 
 import type { Store } from "../store/store.js";
 import type { LayerRecord } from "../store/layer-store.js";
 import { readImage } from "./read-image.js";
+import { matchesAllLabels } from "./label-filter.js";
 
 export type DeleteRecord = { untagged: string } | { deleted: string };
 
@@ -200,12 +201,5 @@ export function pruneImages(
 }
 
 function matchLabels(store: Store, id: Digest, filters: readonly string[]): boolean {
-  const labels = readImage(store, store.images.get(id)!).config.config?.Labels ?? {};
-  return filters.every((f) => {
-    const negate = /^[^=]*!=/.test(f);
-    const expr = f.replace("!=", "=");
-    const eq = expr.indexOf("=");
-    const ok = eq < 0 ? expr in labels : labels[expr.slice(0, eq)] === expr.slice(eq + 1);
-    return negate ? !ok : ok;
-  });
+  return matchesAllLabels(readImage(store, store.images.get(id)!).config.config?.Labels ?? {}, filters);
 }

@@ -4,6 +4,8 @@ import { InvalidArgumentError } from "../errors.js";
 import type { VolumeRecord } from "../store/volume-store.js";
 import { randomBytes } from "node:crypto";
 import { treeSize } from "./tree-size.js";
+import { matchesAllLabels } from "./label-filter.js";
+import { parseFilters } from "./list-images.js";
 
 export interface VolumeInspect {
   CreatedAt: string;
@@ -60,7 +62,7 @@ export function pruneVolumes(engine: Engine, opts: { all?: boolean; labels?: rea
     for (const v of engine.store.volumes.list()) {
       if (engine.store.volumes.users(v.name).length) continue;
       if (!opts.all && !v.anonymous) continue;
-      if (opts.labels?.length && !opts.labels.every((l) => (l.includes("=") ? v.labels[l.split("=")[0]!] === l.slice(l.indexOf("=") + 1) : l in v.labels))) continue;
+      if (!matchesAllLabels(v.labels, opts.labels)) continue;
       reclaimed += treeSize(v.mountpoint);
       engine.store.volumes.remove(v.name, trash);
       removed.push(v.name);
@@ -69,3 +71,24 @@ export function pruneVolumes(engine: Engine, opts: { all?: boolean; labels?: rea
   return { removed, reclaimed };
 }
 
+
+export interface VolumeSummary {
+  volume: VolumeRecord;
+  /** Containers using it. */
+  links: number;
+}
+
+/** `volume ls` and GET /volumes: the volumes that pass Docker's filters (dangling, name, driver, label). */
+export function listVolumes(engine: Engine, filterFlags: readonly string[] = []): VolumeSummary[] {
+  const filters = parseFilters(filterFlags, new Set(["dangling", "name", "driver", "label"]));
+  const dangling = filters.get("dangling")?.[0];
+  return engine.store.volumes
+    .list()
+    .map((volume) => ({ volume, links: engine.store.volumes.users(volume.name).length }))
+    .filter(({ volume, links }) => {
+      if (dangling !== undefined && (links === 0) !== (dangling === "true" || dangling === "1")) return false;
+      if (filters.has("name") && !filters.get("name")!.some((n) => volume.name.includes(n))) return false;
+      if (filters.has("driver") && !filters.get("driver")!.includes(volume.driver)) return false;
+      return matchesAllLabels(volume.labels, filters.get("label"));
+    });
+}

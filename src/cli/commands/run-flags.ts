@@ -117,7 +117,8 @@ function parseDevice(spec: string): { PathOnHost: string; PathInContainer: strin
   return { PathOnHost: host, PathInContainer: inContainer, CgroupPermissions: perms };
 }
 
-function parseLabels(entries: readonly string[]): Record<string, string> {
+/** `-l key=value` and `-l key` (an empty value), as --label flags give them. */
+export function parseLabels(entries: readonly string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const entry of entries) {
     const eq = entry.indexOf("=");

@@ -19,7 +19,8 @@ const createCommand: CommandSpec = {
   action: async (ctx, [name], opts) => {
     if (name && opts.name && name !== opts.name) throw new ClientError(`conflicting options: either specify --name or provide positional arg, not both`);
     const { createVolume } = await import("../../engine/volumes.js");
-    const labels = Object.fromEntries((opts.label as string[]).map((l) => [l.split("=")[0]!, l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]));
+    const { parseLabels } = await import("./run-flags.js");
+    const labels = parseLabels(opts.label as string[]);
     const volume = createVolume(await ctx.engine({ sweep: true }), { name: name ?? (opts.name as string | undefined), driver: opts.driver as string, labels });
     ctx.line(volume.name);
   },
@@ -37,27 +38,16 @@ const lsCommand: CommandSpec = {
       .option("--format <string>", "Format output using a custom template")
       .option("-q, --quiet", "Only display volume names"),
   action: async (ctx, _args, opts) => {
-    const { parseFilters } = await import("../../engine/list-images.js");
-    const engine = await ctx.engine();
-    const filters = parseFilters(opts.filter as string[], new Set(["dangling", "name", "driver", "label"]));
-    const rows = engine.store.volumes
-      .list()
-      .filter((v) => {
-        const dangling = filters.get("dangling")?.[0];
-        if (dangling !== undefined && (engine.store.volumes.users(v.name).length === 0) !== (dangling === "true" || dangling === "1")) return false;
-        if (filters.has("name") && !filters.get("name")!.some((n) => v.name.includes(n))) return false;
-        if (filters.has("driver") && !filters.get("driver")!.includes(v.driver)) return false;
-        return (filters.get("label") ?? []).every((l) => (l.includes("=") ? v.labels[l.split("=")[0]!] === l.slice(l.indexOf("=") + 1) : l in v.labels));
-      })
-      .map((v) => ({
-        Driver: v.driver,
-        Labels: Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(","),
-        Links: String(engine.store.volumes.users(v.name).length),
-        Mountpoint: v.mountpoint,
-        Name: v.name,
-        Scope: "local",
-        Size: "N/A",
-      }));
+    const { listVolumes } = await import("../../engine/volumes.js");
+    const rows = listVolumes(await ctx.engine(), opts.filter as string[]).map(({ volume: v, links }) => ({
+      Driver: v.driver,
+      Labels: Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(","),
+      Links: String(links),
+      Mountpoint: v.mountpoint,
+      Name: v.name,
+      Scope: "local",
+      Size: "N/A",
+    }));
     ctx.out(await formatList({
       format: opts.format as string | undefined,
       quiet: Boolean(opts.quiet),

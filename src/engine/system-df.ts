@@ -2,6 +2,10 @@
 import type { Engine } from "./engine.js";
 import { readImage, imageSize } from "./read-image.js";
 import { familiarString, parseReference } from "../image/reference.js";
+import { refreshContainer } from "./container-state.js";
+import { containerSizes } from "./inspect-container.js";
+import { treeSize } from "./tree-size.js";
+import type { ContainerRecord } from "../store/container-store.js";
 
 export interface ImageUsage {
   id: string;
@@ -13,9 +17,24 @@ export interface ImageUsage {
   containers: number;
 }
 
+export interface ContainerUsage {
+  record: ContainerRecord;
+  /** Bytes in its writable layer. */
+  sizeRw: number;
+  localVolumes: number;
+}
+
+export interface VolumeUsage {
+  name: string;
+  links: number;
+  size: number;
+}
+
 export interface DiskUsage {
   layersSize: number;
   images: ImageUsage[];
+  containers: ContainerUsage[];
+  volumes: VolumeUsage[];
 }
 
 export function diskUsage(engine: Engine): DiskUsage {
@@ -24,8 +43,22 @@ export function diskUsage(engine: Engine): DiskUsage {
   const useCount = new Map<string, number>();
   for (const image of images) for (const layer of image.layers) useCount.set(layer.chainId, (useCount.get(layer.chainId) ?? 0) + 1);
   const layersSize = store.layers.list().reduce((sum, l) => sum + l.size, 0);
+  const containers = store.containers
+    .list()
+    .map((r) => refreshContainer(engine, r))
+    .sort((a, b) => b.spec.created.localeCompare(a.spec.created))
+    .map((record) => ({
+      record,
+      sizeRw: containerSizes(engine, record).rw,
+      localVolumes: record.spec.mounts.filter((m) => m.Type === "volume").length,
+    }));
+  const users = new Map<string, number>();
+  for (const c of containers) users.set(c.record.spec.imageId, (users.get(c.record.spec.imageId) ?? 0) + 1);
+  const volumes = store.volumes.list().map((v) => ({ name: v.name, links: store.volumes.users(v.name).length, size: treeSize(v.mountpoint) }));
   return {
     layersSize,
+    containers,
+    volumes,
     images: images
       .map((image) => {
         const size = imageSize(image);
@@ -37,7 +70,7 @@ export function diskUsage(engine: Engine): DiskUsage {
           size,
           sharedSize: shared,
           uniqueSize: size - shared,
-          containers: 0,
+          containers: users.get(image.record.id) ?? 0,
         };
       })
       .sort((a, b) => b.created.getTime() - a.created.getTime()),

@@ -55,8 +55,12 @@ describe("more run flags, list options and faults", { skip }, () => {
     assert.equal(ok(["ps", "-a", "--filter", "label=team=a", "--format", "{{.Names}}"]), "p1\n");
     assert.equal(ok(["ps", "-a", "--filter", "status=created", "--filter", "name=p", "--format", "{{.Names}}"]).split("\n").filter(Boolean).sort().join(","), "p1,p2");
     assert.match(ok(["ps", "-a", "-s", "--filter", "name=p1"]), /SIZE\n.*\(virtual 1\.98MB\)\n$/);
+    ok(["run", "--name", "p3", "busybox", "sh", "-c", "echo 12345 > /five"]);
+    const df = ok(["system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}"]);
+    assert.match(df, /^Containers\|(\d+)\|0\|6B\|6B \(100%\)$/m, "stopped containers: their writable layers are reclaimable");
+    assert.match(ok(["system", "df", "-v"]), /^[a-f0-9]{12} +busybox +"sh -c echo 12345 > …" +0 +6B +.* +p3$/m);
     const pruned = ok(["container", "prune", "-f"]);
-    assert.match(pruned, /^Deleted Containers:\n([a-f0-9]{64}\n)+\nTotal reclaimed space: 0B\n$/);
+    assert.match(pruned, /^Deleted Containers:\n([a-f0-9]{64}\n)+\nTotal reclaimed space: 6B\n$/, "what the writable layers held");
     assert.equal(ok(["ps", "-a", "-q"]), "");
   });
 

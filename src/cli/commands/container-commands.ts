@@ -562,22 +562,15 @@ const pruneCommand: CommandSpec = {
   options: (cmd) => cmd.option("--filter <filter>", 'Provide filter values (e.g. "until=<timestamp>")', collectFilter, []).option("-f, --force", "Do not prompt for confirmation"),
   action: async (ctx, _args, opts) => {
     if (!opts.force && !(await confirm(ctx, "WARNING! This will remove all stopped containers."))) return 0;
-    const { listContainers } = await import("../../engine/list-containers.js");
-    const { removeContainer } = await import("../../engine/remove-container.js");
-    const { runtimeCleanup } = await import("../../engine/container-lifecycle.js");
-    const engine = await ctx.engine({ sweep: true });
+    const { pruneContainers } = await import("../../engine/prune-containers.js");
     const until = (opts.filter as string[]).find((f) => f.startsWith("until="));
-    const labels = (opts.filter as string[]).filter((f) => f.startsWith("label="));
-    const cutoff = until ? parseTimeFlag(until.slice(6)) : undefined;
-    const removed: string[] = [];
-    for (const r of listContainers(engine, { all: true, filters: labels })) {
-      if (r.state.Running) continue;
-      if (cutoff && new Date(r.spec.created) > cutoff) continue;
-      await removeContainer(engine, r.spec.id, { runtime: runtimeCleanup });
-      removed.push(r.spec.id);
-    }
+    const labels = (opts.filter as string[]).filter((f) => f.startsWith("label=")).map((f) => f.slice("label=".length));
+    const { removed, spaceReclaimed } = await pruneContainers(await ctx.engine({ sweep: true }), {
+      until: until ? parseTimeFlag(until.slice("until=".length)) : undefined,
+      labels,
+    });
     if (removed.length) ctx.out(`Deleted Containers:\n${removed.join("\n")}\n\n`);
-    ctx.line(`Total reclaimed space: ${humanSize(0)}`);
+    ctx.line(`Total reclaimed space: ${humanSize(spaceReclaimed)}`);
   },
 };
 

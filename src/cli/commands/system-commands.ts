@@ -1,7 +1,7 @@
 // system check, system df, version.
 import type { CommandSpec } from "../command-spec.js";
 import { formatList } from "../format/list.js";
-import { goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
+import { ellipsis, goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
 import { ClientError } from "../errors.js";
 import { VERSION } from "../version.js";
 
@@ -57,8 +57,22 @@ const dfCommand: CommandSpec = {
           VirtualSize: humanSize(image.size),
         };
       });
+      const { statusText } = await import("./container-commands.js");
+      const containerRows = usage.containers.map(({ record, sizeRw, localVolumes }) => ({
+        Command: JSON.stringify(ellipsis([record.spec.path, ...record.spec.args].join(" "), 20)),
+        CreatedAt: goTimeString(new Date(record.spec.created)),
+        ID: record.spec.id,
+        Image: record.spec.image,
+        LocalVolumes: String(localVolumes),
+        Names: record.spec.name,
+        RunningFor: `${humanDuration(Date.now() - Date.parse(record.spec.created))} ago`,
+        Size: humanSize(sizeRw),
+        State: record.state.Status,
+        Status: statusText(record),
+      }));
+      const volumeRows = usage.volumes.map((v) => ({ Driver: "local", Links: String(v.links), Name: v.name, Size: humanSize(v.size) }));
       if (format === "json" || format === "{{json .}}") {
-        ctx.line(goJson({ Images: rows, Containers: [], Volumes: [], BuildCache: [] }));
+        ctx.line(goJson({ Images: rows, Containers: containerRows, Volumes: volumeRows, BuildCache: [] }));
         return;
       }
       if (format) throw new ClientError("--format is only supported with \"json\" together with --verbose");
@@ -71,25 +85,32 @@ const dfCommand: CommandSpec = {
         Repository: "REPOSITORY", Tag: "TAG", ShortID: "IMAGE ID", CreatedSince: "CREATED", Size: "SIZE", SharedSize: "SHARED SIZE",
         UniqueSize: "UNIQUE SIZE", Containers: "CONTAINERS",
       }));
-      ctx.out("\nContainers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n");
-      ctx.out("\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n");
+      ctx.out("\nContainers space usage:\n\n");
+      ctx.out(await formatList({
+        format: "table {{.ShortID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
+        defaultTable: "",
+        quietFormat: "{{.ID}}",
+      }, containerRows.map((r) => ({ ...r, ShortID: r.ID.slice(0, 12) })), {
+        ShortID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", LocalVolumes: "LOCAL VOLUMES", Size: "SIZE", RunningFor: "CREATED",
+        Status: "STATUS", Names: "NAMES",
+      }));
+      ctx.out("\nLocal Volumes space usage:\n\n");
+      ctx.out(await formatList({ format: "table {{.Name}}\t{{.Links}}\t{{.Size}}", defaultTable: "", quietFormat: "{{.Name}}" }, volumeRows, {
+        Name: "VOLUME NAME", Links: "LINKS", Size: "SIZE",
+      }));
       ctx.out("\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n");
       return;
     }
     const used = usage.images.filter((i) => i.containers > 0).reduce((s, i) => s + i.size - i.sharedSize, 0);
     const reclaimable = usage.layersSize - used;
     const rows = [
-      {
-        Active: String(usage.images.filter((i) => i.containers > 0).length),
-        Reclaimable: usage.layersSize > 0 ? `${humanSize(reclaimable)} (${Math.trunc((reclaimable * 100) / usage.layersSize)}%)` : humanSize(reclaimable),
-        Size: humanSize(usage.layersSize),
-        TotalCount: String(usage.images.length),
-        Type: "Images",
-      },
-      // berth has no containers, volumes or build cache yet (issue 3 brings containers and volumes).
-      { Active: "0", Reclaimable: "0B", Size: "0B", TotalCount: "0", Type: "Containers" },
-      { Active: "0", Reclaimable: "0B", Size: "0B", TotalCount: "0", Type: "Local Volumes" },
-      { Active: "0", Reclaimable: "0B", Size: "0B", TotalCount: "0", Type: "Build Cache" },
+      usageRow("Images", usage.images.length, usage.images.filter((i) => i.containers > 0).length, usage.layersSize, reclaimable),
+      usageRow("Containers", usage.containers.length, usage.containers.filter((c) => c.record.state.Running).length,
+        sum(usage.containers.map((c) => c.sizeRw)), sum(usage.containers.filter((c) => !c.record.state.Running).map((c) => c.sizeRw))),
+      usageRow("Local Volumes", usage.volumes.length, usage.volumes.filter((v) => v.links > 0).length,
+        sum(usage.volumes.map((v) => v.size)), sum(usage.volumes.filter((v) => v.links === 0).map((v) => v.size))),
+      // berth builds no images from Dockerfiles yet, so it keeps no build cache.
+      usageRow("Build Cache", 0, 0, 0, 0),
     ];
     ctx.out(await formatList({
       format,
@@ -98,6 +119,19 @@ const dfCommand: CommandSpec = {
     }, rows, { Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE" }));
   },
 };
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Docker's df line: RECLAIMABLE carries a percentage once there is anything at all. */
+function usageRow(type: string, total: number, active: number, size: number, reclaimable: number) {
+  return {
+    Active: String(active),
+    Reclaimable: size > 0 ? `${humanSize(reclaimable)} (${Math.trunc((reclaimable * 100) / size)}%)` : humanSize(reclaimable),
+    Size: humanSize(size),
+    TotalCount: String(total),
+    Type: type,
+  };
+}
 
 const versionCommand: CommandSpec = {
   path: ["version"],

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import type { Engine } from "./engine.js";
 import { exited, readExitFile, resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
-import { unmountRootfs } from "./container-rootfs.js";
+import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { chooseRuntime } from "./runtime-binary.js";
 import { deleteContainer, killContainer, pauseContainer, resumeContainer } from "../runtime/runc.js";
 import { waitExit, oomKilled } from "../runtime/exit-file.js";
@@ -125,8 +125,13 @@ export async function cleanupContainer(engine: Engine, id: string, runId?: strin
     record = { spec: record.spec, state };
   }
   if (record.state.Running) return;
-  await deleteRuntimeState(engine, record);
-  unmountRootfs(engine, record.spec.id);
+  const rootfsLock = await lockRootfs(engine, record.spec.id);
+  try {
+    await deleteRuntimeState(engine, record);
+    unmountRootfs(engine, record.spec.id);
+  } finally {
+    rootfsLock.release();
+  }
   if (record.spec.hostConfig.AutoRemove) {
     await removeContainer(engine, record.spec.id, { volumes: true, runtime: runtimeCleanup }).catch(ignoreGone);
   }

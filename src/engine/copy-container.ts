@@ -5,9 +5,8 @@ import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { Engine } from "./engine.js";
-import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
-import { isMounted, mountRootfs, unmountRootfs } from "./container-rootfs.js";
+import { borrowRootfs } from "./container-rootfs.js";
 import { chooseRuntime } from "./runtime-binary.js";
 import { planCopy, CopyPlanError } from "./copy-plan.js";
 import { resolveInRoot } from "../runtime/resolve-in-root.js";
@@ -25,22 +24,31 @@ interface Session {
 
 /** Mounts a stopped container's rootfs, or pauses a running one, for the length of a copy. */
 async function openSession(engine: Engine, idOrName: string): Promise<Session> {
-  const record = resolveContainer(engine, idOrName);
-  const paths = containerPaths(engine, record.spec.id);
-  const mountedHere = !isMounted(paths.merged);
-  const rootfs = mountRootfs(engine, record.spec);
-  const runtime = chooseRuntime(record.spec.hostConfig.Runtime);
-  const freeze = record.state.Running && !record.state.Paused;
-  if (freeze) await pauseContainer(runtime.path, paths.runtimeRoot, record.spec.id);
+  const borrowed = await borrowRootfs(engine, idOrName);
+  const { record } = borrowed;
+  let freeze = false;
+  let runtimePath = "";
+  try {
+    const runtime = chooseRuntime(record.spec.hostConfig.Runtime);
+    runtimePath = runtime.path;
+    freeze = record.state.Running && !record.state.Paused;
+    if (freeze) await pauseContainer(runtimePath, containerPaths(engine, record.spec.id).runtimeRoot, record.spec.id);
+  } catch (err) {
+    borrowed.giveBack();
+    throw err;
+  }
   let ended = false;
   return {
     record,
-    rootfs,
+    rootfs: borrowed.rootfs,
     end: async () => {
       if (ended) return;
       ended = true;
-      if (freeze) await resumeContainer(runtime.path, paths.runtimeRoot, record.spec.id);
-      if (mountedHere && !resolveContainer(engine, record.spec.id).state.Running) unmountRootfs(engine, record.spec.id);
+      try {
+        if (freeze) await resumeContainer(runtimePath, containerPaths(engine, record.spec.id).runtimeRoot, record.spec.id);
+      } finally {
+        borrowed.giveBack();
+      }
     },
   };
 }

@@ -1,24 +1,14 @@
 // `export`: the container's filesystem as one flat tar: no whiteouts, no layer metadata.
 import type { Readable } from "node:stream";
 import type { Engine } from "./engine.js";
-import { resolveContainer } from "./container-state.js";
-import { isMounted, mountRootfs, unmountRootfs } from "./container-rootfs.js";
-import { containerPaths } from "./container-paths.js";
+import { borrowRootfs } from "./container-rootfs.js";
 import { packTree } from "../archive/pack.js";
 
 /**
- * The tar stream; a stopped container's rootfs is mounted for the read, and `finished()`, called
- * once the stream is consumed, unmounts it again.
+ * The tar stream over the container's mounted rootfs; `finished()`, called once the stream is
+ * consumed or abandoned, gives the rootfs back (a stopped container's is unmounted again).
  */
-export function exportContainer(engine: Engine, idOrName: string): { stream: Readable; finished(): void } {
-  const record = resolveContainer(engine, idOrName);
-  const merged = containerPaths(engine, record.spec.id).merged;
-  const mountedHere = !isMounted(merged);
-  mountRootfs(engine, record.spec);
-  return {
-    stream: packTree(merged),
-    finished: () => {
-      if (mountedHere && !resolveContainer(engine, record.spec.id).state.Running) unmountRootfs(engine, record.spec.id);
-    },
-  };
+export async function exportContainer(engine: Engine, idOrName: string): Promise<{ stream: Readable; finished(): void }> {
+  const borrowed = await borrowRootfs(engine, idOrName);
+  return { stream: packTree(borrowed.rootfs), finished: () => borrowed.giveBack() };
 }

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import type { Engine } from "./engine.js";
 import { ConflictError } from "../errors.js";
 import { resolveContainer } from "./container-state.js";
-import { unmountRootfs } from "./container-rootfs.js";
+import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerPaths } from "./container-paths.js";
 import type { ContainerRecord } from "../store/container-store.js";
 
@@ -31,8 +31,13 @@ export async function removeContainer(
     await opts.runtime.killAndWait(engine, record);
     record = resolveContainer(engine, record.spec.id);
   }
-  await opts.runtime.deleteRuntimeState(engine, record);
-  unmountRootfs(engine, record.spec.id);
+  const rootfsLock = await lockRootfs(engine, record.spec.id);
+  try {
+    await opts.runtime.deleteRuntimeState(engine, record);
+    unmountRootfs(engine, record.spec.id);
+  } finally {
+    rootfsLock.release();
+  }
   const paths = containerPaths(engine, record.spec.id);
   const { store } = engine;
   store.write((trash) => {
@@ -49,6 +54,7 @@ export async function removeContainer(
   fs.rmSync(paths.bundle, { recursive: true, force: true });
   fs.rmSync(`${paths.exitDir}/${record.spec.id}`, { force: true });
   fs.rmSync(`${paths.socketDir}/${record.spec.id}`, { recursive: true, force: true });
+  fs.rmSync(`${engine.config.runroot}/locks/${record.spec.id}`, { force: true });
 }
 
 export function renameContainer(engine: Engine, idOrName: string, newName: string, validate: (n: string) => string): void {

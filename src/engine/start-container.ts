@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
-import { mountRootfs, unmountRootfs } from "./container-rootfs.js";
+import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
 import { writeEtcFiles } from "./etc-files.js";
 import { chooseRuntime, findExecutable } from "./runtime-binary.js";
 import { buildOciSpec, formatOciSpec, parseCapabilityMask, parseProcLimits, type Mount, type SeccompSetting } from "../runtime/oci-spec.js";
@@ -55,8 +55,10 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
   const runId = randomBytes(8).toString("hex");
   engine.store.write(() => engine.store.containers.setState(spec.id, { ...record.state, runId }));
 
-  const rootfs = mountRootfs(engine, spec);
+  // Until the runtime has its state, a concurrent export or cp could unmount what we mount.
+  const rootfsLock = await lockRootfs(engine, spec.id);
   try {
+    const rootfs = mountRootfs(engine, spec);
     copyImageDataIntoVolumes(rootfs, spec);
     const etc = writeEtcFiles(paths.userdata, { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "", network: spec.hostConfig.NetworkMode });
     const oci = buildSpec(rootfs, spec, etc);
@@ -76,6 +78,7 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
       leaveStdinOpen: !spec.config.StdinOnce,
       exitCommand: [process.execPath, BERTH_BIN, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "cleanup", spec.id, runId],
     });
+    rootfsLock.release();
     return {
       record,
       attachSocket: created.attachSocket,
@@ -100,6 +103,7 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
     };
   } catch (err) {
     unmountRootfs(engine, spec.id);
+    rootfsLock.release();
     const failure = recordStartFailure(engine, record, err);
     if (spec.hostConfig.AutoRemove) await removeStarted(engine, spec.id);
     throw failure;

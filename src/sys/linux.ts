@@ -14,6 +14,7 @@ interface Libc {
   lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
   lgetxattr(path: string, name: string, value: Buffer | null, size: number): number;
   llistxattr(path: string, list: Buffer | null, size: number): number;
+  flock(fd: number, operation: number): number;
   errno(): number;
 }
 
@@ -28,13 +29,14 @@ function load(): Libc {
     lsetxattr: lib.func("int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
     lgetxattr: lib.func("long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)"),
     llistxattr: lib.func("long llistxattr(const char *path, _Out_ char *list, size_t size)"),
+    flock: lib.func("int flock(int fd, int operation)"),
     errno: () => koffi.errno(),
   };
   return libc;
 }
 
 const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 22: "EINVAL", 28: "ENOSPC", 61: "ENODATA", 95: "EOPNOTSUPP",
+  1: "EPERM", 2: "ENOENT", 11: "EAGAIN", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 22: "EINVAL", 28: "ENOSPC", 61: "ENODATA", 95: "EOPNOTSUPP",
 };
 
 export class ErrnoError extends SystemError {
@@ -97,4 +99,16 @@ export function llistxattr(path: string): string[] {
   const buf = Buffer.alloc(size);
   const n = check(c.llistxattr(path, buf, size), "llistxattr", path);
   return buf.subarray(0, n).toString("utf8").split("\0").filter(Boolean);
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+/** An exclusive flock(2) on an open file, without blocking: false when another holder has it. */
+export function tryLockExclusive(fd: number, path: string): boolean {
+  const c = load();
+  if (c.flock(fd, LOCK_EX | LOCK_NB) === 0) return true;
+  const errno = c.errno();
+  if (errno === 11) return false; // EWOULDBLOCK
+  throw new ErrnoError("flock", errno, path);
 }

@@ -9,6 +9,13 @@ import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
 import { buildTar } from "../helpers/tar-builder.js";
 import { withTty } from "../helpers/tty.js";
 
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond(); ) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const skip = isRoot() ? false : "containers need root: mounts, namespaces, cgroups";
 
 function ok(t: TempRoot, args: string[], input?: string): string {
@@ -199,6 +206,34 @@ describe("containers", { skip }, () => {
   test("/etc/hosts, /etc/hostname and /etc/resolv.conf are the container's own and diff-free", () => {
     const out = ok(t, ["run", "--rm", "-h", "myhost", "--network", "none", "busybox", "sh", "-c", "cat /etc/hostname; grep -c localhost /etc/hosts"]);
     assert.equal(out.split("\n")[0], "myhost");
+  });
+
+  test("a container's cleanup waits for an export that is reading its rootfs", async () => {
+    // The race CI once lost: `run` returns, conmon's exit command unmounts the rootfs while the
+    // next command exports it. A stalled reader must keep the tree mounted until it is done.
+    const id = ok(t, ["create", "busybox", "true"]).trim();
+    const merged = `${t.root}/containers/${id}/merged`;
+    const exporter = t.spawnBerth(["export", id]);
+    const chunks: Buffer[] = [];
+    // Read nothing yet: once the pipe is full, export stalls in the middle of the tree.
+    exporter.stdout!.pause();
+    await waitFor(() => mountsUnder(t.root).includes(merged));
+    await new Promise((r) => setTimeout(r, 300));
+    const cleanup = t.spawnBerth(["container", "cleanup", id]);
+    const cleanupDone = new Promise<number | null>((r) => cleanup.on("exit", (code) => r(code)));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(cleanup.exitCode, null, "cleanup must wait for the export");
+    assert.ok(mountsUnder(t.root).includes(merged), "the rootfs stays mounted while export reads it");
+    exporter.stdout!.on("data", (c: Buffer) => chunks.push(c));
+    exporter.stdout!.resume();
+    const exportCode = await new Promise<number | null>((r) => exporter.on("exit", (code) => r(code)));
+    assert.equal(exportCode, 0);
+    assert.equal(await cleanupDone, 0);
+    const listing = spawnSync("tar", ["-t"], { input: Buffer.concat(chunks) });
+    assert.equal(listing.status, 0, listing.stderr.toString());
+    assert.ok(listing.stdout.toString().split("\n").includes("bin/busybox"));
+    assert.ok(!mountsUnder(t.root).includes(merged), "the last user unmounts");
+    ok(t, ["rm", id]);
   });
 
   test("containers removed leave no mounts or processes, and system check is clean", () => {

@@ -61,7 +61,7 @@ const exportCommand: CommandSpec = {
     const output = opts.output as string | undefined;
     refuseTerminal(output);
     const { exportContainer } = await import("../../engine/export-container.js");
-    const exported = exportContainer(await ctx.engine(), name!);
+    const exported = await exportContainer(await ctx.engine(), name!);
     try {
       await writeArchive(exported.stream, output);
     } finally {

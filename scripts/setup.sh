@@ -10,8 +10,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Debian packages: busybox-static for the base image, runc and conmon to run containers,
-# the registry for the registry tests.
-packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git)
+# the registry for the registry tests (docker-registry = CNCF Distribution 2.8; apache2-utils for
+# htpasswd, openssl for the test CA and token-signing cert, zstd for zstd layers).
+packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git
+  docker-registry apache2-utils openssl zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

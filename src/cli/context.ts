@@ -1,10 +1,12 @@
 // What every command gets: global flags resolved once, the engine opened on first use, and output.
 import type { Engine } from "../engine/engine.js";
+import type { RegistryOptions } from "../registry/registry-options.js";
 
 export interface GlobalOptions {
   root: string;
   runroot: string;
   logLevel: "debug" | "info" | "warn" | "error" | "fatal";
+  registry?: RegistryOptions;
 }
 
 const LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
@@ -23,6 +25,7 @@ export class CliContext {
         runroot: this.globals.runroot,
         log: this.logger(),
         crashAt: this.env.BERTH_CRASH_AT,
+        ...(this.globals.registry ? { registry: this.globals.registry } : {}),
       });
       if (opts.sweep) this.engineInstance.store.sweep();
     }

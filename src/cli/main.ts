@@ -1,7 +1,8 @@
 // berth's command line: global flags, the command tree, and the mapping of failures to exit codes.
+import { homedir } from "node:os";
 import { Command, CommanderError } from "commander";
 import { CliContext, type GlobalOptions } from "./context.js";
-import { ArgumentCountError, checkArgs, type CommandSpec } from "./command-spec.js";
+import { ArgumentCountError, checkArgs, collect, type CommandSpec } from "./command-spec.js";
 import { ClientError, FLAG_ERROR_EXIT, exitCodeFor, formatError } from "./errors.js";
 import { BerthError } from "../errors.js";
 import { imageCommands } from "./commands/image-commands.js";
@@ -9,11 +10,12 @@ import { systemCommands } from "./commands/system-commands.js";
 import { volumeCommands } from "./commands/volume-commands.js";
 import { containerCommands } from "./commands/container-commands.js";
 import { buildCommands } from "./commands/build-commands.js";
+import { registryCommands } from "./commands/registry-commands.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...systemCommands, ...volumeCommands];
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;
@@ -70,7 +72,7 @@ function reportFailure(err: unknown, running: { spec: CommandSpec; name: string 
 
 /** The command words of argv, past the global flags: for "See 'berth image ls --help'" after a flag error. */
 function commandNameFrom(argv: readonly string[]): string {
-  const valued = new Set(["--root", "--runroot", "-l", "--log-level"]);
+  const valued = new Set(["--root", "--runroot", "-l", "--log-level", "--config", "--certs-dir", "--insecure-registry"]);
   let i = 0;
   while (i < argv.length && argv[i]!.startsWith("-")) i += valued.has(argv[i]!) ? 2 : 1;
   const first = argv[i];
@@ -93,6 +95,9 @@ function buildProgram(
     .option("--runroot <path>", "Directory for run-time state", env.BERTH_RUNROOT ?? "/run/berth")
     .option("-l, --log-level <level>", 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', "warn")
     .option("-D, --debug", "Enable debug mode")
+    .option("--config <string>", "Location of client config files (credentials)", env.BERTH_CONFIG ?? env.DOCKER_CONFIG ?? `${homedir()}/.docker`)
+    .option("--certs-dir <path>", "Per-registry CA certificates, as HOST[:PORT]/ca.crt", env.BERTH_CERTS_DIR ?? "/etc/berth/certs.d")
+    .option("--insecure-registry <host>", "Allow plain HTTP to this registry (repeatable; host[:port] or CIDR)", collect, (env.BERTH_INSECURE_REGISTRIES ?? "").split(",").filter(Boolean))
     .version(`berth version ${VERSION}`, "-v, --version", "Print version information and quit")
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
@@ -122,12 +127,17 @@ function buildProgram(
     if (spec.stopAtFirstArg) cmd.passThroughOptions();
     spec.options?.(cmd);
     cmd.action(async (args: string[], opts: Record<string, unknown>) => {
-      const g = program.opts<{ root: string; runroot: string; logLevel: string; debug?: boolean }>();
+      const g = program.opts<{ root: string; runroot: string; logLevel: string; debug?: boolean; config: string; certsDir: string; insecureRegistry: string[] }>();
       const level = g.debug ? "debug" : g.logLevel;
       if (!["debug", "info", "warn", "error", "fatal"].includes(level)) {
         throw new CommanderError(1, "berth.logLevel", `unable to parse logging level: ${level}`);
       }
-      const ctx = start(spec, name, { root: g.root, runroot: g.runroot, logLevel: level as GlobalOptions["logLevel"] });
+      const ctx = start(spec, name, {
+        root: g.root,
+        runroot: g.runroot,
+        logLevel: level as GlobalOptions["logLevel"],
+        registry: { configDir: g.config, certsDir: g.certsDir, insecureRegistries: g.insecureRegistry },
+      });
       checkArgs(spec, args, name);
       const code = await spec.action(ctx, args, opts);
       (program as unknown as { berthExit?: number }).berthExit = code ?? 0;

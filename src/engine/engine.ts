@@ -2,6 +2,8 @@
 // and call the use-case functions of this folder with it.
 import * as fs from "node:fs";
 import { Store } from "../store/store.js";
+import { RegistryAccess, defaultRegistryOptions } from "./registry-access.js";
+import type { RegistryOptions } from "../registry/registry-options.js";
 
 export interface Clock {
   now(): Date;
@@ -19,6 +21,7 @@ export interface EngineConfig {
   log: Logger;
   clock?: Clock;
   crashAt?: string | undefined;
+  registry?: RegistryOptions;
 }
 
 export interface Engine {
@@ -26,6 +29,7 @@ export interface Engine {
   readonly clock: Clock;
   readonly log: Logger;
   readonly config: EngineConfig;
+  readonly registry: RegistryAccess;
   close(): void;
 }
 
@@ -34,11 +38,16 @@ export const systemClock: Clock = { now: () => new Date() };
 export function openEngine(config: EngineConfig): Engine {
   fs.mkdirSync(config.runroot, { recursive: true, mode: 0o700 });
   const store = Store.open({ root: config.root, crashAt: config.crashAt });
+  const registry = new RegistryAccess(config.registry ?? defaultRegistryOptions());
   return {
     store,
     clock: config.clock ?? systemClock,
     log: config.log,
     config,
-    close: () => store.close(),
+    registry,
+    close: () => {
+      registry.close();
+      store.close();
+    },
   };
 }

@@ -71,9 +71,21 @@ function deleteOne(
         `conflict: unable to remove repository reference "${ref}" (must force) - container ${shortId(using[0]!.id)} is using its referenced image ${shortId(id)}`,
       );
     }
-    const name = formatReference(withDefaultTag(parseReference(ref)));
+    const parsed = withDefaultTag(parseReference(ref));
+    const name = formatReference(parsed);
     store.images.untag(name);
     out.records.push({ untagged: familiarString(parseReference(name)) });
+    // With its last tag in a repository gone, the repository's digest references go too (Docker's rule).
+    if (!parsed.digest) {
+      const repo = `${parsed.domain}/${parsed.path}`;
+      const remaining = store.images.names(id);
+      if (!remaining.some((n) => !n.includes("@") && n.slice(0, n.lastIndexOf(":")) === repo)) {
+        for (const digestName of remaining.filter((n) => n.startsWith(`${repo}@`))) {
+          store.images.untag(digestName);
+          out.records.push({ untagged: familiarString(parseReference(digestName)) });
+        }
+      }
+    }
     if (store.images.names(id).length > 0) return;
     quiet = true;
   } else {

@@ -77,7 +77,32 @@ const SCHEMA_2 = [
    )`,
 ];
 
-const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2];
+/**
+ * Registry bookkeeping (schema version 3): which compressed blob holds which layer, where each
+ * blob is known to live (for push's skip and cross-repository mount), and the leases that keep a
+ * pull's finished downloads when the pull is interrupted.
+ */
+const SCHEMA_3 = [
+  `CREATE TABLE blob_info (
+     digest     TEXT PRIMARY KEY,
+     diff_id    TEXT NOT NULL,
+     media_type TEXT NOT NULL,
+     size       INTEGER NOT NULL
+   )`,
+  `CREATE INDEX blob_info_diff_id ON blob_info(diff_id)`,
+  `CREATE TABLE blob_sources (
+     digest     TEXT NOT NULL,
+     registry   TEXT NOT NULL,
+     repository TEXT NOT NULL,
+     PRIMARY KEY (digest, registry, repository)
+   )`,
+  `CREATE TABLE leases (
+     digest  TEXT PRIMARY KEY,
+     created TEXT NOT NULL
+   )`,
+];
+
+const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3];
 
 function migrate(db: Db): void {
   db.transaction(() => {

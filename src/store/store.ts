@@ -8,6 +8,7 @@ import { LayerStore, chainIds, type LayerRecord, type StagedLayer } from "./laye
 import { ImageStore, type NewImage } from "./image-store.js";
 import { ContainerStore } from "./container-store.js";
 import { VolumeStore } from "./volume-store.js";
+import { BlobMetadata } from "./blob-metadata.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
 import type { Digest } from "../image/digest.js";
 
@@ -29,6 +30,8 @@ export interface StagedImage {
   names: readonly string[];
   /** Docker's load leaves Metadata.LastTagTime unset; import, tag and commit record it. */
   recordTagTime?: boolean;
+  /** More rows to write in the same transaction (a pull's repo digests and blob metadata). */
+  alsoInTransaction?: () => void;
 }
 
 export class Store {
@@ -38,6 +41,7 @@ export class Store {
   readonly images: ImageStore;
   readonly containers: ContainerStore;
   readonly volumes: VolumeStore;
+  readonly blobMetadata: BlobMetadata;
   /** Per-container directories: writable layer, init layer, hosts files, logs. */
   readonly containersDir: string;
   private readonly tmpRoot: string;
@@ -52,6 +56,7 @@ export class Store {
     this.images = new ImageStore(this.db);
     this.containers = new ContainerStore(this.db);
     this.volumes = new VolumeStore(root, this.db);
+    this.blobMetadata = new BlobMetadata(this.db);
     this.containersDir = `${root}/containers`;
     fs.mkdirSync(this.containersDir, { recursive: true, mode: 0o700 });
   }
@@ -114,6 +119,7 @@ export class Store {
         const previous = this.images.tag(name, staged.image.id, staged.recordTagTime === false ? null : now);
         if (previous) movedFrom.push(previous);
       }
+      staged.alsoInTransaction?.();
       return { created, movedFrom };
     });
     this.crashPoint("after-db");
@@ -137,7 +143,7 @@ export class Store {
         fs.renameSync(`${this.containersDir}/${id}`, trash(`container-${id}`));
         report.containerDirs.push(id);
       }
-      const used = this.images.referencedBlobs();
+      const used = this.usedBlobs(true);
       for (const digest of this.content.list()) {
         if (used.has(digest)) continue;
         this.content.evict(digest, trash(`blob-${digest.slice(7)}`));
@@ -153,13 +159,20 @@ export class Store {
 
   /** What sweep() would remove, without removing it. */
   garbage(): SweepReport {
-    const used = this.images.referencedBlobs();
+    const used = this.usedBlobs(false);
     return {
       workDirs: fs.readdirSync(this.tmpRoot).filter(isAbandoned),
       layerDirs: this.layers.strayDirs(),
       blobs: this.content.list().filter((d) => !used.has(d)),
       containerDirs: this.strayContainerDirs(),
     };
+  }
+
+  /** Blobs an image uses, and downloads an interrupted pull leased for its retry. */
+  private usedBlobs(expireLeases: boolean): Set<string> {
+    const used = this.images.referencedBlobs();
+    for (const digest of this.blobMetadata.leased(new Date(), expireLeases)) used.add(digest);
+    return used;
   }
 
   /** Container dirs no row names: a create killed between its rename and its commit. */

@@ -49,9 +49,15 @@ describe("containers", { skip }, () => {
   });
 
   test("run exits 125 for a missing image and a name in use", () => {
-    const missing = t.berth(["run", "--rm", "nosuchimage"]);
+    // A missing image is pulled; from a registry nobody serves (port 1 on loopback) that fails.
+    const missing = t.berth(["run", "--rm", "127.0.0.1:1/nosuchimage"]);
     assert.equal(missing.code, 125);
-    assert.match(missing.stderr, /^Unable to find image 'nosuchimage:latest' locally\n/);
+    assert.match(missing.stderr, /^Unable to find image '127\.0\.0\.1:1\/nosuchimage:latest' locally\n/);
+    assert.match(missing.stderr, /Error response from daemon: Get "http:\/\/127\.0\.0\.1:1\/v2\/": dial tcp 127\.0\.0\.1:1: connect: connection refused/);
+    const never = t.berth(["run", "--rm", "--pull", "never", "nosuchimage"]);
+    assert.equal(never.code, 125);
+    assert.doesNotMatch(never.stderr, /Unable to find image/);
+    assert.match(never.stderr, /No such image: nosuchimage:latest/);
     ok(t, ["create", "--name", "taken", "busybox", "true"]);
     const taken = t.berth(["run", "--name", "taken", "busybox", "true"]);
     assert.equal(taken.code, 125);

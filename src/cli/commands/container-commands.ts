@@ -23,17 +23,19 @@ async function createFromFlags(ctx: CliContext, args: string[], opts: Record<str
   const engine = await ctx.engine({ sweep: true });
   const pull = opts.pull as string;
   if (!["always", "missing", "never"].includes(pull)) throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
-  if (pull === "always") throw new NotImplementedError("pulling images from a registry is not supported by berth yet; use --pull=missing with a local image");
+  // docker run shows the pull on stderr, so that stdout stays the container's.
+  const pullOpts = { quiet: Boolean(opts.quiet), platform: opts.platform as string | undefined, out: process.stderr };
+  const { pullWithProgress } = await import("./registry-commands.js");
+  if (pull === "always") await pullWithProgress(engine, image!, pullOpts);
   const req = toCreateRequest(image!, cmd, opts, { detached, env: ctx.env });
   try {
     return { engine, ...createContainer(engine, req) };
   } catch (err) {
-    if (err instanceof NotFoundError && err.message.startsWith("No such image")) {
-      const { parseReference, withDefaultTag, familiarString } = await import("../../image/reference.js");
-      process.stderr.write(`Unable to find image '${familiarString(withDefaultTag(parseReference(image!)))}' locally\n`);
-      if (pull !== "never") throw new NotImplementedError(`${err.message}: berth cannot pull images from registries yet`);
-    }
-    throw err;
+    if (!(err instanceof NotFoundError && err.message.startsWith("No such image")) || pull !== "missing") throw err;
+    const { parseReference, withDefaultTag, familiarString } = await import("../../image/reference.js");
+    process.stderr.write(`Unable to find image '${familiarString(withDefaultTag(parseReference(image!)))}' locally\n`);
+    await pullWithProgress(engine, image!, pullOpts);
+    return { engine, ...createContainer(engine, req) };
   }
 }
 

@@ -32,6 +32,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--pids-limit <int>", "Tune container pids limit (set -1 for unlimited)", parseInteger)
     .option("--privileged", "Give extended privileges to this container")
     .option("--pull <policy>", 'Pull image before running ("always", "missing", "never")', "missing")
+    .option("--platform <string>", "Set platform if server is multi-platform capable")
+    .option("-q, --quiet", "Suppress the pull output")
     .option("--read-only", "Mount the container's root filesystem as read only")
     .option("--rm", "Automatically remove the container when it exits")
     .option("--runtime <runtime>", "Runtime to use for this container")

@@ -1,0 +1,262 @@
+// `pull`: an image from a registry into the store. Every byte is verified before it is used: the
+// manifest against the digest asked for, the config against the manifest, each layer blob against
+// its descriptor and each unpacked layer against the config's diff IDs. Finished downloads are
+// leased in the store at once, so an interrupted pull is finished later without fetching them again;
+// the image itself appears in one transaction, or not at all.
+import * as fs from "node:fs";
+import type { Engine } from "./engine.js";
+import { CONFIG_SIZE_LIMIT, choosePlatform, describeIndexPlatforms, formatPlatform, parseManifestDocument } from "../image/manifest.js";
+import { formatTimestamp, hostPlatform, type Descriptor, type ImageConfig, type Manifest, type Platform } from "../image/config.js";
+import { DigestMismatchError, shortId, type Digest } from "../image/digest.js";
+import { familiarName, familiarString, formatReference, parseReference, withDefaultTag, type Reference } from "../image/reference.js";
+import { fetchBlob, getManifest, RegistryResponseError, type FetchedManifest } from "../registry/distribution.js";
+import type { RegistrySession } from "../registry/registry-session.js";
+import { ingestLayer } from "../store/ingest-layer.js";
+import { chainIds, type StagedLayer } from "../store/layer-store.js";
+import type { StagedBlob } from "../store/content-store.js";
+import type { WorkDir } from "../store/work-dir.js";
+import { InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
+import { noProgress, throttledBytes, type ProgressSink } from "./progress.js";
+import { limitConcurrency } from "./concurrency.js";
+
+export interface PullOptions {
+  platform?: Platform | undefined;
+  signal?: AbortSignal | undefined;
+  progress?: ProgressSink;
+}
+
+export interface PullResult {
+  /** docker.io/library/busybox:latest — what `docker pull` prints last. */
+  reference: string;
+  digest: Digest;
+  imageId: Digest;
+  upToDate: boolean;
+}
+
+/** Docker's max-concurrent-downloads default. */
+const DOWNLOADS_AT_ONCE = 3;
+
+export async function pullImage(engine: Engine, text: string, opts: PullOptions = {}): Promise<PullResult> {
+  const parsed = parseReference(text);
+  const ref = parsed.digest ? parsed : withDefaultTag(parsed);
+  const progress = opts.progress ?? noProgress;
+  const repository = ref.path;
+  const session = await engine.registry.session(ref.domain);
+  progress({ id: ref.digest ?? ref.tag!, status: `Pulling from ${repository}` });
+
+  const top = await fetchManifest(session, ref, ref.digest ?? ref.tag!, opts.signal);
+  const document = parseManifestDocument(top.body, top.contentType);
+  const want = opts.platform ?? hostPlatform();
+  let manifestBytes = top;
+  let manifest: Manifest;
+  let manifestMediaType: string;
+  if (document.kind === "index") {
+    const entry = choosePlatform(document.index, want);
+    if (!entry) {
+      throw new NotFoundError(
+        `no matching manifest for ${formatPlatform(want)} in the manifest list entries` +
+          (describeIndexPlatforms(document.index).length ? ` (available: ${describeIndexPlatforms(document.index).join(", ")})` : ""),
+      );
+    }
+    manifestBytes = await fetchManifest(session, ref, entry.digest, opts.signal);
+    if (manifestBytes.body.length !== entry.size) throw new InvalidArgumentError(`manifest ${entry.digest}: size ${manifestBytes.body.length}, the index says ${entry.size}`);
+    const inner = parseManifestDocument(manifestBytes.body, manifestBytes.contentType);
+    if (inner.kind !== "manifest") throw new InvalidArgumentError(`manifest ${entry.digest}: an index entry names another index`);
+    manifest = inner.manifest;
+    manifestMediaType = inner.mediaType;
+  } else {
+    manifest = document.manifest;
+    manifestMediaType = document.mediaType;
+  }
+
+  const work = engine.store.workDir();
+  try {
+    const { config, staged: configBlob } = await fetchConfig(engine, session, repository, manifest.config, work, opts.signal);
+    if (opts.platform && (config.os !== want.os || config.architecture !== want.architecture)) {
+      throw new NotFoundError(
+        `image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform({ os: config.os ?? "", architecture: config.architecture ?? "" })}`,
+      );
+    }
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    if (diffIds.length !== manifest.layers.length) {
+      throw new InvalidArgumentError(`invalid image: the config lists ${diffIds.length} layers but the manifest ${manifest.layers.length}`);
+    }
+    const imageId = manifest.config.digest;
+    const tagName = ref.tag ? formatReference(ref) : undefined;
+    const digestName = `${ref.domain}/${repository}@${top.digest}`;
+    const store = engine.store;
+    if (store.images.get(imageId) && manifest.layers.every((l) => store.content.has(l.digest))) {
+      const upToDate = tagName ? store.images.imageIdForName(tagName) === imageId : store.images.imageIdForName(digestName) === imageId;
+      progress({ status: `Digest: ${top.digest}` });
+      store.write(() => {
+        if (tagName) store.images.tag(tagName, imageId, upToDate ? null : formatTimestamp(engine.clock.now()));
+        store.images.tag(digestName, imageId, null);
+      });
+      return finish(ref, top.digest, imageId, upToDate, progress);
+    }
+
+    const layers = await fetchLayers(engine, session, repository, manifest.layers, diffIds, work, progress, opts.signal);
+    store.crashPoint("after-ingest");
+    // Config, manifest and index bytes are new blobs unless an earlier pull or push brought them.
+    const small = [configBlob, store.content.stageBuffer(manifestBytes.body, work.child("manifest"))];
+    if (document.kind === "index") small.push(store.content.stageBuffer(top.body, work.child("index")));
+    const blobs = small.filter((b) => !store.content.has(b.digest));
+    const shared = [...manifest.layers.map((l) => l.digest), ...small.filter((b) => store.content.has(b.digest)).map((b) => b.digest)];
+    const registry = engine.registry.registryKey(ref.domain);
+    store.commitImage(
+      {
+        blobs,
+        sharedBlobs: shared,
+        layers: layers.staged,
+        diffIds,
+        image: { id: imageId, manifestDigest: manifestBytes.digest, manifestMediaType, parent: null, created: config.created ?? formatTimestamp(new Date(0)) },
+        names: tagName ? [tagName] : [],
+        alsoInTransaction: () => {
+          store.images.tag(digestName, imageId, null);
+          store.blobMetadata.addSource(manifest.config.digest, registry, repository);
+          manifest.layers.forEach((layer, i) => {
+            store.blobMetadata.record({ digest: layer.digest, diffId: diffIds[i]!, mediaType: layer.mediaType, size: layer.size });
+            store.blobMetadata.addSource(layer.digest, registry, repository);
+            store.blobMetadata.release(layer.digest);
+          });
+        },
+      },
+      formatTimestamp(engine.clock.now()),
+    );
+    progress({ status: `Digest: ${top.digest}` });
+    return finish(ref, top.digest, imageId, false, progress);
+  } finally {
+    work.remove();
+  }
+}
+
+function finish(ref: Reference, digest: Digest, imageId: Digest, upToDate: boolean, progress: ProgressSink): PullResult {
+  const shown = familiarString(ref);
+  progress({ status: upToDate ? `Status: Image is up to date for ${shown}` : `Status: Downloaded newer image for ${shown}` });
+  return { reference: formatReference(ref), digest, imageId, upToDate };
+}
+
+/** The manifest, with registry failures in Docker's words. */
+async function fetchManifest(session: RegistrySession, ref: Reference, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+  try {
+    return await getManifest(session, ref.path, reference, signal);
+  } catch (err) {
+    if (!(err instanceof RegistryResponseError)) throw err;
+    if (err.status === 401 || err.status === 403 || err.codes.includes("DENIED") || err.codes.includes("UNAUTHORIZED")) {
+      throw new NotFoundError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${err.message}`);
+    }
+    if (err.status === 404 || err.codes.includes("MANIFEST_UNKNOWN") || err.codes.includes("NAME_UNKNOWN")) {
+      const shown = reference.startsWith("sha256:") ? `${familiarName(ref)}@${reference}` : familiarString(ref);
+      throw new NotFoundError(`manifest for ${shown} not found: ${err.message}`);
+    }
+    throw new UnavailableError(`error pulling ${familiarString(ref)}: ${err.message}`);
+  }
+}
+
+async function fetchConfig(
+  engine: Engine,
+  session: RegistrySession,
+  repository: string,
+  desc: Descriptor,
+  work: WorkDir,
+  signal?: AbortSignal,
+): Promise<{ config: ImageConfig; raw: Buffer; staged: StagedBlob }> {
+  const { content } = engine.store;
+  if (desc.size > CONFIG_SIZE_LIMIT) throw new InvalidArgumentError(`image config is larger than ${CONFIG_SIZE_LIMIT} bytes`);
+  let staged: StagedBlob;
+  if (content.has(desc.digest)) {
+    staged = { digest: desc.digest, size: content.size(desc.digest), path: content.path(desc.digest) };
+  } else {
+    const stream = await fetchBlob(session, repository, desc, signal);
+    staged = await content.stage(stream, work.child("config"), { expected: { digest: desc.digest, size: desc.size }, ...(signal ? { signal } : {}) });
+  }
+  const raw = fs.readFileSync(staged.path);
+  let config: ImageConfig;
+  try {
+    config = JSON.parse(raw.toString("utf8")) as ImageConfig;
+  } catch {
+    throw new InvalidArgumentError(`image config ${desc.digest} is not JSON`);
+  }
+  if (!config.rootfs || !Array.isArray(config.rootfs.diff_ids)) throw new InvalidArgumentError(`image config ${desc.digest} has no rootfs.diff_ids`);
+  return { config, raw, staged };
+}
+
+/**
+ * Downloads run DOWNLOADS_AT_ONCE at a time; extraction follows in layer order, each layer as soon
+ * as its download is done, as Docker does it.
+ */
+async function fetchLayers(
+  engine: Engine,
+  session: RegistrySession,
+  repository: string,
+  descriptors: readonly Descriptor[],
+  diffIds: readonly Digest[],
+  work: WorkDir,
+  progress: ProgressSink,
+  signal?: AbortSignal,
+): Promise<{ staged: Map<Digest, StagedLayer> }> {
+  const { store } = engine;
+  const chains = chainIds(diffIds);
+  const present = descriptors.map((d, i) => Boolean(store.layers.get(chains[i]!)) && store.content.has(d.digest));
+  const limit = limitConcurrency(DOWNLOADS_AT_ONCE);
+  for (const [i, d] of descriptors.entries()) progress({ id: shortId(d.digest), status: present[i] ? "Already exists" : "Pulling fs layer" });
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal?.addEventListener("abort", abort);
+  const downloads = descriptors.map((d, i) => {
+    if (present[i]) return Promise.resolve();
+    const id = shortId(d.digest);
+    if (store.content.has(d.digest)) {
+      progress({ id, status: "Download complete" });
+      return Promise.resolve();
+    }
+    return limit(async () => {
+      const stream = await fetchBlob(session, repository, d, controller.signal);
+      const blob = await store.content.stage(stream, work.child("blob"), {
+        expected: { digest: d.digest, size: d.size },
+        signal: controller.signal,
+        onProgress: throttledBytes(progress, id, "Downloading", d.size),
+      });
+      progress({ id, status: "Verifying Checksum" });
+      // Leased at once: a pull killed after this point will not download the blob again.
+      store.write(() => {
+        store.content.adopt(blob);
+        store.blobMetadata.lease(d.digest, engine.clock.now());
+      });
+      progress({ id, status: "Download complete" });
+    }, () => progress({ id, status: "Waiting" }));
+  });
+  // A failed download stops the others; nothing of this pull but leased blobs remains.
+  downloads.forEach((p) => p.catch(abort));
+  const staged = new Map<Digest, StagedLayer>();
+  try {
+    for (const [i, d] of descriptors.entries()) {
+      await downloads[i];
+      if (present[i] || staged.has(diffIds[i]!) || store.layers.get(chains[i]!)) {
+        if (!present[i]) progress({ id: shortId(d.digest), status: "Pull complete" });
+        continue;
+      }
+      const id = shortId(d.digest);
+      const onBytes = throttledBytes(progress, id, "Extracting", d.size);
+      const source = store.content.read(d.digest);
+      let read = 0;
+      source.on("data", (c: Buffer) => onBytes((read += c.length)));
+      const ingested = await ingestLayer(source, { content: store.content, work }, { keep: "none", expected: { diffId: diffIds[i]! }, signal: controller.signal }).catch(
+        (err: unknown) => {
+          if (err instanceof DigestMismatchError) throw new InvalidArgumentError(`layer ${d.digest} does not match the image config: ${err.message}`);
+          throw err;
+        },
+      );
+      staged.set(diffIds[i]!, ingested.layer);
+      progress({ id, status: "Pull complete" });
+    }
+    await Promise.all(downloads);
+  } catch (err) {
+    abort();
+    await Promise.allSettled(downloads);
+    throw err;
+  } finally {
+    signal?.removeEventListener("abort", abort);
+  }
+  return { staged };
+}

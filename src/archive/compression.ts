@@ -1,12 +1,15 @@
 // Recognises compressed layer streams by their magic bytes, as Docker's DecompressStream does.
 import { PassThrough, Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { createGunzip, gzip } from "node:zlib";
+import { availableParallelism } from "node:os";
+import { promisify } from "node:util";
 import { spawn } from "node:child_process";
 import { InvalidLayerError } from "./extract.js";
 import { NotImplementedError } from "../errors.js";
 import type { Compression } from "../image/media-types.js";
 
 const GZIP = [0x1f, 0x8b];
+const gzipAsync = promisify(gzip);
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 const BZIP2 = [0x42, 0x5a, 0x68];
 const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
@@ -106,4 +109,40 @@ function zstdDecompress(source: Readable): Readable {
     if (exit === undefined) child.kill("SIGKILL");
   });
   return out;
+}
+
+/**
+ * gzip on every core: the stream is cut into blocks that libuv's thread pool compresses side by
+ * side, written out in order as gzip members. RFC 1952 allows several members in one file, and
+ * every gunzip (Go's, zlib's, Python's) reads them as one stream; the result is deterministic, so
+ * the same layer always compresses to the same digest.
+ */
+export function gzipParallel(source: Readable, opts: { blockSize?: number; inFlight?: number } = {}): Readable {
+  const blockSize = opts.blockSize ?? 4 << 20;
+  const inFlight = opts.inFlight ?? Math.max(2, availableParallelism());
+  const produce = async function* (): AsyncGenerator<Buffer> {
+    const pending: Promise<Buffer>[] = [];
+    let block: Buffer[] = [];
+    let size = 0;
+    const cut = () => {
+      const data = Buffer.concat(block, size);
+      block = [];
+      size = 0;
+      pending.push(gzipAsync(data));
+    };
+    for await (const chunk of source) {
+      let rest = chunk as Buffer;
+      while (rest.length) {
+        const take = Math.min(rest.length, blockSize - size);
+        block.push(rest.subarray(0, take));
+        size += take;
+        rest = rest.subarray(take);
+        if (size === blockSize) cut();
+        while (pending.length >= inFlight) yield await pending.shift()!;
+      }
+    }
+    if (size > 0 || pending.length === 0) cut(); // an empty input is one empty member, as gzip makes it
+    while (pending.length) yield await pending.shift()!;
+  };
+  return Readable.from(produce(), { objectMode: false });
 }

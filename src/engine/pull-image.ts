@@ -4,6 +4,7 @@
 // leased in the store at once, so an interrupted pull is finished later without fetching them again;
 // the image itself appears in one transaction, or not at all.
 import * as fs from "node:fs";
+import type { Readable } from "node:stream";
 import type { Engine } from "./engine.js";
 import { CONFIG_SIZE_LIMIT, choosePlatform, describeIndexPlatforms, formatPlatform, parseManifestDocument } from "../image/manifest.js";
 import { formatTimestamp, hostPlatform, type Descriptor, type ImageConfig, type Manifest, type Platform } from "../image/config.js";
@@ -203,57 +204,77 @@ async function fetchLayers(
   const controller = new AbortController();
   const abort = () => controller.abort();
   signal?.addEventListener("abort", abort);
-  const downloads = descriptors.map((d, i) => {
-    if (present[i]) return Promise.resolve();
+  // One pass per layer: the bytes are hashed, kept and unpacked as they arrive. Layers unpack into
+  // their own directories, so order matters only when the image is committed.
+  const firstOf = new Map<Digest, number>();
+  diffIds.forEach((diffId, i) => firstOf.has(diffId) || firstOf.set(diffId, i));
+  const tasks = descriptors.map((d, i) => {
+    if (present[i]) return Promise.resolve(undefined);
     const id = shortId(d.digest);
-    if (store.content.has(d.digest)) {
-      progress({ id, status: "Download complete" });
-      return Promise.resolve();
-    }
-    return limit(async () => {
-      const stream = await fetchBlob(session, repository, d, controller.signal);
-      const blob = await store.content.stage(stream, work.child("blob"), {
-        expected: { digest: d.digest, size: d.size },
-        signal: controller.signal,
-        onProgress: throttledBytes(progress, id, "Downloading", d.size),
-      });
+    const needsLayer = !store.layers.get(chains[i]!) && firstOf.get(diffIds[i]!) === i;
+    /** Leased at once: a pull killed after this point will not download the blob again. */
+    const keep = (blob: StagedBlob) => {
       progress({ id, status: "Verifying Checksum" });
-      // Leased at once: a pull killed after this point will not download the blob again.
       store.write(() => {
         store.content.adopt(blob);
         store.blobMetadata.lease(d.digest, engine.clock.now());
       });
       progress({ id, status: "Download complete" });
+    };
+    return limit(async (): Promise<StagedLayer | undefined> => {
+      const local = store.content.has(d.digest);
+      if (local && !needsLayer) {
+        progress({ id, status: "Pull complete" });
+        return undefined;
+      }
+      if (!local && !needsLayer) {
+        // The layer is unpacked already (or earlier in this image); only the blob is missing.
+        const stream = await fetchBlob(session, repository, d, controller.signal);
+        const blob = await store.content.stage(stream, work.child("blob"), {
+          expected: { digest: d.digest, size: d.size },
+          signal: controller.signal,
+          onProgress: throttledBytes(progress, id, "Downloading", d.size),
+        });
+        keep(blob);
+        progress({ id, status: "Pull complete" });
+        return undefined;
+      }
+      let source: Readable;
+      if (local) {
+        // An earlier, interrupted pull finished this download: unpack the kept blob.
+        progress({ id, status: "Download complete" });
+        source = store.content.read(d.digest);
+      } else {
+        source = await fetchBlob(session, repository, d, controller.signal);
+        const onBytes = throttledBytes(progress, id, "Downloading", d.size);
+        let received = 0;
+        source.on("data", (c: Buffer) => onBytes((received += c.length)));
+      }
+      const ingested = await ingestLayer(
+        source,
+        { content: store.content, work },
+        { keep: local ? "none" : "as-is", expected: { diffId: diffIds[i]!, ...(local ? {} : { digest: d.digest, size: d.size }) }, signal: controller.signal },
+      ).catch((err: unknown) => {
+        source.destroy();
+        if (err instanceof DigestMismatchError && err.message.includes("diff ID")) {
+          throw new InvalidArgumentError(`layer ${d.digest} does not match the image config: ${err.message}`);
+        }
+        throw err;
+      });
+      if (ingested.blob) keep(ingested.blob);
+      progress({ id, status: "Pull complete" });
+      return needsLayer ? ingested.layer : undefined;
     }, () => progress({ id, status: "Waiting" }));
   });
-  // A failed download stops the others; nothing of this pull but leased blobs remains.
-  downloads.forEach((p) => p.catch(abort));
+  // A failed layer stops the others; nothing of this pull but leased blobs remains.
+  tasks.forEach((p) => p.catch(abort));
   const staged = new Map<Digest, StagedLayer>();
   try {
-    for (const [i, d] of descriptors.entries()) {
-      await downloads[i];
-      if (present[i] || staged.has(diffIds[i]!) || store.layers.get(chains[i]!)) {
-        if (!present[i]) progress({ id: shortId(d.digest), status: "Pull complete" });
-        continue;
-      }
-      const id = shortId(d.digest);
-      const onBytes = throttledBytes(progress, id, "Extracting", d.size);
-      const source = store.content.read(d.digest);
-      let read = 0;
-      source.on("data", (c: Buffer) => onBytes((read += c.length)));
-      const ingested = await ingestLayer(source, { content: store.content, work }, { keep: "none", expected: { diffId: diffIds[i]! }, signal: controller.signal }).catch(
-        (err: unknown) => {
-          if (err instanceof DigestMismatchError) throw new InvalidArgumentError(`layer ${d.digest} does not match the image config: ${err.message}`);
-          throw err;
-        },
-      );
-      staged.set(diffIds[i]!, ingested.layer);
-      progress({ id, status: "Pull complete" });
-    }
-    await Promise.all(downloads);
+    const layers = await Promise.all(tasks);
+    layers.forEach((layer, i) => layer && staged.set(diffIds[i]!, layer));
   } catch (err) {
     abort();
-    await Promise.allSettled(downloads);
+    await Promise.allSettled(tasks);
     throw err;
   } finally {
     signal?.removeEventListener("abort", abort);

@@ -3,7 +3,7 @@
 // compressed blobs as they are, uncompressed layers gzip-compressed on the way. The manifest is
 // the stored one, byte for byte, whenever the layers went up unchanged, so digests survive a
 // pull → push round trip.
-import { createGzip } from "node:zlib";
+import { gzipParallel } from "../archive/compression.js";
 import type { Engine } from "./engine.js";
 import { readImage, type StoredImage } from "./read-image.js";
 import { MediaType, layerCompression } from "../image/media-types.js";
@@ -163,10 +163,7 @@ async function pushLayer(
     info = { digest: t.stored.digest, diffId: t.diffId, mediaType: t.stored.mediaType, size: t.stored.size };
   } else {
     if (!store.content.has(t.stored.digest)) throw new NotFoundError(`layer ${t.diffId} has no stored blob to push; run berth system check`);
-    const gzip = createGzip();
-    const source = store.content.read(t.stored.digest);
-    source.on("error", (err) => gzip.destroy(err));
-    const sent = await uploadStream(session, t.repository, source.pipe(gzip), { onProgress: onBytes, signal });
+    const sent = await uploadStream(session, t.repository, gzipParallel(store.content.read(t.stored.digest)), { onProgress: onBytes, signal });
     info = { digest: sent.digest, diffId: t.diffId, mediaType: MediaType.ociLayerGzip, size: sent.size };
   }
   uploaded.push(info);

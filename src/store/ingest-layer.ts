@@ -39,14 +39,17 @@ export async function ingestLayer(
 
   const raw = new HashingStream();
   source.on("error", (err) => raw.destroy(err));
-  const { compression, stream } = await sniff(source.pipe(raw));
-  const plain = decompress(stream, compression);
-  const diff = new HashingStream();
   const fd = opts.keep === "none" ? -1 : fs.openSync(blobPath, "wx", 0o444);
+  const diff = new HashingStream();
   let extracted;
+  let compression: Awaited<ReturnType<typeof sniff>>["compression"];
   try {
+    // Kept as-is: every byte from the first, so the tee sits before the compression sniffing.
+    const hashed = opts.keep === "as-is" ? source.pipe(raw).pipe(new FileTee(fd)) : source.pipe(raw);
+    const sniffed = await sniff(hashed);
+    compression = sniffed.compression;
+    const plain = decompress(sniffed.stream, compression);
     const tee = opts.keep === "uncompressed" ? new FileTee(fd) : null;
-    if (opts.keep === "as-is") raw.on("data", (chunk: Buffer) => writeAll(fd, chunk));
     const tarStream = tee ? plain.pipe(diff).pipe(tee) : plain.pipe(diff);
     plain.on("error", (err) => diff.destroy(err));
     diff.on("error", (err) => tarStream.destroy(err));

@@ -60,7 +60,8 @@ export async function fetchBlob(session: RegistrySession, repository: string, de
     throw new InvalidArgumentError(`blob ${desc.digest}: the registry announced ${length} bytes, the manifest says ${desc.size}`);
   }
   const limited = new SizeLimit(desc.size, desc.digest);
-  res.body.on("error", (err) => limited.destroy(err));
+  // A connection cut mid-body reads as Go's "unexpected EOF", the words Docker prints.
+  res.body.on("error", (err) => limited.destroy(new UnavailableError(`error pulling blob ${desc.digest}: unexpected EOF`, { cause: err })));
   return res.body.pipe(limited);
 }
 

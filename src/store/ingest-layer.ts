@@ -45,7 +45,12 @@ export async function ingestLayer(
   let compression: Awaited<ReturnType<typeof sniff>>["compression"];
   try {
     // Kept as-is: every byte from the first, so the tee sits before the compression sniffing.
-    const hashed = opts.keep === "as-is" ? source.pipe(raw).pipe(new FileTee(fd)) : source.pipe(raw);
+    let hashed: Readable = source.pipe(raw);
+    if (opts.keep === "as-is") {
+      const tee = new FileTee(fd);
+      raw.on("error", (err) => tee.destroy(err));
+      hashed = raw.pipe(tee);
+    }
     const sniffed = await sniff(hashed);
     compression = sniffed.compression;
     const plain = decompress(sniffed.stream, compression);

@@ -103,6 +103,11 @@ describe("registries", { skip }, () => {
     assert.equal((third.match(/: Mounted from seed\/app$/gm) ?? []).length, 2, third);
     assert.equal(await countRequests(reg, "PUT", /\/blobs\/uploads\//, { status: 201 }), uploadsAfterFirst, "mounts upload nothing");
 
+    const all = await b.ok(["push", "-a", repo]);
+    assert.equal(manifestDigestOf(all, "v1"), digest);
+    assert.equal(manifestDigestOf(all, "v2"), digest);
+    assert.equal(await b.ok(["push", "-q", `${repo}:v1`]), `${repo}:v1\n`);
+
     const inspect = JSON.parse(await b.ok(["image", "inspect", `${repo}:v1`]))[0];
     assert.ok(inspect.RepoDigests.includes(`${repo}@${digest}`), JSON.stringify(inspect.RepoDigests));
 
@@ -301,6 +306,26 @@ describe("a registry that lies", { skip }, () => {
       reg.switches.tamperManifest = true;
       const tampered = await b.run(["pull", `${reg.host}/lie/app@${img.manifestDigest}`]);
       assert.match(tampered.stderr, /manifest verification failed for digest/);
+      await assertNothingStored();
+    } finally {
+      await reg.stop();
+    }
+  });
+
+  test("a connection cut in the middle of a layer fails the pull cleanly; the next pull completes", async () => {
+    const reg = await startHostileRegistry();
+    try {
+      const img = await image();
+      reg.addImage("cut/app", img, "1");
+      reg.switches.closeAfter = { bytes: 1000, times: 1 };
+      reg.switches.onlyDigests = [img.layers[0]!.digest];
+      const cut = await b.run(["pull", `${reg.host}/cut/app:1`]);
+      assert.equal(cut.code, 1);
+      assert.match(cut.stderr, /error pulling blob sha256:[a-f0-9]{64}: unexpected EOF/);
+      assert.equal(await b.ok(["images", "-a", "-q"]), "", "no half image");
+      await b.ok(["pull", `${reg.host}/cut/app:1`]);
+      assert.equal(await b.ok(["run", "--rm", `${reg.host}/cut/app:1`]), "hello from the registry\n");
+      await b.ok(["rmi", `${reg.host}/cut/app:1`]);
       await assertNothingStored();
     } finally {
       await reg.stop();

@@ -132,8 +132,11 @@ test("progress display: piped output keeps status lines and drops byte counts; a
   tty.show({ id: "a", status: "Pulling fs layer" });
   tty.show({ id: "b", status: "Pulling fs layer" });
   tty.show({ id: "a", status: "Pull complete" });
-  // New lines are appended; "a" is redrawn two lines up, then the cursor comes back down.
-  assert.equal(written.join(""), "\n\x1b[0A\x1b[2K\ra: Pulling fs layer \r\x1b[0B\n\x1b[0A\x1b[2K\rb: Pulling fs layer \r\x1b[0B\x1b[2A\x1b[2K\ra: Pull complete \r\x1b[2B");
+  // Each new line: a fresh row, back up to write it, down again; "a" is redrawn two rows up.
+  assert.equal(
+    written.join(""),
+    "\n\x1b[1A\x1b[2K\ra: Pulling fs layer \r\x1b[1B\n\x1b[1A\x1b[2K\rb: Pulling fs layer \r\x1b[1B\x1b[2A\x1b[2K\ra: Pull complete \r\x1b[2B",
+  );
 });
 
 test("limitConcurrency runs at most n at once and tells the rest they wait", async () => {

@@ -19,14 +19,15 @@ export function progressDisplay(out: NodeJS.WriteStream, opts: { terminal: boole
       const hasBytes = Boolean(detail && (detail.current > 0 || (detail.total ?? 0) > 0));
       let diff = 0;
       if (m.id !== undefined) {
-        // A layer's line: new ones are appended, known ones redrawn where they are.
-        const line = lines.get(m.id);
+        // A layer's line: new ones are appended, known ones redrawn where they are. The cursor
+        // rests on the empty row below the block, as docker/cli leaves it.
+        let line = lines.get(m.id);
         if (line === undefined) {
-          lines.set(m.id, lines.size);
+          line = lines.size;
+          lines.set(m.id, line);
           if (opts.terminal) out.write("\n");
-        } else {
-          diff = lines.size - line;
         }
+        diff = lines.size - line;
         if (opts.terminal) out.write(`\x1b[${diff}A`);
       } else {
         // Anything else ends the block of layer lines (pull -a moves on to the next tag).

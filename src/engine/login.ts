@@ -16,10 +16,15 @@ export function registryDomain(server: string | undefined): string {
   return host.toLowerCase();
 }
 
+/** Checks credentials against the registry without keeping them (the API's POST /auth). */
+export async function checkCredentials(engine: Engine, server: string | undefined, creds: Credentials): Promise<void> {
+  const session = await engine.registry.session(registryDomain(server), creds);
+  await session.checkLogin();
+}
+
 export async function login(engine: Engine, server: string | undefined, creds: Credentials): Promise<{ key: string; path: string; helper?: string }> {
   const domain = registryDomain(server);
-  const session = await engine.registry.session(domain, creds);
-  await session.checkLogin();
+  await checkCredentials(engine, server, creds);
   const key = authKey(domain);
   const stored = await engine.registry.credentials.store(key, creds);
   return { key, path: engine.registry.credentials.path, ...stored };

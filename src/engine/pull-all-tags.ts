@@ -12,7 +12,7 @@ export async function pullAllTags(engine: Engine, text: string, opts: PullOption
   const ref = parseReference(text);
   if (ref.tag || ref.digest) throw new InvalidArgumentError("tag can't be used with --all-tags/-a");
   const progress = opts.progress ?? noProgress;
-  const session = await engine.registry.session(ref.domain);
+  const session = await engine.registry.session(ref.domain, opts.credentials);
   const tags = await listTags(session, ref.path, opts.signal);
   if (!tags.length) throw new NotFoundError(`no tags found for ${familiarName(ref)}`);
   let downloaded = false;

@@ -5,6 +5,7 @@
 // the image itself appears in one transaction, or not at all.
 import * as fs from "node:fs";
 import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Engine } from "./engine.js";
 import { CONFIG_SIZE_LIMIT, choosePlatform, describeIndexPlatforms, formatPlatform, parseManifestDocument } from "../image/manifest.js";
 import { formatTimestamp, hostPlatform, type Descriptor, type ImageConfig, type Manifest, type Platform } from "../image/config.js";
@@ -12,6 +13,7 @@ import { DigestMismatchError, shortId, type Digest } from "../image/digest.js";
 import { familiarName, familiarString, formatReference, parseReference, withDefaultTag, type Reference } from "../image/reference.js";
 import { fetchBlob, getManifest, RegistryResponseError, type FetchedManifest } from "../registry/distribution.js";
 import type { RegistrySession } from "../registry/registry-session.js";
+import type { Credentials } from "../registry/credentials.js";
 import { ingestLayer } from "../store/ingest-layer.js";
 import { chainIds, type StagedLayer } from "../store/layer-store.js";
 import type { StagedBlob } from "../store/content-store.js";
@@ -22,6 +24,8 @@ import { limitConcurrency } from "./concurrency.js";
 
 export interface PullOptions {
   platform?: Platform | undefined;
+  /** Credentials sent with the request (the API's X-Registry-Auth); else the stored ones. */
+  credentials?: Credentials | undefined;
   signal?: AbortSignal | undefined;
   progress?: ProgressSink;
 }
@@ -36,13 +40,15 @@ export interface PullResult {
 
 /** Docker's max-concurrent-downloads default. */
 const DOWNLOADS_AT_ONCE = 3;
+/** Tries per layer when the network fails (Docker makes 5, 5 s apart; berth waits 1 s, then 2 s). */
+const DOWNLOAD_ATTEMPTS = 3;
 
 export async function pullImage(engine: Engine, text: string, opts: PullOptions = {}): Promise<PullResult> {
   const parsed = parseReference(text);
   const ref = parsed.digest ? parsed : withDefaultTag(parsed);
   const progress = opts.progress ?? noProgress;
   const repository = ref.path;
-  const session = await engine.registry.session(ref.domain);
+  const session = await engine.registry.session(ref.domain, opts.credentials);
   progress({ id: ref.digest ?? ref.tag!, status: `Pulling from ${repository}` });
 
   const top = await fetchManifest(session, ref, ref.digest ?? ref.tag!, opts.signal);
@@ -239,28 +245,44 @@ async function fetchLayers(
         progress({ id, status: "Pull complete" });
         return undefined;
       }
-      let source: Readable;
-      if (local) {
-        // An earlier, interrupted pull finished this download: unpack the kept blob.
-        progress({ id, status: "Download complete" });
-        source = store.content.read(d.digest);
-      } else {
-        source = await fetchBlob(session, repository, d, controller.signal);
-        const onBytes = throttledBytes(progress, id, "Downloading", d.size);
-        let received = 0;
-        source.on("data", (c: Buffer) => onBytes((received += c.length)));
-      }
-      const ingested = await ingestLayer(
-        source,
-        { content: store.content, work },
-        { keep: local ? "none" : "as-is", expected: { diffId: diffIds[i]!, ...(local ? {} : { digest: d.digest, size: d.size }) }, signal: controller.signal },
-      ).catch((err: unknown) => {
-        source.destroy();
-        if (err instanceof DigestMismatchError && err.message.includes("diff ID")) {
-          throw new InvalidArgumentError(`layer ${d.digest} does not match the image config: ${err.message}`);
+      const ingestOnce = async () => {
+        let source: Readable;
+        if (local) {
+          // An earlier, interrupted pull finished this download: unpack the kept blob.
+          progress({ id, status: "Download complete" });
+          source = store.content.read(d.digest);
+        } else {
+          source = await fetchBlob(session, repository, d, controller.signal);
+          const onBytes = throttledBytes(progress, id, "Downloading", d.size);
+          let received = 0;
+          source.on("data", (c: Buffer) => onBytes((received += c.length)));
         }
-        throw err;
-      });
+        return ingestLayer(
+          source,
+          { content: store.content, work },
+          { keep: local ? "none" : "as-is", expected: { diffId: diffIds[i]!, ...(local ? {} : { digest: d.digest, size: d.size }) }, signal: controller.signal },
+        ).catch((err: unknown) => {
+          source.destroy();
+          if (err instanceof DigestMismatchError && err.message.includes("diff ID")) {
+            throw new InvalidArgumentError(`layer ${d.digest} does not match the image config: ${err.message}`);
+          }
+          throw err;
+        });
+      };
+      // Network failures are retried, as Docker retries them; wrong bytes are not.
+      let ingested: Awaited<ReturnType<typeof ingestOnce>>;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          ingested = await ingestOnce();
+          break;
+        } catch (err) {
+          if (local || !(err instanceof UnavailableError) || attempt >= DOWNLOAD_ATTEMPTS || controller.signal.aborted) throw err;
+          for (let wait = attempt; wait > 0; wait--) {
+            progress({ id, status: `Retrying in ${wait} second${wait === 1 ? "" : "s"}` });
+            await sleep(1000);
+          }
+        }
+      }
       if (ingested.blob) keep(ingested.blob);
       progress({ id, status: "Pull complete" });
       return needsLayer ? ingested.layer : undefined;

@@ -12,6 +12,7 @@ import { familiarName, formatReference, parseReference, withDefaultTag, type Ref
 import type { Descriptor, Manifest } from "../image/config.js";
 import { blobExists, mountBlob, putManifest, uploadBlob, uploadStream, RegistryResponseError } from "../registry/distribution.js";
 import type { RegistrySession } from "../registry/registry-session.js";
+import type { Credentials } from "../registry/credentials.js";
 import type { BlobInfo } from "../store/blob-metadata.js";
 import { InvalidArgumentError, NotFoundError, UnavailableError, UnauthorizedError } from "../errors.js";
 import { noProgress, throttledBytes, type ProgressSink } from "./progress.js";
@@ -19,6 +20,8 @@ import { limitConcurrency } from "./concurrency.js";
 
 export interface PushOptions {
   allTags?: boolean;
+  /** Credentials sent with the request (the API's X-Registry-Auth); else the stored ones. */
+  credentials?: Credentials | undefined;
   signal?: AbortSignal | undefined;
   progress?: ProgressSink;
 }
@@ -56,7 +59,7 @@ export async function pushImage(engine: Engine, text: string, opts: PushOptions 
     names = [ref];
   }
   progress({ status: `The push refers to repository [${familiarName(parsed)}]` });
-  const session = await engine.registry.session(parsed.domain);
+  const session = await engine.registry.session(parsed.domain, opts.credentials);
   const pushed: PushedTag[] = [];
   for (const ref of names) {
     const id = store.images.imageIdForName(formatReference(ref));

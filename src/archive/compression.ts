@@ -119,7 +119,8 @@ function zstdDecompress(source: Readable): Readable {
  */
 export function gzipParallel(source: Readable, opts: { blockSize?: number; inFlight?: number } = {}): Readable {
   const blockSize = opts.blockSize ?? 4 << 20;
-  const inFlight = opts.inFlight ?? Math.max(2, availableParallelism());
+  // Twice the cores: a block waiting to be written out must not leave a core idle.
+  const inFlight = opts.inFlight ?? Math.max(4, 2 * availableParallelism());
   const produce = async function* (): AsyncGenerator<Buffer> {
     const pending: Promise<Buffer>[] = [];
     let block: Buffer[] = [];
@@ -144,5 +145,6 @@ export function gzipParallel(source: Readable, opts: { blockSize?: number; inFli
     if (size > 0 || pending.length === 0) cut(); // an empty input is one empty member, as gzip makes it
     while (pending.length) yield await pending.shift()!;
   };
-  return Readable.from(produce(), { objectMode: false });
+  // Read ahead by a few blocks, so compression goes on while the consumer waits (on an upload).
+  return Readable.from(produce(), { objectMode: false, highWaterMark: inFlight * blockSize });
 }

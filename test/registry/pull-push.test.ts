@@ -235,6 +235,20 @@ describe("registries with TLS and credentials", { skip }, () => {
     }
   });
 
+  test("token auth, Docker Hub's way: an anonymous pull gets an anonymous pull token", async () => {
+    const reg = await startRegistry({ mode: "token" });
+    try {
+      await pushImage(reg, "library/hello", "latest", { layers: await runnableLayers(), runConfig: { Cmd: ["cat", "/hello.txt"] } });
+      const r = await b.run(["run", "--rm", `${reg.host}/library/hello`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "hello from the registry\n");
+      const berthTokens = reg.tokenRequests.filter((q) => q.credentials === "anonymous");
+      assert.ok(berthTokens.some((q) => q.scopes.includes("repository:library/hello:pull")), JSON.stringify(reg.tokenRequests));
+    } finally {
+      await reg.stop();
+    }
+  });
+
   test("token auth over TLS: tokens for exactly the scopes needed; anonymous pulls refused when the issuer says so", async () => {
     const reg = await startRegistry({ mode: "token", tls: true, anonymousPull: false });
     try {

@@ -15,7 +15,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ["", "image", "archive", "sys"],
   runtime: ["", "image", "sys"],
   engine: ["", "image", "archive", "sys", "store", "runtime"],
-  cli: ["", "image", "engine", "runtime", "store", "archive", "sys"],
+  api: ["", "image", "engine", "runtime", "store", "archive", "sys"],
+  cli: ["", "image", "engine", "runtime", "store", "archive", "sys", "api"],
 };
 
 function sources(dir: string): string[] {

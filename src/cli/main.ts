@@ -9,11 +9,12 @@ import { systemCommands } from "./commands/system-commands.js";
 import { volumeCommands } from "./commands/volume-commands.js";
 import { containerCommands } from "./commands/container-commands.js";
 import { buildCommands } from "./commands/build-commands.js";
+import { serveCommand } from "./commands/serve-command.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...systemCommands, ...volumeCommands];
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...systemCommands, ...volumeCommands, serveCommand];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;

@@ -2,6 +2,7 @@
 // Content-Type application/json (httputils.CheckForJSON), capped in size, unknown fields ignored
 // as Go's decoder ignores them, and booleans by httputils.BoolValue.
 import type { IncomingMessage } from "node:http";
+import { PassThrough, type Readable } from "node:stream";
 import { InvalidArgumentError } from "../errors.js";
 
 /** JSON bodies (create, commit, exec) are small; a larger one is refused rather than buffered. */
@@ -9,18 +10,31 @@ export const MAX_JSON_BODY = 4 << 20;
 
 export async function readBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw new InvalidArgumentError(`request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
+  if (declared > limit) {
+    discard(req);
+    throw new InvalidArgumentError(`request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
-      req.destroy();
+      discard(req);
       throw new InvalidArgumentError(`request body exceeds the limit of ${limit} bytes`);
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Reads and drops the rest of a refused body (up to a bound), so the client can read the answer. */
+function discard(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > 256 << 20) req.socket.destroy();
+  });
+  req.resume();
 }
 
 /**
@@ -139,4 +153,20 @@ export function optionalObject(body: Record<string, unknown>, key: string, type:
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) throw unmarshal(v, `${type}.${key}`, "object");
   return v as Record<string, unknown>;
+}
+
+/**
+ * The request body as a stream the engine may destroy on failure without destroying the
+ * connection (extraction and import destroy their source when they refuse it): what is left of
+ * the body is then read and dropped, and the error answer still reaches the client.
+ */
+export function bodyStream(req: IncomingMessage): Readable {
+  const body = new PassThrough();
+  req.pipe(body);
+  body.once("close", () => {
+    if (req.readableEnded) return;
+    req.unpipe(body);
+    discard(req);
+  });
+  return body;
 }

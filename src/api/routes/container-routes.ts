@@ -7,7 +7,7 @@ import type { ApiCall } from "../api-context.js";
 import { response, sendEmpty, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
 import { HttpStatus } from "../errors.js";
-import { boolValue, filterFlags, intValue, readJsonBody } from "../request-body.js";
+import { bodyStream, boolValue, filterFlags, intValue, readJsonBody } from "../request-body.js";
 import { toCreateRequest } from "../create-body.js";
 import { encodeOutput } from "../stream-frames.js";
 import { formatLogTimestamp, parseUnixTime, statusText, formatCommand } from "../formats.js";
@@ -271,7 +271,7 @@ async function archivePut(call: ApiCall): Promise<void> {
   const path = archivePath(call);
   const record = resolveContainer(call.api.engine, call.params[0]!);
   if (record.spec.hostConfig.ReadonlyRootfs) throw new ConflictError("container rootfs is marked read-only");
-  await copyIntoContainer(call.api.engine, record.spec.id, path.endsWith("/") ? path : `${path}/`, { isDir: true, contents: true, basename: "", open: () => call.req }, { archive: boolValue(call.query, "copyUIDGID") });
+  await copyIntoContainer(call.api.engine, record.spec.id, path.endsWith("/") ? path : `${path}/`, { isDir: true, contents: true, basename: "", open: () => bodyStream(call.req) }, { archive: boolValue(call.query, "copyUIDGID") });
   sendEmpty(call, 200);
 }
 

@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import type { ApiCall } from "../api-context.js";
 import { response, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
-import { boolValue, filterFlags, readJsonBody, stringList, optionalObject, optionalString } from "../request-body.js";
+import { bodyStream, boolValue, filterFlags, readJsonBody, stringList, optionalObject, optionalString } from "../request-body.js";
 import { parseUnixTime } from "../formats.js";
 import { pullImage } from "./registry-routes.js";
 import { listImages, parseFilters } from "../../engine/list-images.js";
@@ -122,7 +122,7 @@ async function createImage(call: ApiCall): Promise<void> {
   const messages = jsonMessages(call);
   let source: Readable;
   if (from === "-") {
-    source = call.req;
+    source = bodyStream(call.req);
   } else {
     let url: URL;
     try {
@@ -173,7 +173,7 @@ async function save(call: ApiCall): Promise<void> {
 }
 
 async function load(call: ApiCall): Promise<void> {
-  const lines = await loadImages(call.api.engine, call.req, { signal: call.signal });
+  const lines = await loadImages(call.api.engine, bodyStream(call.req), { signal: call.signal });
   const messages = jsonMessages(call);
   for (const line of lines) messages.send({ stream: `${line}\n` });
   messages.end();

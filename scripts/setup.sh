@@ -10,8 +10,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Debian packages: busybox-static for the base image, runc and conmon to run containers,
-# the registry for the registry tests.
-packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git)
+# the registry for the registry tests, python3-docker (docker-py) for the Engine API tests.
+packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git python3-docker)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

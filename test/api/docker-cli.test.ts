@@ -157,5 +157,13 @@ describe("berth serve: the docker CLI", { skip }, () => {
     docker(["run", "--name", "cli-prune", "busybox", "true"]);
     assert.match(docker(["container", "prune", "-f"]).stdout, /Deleted Containers:\n[0-9a-f]{64}\n/);
     docker(["volume", "rm", "cli-vol"]);
+    docker(["run", "--name", "cli-prune2", "busybox", "true"]);
+    assert.match(docker(["system", "prune", "-f"]).stdout, /Deleted Containers:\n[0-9a-f]{64}\n/);
+    assert.match(docker(["network", "ls", "--format", "{{.Name}}"]).stdout, /^host\nnone\n$/);
+  });
+
+  test("registry commands get a clear error until the registry client is wired", () => {
+    assert.equal(docker(["pull", "alpine"], { code: 1 }).stderr, "Error response from daemon: pull is not available yet: berth cannot pull docker.io/library/alpine:latest from a registry\n");
+    assert.match(docker(["push", "busybox"], { code: 1 }).stderr, /^Error response from daemon: push is not available yet/);
   });
 });

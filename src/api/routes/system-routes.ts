@@ -161,7 +161,24 @@ async function df(call: ApiCall): Promise<void> {
 async function network(call: ApiCall): Promise<void> {
   const name = call.params[0]!;
   if (name !== "host" && name !== "none") throw new NotFoundError(`network ${name} not found`);
-  sendJson(call, 200, { Name: name, Id: name, Scope: "local", Driver: name === "host" ? "host" : "null", EnableIPv6: false, IPAM: { Driver: "default", Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false, Containers: {}, Options: {}, Labels: {} });
+  sendJson(call, 200, networkJson(name));
+}
+
+function networkJson(name: "host" | "none"): Record<string, unknown> {
+  return { Name: name, Id: name, Created: "0001-01-01T00:00:00Z", Scope: "local", Driver: name === "host" ? "host" : "null", EnableIPv6: false, IPAM: { Driver: "default", Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: "" }, ConfigOnly: false, Containers: {}, Options: {}, Labels: {} };
+}
+
+async function networks(call: ApiCall): Promise<void> {
+  sendJson(call, 200, [networkJson("host"), networkJson("none")]);
+}
+
+/** berth has no user-defined networks and no build cache: their prunes have nothing to remove. */
+async function pruneNetworks(call: ApiCall): Promise<void> {
+  sendJson(call, 200, { NetworksDeleted: null });
+}
+
+async function pruneBuildCache(call: ApiCall): Promise<void> {
+  sendJson(call, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
 }
 
 async function plugin(call: ApiCall): Promise<void> {
@@ -174,6 +191,9 @@ export const systemRoutes: readonly Route[] = [
   { method: "GET", pattern: /^\/version$/, handler: version },
   { method: "GET", pattern: /^\/info$/, handler: info },
   { method: "GET", pattern: /^\/system\/df$/, handler: df },
+  { method: "GET", pattern: /^\/networks$/, handler: networks },
+  { method: "POST", pattern: /^\/networks\/prune$/, handler: pruneNetworks },
+  { method: "POST", pattern: /^\/build\/prune$/, handler: pruneBuildCache },
   { method: "GET", pattern: /^\/networks\/([^/]+)$/, handler: network },
   { method: "GET", pattern: /^\/plugins\/(.+)\/json$/, handler: plugin },
 ];

@@ -149,13 +149,17 @@ export interface PathStat {
   linkTarget: string;
 }
 
-/** What HEAD/GET archive report of CONTAINER:PATH (resolved inside the container, never followed out of it). */
-export async function statInContainer(engine: Engine, idOrName: string, path: string): Promise<PathStat> {
+/**
+ * What HEAD/GET archive report of CONTAINER:PATH (resolved inside the container, never followed
+ * out of it). `follow`: stat what a final symlink points to. A path ending in "/" must be a
+ * directory, as the kernel has it (ENOTDIR reads as not found).
+ */
+export async function statInContainer(engine: Engine, idOrName: string, path: string, opts: { follow?: boolean } = {}): Promise<PathStat> {
   const session = await openSession(engine, idOrName);
   try {
-    const host = hostPath(session, path, false);
+    const host = hostPath(session, path, Boolean(opts.follow));
     const st = lstatOrUndefined(host);
-    if (!st) throw new NotFoundError(`Could not find the file ${path} in container ${idOrName}`);
+    if (!st || (path.endsWith("/") && path !== "/" && !st.isDirectory())) throw new NotFoundError(`Could not find the file ${path} in container ${idOrName}`);
     return {
       name: posix.basename(posix.normalize(path)) || "/",
       size: st.size,

@@ -139,6 +139,8 @@ describe("berth serve: the docker CLI", { skip }, () => {
     docker(["cp", "packer:/renamed.txt", `${dir}/back2.txt`]);
     assert.equal(fs.readFileSync(`${dir}/back2.txt`, "utf8"), "hello cp\n");
     assert.equal(docker(["cp", "packer:/nonexist", dir], { code: 1 }).stderr, "Error response from daemon: Could not find the file /nonexist in container packer\n");
+    assert.equal(docker(["cp", `${dir}/note.txt`, "packer:/nonexistdir/sub/x"], { code: 1 }).stderr, "Error response from daemon: Could not find the file /nonexistdir/sub in container packer\n");
+    assert.equal(docker(["cp", `${dir}/note.txt`, "packer:/bin/sh/x"], { code: 1 }).stderr, "Error response from daemon: extraction point is not a directory\n");
     docker(["save", "-o", `${dir}/flat.tar`, "flat:c"]);
     docker(["rmi", "flat:c"]);
     assert.match(docker(["load", "-i", `${dir}/flat.tar`]).stdout, /Loaded image: flat:c\n/);

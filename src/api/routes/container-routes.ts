@@ -168,7 +168,10 @@ async function wait(call: ApiCall): Promise<void> {
 
 async function remove(call: ApiCall): Promise<void> {
   if (boolValue(call.query, "link")) throw new InvalidArgumentError("Conflict, cannot remove the default link name of the container");
-  await removeContainer(call.api.engine, call.params[0]!, { force: boolValue(call.query, "force"), volumes: boolValue(call.query, "v"), runtime: runtimeCleanup });
+  const id = resolveContainer(call.api.engine, call.params[0]!).spec.id;
+  await removeContainer(call.api.engine, id, { force: boolValue(call.query, "force"), volumes: boolValue(call.query, "v"), runtime: runtimeCleanup });
+  // Attaches waiting for a start that will never come end now.
+  for (const pending of call.api.attaches.take(id)) pending.cancel();
   sendEmpty(call, 204);
 }
 
@@ -271,6 +274,9 @@ async function archivePut(call: ApiCall): Promise<void> {
   const path = archivePath(call);
   const record = resolveContainer(call.api.engine, call.params[0]!);
   if (record.spec.hostConfig.ReadonlyRootfs) throw new ConflictError("container rootfs is marked read-only");
+  // dockerd extracts into an existing directory only (the CLI PUTs to the parent it checked).
+  const target = await statInContainer(call.api.engine, call.params[0]!, path, { follow: true });
+  if ((target.mode & 0o170000) !== 0o040000) throw new InvalidArgumentError("extraction point is not a directory");
   await copyIntoContainer(call.api.engine, record.spec.id, path.endsWith("/") ? path : `${path}/`, { isDir: true, contents: true, basename: "", open: () => bodyStream(call.req) }, { archive: boolValue(call.query, "copyUIDGID") });
   sendEmpty(call, 200);
 }

@@ -40,6 +40,20 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.equal(docker(["ps", "-a", "--format", "{{.Names}}"]).stdout, "cli-fg\n", "the --rm containers are gone, failed starts included");
   });
 
+  test("several docker runs at once each get their own output and exit code", async () => {
+    const { spawn } = await import("node:child_process");
+    const before = docker(["ps", "-aq"]).stdout;
+    const runs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(DOCKER!, ["run", "--rm", "busybox", "sh", "-c", `echo run-${i}; exit ${i}`], { env: env() });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("exit", (code) => resolve({ code, out }));
+      })));
+    assert.deepEqual(runs, [1, 2, 3, 4, 5, 6].map((i) => ({ code: i, out: `run-${i}\n` })));
+    assert.equal(docker(["ps", "-aq"]).stdout, before, "every --rm container is gone");
+  });
+
   test("run -it through a terminal: the shell's echo, the exit code, --rm", () => {
     const dockerHost = served.server.dockerHost;
     const feed = "sleep 1.5; printf 'echo hi-$((40+2))\\r'; sleep 0.7; printf 'exit 3\\r'";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as http from "node:http";
-import { isRoot } from "../helpers/temp-root.js";
+import { isRoot, mountsUnder } from "../helpers/temp-root.js";
 import { startApiServer, useApiServer } from "../helpers/api-server.js";
 
 const json = (body: Buffer) => JSON.parse(body.toString()) as Record<string, unknown>;
@@ -271,6 +271,30 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     const inspect = json((await server.request("GET", `/containers/${id}/json`)).body);
     assert.equal((inspect.State as Record<string, unknown>).Running, true);
     assert.equal((await server.request("DELETE", `/containers/${id}?force=1`)).status, 204);
+  });
+
+  test("a client that leaves an export or an archive download half-read leaves no mount behind", async () => {
+    const { server } = served;
+    const created = await server.request("POST", "/containers/create?name=api-export", { body: JSON.stringify({ Image: "busybox", Cmd: ["true"] }), headers: JSON_HEADERS });
+    const id = String(json(created.body).Id);
+    const merged = `${server.t.root}/containers/${id}/merged`;
+    for (const path of [`/containers/${id}/export`, `/containers/${id}/archive?path=/bin`]) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ socketPath: server.socket, path, agent: false }, (res) => {
+          res.once("data", () => {
+            assert.ok(mountsUnder(merged).length > 0, "mounted while the tar streams");
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on("error", () => undefined);
+        req.end();
+        setTimeout(() => reject(new Error("no data")), 10_000);
+      });
+      for (let i = 0; i < 50 && mountsUnder(merged).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(mountsUnder(merged), [], `${path}: the rootfs is unmounted once the client has gone`);
+    }
+    assert.equal((await server.request("DELETE", `/containers/${id}`)).status, 204);
   });
 
   test("the socket is root's with mode 0660", () => {

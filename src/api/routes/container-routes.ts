@@ -24,7 +24,7 @@ import { containerChanges } from "../../engine/container-diff.js";
 import { exportContainer } from "../../engine/export-container.js";
 import { copyFromContainer, copyIntoContainer, statInContainer } from "../../engine/copy-container.js";
 import { splitPsOutput, topContainer } from "../../engine/container-top.js";
-import { containerLogs } from "../../engine/container-io.js";
+import { attachRunning, containerLogs } from "../../engine/container-io.js";
 import { parseWaitCondition, waitForCondition } from "../../engine/wait-container.js";
 import { pruneContainers } from "../../engine/prune-containers.js";
 import { connectAttach } from "../../runtime/attach.js";
@@ -120,6 +120,10 @@ async function start(call: ApiCall): Promise<void> {
   }
   for (const { p, conn } of connections) p.begin(conn);
   await task.start();
+  // An attach that arrived while the task was being created missed the hand-over: it joins now.
+  for (const late of attaches.take(id)) {
+    attachRunning(engine, id).then((r) => late.begin(r.connection), () => late.cancel());
+  }
   call.api.log.info(`container ${id.slice(0, 12)} started`);
   sendEmpty(call, 204);
 }

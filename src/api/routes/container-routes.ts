@@ -3,7 +3,7 @@
 // attach lives in attach-routes.ts, commit in image-routes.ts' neighbour commit-route.ts.
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import type { ApiCall } from "../api-context.js";
+import type { ApiCall, ApiState } from "../api-context.js";
 import { response, sendEmpty, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
 import { HttpStatus } from "../errors.js";
@@ -17,7 +17,7 @@ import { containerSizes, inspectContainer } from "../../engine/inspect-container
 import { resolveContainer } from "../../engine/container-state.js";
 import { containerPaths } from "../../engine/container-paths.js";
 import { killRunning, pauseOrResume, runtimeCleanup, stopContainer } from "../../engine/container-lifecycle.js";
-import { createTask, startContainer } from "../../engine/start-container.js";
+import { createTask } from "../../engine/start-container.js";
 import { removeContainer, renameContainer } from "../../engine/remove-container.js";
 import { validateContainerName } from "../../engine/container-names.js";
 import { containerChanges } from "../../engine/container-diff.js";
@@ -95,9 +95,14 @@ async function inspect(call: ApiCall): Promise<void> {
  * task and starting it, so they miss nothing. 304 when it already runs.
  */
 async function start(call: ApiCall): Promise<void> {
-  const { engine, attaches } = call.api;
-  const record = resolveContainer(engine, call.params[0]!);
-  const id = record.spec.id;
+  const record = resolveContainer(call.api.engine, call.params[0]!);
+  if (!(await startWithAttaches(call.api, record.spec.id))) throw new HttpStatus(304);
+  sendEmpty(call, 204);
+}
+
+/** Starts a container and hands it the attaches that wait for it; false when it already ran. */
+async function startWithAttaches(api: ApiState, id: string): Promise<boolean> {
+  const { engine, attaches } = api;
   const pending = attaches.take(id);
   let task;
   try {
@@ -108,7 +113,7 @@ async function start(call: ApiCall): Promise<void> {
   }
   if ("alreadyRunning" in task) {
     for (const p of pending) p.cancel();
-    throw new HttpStatus(304);
+    return false;
   }
   const connections = [];
   for (const p of pending) {
@@ -124,8 +129,8 @@ async function start(call: ApiCall): Promise<void> {
   for (const late of attaches.take(id)) {
     attachRunning(engine, id).then((r) => late.begin(r.connection), () => late.cancel());
   }
-  call.api.log.info(`container ${id.slice(0, 12)} started`);
-  sendEmpty(call, 204);
+  api.log.info(`container ${id.slice(0, 12)} started`);
+  return true;
 }
 
 async function stop(call: ApiCall): Promise<void> {
@@ -140,7 +145,7 @@ async function stop(call: ApiCall): Promise<void> {
 async function restart(call: ApiCall): Promise<void> {
   const id = resolveContainer(call.api.engine, call.params[0]!).spec.id;
   await stopContainer(call.api.engine, id, { timeout: intValue(call.query, "t") });
-  await startContainer(call.api.engine, id);
+  await startWithAttaches(call.api, id);
   sendEmpty(call, 204);
 }
 

@@ -29,6 +29,11 @@ export const serveCommand: CommandSpec = {
     cmd.option("-H, --host <list>", 'Daemon socket to listen on: unix:///path or tcp://127.0.0.1:PORT (default "unix:///run/berth/berth.sock")', collect, []),
   action: async (ctx, _args, opts) => {
     const { startApiServer, parseListenAddress, DEFAULT_SOCKET } = await import("../../api/server.js");
+    // Listening first: a SIGTERM that arrives while the listeners open still stops the server cleanly.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
     const hosts = ((opts.host as string[]).length ? (opts.host as string[]) : [DEFAULT_SOCKET]).map(parseListenAddress);
     const engine = await ctx.engine({ sweep: true });
     const log = apiLog(ctx);
@@ -36,10 +41,7 @@ export const serveCommand: CommandSpec = {
     // The start and the stop are told whatever the level, as the daemon's own status.
     for (const address of server.addresses) logLine("info", `API listen on ${address.replace(/^unix:\/\//, "")}`);
     logLine("info", `berth serves the Docker Engine API (root ${engine.config.root}, runroot ${engine.config.runroot})`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-      process.once("SIGINT", () => resolve("SIGINT"));
-    });
+    const signal = await stopped;
     logLine("info", `Processing signal '${signal === "SIGTERM" ? "terminated" : "interrupt"}'`);
     await server.close({ graceMs: 2_000 });
     logLine("info", "Daemon shutdown complete");

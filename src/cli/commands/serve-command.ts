@@ -25,6 +25,8 @@ export const serveCommand: CommandSpec = {
   usage: "[OPTIONS]",
   description: "Serve the Docker Engine API (DOCKER_HOST=unix:///run/berth/berth.sock docker ...)",
   args: { min: 0, max: 0 },
+  // berth serve is the daemon: its own failures are not a daemon's response.
+  daemonPrefix: false,
   options: (cmd) =>
     cmd.option("-H, --host <list>", 'Daemon socket to listen on: unix:///path or tcp://127.0.0.1:PORT (default "unix:///run/berth/berth.sock")', collect, []),
   action: async (ctx, _args, opts) => {

@@ -96,6 +96,15 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.equal(docker(["rm", "-vf", "cli-d2", "cli-k"]).stdout, "cli-d2\ncli-k\n");
   });
 
+  test("start -a and attach stream a container's output and take its exit code", () => {
+    docker(["create", "--name", "cli-sa", "busybox", "sh", "-c", "echo started; exit 2"]);
+    assert.equal(docker(["start", "-a", "cli-sa"], { code: 2 }).stdout, "started\n");
+    assert.equal(docker(["start", "-a", "cli-sa"], { code: 2 }).stdout, "started\n", "a second start -a of a stopped container");
+    docker(["run", "-d", "--name", "cli-at", "busybox", "sh", "-c", "sleep 1; echo late; exit 6"]);
+    assert.equal(docker(["attach", "cli-at"], { code: 6 }).stdout, "late\n");
+    docker(["rm", "cli-sa", "cli-at"]);
+  });
+
   test("logs -f ends when the container exits", () => {
     docker(["run", "-d", "--name", "cli-f", "busybox", "sh", "-c", "for i in 1 2 3; do echo n$i; sleep 0.3; done"]);
     assert.equal(docker(["logs", "-f", "cli-f"]).stdout, "n1\nn2\nn3\n");

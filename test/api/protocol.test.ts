@@ -272,6 +272,7 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     await new Promise((r) => setTimeout(r, 300));
     const pid = server.proc.pid!;
     const before = openFds(pid);
+    const waiting = String(json((await server.request("POST", "/containers/create?name=api-later", { body: JSON.stringify({ Image: "busybox", Cmd: ["echo", "later"] }), headers: JSON_HEADERS })).body).Id);
     const parallel = await Promise.all(Array.from({ length: 30 }, (_, i) => server.request("GET", i % 2 ? "/containers/json?all=1" : "/images/json")));
     assert.ok(parallel.every((r) => r.status === 200));
     // Followers of logs, attaches and waits that the client abandons.
@@ -281,6 +282,8 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
         `GET /containers/${id}/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: x\r\n\r\n`,
         `POST /containers/${id}/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`,
         `POST /containers/${id}/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`,
+        `POST /containers/${waiting}/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`,
+        `POST /containers/${waiting}/wait?condition=next-exit HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`,
       ]) {
         const s = net.connect(server.socket);
         s.write(request);
@@ -289,13 +292,21 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
       }
     }
     await new Promise((r) => setTimeout(r, 800));
-    assert.ok(openFds(pid) >= before + 30, "the streams were open");
+    assert.ok(openFds(pid) >= before + 50, "the streams were open");
     for (const s of abandoned) s.destroy();
     await new Promise((r) => setTimeout(r, 1500));
-    assert.ok(openFds(pid) <= before + 2, `fds before ${before}, after ${openFds(pid)}`);
+    // A peer that closed looks like one that only half-closed (the CLI's FIN) until a write fails:
+    // the ten attaches to api-later, which has not started, are held until it starts or goes.
+    assert.ok(openFds(pid) <= before + 10 + 2, `fds before ${before}, after ${openFds(pid)}`);
     const inspect = json((await server.request("GET", `/containers/${id}/json`)).body);
     assert.equal((inspect.State as Record<string, unknown>).Running, true);
     assert.equal((await server.request("DELETE", `/containers/${id}?force=1`)).status, 204);
+    // The attaches that waited for api-later's start are gone: it starts and runs with no one attached.
+    assert.equal((await server.request("POST", `/containers/${waiting}/start`)).status, 204);
+    assert.deepEqual(JSON.parse((await server.request("POST", `/containers/${waiting}/wait`)).body.toString()), { Error: null, StatusCode: 0 });
+    assert.equal((await server.request("DELETE", `/containers/${waiting}`)).status, 204);
+    for (let i = 0; i < 30 && openFds(pid) > before + 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(openFds(pid) <= before + 2, `fds before ${before}, at the end ${openFds(pid)}`);
   });
 
   test("a client that leaves an export or an archive download half-read leaves no mount behind", async () => {

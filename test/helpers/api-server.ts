@@ -31,7 +31,8 @@ export async function startApiServer(t: TempRoot, extraArgs: readonly string[] =
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
-  while (!(await connects(socket))) {
+  // Ready once every listener is open: the server says so after the last one.
+  while (!stderr.includes("berth serves the Docker Engine API") || !(await connects(socket))) {
     if (Date.now() > deadline || proc.exitCode !== null) {
       proc.kill("SIGKILL");
       throw new Error(`berth serve did not start: ${stderr}`);

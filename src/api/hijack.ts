@@ -2,6 +2,7 @@
 // answer is `101 UPGRADED` and the socket carries raw bytes both ways; without it (dockerode's
 // plain attach) a bare `200 OK` head is written on the socket and output runs until it closes.
 // Either way the route validates first, so failures before the take-over are normal JSON errors.
+import { Socket } from "node:net";
 import { Writable, type Duplex, type Readable } from "node:stream";
 import { standardHeaders, type ApiCall } from "./api-context.js";
 import { readBody, MAX_JSON_BODY } from "./request-body.js";
@@ -80,7 +81,8 @@ export function takeOver(call: ApiCall, opts: { tty: boolean; stdin: boolean }):
   const gone = (): void => controller.abort();
   socket.once("close", gone);
   socket.on("error", gone);
-  if (typeof (socket as { setNoDelay?: (b: boolean) => void }).setNoDelay === "function") (socket as unknown as { setNoDelay(b: boolean): void }).setNoDelay(true);
+  if (socket instanceof Socket) socket.setNoDelay(true); // TCP: each frame goes out as written
+  call.api.log.debug(`${call.req.method} ${call.req.url} → ${call.upgrade ? "101" : "200"}, connection taken over`);
   const input = call.upgrade && opts.stdin ? socket : undefined;
   // Bytes nobody wants are read and dropped, so that the client's FIN and close are seen.
   if (!input) socket.resume();

@@ -11,9 +11,10 @@ fi
 
 # Debian packages: busybox-static for the base image, runc and conmon to run containers,
 # the registry for the registry tests (docker-registry = CNCF Distribution 2.8; apache2-utils for
-# htpasswd, openssl for the test CA and token-signing cert, zstd for zstd layers).
+# htpasswd, openssl for the test CA and token-signing cert, zstd for zstd layers), python3-docker
+# (docker-py) for the Engine API tests.
 packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git
-  docker-registry apache2-utils openssl zstd)
+  docker-registry apache2-utils openssl zstd python3-docker)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

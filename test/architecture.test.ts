@@ -16,7 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: ["", "image", "sys"],
   registry: ["", "image"],
   engine: ["", "image", "archive", "sys", "store", "runtime", "registry"],
-  cli: ["", "image", "engine", "runtime", "store", "archive", "sys", "registry"],
+  api: ["", "image", "engine", "runtime", "store", "archive", "sys", "registry"],
+  cli: ["", "image", "engine", "runtime", "store", "archive", "sys", "registry", "api"],
 };
 
 function sources(dir: string): string[] {

@@ -11,11 +11,12 @@ import { volumeCommands } from "./commands/volume-commands.js";
 import { containerCommands } from "./commands/container-commands.js";
 import { buildCommands } from "./commands/build-commands.js";
 import { registryCommands } from "./commands/registry-commands.js";
+import { serveCommand } from "./commands/serve-command.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands];
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands, serveCommand];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;
@@ -136,7 +137,12 @@ function buildProgram(
         root: g.root,
         runroot: g.runroot,
         logLevel: level as GlobalOptions["logLevel"],
-        registry: { configDir: g.config, certsDir: g.certsDir, insecureRegistries: g.insecureRegistry },
+        registry: {
+          configDir: g.config,
+          certsDir: g.certsDir,
+          insecureRegistries: g.insecureRegistry,
+          loopbackOnly: env.BERTH_REGISTRY_LOOPBACK_ONLY === "1",
+        },
       });
       checkArgs(spec, args, name);
       const code = await spec.action(ctx, args, opts);

@@ -1,2 +1,2 @@
-// berth's version, in one place for the CLI and, later, the API's /version.
-export const VERSION = "0.1.0";
+// The CLI's view of berth's version (src/version.ts holds it for the CLI and the API alike).
+export { VERSION } from "../version.js";

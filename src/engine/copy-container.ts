@@ -138,3 +138,36 @@ export async function copyIntoContainer(
   }
 }
 
+
+export interface PathStat {
+  name: string;
+  size: number;
+  /** st_mode: type and permission bits as the kernel gives them. */
+  mode: number;
+  mtime: Date;
+  /** The target of a symlink (as stored in it), else "". */
+  linkTarget: string;
+}
+
+/**
+ * What HEAD/GET archive report of CONTAINER:PATH (resolved inside the container, never followed
+ * out of it). `follow`: stat what a final symlink points to. A path ending in "/" must be a
+ * directory, as the kernel has it (ENOTDIR reads as not found).
+ */
+export async function statInContainer(engine: Engine, idOrName: string, path: string, opts: { follow?: boolean } = {}): Promise<PathStat> {
+  const session = await openSession(engine, idOrName);
+  try {
+    const host = hostPath(session, path, Boolean(opts.follow));
+    const st = lstatOrUndefined(host);
+    if (!st || (path.endsWith("/") && path !== "/" && !st.isDirectory())) throw new NotFoundError(`Could not find the file ${path} in container ${idOrName}`);
+    return {
+      name: posix.basename(posix.normalize(path)) || "/",
+      size: st.size,
+      mode: st.mode,
+      mtime: st.mtime,
+      linkTarget: st.isSymbolicLink() ? fs.readlinkSync(host) : "",
+    };
+  } finally {
+    await session.end();
+  }
+}

@@ -17,8 +17,11 @@ export interface CreateRequest {
   image: string;
   name?: string | undefined;
   cmd: string[];
-  /** undefined: the image's; "": none; else one word, as docker's --entrypoint takes it. */
-  entrypoint?: string | undefined;
+  /**
+   * undefined: the image's; "" (or [] / [""] from the API): none; else one word, as docker's
+   * --entrypoint takes it, or the API's list.
+   */
+  entrypoint?: string | readonly string[] | undefined;
   env: string[];
   workdir?: string | undefined;
   user?: string | undefined;
@@ -117,7 +120,9 @@ export function mergeConfig(imageConfig: ContainerConfig, req: CreateRequest, id
     else env.push(entry);
   }
   // A user's entrypoint (even "") clears the image's CMD, as Docker documents for --entrypoint.
-  const entrypoint = req.entrypoint === undefined ? imageConfig.Entrypoint ?? null : req.entrypoint === "" ? null : [req.entrypoint];
+  const given = typeof req.entrypoint === "string" ? [req.entrypoint] : req.entrypoint;
+  const cleared = given !== undefined && (given.length === 0 || (given.length === 1 && given[0] === ""));
+  const entrypoint = given === undefined ? imageConfig.Entrypoint ?? null : cleared ? null : [...given];
   const cmd = req.cmd.length ? req.cmd : req.entrypoint === undefined ? imageConfig.Cmd ?? null : null;
   if (req.workdir !== undefined && req.workdir !== "" && !req.workdir.startsWith("/")) {
     throw new InvalidArgumentError(`the working directory '${req.workdir}' is invalid, it needs to be an absolute path`);

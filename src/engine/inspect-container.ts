@@ -28,8 +28,9 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
   const { spec, state } = record;
   const paths = containerPaths(engine, spec.id);
   const layers = spec.topLayer ? engine.store.layers.chain(spec.topLayer) : [];
-  const { conmonPid: _conmon, ...shownState } = state;
+  const { conmonPid: _conmon, runId: _run, ...shownState } = state;
   void _conmon;
+  void _run;
   const host = spec.hostConfig;
   return {
     Id: spec.id,

@@ -24,8 +24,8 @@ import { limitConcurrency } from "./concurrency.js";
 
 export interface PullOptions {
   platform?: Platform | undefined;
-  /** Credentials sent with the request (the API's X-Registry-Auth); else the stored ones. */
-  credentials?: Credentials | undefined;
+  /** Credentials sent with the request (the API's X-Registry-Auth), null for none; else the stored ones. */
+  credentials?: Credentials | null | undefined;
   signal?: AbortSignal | undefined;
   progress?: ProgressSink;
 }
@@ -49,9 +49,10 @@ export async function pullImage(engine: Engine, text: string, opts: PullOptions 
   const progress = opts.progress ?? noProgress;
   const repository = ref.path;
   const session = await engine.registry.session(ref.domain, opts.credentials);
-  progress({ id: ref.digest ?? ref.tag!, status: `Pulling from ${repository}` });
-
+  // The first line comes once the registry has answered, so that a missing image or a refused
+  // login is an error of the request itself, as dockerd reports it.
   const top = await fetchManifest(session, ref, ref.digest ?? ref.tag!, opts.signal);
+  progress({ id: ref.digest ?? ref.tag!, status: `Pulling from ${repository}` });
   const document = parseManifestDocument(top.body, top.contentType);
   const want = opts.platform ?? hostPlatform();
   let manifestBytes = top;

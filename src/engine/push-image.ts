@@ -20,8 +20,8 @@ import { limitConcurrency } from "./concurrency.js";
 
 export interface PushOptions {
   allTags?: boolean;
-  /** Credentials sent with the request (the API's X-Registry-Auth); else the stored ones. */
-  credentials?: Credentials | undefined;
+  /** Credentials sent with the request (the API's X-Registry-Auth), null for none; else the stored ones. */
+  credentials?: Credentials | null | undefined;
   signal?: AbortSignal | undefined;
   progress?: ProgressSink;
 }

@@ -23,9 +23,12 @@ export class RegistryAccess {
     return this.transportInstance;
   }
 
-  /** A session for the registry of `domain` (docker.io, 127.0.0.1:5000), with stored credentials. */
-  async session(domain: string, credentials?: { username: string; password: string }): Promise<RegistrySession> {
-    const creds = credentials ?? (await this.credentials.get(authKey(domain)));
+  /**
+   * A session for the registry of `domain` (docker.io, 127.0.0.1:5000): with the credentials given,
+   * anonymous for null, else with the stored ones.
+   */
+  async session(domain: string, credentials?: { username: string; password: string } | null): Promise<RegistrySession> {
+    const creds = credentials === null ? undefined : (credentials ?? (await this.credentials.get(authKey(domain))));
     const { RegistrySession } = await import("../registry/registry-session.js");
     return new RegistrySession(await this.transport(), domain, creds, this.options);
   }

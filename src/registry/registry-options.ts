@@ -10,6 +10,8 @@ export interface RegistryOptions {
   certsDir: string;
   /** host[:port] names or CIDR ranges, as dockerd's --insecure-registry. */
   insecureRegistries: readonly string[];
+  /** Refuse every address but loopback, before any lookup (BERTH_REGISTRY_LOOPBACK_ONLY: the tests set it). */
+  loopbackOnly?: boolean;
 }
 
 /** docker.io names the registry; this is where its API lives. */

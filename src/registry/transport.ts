@@ -6,7 +6,7 @@ import * as tls from "node:tls";
 import type { Readable } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
 import { UnavailableError, InvalidArgumentError } from "../errors.js";
-import type { RegistryOptions } from "./registry-options.js";
+import { isLoopback, type RegistryOptions } from "./registry-options.js";
 
 export type Headers = Record<string, string>;
 
@@ -67,6 +67,10 @@ export class Transport {
   }
 
   async send(url: URL, init: SendInit): Promise<HttpResponse> {
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    if (this.options.loopbackOnly && !isLoopback(host) && host !== "localhost") {
+      throw new UnavailableError(`${goMethod(init.method)} "${url.href}": refused: this berth may reach loopback registries only`);
+    }
     try {
       const res = await request(url, {
         method: init.method,

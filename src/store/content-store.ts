@@ -21,8 +21,12 @@ export interface IngestOptions {
   onProgress?: (bytes: number) => void;
 }
 
+const VERIFIED_CACHE_ENTRIES = 4096;
+const VERIFIED_CACHE_MAX_BLOB = 64 << 10;
+
 export class FileContentStore {
   private readonly dir: string;
+  private readonly verified = new Map<Digest, { stamp: string; data: Buffer }>();
 
   constructor(root: string) {
     this.dir = `${root}/sha256`;
@@ -53,15 +57,32 @@ export class FileContentStore {
 
   /** For manifests and configs only: whole blobs in memory, verified, with a size cap. */
   readAll(digest: Digest, cap = 16 << 20): Buffer {
+    const path = this.path(digest);
+    // A long-lived reader (berth serve listing 1,000 images) reads the same small manifests and
+    // configs again and again: one verified copy is kept per file, for as long as a stat says the
+    // file is the very one that was verified (same inode, size and change time).
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path);
+    } catch {
+      throw new NotFoundError(`blob ${digest} not found`);
+    }
+    const stamp = `${st.ino}:${st.size}:${st.ctimeMs}:${st.mtimeMs}`;
+    const cached = this.verified.get(digest);
+    if (cached && cached.stamp === stamp) return cached.data;
     let data: Buffer;
     try {
-      data = fs.readFileSync(this.path(digest));
+      data = fs.readFileSync(path);
     } catch {
       throw new NotFoundError(`blob ${digest} not found`);
     }
     if (data.length > cap) throw new NotFoundError(`blob ${digest} is larger than ${cap} bytes`);
     const actual = sha256Digest(data);
     if (actual !== digest) throw new DigestMismatchError(digest, actual, "stored blob");
+    if (data.length <= VERIFIED_CACHE_MAX_BLOB) {
+      if (this.verified.size >= VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(digest, { stamp, data });
+    }
     return data;
   }
 

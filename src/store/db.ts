@@ -46,7 +46,26 @@ export function openDb(path: string, opts: { readonly?: boolean } = {}): Db {
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   if (!opts.readonly) migrate(db);
+  cacheStatements(db);
   return db;
+}
+
+/**
+ * The stores prepare their SQL where they run it; a long-lived process (berth serve) would compile
+ * the same statements for every image of every listing. Each text is compiled once per connection
+ * instead (statements are reusable; none of berth's is iterated, so none is busy when reused).
+ */
+function cacheStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof prepare>>();
+  (db as { prepare: typeof prepare }).prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof prepare;
 }
 
 /** Containers and volumes (schema version 2). A container holds its image's top layer. */

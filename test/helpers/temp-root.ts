@@ -37,13 +37,13 @@ export function createTempRoot(prefix = "berth-test-"): TempRoot {
     berth(args, opts = {}) {
       const result = spawnSync(process.execPath, [BERTH, ...globals, ...args], {
         input: opts.input ?? "",
-        env: { ...process.env, TZ: "UTC", ...opts.env },
+        env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1", ...opts.env },
         maxBuffer: 256 << 20,
       });
       return { code: result.status ?? 128 + 9, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
     },
     spawnBerth(args, opts = {}) {
-      return spawn(process.execPath, [BERTH, ...globals, ...args], { env: { ...process.env, TZ: "UTC", ...opts.env } });
+      return spawn(process.execPath, [BERTH, ...globals, ...args], { env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1", ...opts.env } });
     },
     cleanup() {
       killProcessesUsing(dir);

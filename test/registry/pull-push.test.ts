@@ -166,6 +166,12 @@ describe("registries", { skip }, () => {
     assert.match(r.stderr, new RegExp(`Status: Downloaded newer image for ${reg.host}/zstd/app:1\\n$`));
   });
 
+  test("the tests' guard: a Docker Hub name is refused before any lookup", async () => {
+    const r = await b.run(["pull", "busybox"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Get "https:\/\/registry-1\.docker\.io\/v2\/": refused: this berth may reach loopback registries only/);
+  });
+
   test("pull -a brings every tag; a missing tag is Docker's 'manifest unknown'", async () => {
     await pushImage(reg, "alltags/app", "a", { layers: [await filesLayer({ "a.txt": "a\n" })] });
     await pushImage(reg, "alltags/app", "b", { layers: [await filesLayer({ "b.txt": "b\n" })] });

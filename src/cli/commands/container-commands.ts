@@ -1,6 +1,5 @@
 // Container commands: run, create, start, stop, restart, kill, rm, ps, logs, wait, attach, exec,
 // rename, pause, unpause, top, container inspect, container prune.
-import { spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
 import type { Command } from "commander";
 import { parseBool, collect, collectFilter, type CommandSpec } from "../command-spec.js";
@@ -9,6 +8,7 @@ import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
 import { printInspected } from "../format/inspect-output.js";
+import { containerStatusText } from "../../engine/status-text.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, toCreateRequest } from "./run-flags.js";
 import { confirm } from "./image-commands.js";
@@ -352,11 +352,7 @@ const renameCommand: CommandSpec = {
 
 /** Docker's Status column: "Up 5 seconds", "Exited (0) 3 seconds ago", "Created". */
 export function statusText(record: ContainerRecord, now = Date.now()): string {
-  const s = record.state;
-  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : ""}`;
-  if (s.Status === "created") return "Created";
-  if (s.Status === "dead") return "Dead";
-  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+  return containerStatusText(record.state, now);
 }
 
 const PS_HEADERS = {
@@ -543,16 +539,8 @@ const topCommand: CommandSpec = {
   args: { min: 1, max: Infinity },
   stopAtFirstArg: true,
   action: async (ctx, [name, ...psArgs]) => {
-    const { resolveContainer } = await import("../../engine/container-state.js");
-    const { containerPaths } = await import("../../engine/container-paths.js");
-    const { chooseRuntime } = await import("../../engine/runtime-binary.js");
-    const engine = await ctx.engine();
-    const record = resolveContainer(engine, name!);
-    if (!record.state.Running) throw new NotFoundError(`Container ${record.spec.id} is not running`);
-    const runtime = chooseRuntime(record.spec.hostConfig.Runtime);
-    const result = spawnSync(runtime.path, ["--root", containerPaths(engine, record.spec.id).runtimeRoot, "ps", record.spec.id, ...(psArgs.length ? psArgs : ["-ef"])]);
-    if (result.status !== 0) throw new NotFoundError(`ps: ${result.stderr.toString().trim()}`);
-    ctx.out(result.stdout.toString());
+    const { topContainer } = await import("../../engine/container-top.js");
+    ctx.out(topContainer(await ctx.engine(), name!, psArgs));
   },
 };
 

@@ -1,0 +1,106 @@
+// The body of POST /containers/create (a container.Config with HostConfig inside) as the engine's
+// CreateRequest. Fields Go's decoder would reject by type get its message; fields berth does not
+// know are ignored, as dockerd ignores them (dockerode and docker-py send extras).
+import type { CreateRequest } from "../engine/create-container.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/mount-specs.js";
+import { InvalidArgumentError, NotImplementedError } from "../errors.js";
+import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
+
+const C = "container.Config";
+const H = "container.HostConfig";
+
+export function toCreateRequest(body: Record<string, unknown>, name: string | undefined): CreateRequest {
+  const image = optionalString(body, "Image", C);
+  if (!image) throw new InvalidArgumentError("Config cannot be empty in order to create a container");
+  const host = optionalObject(body, "HostConfig", C) ?? {};
+  const mounts: MountRequest[] = [];
+  const binds = stringList(host, "Binds", H) ?? [];
+  mounts.push(...binds.map(parseVolumeFlag));
+  for (const dest of Object.keys(optionalObject(body, "Volumes", C) ?? {})) {
+    if (!mounts.some((m) => m.destination === dest)) mounts.push(parseVolumeFlag(dest));
+  }
+  const tmpfs = optionalObject(host, "Tmpfs", H) ?? {};
+  for (const [dest, options] of Object.entries(tmpfs)) mounts.push(parseTmpfsFlag(options ? `${dest}:${String(options)}` : dest));
+  const apiMounts = host.Mounts;
+  if (apiMounts !== undefined && apiMounts !== null) {
+    if (!Array.isArray(apiMounts)) throw unmarshal(apiMounts, `${H}.Mounts`, "[]mount.Mount");
+    for (const m of apiMounts as Record<string, unknown>[]) mounts.push(parseMountFlag(mountSpec(m)));
+  }
+  const network = optionalString(host, "NetworkMode", H) || "default";
+  const restart = optionalObject(host, "RestartPolicy", H);
+  const restartName = restart ? optionalString(restart, "Name", "container.RestartPolicy") ?? "" : "";
+  if (restartName !== "" && restartName !== "no") throw new NotImplementedError(`restart policy "${restartName}" is not supported by berth yet`);
+  const portBindings = optionalObject(host, "PortBindings", H) ?? {};
+  if (Object.keys(portBindings).length > 0) throw new NotImplementedError("port publishing is not supported by berth yet: containers use the host's network");
+  const labels = optionalObject(body, "Labels", C) ?? {};
+  const stopTimeout = optionalNumber(body, "StopTimeout", C);
+  const pidsLimit = optionalNumber(host, "PidsLimit", H);
+  const ulimits = host.Ulimits;
+  const devices = host.Devices;
+  const capAdd = stringList(host, "CapAdd", H) ?? null;
+  const capDrop = stringList(host, "CapDrop", H) ?? null;
+  const securityOpt = stringList(host, "SecurityOpt", H) ?? null;
+  const entrypoint = stringList(body, "Entrypoint", C);
+  return {
+    image,
+    name,
+    cmd: stringList(body, "Cmd", C) ?? [],
+    ...(entrypoint === undefined || entrypoint === null ? {} : { entrypoint }),
+    env: stringList(body, "Env", C) ?? [],
+    workdir: optionalString(body, "WorkingDir", C) || undefined,
+    user: optionalString(body, "User", C) || undefined,
+    hostname: optionalString(body, "Hostname", C) || undefined,
+    labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])),
+    tty: optionalBool(body, "Tty", C) ?? false,
+    openStdin: optionalBool(body, "OpenStdin", C) ?? false,
+    attachStdin: optionalBool(body, "AttachStdin", C) ?? false,
+    attachStdout: optionalBool(body, "AttachStdout", C) ?? false,
+    attachStderr: optionalBool(body, "AttachStderr", C) ?? false,
+    mounts,
+    exposedPorts: Object.keys(optionalObject(body, "ExposedPorts", C) ?? {}),
+    stopSignal: optionalString(body, "StopSignal", C) || undefined,
+    stopTimeout: stopTimeout ?? undefined,
+    binds: binds.filter((b) => b.includes(":")),
+    host: {
+      // Bridge networking arrives with the network issue; until then the default is the host's, as in the CLI.
+      NetworkMode: network === "default" || network === "bridge" ? "host" : network,
+      AutoRemove: optionalBool(host, "AutoRemove", H) ?? false,
+      CapAdd: capAdd && capAdd.length ? capAdd : null,
+      CapDrop: capDrop && capDrop.length ? capDrop : null,
+      Privileged: optionalBool(host, "Privileged", H) ?? false,
+      ReadonlyRootfs: optionalBool(host, "ReadonlyRootfs", H) ?? false,
+      SecurityOpt: securityOpt && securityOpt.length ? securityOpt : null,
+      Memory: optionalNumber(host, "Memory", H) ?? 0,
+      MemorySwap: optionalNumber(host, "MemorySwap", H) ?? 0,
+      NanoCpus: optionalNumber(host, "NanoCpus", H) ?? 0,
+      PidsLimit: pidsLimit ? pidsLimit : null,
+      Ulimits: Array.isArray(ulimits) && ulimits.length ? (ulimits as Record<string, unknown>[]).map((u) => ({ Name: String(u.Name), Soft: Number(u.Soft), Hard: Number(u.Hard) })) : null,
+      Init: optionalBool(host, "Init", H) ? true : null,
+      ShmSize: optionalNumber(host, "ShmSize", H) || 64 * 1024 * 1024,
+      Devices: Array.isArray(devices) && devices.length
+        ? (devices as Record<string, unknown>[]).map((d) => ({
+            PathOnHost: String(d.PathOnHost ?? ""),
+            PathInContainer: String(d.PathInContainer || d.PathOnHost || ""),
+            CgroupPermissions: String(d.CgroupPermissions || "rwm"),
+          }))
+        : null,
+      Runtime: optionalString(host, "Runtime", H) || "runc",
+    },
+  };
+}
+
+/** An API Mount object as the --mount flag's text, so both go through one parser. */
+function mountSpec(m: Record<string, unknown>): string {
+  const parts = [`type=${String(m.Type ?? "volume")}`];
+  if (m.Source) parts.push(`source=${String(m.Source)}`);
+  if (m.Target) parts.push(`target=${String(m.Target)}`);
+  if (m.ReadOnly) parts.push("readonly");
+  const bind = m.BindOptions as Record<string, unknown> | undefined;
+  if (bind?.Propagation) parts.push(`bind-propagation=${String(bind.Propagation)}`);
+  const volume = m.VolumeOptions as Record<string, unknown> | undefined;
+  if (volume?.NoCopy) parts.push("volume-nocopy");
+  const tmpfs = m.TmpfsOptions as Record<string, unknown> | undefined;
+  if (tmpfs?.SizeBytes) parts.push(`tmpfs-size=${String(tmpfs.SizeBytes)}`);
+  if (tmpfs?.Mode) parts.push(`tmpfs-mode=${(Number(tmpfs.Mode) & 0o7777).toString(8)}`);
+  return parts.join(",");
+}

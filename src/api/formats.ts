@@ -1,0 +1,31 @@
+// Values the API writes in Docker's textual forms: ps's Command, Status, log timestamps, and the
+// unix times clients send in since/until.
+import { InvalidArgumentError } from "../errors.js";
+import { containerStatusText } from "../engine/status-text.js";
+import type { ContainerState } from "../store/container-store.js";
+
+export function statusText(state: ContainerState): string {
+  return containerStatusText(state);
+}
+
+/** dockerd's Command column: the words joined, a word with a space in single quotes. */
+export function formatCommand(path: string, args: readonly string[]): string {
+  return [path, ...args].map((w) => (w.includes(" ") ? `'${w}'` : w)).join(" ");
+}
+
+/** RFC3339Nano with exactly nine digits in UTC (jsonmessage.RFC3339NanoFixed), from a log record's stamp. */
+export function formatLogTimestamp(stamp: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(stamp);
+  if (!m) return stamp;
+  const whole = new Date(`${m[1]}${m[3]}`);
+  return `${whole.toISOString().slice(0, 19)}.${(m[2] ?? "").padEnd(9, "0").slice(0, 9)}Z`;
+}
+
+/** since/until: unix seconds with an optional fraction ("1700000000.123456789"), as the CLI sends them. */
+export function parseUnixTime(text: string): Date {
+  const m = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(text.trim());
+  if (m) return new Date(Number(m[1]) * 1000 + Math.floor(Number((m[2] ?? "0").padEnd(9, "0")) / 1e6));
+  const parsed = Date.parse(text);
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError(`invalid value for time: ${JSON.stringify(text)}`);
+  return new Date(parsed);
+}

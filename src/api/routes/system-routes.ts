@@ -1,0 +1,199 @@
+// /_ping, /version, /info, /system/df, and the lookups `docker inspect` walks through on its way
+// (networks and plugins berth does not have answer 404, so the CLI moves on).
+import * as os from "node:os";
+import * as fs from "node:fs";
+import { createHash } from "node:crypto";
+import type { ApiCall } from "../api-context.js";
+import { API_VERSION, MIN_API_VERSION, SERVER_VERSION, response, sendJson } from "../api-context.js";
+import type { Route } from "../router.js";
+import { diskUsage } from "../../engine/system-df.js";
+import { formatCommand, statusText } from "../formats.js";
+import { VERSION } from "../../version.js";
+import { NotFoundError } from "../../errors.js";
+
+async function ping(call: ApiCall): Promise<void> {
+  const res = response(call);
+  const headers = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache, no-store, must-revalidate", Pragma: "no-cache" };
+  if (call.req.method === "HEAD") res.writeHead(200, { ...headers, "Content-Length": 0 }).end();
+  else res.writeHead(200, { ...headers, "Content-Length": 2 }).end("OK");
+}
+
+function kernelVersion(): string {
+  return os.release();
+}
+
+function goArch(): string {
+  return process.arch === "x64" ? "amd64" : process.arch;
+}
+
+async function version(call: ApiCall): Promise<void> {
+  const details = {
+    ApiVersion: API_VERSION, Arch: goArch(), BuildTime: "", Experimental: "false", GitCommit: "", GoVersion: `node${process.versions.node}`,
+    KernelVersion: kernelVersion(), MinAPIVersion: MIN_API_VERSION, Os: "linux",
+  };
+  sendJson(call, 200, {
+    Platform: { Name: `berth ${VERSION}` },
+    Components: [{ Name: "Engine", Version: SERVER_VERSION, Details: details }],
+    Version: SERVER_VERSION,
+    ApiVersion: API_VERSION,
+    MinAPIVersion: MIN_API_VERSION,
+    GitCommit: "",
+    GoVersion: `node${process.versions.node}`,
+    Os: "linux",
+    Arch: goArch(),
+    KernelVersion: kernelVersion(),
+    BuildTime: "",
+  });
+}
+
+function operatingSystem(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+  } catch {
+    return "Linux";
+  }
+}
+
+async function info(call: ApiCall): Promise<void> {
+  const { engine } = call.api;
+  const containers = engine.store.containers.list();
+  const running = containers.filter((c) => c.state.Running && !c.state.Paused).length;
+  const paused = containers.filter((c) => c.state.Paused).length;
+  sendJson(call, 200, {
+    ID: createHash("sha256").update(engine.config.root).digest("hex").slice(0, 48).toUpperCase().replace(/(.{4})(?!$)/g, "$1:"),
+    Containers: containers.length,
+    ContainersRunning: running,
+    ContainersPaused: paused,
+    ContainersStopped: containers.length - running - paused,
+    Images: engine.store.images.list().length,
+    Driver: "overlay2",
+    DriverStatus: [["Backing Filesystem", "extfs"]],
+    Plugins: { Volume: ["local"], Network: ["host", "none"], Authorization: null, Log: ["k8s-file"] },
+    MemoryLimit: true,
+    SwapLimit: fs.existsSync("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"),
+    CpuCfsPeriod: true,
+    CpuCfsQuota: true,
+    IPv4Forwarding: true,
+    Debug: false,
+    NFd: 0,
+    NGoroutines: 0,
+    SystemTime: new Date().toISOString(),
+    LoggingDriver: "k8s-file",
+    CgroupDriver: "cgroupfs",
+    CgroupVersion: fs.existsSync("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
+    KernelVersion: kernelVersion(),
+    OperatingSystem: operatingSystem(),
+    OSVersion: "",
+    OSType: "linux",
+    Architecture: os.machine(),
+    NCPU: os.cpus().length,
+    MemTotal: os.totalmem(),
+    IndexServerAddress: "https://index.docker.io/v1/",
+    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ["127.0.0.0/8"], Mirrors: [] },
+    DockerRootDir: engine.config.root,
+    HttpProxy: "",
+    HttpsProxy: "",
+    NoProxy: "",
+    Name: os.hostname(),
+    Labels: [],
+    ExperimentalBuild: false,
+    ServerVersion: SERVER_VERSION,
+    Runtimes: { runc: { path: "runc" } },
+    DefaultRuntime: "runc",
+    Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
+    LiveRestoreEnabled: true,
+    Isolation: "",
+    InitBinary: "tini",
+    SecurityOptions: ["name=seccomp,profile=default"],
+    Warnings: null,
+  });
+}
+
+async function df(call: ApiCall): Promise<void> {
+  const usage = diskUsage(call.api.engine);
+  sendJson(call, 200, {
+    LayersSize: usage.layersSize,
+    Images: usage.images.map((i) => ({
+      Containers: i.containers,
+      Created: Math.floor(i.created.getTime() / 1000),
+      Id: i.id,
+      Labels: null,
+      ParentId: "",
+      RepoDigests: [],
+      RepoTags: i.repoTags.length ? i.repoTags : ["<none>:<none>"],
+      SharedSize: i.sharedSize,
+      Size: i.size,
+      VirtualSize: i.size,
+    })),
+    Containers: usage.containers.map(({ record, sizeRw }) => ({
+      Id: record.spec.id,
+      Names: [`/${record.spec.name}`],
+      Image: record.spec.image,
+      ImageID: record.spec.imageId,
+      Command: formatCommand(record.spec.path, record.spec.args),
+      Created: Math.floor(Date.parse(record.spec.created) / 1000),
+      Ports: [],
+      SizeRw: sizeRw,
+      Labels: record.spec.config.Labels ?? {},
+      State: record.state.Status,
+      Status: statusText(record.state),
+      HostConfig: { NetworkMode: record.spec.hostConfig.NetworkMode },
+      Mounts: record.spec.mounts.map(({ options: _o, ...m }) => m),
+    })),
+    Volumes: usage.volumes.map((v) => {
+      const record = call.api.engine.store.volumes.get(v.name);
+      return {
+        CreatedAt: record?.created ?? "",
+        Driver: "local",
+        Labels: record && Object.keys(record.labels).length ? record.labels : null,
+        Mountpoint: record?.mountpoint ?? "",
+        Name: v.name,
+        Options: null,
+        Scope: "local",
+        UsageData: { RefCount: v.links, Size: v.size },
+      };
+    }),
+    BuildCache: [],
+  });
+}
+
+/** berth has the host's network and none; `docker inspect` asks for networks by name. */
+async function network(call: ApiCall): Promise<void> {
+  const name = call.params[0]!;
+  if (name !== "host" && name !== "none") throw new NotFoundError(`network ${name} not found`);
+  sendJson(call, 200, networkJson(name));
+}
+
+function networkJson(name: "host" | "none"): Record<string, unknown> {
+  return { Name: name, Id: name, Created: "0001-01-01T00:00:00Z", Scope: "local", Driver: name === "host" ? "host" : "null", EnableIPv6: false, IPAM: { Driver: "default", Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: "" }, ConfigOnly: false, Containers: {}, Options: {}, Labels: {} };
+}
+
+async function networks(call: ApiCall): Promise<void> {
+  sendJson(call, 200, [networkJson("host"), networkJson("none")]);
+}
+
+/** berth has no user-defined networks and no build cache: their prunes have nothing to remove. */
+async function pruneNetworks(call: ApiCall): Promise<void> {
+  sendJson(call, 200, { NetworksDeleted: null });
+}
+
+async function pruneBuildCache(call: ApiCall): Promise<void> {
+  sendJson(call, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
+}
+
+async function plugin(call: ApiCall): Promise<void> {
+  throw new NotFoundError(`plugin "${call.params[0]}" not found`);
+}
+
+export const systemRoutes: readonly Route[] = [
+  { method: "GET", pattern: /^\/_ping$/, handler: ping },
+  { method: "HEAD", pattern: /^\/_ping$/, handler: ping },
+  { method: "GET", pattern: /^\/version$/, handler: version },
+  { method: "GET", pattern: /^\/info$/, handler: info },
+  { method: "GET", pattern: /^\/system\/df$/, handler: df },
+  { method: "GET", pattern: /^\/networks$/, handler: networks },
+  { method: "POST", pattern: /^\/networks\/prune$/, handler: pruneNetworks },
+  { method: "POST", pattern: /^\/build\/prune$/, handler: pruneBuildCache },
+  { method: "GET", pattern: /^\/networks\/([^/]+)$/, handler: network },
+  { method: "GET", pattern: /^\/plugins\/(.+)\/json$/, handler: plugin },
+];

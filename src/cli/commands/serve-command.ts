@@ -1,0 +1,52 @@
+// `berth serve` (and `berth system service`): the Docker Engine API on a unix socket (and TCP when
+// asked), in the foreground, logging as dockerd does; SIGTERM or SIGINT stops it cleanly.
+import type { CommandSpec } from "../command-spec.js";
+import { collect } from "../command-spec.js";
+import type { CliContext } from "../context.js";
+
+const LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
+
+/** dockerd's logrus text format: time="…" level=info msg="…". */
+function logLine(level: string, message: string): void {
+  process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(message)}\n`);
+}
+
+function apiLog(ctx: CliContext) {
+  const min = LEVELS.indexOf(ctx.globals.logLevel);
+  const at = (level: (typeof LEVELS)[number]) => (message: string) => {
+    if (LEVELS.indexOf(level) >= min) logLine(level, message);
+  };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+export const serveCommand: CommandSpec = {
+  path: ["serve"],
+  aliases: [["system", "service"]],
+  usage: "[OPTIONS]",
+  description: "Serve the Docker Engine API (DOCKER_HOST=unix:///run/berth/berth.sock docker ...)",
+  args: { min: 0, max: 0 },
+  // berth serve is the daemon: its own failures are not a daemon's response.
+  daemonPrefix: false,
+  options: (cmd) =>
+    cmd.option("-H, --host <list>", 'Daemon socket to listen on: unix:///path or tcp://127.0.0.1:PORT (default "unix:///run/berth/berth.sock")', collect, []),
+  action: async (ctx, _args, opts) => {
+    const { startApiServer, parseListenAddress, DEFAULT_SOCKET } = await import("../../api/server.js");
+    // Listening first: a SIGTERM that arrives while the listeners open still stops the server cleanly.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
+    const hosts = ((opts.host as string[]).length ? (opts.host as string[]) : [DEFAULT_SOCKET]).map(parseListenAddress);
+    const engine = await ctx.engine({ sweep: true });
+    const log = apiLog(ctx);
+    const server = await startApiServer(engine, { hosts, log });
+    // The start and the stop are told whatever the level, as the daemon's own status.
+    for (const address of server.addresses) logLine("info", `API listen on ${address.replace(/^unix:\/\//, "")}`);
+    logLine("info", `berth serves the Docker Engine API (root ${engine.config.root}, runroot ${engine.config.runroot})`);
+    const signal = await stopped;
+    logLine("info", `Processing signal '${signal === "SIGTERM" ? "terminated" : "interrupt"}'`);
+    await server.close({ graceMs: 2_000 });
+    logLine("info", "Daemon shutdown complete");
+    return 0;
+  },
+};

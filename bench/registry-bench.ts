@@ -3,7 +3,9 @@
 // beside `skopeo copy` of the same images when skopeo is installed. Pull: berth verifies and
 // unpacks, skopeo only verifies into an OCI dir. Push: both start from the same uncompressed layers
 // (skopeo from `berth save`'s OCI archive with --dest-compress) into a registry that has none of them.
-// Usage (root, after npm run build): node dist/bench/registry-bench.js [--size-mib 512]
+// With --docker-host, Docker pulls the same image (download + unpack, as berth does) and pushes it
+// to a fresh registry (compressing again, as berth does).
+// Usage (root, after npm run build): node dist/bench/registry-bench.js [--size-mib 512] [--docker-host unix:///path]
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -25,10 +27,12 @@ function timed(label: string, argv: string[]): number {
 }
 
 const hasSkopeo = spawnSync("skopeo", ["--version"]).status === 0;
+const dockerHost = process.argv.includes("--docker-host") ? process.argv[process.argv.indexOf("--docker-host") + 1] : undefined;
 // Short: conmon sockets live under the runroot and sun_path holds 108 bytes.
 const dir = fs.mkdtempSync(`${os.tmpdir()}/brb-`);
 const reg = await startRegistry({ mode: "http" });
 const skopeoReg = hasSkopeo ? await startRegistry({ mode: "http" }) : undefined;
+const dockerReg = dockerHost ? await startRegistry({ mode: "http" }) : undefined;
 try {
   const berth = (root: string) => [process.execPath, BERTH, "--root", `${dir}/${root}`, "--runroot", `${dir}/r-${root}`, "--config", `${dir}/cfg`];
   const src = berth("src");
@@ -65,11 +69,23 @@ try {
       ratios.push(`${name}: berth pull / skopeo pull ${(pull / sPull).toFixed(2)}x, berth push / skopeo push ${(push / sPush).toFixed(2)}x`);
     }
   }
+  if (dockerHost) {
+    for (const name of Object.keys(images)) {
+      const ref = `${reg.host}/bench/${name}:1`;
+      const docker = ["docker", "-H", dockerHost];
+      console.log(`== docker, ${name}`);
+      timed(`docker pull (download + unpack)`, [...docker, "pull", "-q", ref]);
+      spawnSync("docker", ["-H", dockerHost, "tag", ref, `${dockerReg!.host}/bench/${name}:1`]);
+      timed(`docker push (gzip again)`, [...docker, "push", "-q", `${dockerReg!.host}/bench/${name}:1`]);
+      spawnSync("docker", ["-H", dockerHost, "rmi", ref, `${dockerReg!.host}/bench/${name}:1`], { stdio: "ignore" });
+    }
+  }
   for (const line of ratios) console.log(`ratio ${line}`);
   if (!hasSkopeo) console.log("(skopeo not installed: no comparison)");
 } finally {
   await reg.stop();
   await skopeoReg?.stop();
+  await dockerReg?.stop();
   spawnSync("bash", ["-c", `grep -o '${dir}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 // Recognises compressed layer streams by their magic bytes, as Docker's DecompressStream does.
 import { PassThrough, Readable } from "node:stream";
-import { createGunzip, gzip } from "node:zlib";
+import { createGunzip, deflateRawSync, gzip } from "node:zlib";
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { spawn } from "node:child_process";
@@ -129,7 +129,7 @@ export function gzipParallel(source: Readable, opts: { blockSize?: number; inFli
       const data = Buffer.concat(block, size);
       block = [];
       size = 0;
-      pending.push(gzipAsync(data));
+      pending.push(gzipAsync(data, { level: looksIncompressible(data) ? 0 : 6 }));
     };
     for await (const chunk of source) {
       let rest = chunk as Buffer;
@@ -147,4 +147,23 @@ export function gzipParallel(source: Readable, opts: { blockSize?: number; inFli
   };
   // Read ahead by a few blocks, so compression goes on while the consumer waits (on an upload).
   return Readable.from(produce(), { objectMode: false, highWaterMark: inFlight * blockSize });
+}
+
+const SAMPLES = 8;
+const SAMPLE_SIZE = 8 << 10;
+
+/**
+ * Already-compressed content (archives, images, encrypted data) gains nothing from deflate and
+ * costs it the most time; Go's klauspost/compress skips it the same way. A block is stored as it
+ * is only when every one of eight samples spread over it fails to shrink by 2% at level 1, so
+ * mixed blocks are still compressed. The test depends only on the bytes: output stays deterministic.
+ */
+export function looksIncompressible(block: Buffer): boolean {
+  if (block.length < SAMPLES * SAMPLE_SIZE * 2) return false;
+  const step = Math.floor((block.length - SAMPLE_SIZE) / (SAMPLES - 1));
+  for (let i = 0; i < SAMPLES; i++) {
+    const sample = block.subarray(i * step, i * step + SAMPLE_SIZE);
+    if (deflateRawSync(sample, { level: 1 }).length < sample.length * 0.98) return false;
+  }
+  return true;
 }

@@ -177,3 +177,21 @@ test("gzipParallel: gzip members any gunzip reads back, the same bytes for the s
   assert.deepEqual(gz.stdout, data, "GNU gzip reads the members as one stream");
   assert.deepEqual(gunzipSync(await collect([])), Buffer.alloc(0));
 });
+
+test("looksIncompressible: random blocks are stored, text and mixed blocks are compressed", async () => {
+  const { gzipParallel, looksIncompressible } = await import("../../src/archive/compression.js");
+  const { Readable } = await import("node:stream");
+  const { gunzipSync } = await import("node:zlib");
+  const { randomBytes } = await import("node:crypto");
+  const random = randomBytes(1 << 20);
+  const text = Buffer.from("the seed chapter, line by line. ".repeat(40_000)).subarray(0, 1 << 20);
+  assert.equal(looksIncompressible(random), true);
+  assert.equal(looksIncompressible(text), false);
+  assert.equal(looksIncompressible(Buffer.concat([random.subarray(0, 1 << 19), text.subarray(0, 1 << 19)])), false, "half compressible");
+  assert.equal(looksIncompressible(randomBytes(1000)), false, "too small to judge");
+  const out: Buffer[] = [];
+  for await (const c of gzipParallel(Readable.from([random, text]), { blockSize: 1 << 20 })) out.push(c as Buffer);
+  const gz = Buffer.concat(out);
+  assert.deepEqual(gunzipSync(gz), Buffer.concat([random, text]));
+  assert.ok(gz.length < random.length + text.length / 10, "the text block still shrinks");
+});

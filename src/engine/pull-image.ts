@@ -53,29 +53,8 @@ export async function pullImage(engine: Engine, text: string, opts: PullOptions 
   // login is an error of the request itself, as dockerd reports it.
   const top = await fetchManifest(session, ref, ref.digest ?? ref.tag!, opts.signal);
   progress({ id: ref.digest ?? ref.tag!, status: `Pulling from ${repository}` });
-  const document = parseManifestDocument(top.body, top.contentType);
   const want = opts.platform ?? hostPlatform();
-  let manifestBytes = top;
-  let manifest: Manifest;
-  let manifestMediaType: string;
-  if (document.kind === "index") {
-    const entry = choosePlatform(document.index, want);
-    if (!entry) {
-      throw new NotFoundError(
-        `no matching manifest for ${formatPlatform(want)} in the manifest list entries` +
-          (describeIndexPlatforms(document.index).length ? ` (available: ${describeIndexPlatforms(document.index).join(", ")})` : ""),
-      );
-    }
-    manifestBytes = await fetchManifest(session, ref, entry.digest, opts.signal);
-    if (manifestBytes.body.length !== entry.size) throw new InvalidArgumentError(`manifest ${entry.digest}: size ${manifestBytes.body.length}, the index says ${entry.size}`);
-    const inner = parseManifestDocument(manifestBytes.body, manifestBytes.contentType);
-    if (inner.kind !== "manifest") throw new InvalidArgumentError(`manifest ${entry.digest}: an index entry names another index`);
-    manifest = inner.manifest;
-    manifestMediaType = inner.mediaType;
-  } else {
-    manifest = document.manifest;
-    manifestMediaType = document.mediaType;
-  }
+  const { manifestBytes, manifest, manifestMediaType, fromIndex } = await resolvePlatformManifest(session, ref, top, want, opts.signal);
 
   const work = engine.store.workDir();
   try {
@@ -107,7 +86,7 @@ export async function pullImage(engine: Engine, text: string, opts: PullOptions 
     store.crashPoint("after-ingest");
     // Config, manifest and index bytes are new blobs unless an earlier pull or push brought them.
     const small = [configBlob, store.content.stageBuffer(manifestBytes.body, work.child("manifest"))];
-    if (document.kind === "index") small.push(store.content.stageBuffer(top.body, work.child("index")));
+    if (fromIndex) small.push(store.content.stageBuffer(top.body, work.child("index")));
     const blobs = small.filter((b) => !store.content.has(b.digest));
     const shared = [...manifest.layers.map((l) => l.digest), ...small.filter((b) => store.content.has(b.digest)).map((b) => b.digest)];
     const registry = engine.registry.registryKey(ref.domain);
@@ -136,6 +115,28 @@ export async function pullImage(engine: Engine, text: string, opts: PullOptions 
   } finally {
     work.remove();
   }
+}
+
+/** The image manifest itself: `top`, or the entry of the index `top` for this platform. */
+async function resolvePlatformManifest(
+  session: RegistrySession,
+  ref: Reference,
+  top: FetchedManifest,
+  want: Platform,
+  signal?: AbortSignal,
+): Promise<{ manifestBytes: FetchedManifest; manifest: Manifest; manifestMediaType: string; fromIndex: boolean }> {
+  const document = parseManifestDocument(top.body, top.contentType);
+  if (document.kind === "manifest") return { manifestBytes: top, manifest: document.manifest, manifestMediaType: document.mediaType, fromIndex: false };
+  const entry = choosePlatform(document.index, want);
+  if (!entry) {
+    const available = describeIndexPlatforms(document.index);
+    throw new NotFoundError(`no matching manifest for ${formatPlatform(want)} in the manifest list entries${available.length ? ` (available: ${available.join(", ")})` : ""}`);
+  }
+  const manifestBytes = await fetchManifest(session, ref, entry.digest, signal);
+  if (manifestBytes.body.length !== entry.size) throw new InvalidArgumentError(`manifest ${entry.digest}: size ${manifestBytes.body.length}, the index says ${entry.size}`);
+  const inner = parseManifestDocument(manifestBytes.body, manifestBytes.contentType);
+  if (inner.kind !== "manifest") throw new InvalidArgumentError(`manifest ${entry.digest}: an index entry names another index`);
+  return { manifestBytes, manifest: inner.manifest, manifestMediaType: inner.mediaType, fromIndex: true };
 }
 
 function finish(ref: Reference, digest: Digest, imageId: Digest, upToDate: boolean, progress: ProgressSink): PullResult {

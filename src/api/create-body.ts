@@ -28,8 +28,10 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
   }
   const network = optionalString(host, "NetworkMode", H) || "default";
   const restart = optionalObject(host, "RestartPolicy", H);
-  const restartName = restart ? optionalString(restart, "Name", "container.RestartPolicy") ?? "" : "";
-  if (restartName !== "" && restartName !== "no") throw new NotImplementedError(`restart policy "${restartName}" is not supported by berth yet`);
+  const restartPolicy = {
+    Name: (restart ? optionalString(restart, "Name", "container.RestartPolicy") : undefined) ?? "",
+    MaximumRetryCount: (restart ? optionalNumber(restart, "MaximumRetryCount", "container.RestartPolicy") : undefined) ?? 0,
+  };
   const portBindings = optionalObject(host, "PortBindings", H) ?? {};
   if (Object.keys(portBindings).length > 0) throw new NotImplementedError("port publishing is not supported by berth yet: containers use the host's network");
   const labels = optionalObject(body, "Labels", C) ?? {};
@@ -65,6 +67,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
       // Bridge networking arrives with the network issue; until then the default is the host's, as in the CLI.
       NetworkMode: network === "default" || network === "bridge" ? "host" : network,
       AutoRemove: optionalBool(host, "AutoRemove", H) ?? false,
+      RestartPolicy: restartPolicy,
       CapAdd: capAdd && capAdd.length ? capAdd : null,
       CapDrop: capDrop && capDrop.length ? capDrop : null,
       Privileged: optionalBool(host, "Privileged", H) ?? false,

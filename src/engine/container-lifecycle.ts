@@ -10,6 +10,9 @@ import { waitExit, oomKilled } from "../runtime/exit-file.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { ContainerRecord } from "../store/container-store.js";
 import { removeContainer, type RuntimeCleanup } from "./remove-container.js";
+import { startContainer } from "./start-container.js";
+import { NO_RESTART, restartDecision, restartsOnBoot } from "./restart-policy.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const SIGNALS: Record<string, number> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
@@ -32,9 +35,22 @@ function runtimeOf(engine: Engine, record: ContainerRecord) {
   return { path: chooseRuntime(record.spec.hostConfig.Runtime).path, root: containerPaths(engine, record.spec.id).runtimeRoot };
 }
 
+/** A user's stop or kill: the restart policy must not undo it (Docker's HasBeenManuallyStopped). */
+function markManuallyStopped(engine: Engine, record: ContainerRecord): ContainerRecord {
+  const wasRestarting = record.state.Restarting;
+  const state = {
+    ...record.state,
+    manuallyStopped: true,
+    ...(wasRestarting ? { Restarting: false, Status: "exited" as const } : {}),
+  };
+  engine.store.write(() => engine.store.containers.setState(record.spec.id, state));
+  return { spec: record.spec, state };
+}
+
 export async function killRunning(engine: Engine, idOrName: string, signal = "KILL"): Promise<ContainerRecord> {
-  const record = resolveContainer(engine, idOrName);
+  let record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${record.spec.id} is not running`);
+  record = markManuallyStopped(engine, record);
   const number = parseSignal(signal);
   const rt = runtimeOf(engine, record);
   await killContainer(rt.path, rt.root, record.spec.id, String(number), true);
@@ -51,7 +67,9 @@ export async function waitContainer(engine: Engine, idOrName: string, opts: { si
 
 /** Docker's stop: the stop signal, then SIGKILL after the timeout. */
 export async function stopContainer(engine: Engine, idOrName: string, opts: { timeout?: number | undefined; signal?: string } = {}): Promise<void> {
-  const record = resolveContainer(engine, idOrName);
+  let record = resolveContainer(engine, idOrName);
+  // Also for a container waiting to be restarted: the stop cancels the restart.
+  record = markManuallyStopped(engine, record);
   if (!record.state.Running) return;
   const rt = runtimeOf(engine, record);
   const paths = containerPaths(engine, record.spec.id);
@@ -152,3 +170,55 @@ export const runtimeCleanup: RuntimeCleanup = {
   },
   deleteRuntimeState,
 };
+
+/**
+ * After conmon's exit command has recorded an exit: start the container again when its restart
+ * policy says so, after the back-off, unless a user stopped, started or removed it meanwhile.
+ * Runs in the exit command's own process, so no daemon is needed.
+ */
+export async function restartAfterExit(engine: Engine, id: string, runId: string): Promise<void> {
+  const current = () => {
+    try {
+      return engine.store.containers.resolve(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  };
+  const record = current();
+  if (!record || record.state.Running || record.state.runId !== runId) return;
+  const policy = record.spec.hostConfig.RestartPolicy ?? NO_RESTART;
+  const ranFor = Date.parse(record.state.FinishedAt) - Date.parse(record.state.StartedAt);
+  const decision = restartDecision(policy, record.state, Number.isFinite(ranFor) ? ranFor : 0);
+  if (!decision.restart) return;
+  engine.store.write(() =>
+    engine.store.containers.setState(id, { ...record.state, Restarting: true, Status: "restarting", restartDelayMs: decision.delayMs }),
+  );
+  await sleep(decision.delayMs);
+  const now = current();
+  if (!now) return;
+  if (now.state.Running || now.state.runId !== runId || now.state.manuallyStopped || !now.state.Restarting) return;
+  engine.store.write(() => engine.store.containers.setState(id, { ...now.state, restartCount: (now.state.restartCount ?? 0) + 1 }));
+  try {
+    await startContainer(engine, id, { byRestartPolicy: true });
+  } catch (err) {
+    // The start failure is recorded on the container (State.Error); it stays exited.
+    const after = current();
+    if (after) engine.store.write(() => engine.store.containers.setState(id, { ...after.state, Restarting: false, Status: "exited" }));
+    engine.log.warn(`restarting ${id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** What a daemon does when it starts: bring back the containers whose policy asks for it. */
+export async function restoreContainers(engine: Engine): Promise<string[]> {
+  const started: string[] = [];
+  for (const record of engine.store.containers.list()) {
+    const fresh = resolveContainer(engine, record.spec.id);
+    if (fresh.state.Running || !restartsOnBoot(fresh.spec.hostConfig.RestartPolicy ?? NO_RESTART, fresh.state)) continue;
+    await startContainer(engine, fresh.spec.id).then(
+      () => started.push(fresh.spec.id),
+      (err: unknown) => engine.log.warn(`restoring ${fresh.spec.id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+  return started;
+}

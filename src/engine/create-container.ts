@@ -1,5 +1,6 @@
 // `create` (and the first half of `run`): a container record, its writable layer and init layer,
 // and its volumes, made visible in one transaction. Nothing runs yet.
+import { NO_RESTART, checkRestartPolicy } from "./restart-policy.js";
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Engine } from "./engine.js";
@@ -56,6 +57,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   const name = req.name ? validateContainerName(req.name) : generateName((n) => store.containers.resolveName(n) !== undefined);
   if (req.name) store.containers.checkName(name);
   validateHostConfig(req);
+  const restartPolicy = checkRestartPolicy(req.host.RestartPolicy ?? NO_RESTART, req.host.AutoRemove);
 
   const id = randomBytes(32).toString("hex");
   const config = mergeConfig(image.config.config ?? {}, req, id);
@@ -81,6 +83,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
         Binds: req.binds.length ? req.binds : null,
         Tmpfs: tmpfsMap(req.mounts),
         LogConfig: { Type: "k8s-file", Config: {} },
+        RestartPolicy: restartPolicy,
       },
       mounts: [],
       topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,

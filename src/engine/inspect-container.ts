@@ -1,4 +1,5 @@
 // `container inspect`: Docker's ContainerJSON (API 1.41), from the record and its observed state.
+import { NO_RESTART } from "./restart-policy.js";
 import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
@@ -28,9 +29,11 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
   const { spec, state } = record;
   const paths = containerPaths(engine, spec.id);
   const layers = spec.topLayer ? engine.store.layers.chain(spec.topLayer) : [];
-  const { conmonPid: _conmon, runId: _run, ...shownState } = state;
+  const { conmonPid: _conmon, runId: _run, manuallyStopped: _manual, restartCount, restartDelayMs: _delay, ...shownState } = state;
   void _conmon;
   void _run;
+  void _manual;
+  void _delay;
   const host = spec.hostConfig;
   return {
     Id: spec.id,
@@ -44,7 +47,7 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
     HostsPath: `${paths.userdata}/hosts`,
     LogPath: paths.logPath,
     Name: `/${spec.name}`,
-    RestartCount: 0,
+    RestartCount: restartCount ?? 0,
     Driver: "overlay2",
     Platform: "linux",
     MountLabel: "",
@@ -57,7 +60,7 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
       LogConfig: host.LogConfig,
       NetworkMode: host.NetworkMode,
       PortBindings: {},
-      RestartPolicy: { Name: "no", MaximumRetryCount: 0 },
+      RestartPolicy: host.RestartPolicy ?? NO_RESTART,
       AutoRemove: host.AutoRemove,
       VolumeDriver: "",
       VolumesFrom: null,

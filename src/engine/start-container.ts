@@ -42,8 +42,12 @@ export interface CreatedTask {
 const BERTH_BIN = fileURLToPath(new URL("../../../bin/berth", import.meta.url));
 
 /** Creates the runtime container; nothing runs until start() of the result. */
-export async function createTask(engine: Engine, idOrName: string): Promise<CreatedTask | { record: ContainerRecord; alreadyRunning: true }> {
-  const record = resolveContainer(engine, idOrName);
+export async function createTask(
+  engine: Engine,
+  idOrName: string,
+  opts: { byRestartPolicy?: boolean } = {},
+): Promise<CreatedTask | { record: ContainerRecord; alreadyRunning: true }> {
+  let record = resolveContainer(engine, idOrName);
   if (record.state.Paused) throw new ConflictError("cannot start a paused container, try unpause instead");
   if (record.state.Running) return { record, alreadyRunning: true };
   const { spec } = record;
@@ -53,7 +57,10 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
   for (const stale of ["exit", "oom"]) fs.rmSync(`${paths.persistDir}/${stale}`, { force: true });
   const runtime = chooseRuntime(spec.hostConfig.Runtime);
   const runId = randomBytes(8).toString("hex");
-  engine.store.write(() => engine.store.containers.setState(spec.id, { ...record.state, runId }));
+  // A start by a user clears what the restart policy counted; a stop by a user is forgotten.
+  const bookkeeping = opts.byRestartPolicy ? { manuallyStopped: false } : { manuallyStopped: false, restartCount: 0, restartDelayMs: 0 };
+  record = { spec: record.spec, state: { ...record.state, ...bookkeeping, runId } };
+  engine.store.write(() => engine.store.containers.setState(spec.id, record.state));
 
   // Until the runtime has its state, a concurrent export or cp could unmount what we mount.
   const rootfsLock = await lockRootfs(engine, spec.id);
@@ -90,6 +97,7 @@ export async function createTask(engine: Engine, idOrName: string): Promise<Crea
           Status: "running" as const,
           Running: true,
           Paused: false,
+          Restarting: false,
           Pid: created.pid,
           ExitCode: 0,
           Error: "",
@@ -128,8 +136,8 @@ function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknow
   return failure;
 }
 
-export async function startContainer(engine: Engine, idOrName: string): Promise<ContainerRecord> {
-  const task = await createTask(engine, idOrName);
+export async function startContainer(engine: Engine, idOrName: string, opts: { byRestartPolicy?: boolean } = {}): Promise<ContainerRecord> {
+  const task = await createTask(engine, idOrName, opts);
   if ("alreadyRunning" in task) return task.record;
   return task.start();
 }

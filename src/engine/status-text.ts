@@ -23,6 +23,7 @@ export function humanDuration(ms: number): string {
 /** "Up 5 seconds", "Up 2 minutes (Paused)", "Exited (0) 3 seconds ago", "Created", "Dead". */
 export function containerStatusText(s: ContainerState, now = Date.now()): string {
   if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : ""}`;
+  if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   if (s.Status === "created") return "Created";
   if (s.Status === "dead") return "Dead";
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;

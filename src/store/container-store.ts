@@ -39,6 +39,13 @@ export interface HostConfig {
   Devices: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | null;
   Runtime: string;
   LogConfig: { Type: string; Config: Record<string, string> };
+  /** Absent in containers made before restart policies existed: "no". */
+  RestartPolicy?: RestartPolicy;
+}
+
+export interface RestartPolicy {
+  Name: string;
+  MaximumRetryCount: number;
 }
 
 export interface ContainerSpec {
@@ -77,6 +84,12 @@ export interface ContainerState {
    * run that ended cannot undo a start that has begun since (restart).
    */
   runId?: string;
+  /** Stopped or killed by a user: a restart policy leaves it be (Docker's HasBeenManuallyStopped). */
+  manuallyStopped?: boolean;
+  /** Starts made by the restart policy since the last start by a user. */
+  restartCount?: number;
+  /** The last back-off, doubled on each restart in a row. */
+  restartDelayMs?: number;
 }
 
 export interface ContainerRecord {

@@ -192,6 +192,17 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.match(docker(["network", "ls", "--format", "{{.Name}}"]).stdout, /^host\nnone\n$/);
   });
 
+  test("restart policies travel through the API", async () => {
+    const id = docker(["run", "-d", "--restart", "on-failure:1", "busybox", "sh", "-c", "exit 7"]).stdout.trim();
+    assert.equal(docker(["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", id]).stdout.trim(), '{"Name":"on-failure","MaximumRetryCount":1}');
+    for (const end = Date.now() + 20_000; docker(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id]).stdout.trim() !== "1 exited"; ) {
+      assert.ok(Date.now() < end, "the one retry did not happen");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    docker(["rm", id]);
+    assert.match(docker(["run", "--restart", "sometimes", "busybox", "true"], { code: 125 }).stderr, /invalid restart policy/);
+  });
+
   test("login, push, pull and run through a registry with basic auth", async () => {
     const reg = await startRegistry({ mode: "basic" });
     try {

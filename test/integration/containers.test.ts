@@ -242,6 +242,43 @@ describe("containers", { skip }, () => {
     ok(t, ["rm", id]);
   });
 
+  test("restart policies: on-failure counts its retries, always restarts until a user stops it, --rm conflicts", async () => {
+    const id = ok(t, ["run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3"]).trim();
+    const state = () => ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id]).trim();
+    await waitFor(() => state() === "2 exited 3", 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(state(), "2 exited 3", "no third restart");
+    assert.equal(ok(t, ["logs", id]), "run\nrun\nrun\n", "the first run and two restarts");
+    assert.equal(ok(t, ["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", id]).trim(), '{"Name":"on-failure","MaximumRetryCount":2}');
+    // A clean exit is not a failure.
+    const clean = ok(t, ["run", "-d", "--restart", "on-failure", "busybox", "true"]).trim();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", clean]).trim(), "0 exited");
+
+    const always = ok(t, ["run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.3"]).trim();
+    const count = () => Number(ok(t, ["inspect", "-f", "{{.RestartCount}}", always]).trim());
+    await waitFor(() => count() >= 2, 20_000);
+    ok(t, ["stop", always]);
+    const stoppedAt = count();
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(count(), stoppedAt, "a stopped container stays stopped");
+    assert.match(ok(t, ["inspect", "-f", "{{.State.Status}}", always]), /^exited/);
+    // A start by a user resets the count (and at most one restart fits before the next stop).
+    ok(t, ["start", always]);
+    ok(t, ["stop", "-t", "0", always]);
+    assert.ok(count() < stoppedAt, `count ${count()} after a user's start, ${stoppedAt} before`);
+    ok(t, ["rm", "-f", always, id, clean]);
+
+    const conflict = t.berth(["run", "--rm", "--restart", "always", "busybox", "true"]);
+    assert.equal(conflict.code, 125);
+    assert.match(conflict.stderr, /Conflicting options: --restart and --rm/);
+    const bogus = t.berth(["run", "--restart", "sometimes", "busybox", "true"]);
+    assert.equal(bogus.code, 125);
+    assert.match(bogus.stderr, /invalid restart policy 'sometimes'/);
+    const counted = t.berth(["run", "--restart", "always:3", "busybox", "true"]);
+    assert.match(counted.stderr, /maximum retry count can only be used with 'on-failure'/);
+  });
+
   test("containers removed leave no mounts or processes, and system check is clean", () => {
     for (const name of ok(t, ["ps", "-a", "-q"]).trim().split("\n").filter(Boolean)) {
       const r = t.berth(["rm", "-f", name]);

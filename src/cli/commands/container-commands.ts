@@ -332,8 +332,11 @@ const cleanupCommand: CommandSpec = {
   hidden: true,
   args: { min: 1, max: 2 },
   action: async (ctx, [id, runId]) => {
-    const { cleanupContainer } = await import("../../engine/container-lifecycle.js");
-    await cleanupContainer(await ctx.engine(), id!, runId);
+    const { cleanupContainer, restartAfterExit } = await import("../../engine/container-lifecycle.js");
+    const engine = await ctx.engine();
+    await cleanupContainer(engine, id!, runId);
+    // Only the exit command of a run decides on its restart: it alone runs for every exit.
+    if (runId) await restartAfterExit(engine, id!, runId);
   },
 };
 

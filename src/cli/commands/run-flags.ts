@@ -1,5 +1,6 @@
 // The flags `run` and `create` share, parsed as docker/cli's container opts do, into the engine's
 // CreateRequest. Values that Docker rejects on the client are rejected here with its words.
+import { parseRestartFlag } from "../../engine/restart-policy.js";
 import * as fs from "node:fs";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
@@ -32,6 +33,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--pids-limit <int>", "Tune container pids limit (set -1 for unlimited)", parseInteger)
     .option("--privileged", "Give extended privileges to this container")
     .option("--pull <policy>", 'Pull image before running ("always", "missing", "never")', "missing")
+    .option("--restart <policy>", "Restart policy to apply when a container exits", "no")
     .option("--platform <string>", "Set platform if server is multi-platform capable")
     .option("-q, --quiet", "Suppress the pull output")
     .option("--read-only", "Mount the container's root filesystem as read only")
@@ -185,6 +187,7 @@ export function toCreateRequest(
       // Bridge networking arrives with the network issue; until then the default is the host's.
       NetworkMode: network === "default" || network === "bridge" ? "host" : network,
       AutoRemove: Boolean(opts.rm),
+      RestartPolicy: parseRestartFlag(opts.restart as string),
       CapAdd: (opts.capAdd as string[]).length ? (opts.capAdd as string[]) : null,
       CapDrop: (opts.capDrop as string[]).length ? (opts.capDrop as string[]) : null,
       Privileged: Boolean(opts.privileged),

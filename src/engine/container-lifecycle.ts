@@ -214,7 +214,9 @@ export async function restoreContainers(engine: Engine): Promise<string[]> {
   const started: string[] = [];
   for (const record of engine.store.containers.list()) {
     const fresh = resolveContainer(engine, record.spec.id);
-    if (fresh.state.Running || !restartsOnBoot(fresh.spec.hostConfig.RestartPolicy ?? NO_RESTART, fresh.state)) continue;
+    // Never started, or running: nothing to bring back.
+    if (fresh.state.Running || fresh.state.Status === "created") continue;
+    if (!restartsOnBoot(fresh.spec.hostConfig.RestartPolicy ?? NO_RESTART, fresh.state)) continue;
     await startContainer(engine, fresh.spec.id).then(
       () => started.push(fresh.spec.id),
       (err: unknown) => engine.log.warn(`restoring ${fresh.spec.id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)}`),

@@ -15,7 +15,7 @@ import { buildOciSpec, formatOciSpec, parseCapabilityMask, parseProcLimits, type
 import { resolveUser } from "../runtime/user.js";
 import { resolveInRoot } from "../runtime/resolve-in-root.js";
 import { createContainer as conmonCreate } from "../runtime/conmon.js";
-import { startContainer as runcStart } from "../runtime/runc.js";
+import { deleteContainer as runcDelete, startContainer as runcStart } from "../runtime/runc.js";
 import { ContainerStartError, classifyStartError } from "../runtime/start-error.js";
 import { formatTimestamp } from "../image/config.js";
 import { ConflictError, InvalidArgumentError, SystemError } from "../errors.js";
@@ -56,6 +56,8 @@ export async function createTask(
   fs.rmSync(`${paths.exitDir}/${spec.id}`, { force: true });
   for (const stale of ["exit", "oom"]) fs.rmSync(`${paths.persistDir}/${stale}`, { force: true });
   const runtime = chooseRuntime(spec.hostConfig.Runtime);
+  // A run whose conmon was killed left the runtime's state behind; nothing runs in it any more.
+  if (fs.existsSync(`${paths.runtimeRoot}/${spec.id}`)) await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
   const runId = randomBytes(8).toString("hex");
   // A start by a user clears what the restart policy counted; a stop by a user is forgotten.
   const bookkeeping = opts.byRestartPolicy ? { manuallyStopped: false } : { manuallyStopped: false, restartCount: 0, restartDelayMs: 0 };

@@ -12,11 +12,12 @@ import { containerCommands } from "./commands/container-commands.js";
 import { buildCommands } from "./commands/build-commands.js";
 import { registryCommands } from "./commands/registry-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
+import { statsCommand } from "./commands/stats-command.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands, serveCommand];
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands, serveCommand, statsCommand];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;

@@ -192,6 +192,13 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.match(docker(["network", "ls", "--format", "{{.Name}}"]).stdout, /^host\nnone\n$/);
   });
 
+  test("docker stats through the API", () => {
+    const id = docker(["run", "-d", "--memory", "32m", "busybox", "sleep", "1000"]).stdout.trim();
+    const line = docker(["stats", "--no-stream", "--format", "{{.ID}} {{.MemUsage}} {{.PIDs}}", id]).stdout.trim();
+    assert.match(line, new RegExp(`^${id.slice(0, 12)} [\\d.]+(B|KiB|MiB) / 32MiB 1$`));
+    docker(["rm", "-f", id]);
+  });
+
   test("restart policies travel through the API", async () => {
     const id = docker(["run", "-d", "--restart", "on-failure:1", "busybox", "sh", "-c", "exit 7"]).stdout.trim();
     assert.equal(docker(["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", id]).stdout.trim(), '{"Name":"on-failure","MaximumRetryCount":1}');

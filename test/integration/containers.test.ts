@@ -242,6 +242,23 @@ describe("containers", { skip }, () => {
     ok(t, ["rm", id]);
   });
 
+  test("stats reads the container's cgroups: its memory limit, its processes, a busy CPU", () => {
+    const busy = ok(t, ["run", "-d", "--name", "stats-busy", "--memory", "64m", "busybox", "sh", "-c", "while true; do :; done"]).trim();
+    const line = ok(t, ["stats", "--no-stream", "--format", "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.PIDs}}", "stats-busy"]).trim();
+    const [name, cpu, mem, , pids] = line.split("|");
+    assert.equal(name, "stats-busy");
+    assert.ok(Number(cpu!.replace("%", "")) > 30, `a busy loop uses a CPU: ${line}`);
+    assert.match(mem!, /^[\d.]+(B|KiB|MiB) \/ 64MiB$/);
+    assert.equal(pids, "1");
+    const table = ok(t, ["stats", "--no-stream"]);
+    assert.match(table, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS\n/);
+    assert.match(table, new RegExp(`^${busy.slice(0, 12)} +stats-busy `, "m"));
+    ok(t, ["rm", "-f", busy]);
+    const missing = t.berth(["stats", "--no-stream", "no-such-container"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No such container: no-such-container/);
+  });
+
   test("restart policies: on-failure counts its retries, always restarts until a user stops it, --rm conflicts", async () => {
     const id = ok(t, ["run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3"]).trim();
     const state = () => ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id]).trim();

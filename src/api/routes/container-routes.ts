@@ -7,7 +7,7 @@ import type { ApiCall, ApiState } from "../api-context.js";
 import { response, sendEmpty, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
 import { HttpStatus } from "../errors.js";
-import { bodyStream, boolValue, filterFlags, intValue, readJsonBody } from "../request-body.js";
+import { bodyStream, boolOr, boolValue, filterFlags, intValue, readJsonBody } from "../request-body.js";
 import { toCreateRequest } from "../create-body.js";
 import { encodeOutput } from "../stream-frames.js";
 import { formatLogTimestamp, parseUnixTime, statusText, formatCommand } from "../formats.js";
@@ -27,6 +27,7 @@ import { splitPsOutput, topContainer } from "../../engine/container-top.js";
 import { attachRunning, containerLogs } from "../../engine/container-io.js";
 import { parseWaitCondition, waitForCondition } from "../../engine/wait-container.js";
 import { pruneContainers } from "../../engine/prune-containers.js";
+import { containerStats } from "../../engine/container-stats.js";
 import { connectAttach } from "../../runtime/attach.js";
 import { resize } from "../../runtime/resize.js";
 import { ConflictError, InvalidArgumentError } from "../../errors.js";
@@ -340,12 +341,29 @@ async function prune(call: ApiCall): Promise<void> {
   sendJson(call, 200, { ContainersDeleted: removed.length ? removed : null, SpaceReclaimed: spaceReclaimed });
 }
 
+/** GET /containers/{id}/stats: one StatsJSON per second, or one answer (stream=false, one-shot). */
+async function stats(call: ApiCall): Promise<void> {
+  const stream = boolOr(call.query, "stream", true);
+  const oneShot = boolOr(call.query, "one-shot", false);
+  const samples = containerStats(call.api.engine, call.params[0]!, { stream, oneShot, signal: call.signal });
+  const first = await samples.next();
+  const res = response(call);
+  res.writeHead(200, { "Content-Type": "application/json" });
+  if (!first.done) res.write(JSON.stringify(first.value) + "\n");
+  for await (const sample of samples) {
+    if (res.destroyed) break;
+    res.write(JSON.stringify(sample) + "\n");
+  }
+  res.end();
+}
+
 export const containerRoutes: readonly Route[] = [
   route("POST", "/containers/create", create),
   route("GET", "/containers/json", list),
   route("POST", "/containers/prune", prune),
   route("GET", `/containers/${ID}/json`, inspect),
   route("GET", `/containers/${ID}/top`, top),
+  route("GET", `/containers/${ID}/stats`, stats),
   route("GET", `/containers/${ID}/logs`, logs),
   route("GET", `/containers/${ID}/changes`, changes),
   route("GET", `/containers/${ID}/export`, exportFs),

@@ -59,3 +59,15 @@ export function ellipsis(text: string, max: number): string {
   if (chars.length <= max) return text;
   return chars.slice(0, max - 1).join("") + "…";
 }
+
+const BINARY_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+
+/** units.BytesSize: powers of 1024, four significant digits ("1.434MiB"), as `stats` shows memory. */
+export function bytesSize(size: number): string {
+  let i = 0;
+  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return goFormatG(size, 4) + BINARY_UNITS[i];
+}

@@ -13,11 +13,12 @@ import { buildCommands } from "./commands/build-commands.js";
 import { registryCommands } from "./commands/registry-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { statsCommand } from "./commands/stats-command.js";
+import { eventsCommand } from "./commands/events-command.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands, serveCommand, statsCommand];
+const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands, serveCommand, statsCommand, eventsCommand];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;

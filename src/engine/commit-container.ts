@@ -1,6 +1,7 @@
 // `commit`: a new image from a container: the image it was made from plus one layer holding
 // exactly its writable layer's changes (OCI whiteouts for deletions), and a config that carries
 // the container's execution context (daemon/commit.go). The container is left as it was.
+import { recordContainerEvent } from "./events.js";
 import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
@@ -101,6 +102,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
       },
       created,
     );
+    recordContainerEvent(engine, spec, "commit", { comment: req.message ?? "" });
     return { id: staged.config.digest };
   } finally {
     work.remove();

@@ -1,7 +1,8 @@
 // stop, kill, wait, pause, unpause, and the cleanup conmon runs when a container ends.
+import { recordContainerEvent } from "./events.js";
 import * as fs from "node:fs";
 import type { Engine } from "./engine.js";
-import { exited, readExitFile, resolveContainer } from "./container-state.js";
+import { exited, readExitFile, recordExit, resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { chooseRuntime } from "./runtime-binary.js";
@@ -54,6 +55,7 @@ export async function killRunning(engine: Engine, idOrName: string, signal = "KI
   const number = parseSignal(signal);
   const rt = runtimeOf(engine, record);
   await killContainer(rt.path, rt.root, record.spec.id, String(number), true);
+  recordContainerEvent(engine, record.spec, "kill", { signal: String(number) });
   return record;
 }
 
@@ -77,17 +79,20 @@ export async function stopContainer(engine: Engine, idOrName: string, opts: { ti
   if (record.state.Paused) await resumeContainer(rt.path, rt.root, record.spec.id).catch(() => undefined);
   const stopSignal = String(parseSignal(opts.signal || record.spec.config.StopSignal || "TERM"));
   await killContainer(rt.path, rt.root, record.spec.id, stopSignal, false).catch(ignoreGone);
+  recordContainerEvent(engine, record.spec, "kill", { signal: stopSignal });
   if (timeout >= 0) {
     const done = await waitFor(paths.exitDir, record.spec.id, timeout * 1000);
-    if (done) return finishStop(engine, record.spec.id);
+    if (done) return finishStop(engine, record);
   }
   await killContainer(rt.path, rt.root, record.spec.id, "9", true).catch(ignoreGone);
+  recordContainerEvent(engine, record.spec, "kill", { signal: "9" });
   await waitFor(paths.exitDir, record.spec.id, 30_000);
-  return finishStop(engine, record.spec.id);
+  return finishStop(engine, record);
 }
 
-async function finishStop(engine: Engine, id: string): Promise<void> {
-  await cleanupContainer(engine, id);
+async function finishStop(engine: Engine, record: ContainerRecord): Promise<void> {
+  await cleanupContainer(engine, record.spec.id);
+  recordContainerEvent(engine, record.spec, "stop");
 }
 
 function ignoreGone(err: unknown): void {
@@ -115,6 +120,7 @@ export async function pauseOrResume(engine: Engine, idOrName: string, pause: boo
   if (!pause && !record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is not paused`);
   const rt = runtimeOf(engine, record);
   await (pause ? pauseContainer : resumeContainer)(rt.path, rt.root, record.spec.id);
+  recordContainerEvent(engine, record.spec, pause ? "pause" : "unpause");
   engine.store.write(() =>
     engine.store.containers.setState(record.spec.id, { ...record.state, Paused: pause, Status: pause ? "paused" : "running" }),
   );
@@ -139,8 +145,8 @@ export async function cleanupContainer(engine: Engine, id: string, runId?: strin
   const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
   if (record.state.Running && exit) {
     const state = { ...exited(record.state, exit.code, exit.exitedAt, ""), OOMKilled: oomKilled(paths.persistDir) };
-    engine.store.write(() => engine.store.containers.setState(record.spec.id, state));
-    record = { spec: record.spec, state };
+    recordExit(engine, record.spec, state);
+    record = engine.store.containers.resolve(record.spec.id);
   }
   if (record.state.Running) return;
   const rootfsLock = await lockRootfs(engine, record.spec.id);

@@ -3,7 +3,8 @@
 // container that exited behind berth's back reads as exited, with its code and time.
 import * as fs from "node:fs";
 import type { Engine } from "./engine.js";
-import type { ContainerRecord, ContainerState } from "../store/container-store.js";
+import type { ContainerRecord, ContainerSpec, ContainerState } from "../store/container-store.js";
+import { recordContainerEvent } from "./events.js";
 import { containerPaths } from "./container-paths.js";
 import { formatTimestamp } from "../image/config.js";
 
@@ -67,11 +68,26 @@ export function exited(state: ContainerState, code: number, at: Date, error: str
 export function refreshContainer(engine: Engine, record: ContainerRecord): ContainerRecord {
   const { state, changed } = observeState(engine, record);
   if (!changed) return record;
-  engine.store.write(() => {
-    const current = engine.store.containers.get(record.spec.id);
-    if (current?.state.Running) engine.store.containers.setState(record.spec.id, state);
-  });
+  recordExit(engine, record.spec, state);
   return { spec: record.spec, state };
+}
+
+/**
+ * Stores an exit once: whichever process sees it first (a CLI read, the exit command, the server)
+ * makes the change and tells the event log; the others find the container no longer running.
+ */
+export function recordExit(engine: Engine, spec: ContainerSpec, state: ContainerState): boolean {
+  const changed = engine.store.write(() => {
+    const current = engine.store.containers.get(spec.id);
+    if (!current?.state.Running) return false;
+    engine.store.containers.setState(spec.id, state);
+    return true;
+  });
+  if (changed) {
+    if (state.OOMKilled) recordContainerEvent(engine, spec, "oom");
+    recordContainerEvent(engine, spec, "die", { exitCode: String(state.ExitCode) });
+  }
+  return changed;
 }
 
 export function resolveContainer(engine: Engine, idOrName: string): ContainerRecord {

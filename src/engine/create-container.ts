@@ -1,5 +1,6 @@
 // `create` (and the first half of `run`): a container record, its writable layer and init layer,
 // and its volumes, made visible in one transaction. Nothing runs yet.
+import { recordContainerEvent } from "./events.js";
 import { NO_RESTART, checkRestartPolicy } from "./restart-policy.js";
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -96,6 +97,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
       store.containers.insert(spec, initialState());
       for (const m of spec.mounts) if (m.Type === "volume" && m.Name) store.volumes.link(id, m.Name);
     });
+    recordContainerEvent(engine, spec, "create");
     return { id, warnings: [] };
   } finally {
     work.remove();

@@ -1,4 +1,5 @@
 // `berth import`: a tar (plain or compressed) becomes a one-layer image, with -c changes applied.
+import { recordEvent } from "./events.js";
 import type { Readable } from "node:stream";
 import type { Engine } from "./engine.js";
 import { ingestLayer } from "../store/ingest-layer.js";
@@ -71,6 +72,7 @@ export async function importImage(engine: Engine, req: ImportRequest): Promise<{
       },
       formatTimestamp(now),
     );
+    recordEvent(engine, "image", "import", staged.config.digest, name ? { name } : {});
     return { id: staged.config.digest };
   } finally {
     work.remove();

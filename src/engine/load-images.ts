@@ -1,6 +1,7 @@
 // `load`: images from a `docker save` archive (manifest.json) or an OCI image layout tar
 // (index.json). Every member is hashed as it arrives; every layer is checked against the config's
 // diff IDs before anything becomes visible.
+import { recordEvent } from "./events.js";
 import * as fs from "node:fs";
 import type { Readable } from "node:stream";
 import type { Engine } from "./engine.js";
@@ -109,8 +110,12 @@ async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts:
     const familiar = familiarString(parseReference(name));
     if (old && old !== id) lines.push(`The image ${familiar} already exists, renaming the old one with ID ${old} to empty string`);
     lines.push(`Loaded image: ${familiar}`);
+    recordEvent(engine, "image", "load", id, { name: familiar });
   }
-  if (names.length === 0) lines.push(`Loaded image ID: ${id}`);
+  if (names.length === 0) {
+    lines.push(`Loaded image ID: ${id}`);
+    recordEvent(engine, "image", "load", id, {});
+  }
   return lines;
 }
 

@@ -3,6 +3,7 @@
 // its descriptor and each unpacked layer against the config's diff IDs. Finished downloads are
 // leased in the store at once, so an interrupted pull is finished later without fetching them again;
 // the image itself appears in one transaction, or not at all.
+import { recordEvent } from "./events.js";
 import * as fs from "node:fs";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -79,7 +80,7 @@ export async function pullImage(engine: Engine, text: string, opts: PullOptions 
         if (tagName) store.images.tag(tagName, imageId, upToDate ? null : formatTimestamp(engine.clock.now()));
         store.images.tag(digestName, imageId, null);
       });
-      return finish(ref, top.digest, imageId, upToDate, progress);
+      return finish(engine, ref, top.digest, imageId, upToDate, progress);
     }
 
     const layers = await fetchLayers(engine, session, repository, manifest.layers, diffIds, work, progress, opts.signal);
@@ -111,7 +112,7 @@ export async function pullImage(engine: Engine, text: string, opts: PullOptions 
       formatTimestamp(engine.clock.now()),
     );
     progress({ status: `Digest: ${top.digest}` });
-    return finish(ref, top.digest, imageId, false, progress);
+    return finish(engine, ref, top.digest, imageId, false, progress);
   } finally {
     work.remove();
   }
@@ -139,8 +140,9 @@ async function resolvePlatformManifest(
   return { manifestBytes, manifest: inner.manifest, manifestMediaType: inner.mediaType, fromIndex: true };
 }
 
-function finish(ref: Reference, digest: Digest, imageId: Digest, upToDate: boolean, progress: ProgressSink): PullResult {
+function finish(engine: Engine, ref: Reference, digest: Digest, imageId: Digest, upToDate: boolean, progress: ProgressSink): PullResult {
   const shown = familiarString(ref);
+  recordEvent(engine, "image", "pull", shown, { name: familiarName(ref) });
   progress({ status: upToDate ? `Status: Image is up to date for ${shown}` : `Status: Downloaded newer image for ${shown}` });
   return { reference: formatReference(ref), digest, imageId, upToDate };
 }

@@ -3,6 +3,7 @@
 // compressed blobs as they are, uncompressed layers gzip-compressed on the way. The manifest is
 // the stored one, byte for byte, whenever the layers went up unchanged, so digests survive a
 // pull → push round trip.
+import { recordEvent } from "./events.js";
 import { gzipParallel } from "../archive/compression.js";
 import type { Engine } from "./engine.js";
 import { readImage, type StoredImage } from "./read-image.js";
@@ -67,6 +68,7 @@ export async function pushImage(engine: Engine, text: string, opts: PushOptions 
     const image = readImage(store, store.images.get(id)!);
     const result = await pushOne(engine, session, ref, image, progress, opts.signal);
     progress({ status: `${ref.tag}: digest: ${result.digest} size: ${result.size}` });
+    recordEvent(engine, "image", "push", `${familiarName(ref)}:${ref.tag}`, { name: familiarName(ref) });
     pushed.push(result);
   }
   return pushed;

@@ -1,6 +1,7 @@
 // `rm`: a container goes when it is not running (or with force, after a kill); its rootfs is
 // unmounted, its runtime state deleted, its directory and row removed, and with -v its
 // anonymous volumes too.
+import { recordContainerEvent } from "./events.js";
 import * as fs from "node:fs";
 import type { Engine } from "./engine.js";
 import { ConflictError } from "../errors.js";
@@ -55,15 +56,18 @@ export async function removeContainer(
   fs.rmSync(`${paths.exitDir}/${record.spec.id}`, { force: true });
   fs.rmSync(`${paths.socketDir}/${record.spec.id}`, { recursive: true, force: true });
   fs.rmSync(`${engine.config.runroot}/locks/${record.spec.id}`, { force: true });
+  recordContainerEvent(engine, record.spec, "destroy");
 }
 
 export function renameContainer(engine: Engine, idOrName: string, newName: string, validate: (n: string) => string): void {
   const name = validate(newName);
   const { store } = engine;
-  store.write(() => {
+  const renamed = store.write(() => {
     const record = store.containers.resolve(idOrName);
     if (record.spec.name === name) throw new ConflictError(`Renaming a container with the same name as its current name`);
     store.containers.checkName(name);
     store.containers.setSpec({ ...record.spec, name });
+    return record.spec;
   });
+  recordContainerEvent(engine, { ...renamed, name }, "rename", { oldName: `/${renamed.name}` });
 }

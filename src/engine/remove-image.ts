@@ -1,5 +1,6 @@
 // `rmi` and `image prune` with Docker's rules (daemon/images/image_delete.go): a name given
 // untags first; an ID given deletes when nothing else holds the image; layers nobody uses go too.
+import { recordEvent } from "./events.js";
 import type { Engine } from "./engine.js";
 import type { Digest } from "../image/digest.js";
 import { shortId } from "../image/digest.js";
@@ -33,6 +34,17 @@ export class ImageDeleteConflict extends ConflictError {
 interface Deletion {
   records: DeleteRecord[];
   freed: number;
+  /** For the event log: what happened to which image. */
+  events: { action: "untag" | "delete"; id: Digest; name?: string }[];
+}
+
+function noteUntag(out: Deletion, id: Digest, familiar: string): void {
+  out.records.push({ untagged: familiar });
+  out.events.push({ action: "untag", id, name: familiar });
+}
+
+function emitEvents(engine: Engine, out: Deletion): void {
+  for (const e of out.events) recordEvent(engine, "image", e.action, e.id, e.name ? { name: e.name } : {});
 }
 
 export function removeImage(
@@ -42,10 +54,11 @@ export function removeImage(
 ): DeleteRecord[] {
   const { store } = engine;
   const result = store.write((trash) => {
-    const deletion: Deletion = { records: [], freed: 0 };
+    const deletion: Deletion = { records: [], freed: 0, events: [] };
     deleteOne(store, ref, { force: opts.force ?? false, prune: opts.prune ?? true, users: opts.users ?? storeUsers(store) }, deletion, trash);
     return deletion;
   });
+  emitEvents(engine, result);
   return result.records;
 }
 
@@ -74,7 +87,7 @@ function deleteOne(
     const parsed = withDefaultTag(parseReference(ref));
     const name = formatReference(parsed);
     store.images.untag(name);
-    out.records.push({ untagged: familiarString(parseReference(name)) });
+    noteUntag(out, id, familiarString(parseReference(name)));
     // With its last tag in a repository gone, the repository's digest references go too (Docker's rule).
     if (!parsed.digest) {
       const repo = `${parsed.domain}/${parsed.path}`;
@@ -82,7 +95,7 @@ function deleteOne(
       if (!remaining.some((n) => !n.includes("@") && n.slice(0, n.lastIndexOf(":")) === repo)) {
         for (const digestName of remaining.filter((n) => n.startsWith(`${repo}@`))) {
           store.images.untag(digestName);
-          out.records.push({ untagged: familiarString(parseReference(digestName)) });
+          noteUntag(out, id, familiarString(parseReference(digestName)));
         }
       }
     }
@@ -94,7 +107,7 @@ function deleteOne(
       checkConflicts(store, id, opts.users, { hard: true, soft: !opts.force, activeReference: false });
       for (const tag of tags) {
         store.images.untag(tag);
-        out.records.push({ untagged: familiarString(parseReference(tag)) });
+        noteUntag(out, id, familiarString(parseReference(tag)));
       }
     }
   }
@@ -157,10 +170,11 @@ function deleteImage(
   const image = store.images.get(id)!;
   for (const name of store.images.names(id)) {
     store.images.untag(name);
-    out.records.push({ untagged: familiarString(parseReference(name)) });
+    noteUntag(out, id, familiarString(parseReference(name)));
   }
   const unusedBlobs = store.images.delete(id);
   out.records.push({ deleted: id });
+  out.events.push({ action: "delete", id });
   const layers: LayerRecord[] = image.topLayer ? store.layers.unreferenced(image.topLayer) : [];
   store.layers.evict(layers, trash);
   for (const layer of layers) {
@@ -185,8 +199,8 @@ export function pruneImages(
 ): PruneResult {
   const { store } = engine;
   const users = opts.users ?? storeUsers(store);
-  return store.write((trash) => {
-    const out: Deletion = { records: [], freed: 0 };
+  const pruned = store.write((trash) => {
+    const out: Deletion = { records: [], freed: 0, events: [] };
     const candidates = store.images.list().filter((image) => {
       if (!opts.all && store.images.children(image.id).length > 0) return false; // only heads
       if (image.names.length === 0 && store.images.children(image.id).length > 0) return false;
@@ -208,8 +222,10 @@ export function pruneImages(
         if (!(err instanceof ConflictError)) throw err;
       }
     }
-    return { records: out.records, spaceReclaimed: out.freed };
+    return out;
   });
+  emitEvents(engine, pruned);
+  return { records: pruned.records, spaceReclaimed: pruned.freed };
 }
 
 function matchLabels(store: Store, id: Digest, filters: readonly string[]): boolean {

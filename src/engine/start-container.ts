@@ -1,6 +1,7 @@
 // `start` (and the second half of `run`): mount the rootfs, write the OCI bundle, have conmon run
 // `runc create`, and then `runc start`. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
+import { recordContainerEvent } from "./events.js";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -108,6 +109,7 @@ export async function createTask(
           runId,
         };
         engine.store.write(() => engine.store.containers.setState(spec.id, state));
+        recordContainerEvent(engine, spec, "start");
         return { spec, state };
       },
     };

@@ -1,4 +1,5 @@
 // `volume create|ls|inspect|rm|prune`.
+import { recordEvent } from "./events.js";
 import type { Engine } from "./engine.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { VolumeRecord } from "../store/volume-store.js";
@@ -37,7 +38,9 @@ export function createVolume(engine: Engine, opts: { name?: string | undefined; 
   }
   // Docker shows a volume's CreatedAt to the second.
   const now = engine.clock.now().toISOString().replace(/\.\d+Z$/, "Z");
-  return engine.store.write(() => engine.store.volumes.ensure(name, { labels: opts.labels ?? {}, anonymous: !opts.name, now }));
+  const volume = engine.store.write(() => engine.store.volumes.ensure(name, { labels: opts.labels ?? {}, anonymous: !opts.name, now }));
+  recordEvent(engine, "volume", "create", volume.name, { driver: "local" });
+  return volume;
 }
 
 export function removeVolumes(engine: Engine, names: readonly string[], opts: { force?: boolean } = {}): { removed: string[]; errors: Error[] } {
@@ -47,6 +50,7 @@ export function removeVolumes(engine: Engine, names: readonly string[], opts: { 
     try {
       engine.store.write((trash) => engine.store.volumes.remove(name, trash, opts));
       removed.push(name);
+      recordEvent(engine, "volume", "destroy", name, { driver: "local" });
     } catch (err) {
       errors.push(err as Error);
     }

@@ -121,7 +121,19 @@ const SCHEMA_3 = [
    )`,
 ];
 
-const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3];
+/** The event log (schema version 4): what `events` shows, written by whichever process acted. */
+const SCHEMA_4 = [
+  `CREATE TABLE events (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     time_nano  INTEGER NOT NULL,
+     type       TEXT NOT NULL,
+     action     TEXT NOT NULL,
+     actor_id   TEXT NOT NULL,
+     attributes TEXT NOT NULL
+   )`,
+];
+
+const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3, SCHEMA_4];
 
 function migrate(db: Db): void {
   db.transaction(() => {

@@ -9,6 +9,7 @@ import { ImageStore, type NewImage } from "./image-store.js";
 import { ContainerStore } from "./container-store.js";
 import { VolumeStore } from "./volume-store.js";
 import { BlobMetadata } from "./blob-metadata.js";
+import { EventLog } from "./event-log.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
 import type { Digest } from "../image/digest.js";
 
@@ -42,6 +43,7 @@ export class Store {
   readonly containers: ContainerStore;
   readonly volumes: VolumeStore;
   readonly blobMetadata: BlobMetadata;
+  readonly events: EventLog;
   /** Per-container directories: writable layer, init layer, hosts files, logs. */
   readonly containersDir: string;
   private readonly tmpRoot: string;
@@ -57,6 +59,7 @@ export class Store {
     this.containers = new ContainerStore(this.db);
     this.volumes = new VolumeStore(root, this.db);
     this.blobMetadata = new BlobMetadata(this.db);
+    this.events = new EventLog(this.db);
     this.containersDir = `${root}/containers`;
     fs.mkdirSync(this.containersDir, { recursive: true, mode: 0o700 });
   }

@@ -192,6 +192,14 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.match(docker(["network", "ls", "--format", "{{.Name}}"]).stdout, /^host\nnone\n$/);
   });
 
+  test("docker events through the API", () => {
+    const since = String(Date.now() / 1000);
+    docker(["run", "--name", "cli-events", "busybox", "true"]);
+    docker(["rm", "cli-events"]);
+    const out = docker(["events", "--since", since, "--until", String(Date.now() / 1000 + 1), "--filter", "container=cli-events", "--format", "{{.Action}} {{.Actor.Attributes.name}}"]).stdout;
+    assert.equal(out, "create cli-events\nstart cli-events\ndie cli-events\ndestroy cli-events\n");
+  });
+
   test("docker stats through the API", () => {
     const id = docker(["run", "-d", "--memory", "32m", "busybox", "sleep", "1000"]).stdout.trim();
     const line = docker(["stats", "--no-stream", "--format", "{{.ID}} {{.MemUsage}} {{.PIDs}}", id]).stdout.trim();

@@ -242,6 +242,31 @@ describe("containers", { skip }, () => {
     ok(t, ["rm", id]);
   });
 
+  test("events: the log of what happened, filtered, and followed live from another process", async () => {
+    const since = String(Date.now() / 1000);
+    assert.equal(t.berth(["run", "--name", "ev1", "-l", "team=blue", "busybox", "sh", "-c", "exit 4"]).code, 4);
+    ok(t, ["rm", "ev1"]);
+    ok(t, ["tag", "busybox", "ev-tag"]);
+    ok(t, ["rmi", "ev-tag"]);
+    const until = String(Date.now() / 1000);
+    const past = ok(t, ["events", "--since", since, "--until", until, "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"]);
+    assert.equal(past, "container create ev1\ncontainer start ev1\ncontainer die ev1\ncontainer destroy ev1\nimage tag ev-tag:latest\nimage untag ev-tag:latest\n");
+    const filtered = ok(t, ["events", "--since", since, "--until", until, "--filter", "event=die", "--filter", "label=team=blue"]);
+    assert.match(filtered, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container die [0-9a-f]{64} \(exitCode=4, image=busybox, name=ev1, team=blue\)\n$/);
+    const bad = t.berth(["events", "--until", "0s", "--filter", "colour=red"]);
+    assert.match(bad.stderr, /Invalid filter 'colour'/);
+
+    // Followed: a second berth process's run shows up as it happens.
+    const follower = t.spawnBerth(["events", "--filter", "type=container", "--format", "{{.Action}}"]);
+    let seen = "";
+    follower.stdout!.on("data", (c: Buffer) => (seen += c.toString()));
+    await new Promise((r) => setTimeout(r, 800));
+    ok(t, ["run", "--rm", "busybox", "true"]);
+    await waitFor(() => seen.includes("destroy"), 10_000);
+    follower.kill("SIGINT");
+    assert.equal(seen, "create\nstart\ndie\ndestroy\n");
+  });
+
   test("stats reads the container's cgroups: its memory limit, its processes, a busy CPU", () => {
     const busy = ok(t, ["run", "-d", "--name", "stats-busy", "--memory", "64m", "busybox", "sh", "-c", "while true; do :; done"]).trim();
     const line = ok(t, ["stats", "--no-stream", "--format", "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.PIDs}}", "stats-busy"]).trim();

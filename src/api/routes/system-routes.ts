@@ -9,7 +9,10 @@ import type { Route } from "../router.js";
 import { diskUsage } from "../../engine/system-df.js";
 import { formatCommand, statusText } from "../formats.js";
 import { VERSION } from "../../version.js";
-import { NotFoundError } from "../../errors.js";
+import { InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { eventJson, followEvents } from "../../engine/events.js";
+import { parseFilters } from "../../engine/list-images.js";
+import { filterFlags } from "../request-body.js";
 
 async function ping(call: ApiCall): Promise<void> {
   const res = response(call);
@@ -185,12 +188,40 @@ async function plugin(call: ApiCall): Promise<void> {
   throw new NotFoundError(`plugin "${call.params[0]}" not found`);
 }
 
+/** Docker's since/until: Unix seconds with an optional fraction of nanoseconds, or an RFC 3339 date. */
+function eventTime(text: string | null): bigint | undefined {
+  if (!text) return undefined;
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text);
+  if (m) return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? "").padEnd(9, "0") || "0");
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`failed to parse value as time or duration: "${text}"`);
+  return BigInt(date.getTime()) * 1_000_000n;
+}
+
+/** GET /events: past events from `since`, then new ones as they happen, until `until` or the client leaves. */
+async function events(call: ApiCall): Promise<void> {
+  const filters = parseFilters(filterFlags(call.query), new Set(["container", "event", "image", "label", "type", "volume"]));
+  const since = eventTime(call.query.get("since"));
+  const until = eventTime(call.query.get("until"));
+  const stream = followEvents(call.api.engine, { since, until, filters, signal: call.signal });
+  const res = response(call);
+  res.writeHead(200, { "Content-Type": "application/json" });
+  // The CLI waits for the headers before it prints anything: send them at once.
+  res.flushHeaders();
+  for await (const e of stream) {
+    if (res.destroyed) break;
+    res.write(eventJson(e) + "\n");
+  }
+  res.end();
+}
+
 export const systemRoutes: readonly Route[] = [
   { method: "GET", pattern: /^\/_ping$/, handler: ping },
   { method: "HEAD", pattern: /^\/_ping$/, handler: ping },
   { method: "GET", pattern: /^\/version$/, handler: version },
   { method: "GET", pattern: /^\/info$/, handler: info },
   { method: "GET", pattern: /^\/system\/df$/, handler: df },
+  { method: "GET", pattern: /^\/events$/, handler: events },
   { method: "GET", pattern: /^\/networks$/, handler: networks },
   { method: "POST", pattern: /^\/networks\/prune$/, handler: pruneNetworks },
   { method: "POST", pattern: /^\/build\/prune$/, handler: pruneBuildCache },

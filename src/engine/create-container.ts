@@ -1,5 +1,6 @@
 // `create` (and the first half of `run`): a container record, its writable layer and init layer,
 // and its volumes, made visible in one transaction. Nothing runs yet.
+import { checkNamespaceModes } from "./namespace-modes.js";
 import { recordContainerEvent } from "./events.js";
 import { NO_RESTART, checkRestartPolicy } from "./restart-policy.js";
 import * as fs from "node:fs";
@@ -59,6 +60,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   if (req.name) store.containers.checkName(name);
   validateHostConfig(req);
   const restartPolicy = checkRestartPolicy(req.host.RestartPolicy ?? NO_RESTART, req.host.AutoRemove);
+  const namespaces = checkNamespaceModes(engine, req);
 
   const id = randomBytes(32).toString("hex");
   const config = mergeConfig(image.config.config ?? {}, req, id);
@@ -85,6 +87,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
         Tmpfs: tmpfsMap(req.mounts),
         LogConfig: { Type: "k8s-file", Config: {} },
         RestartPolicy: restartPolicy,
+        ...namespaces,
       },
       mounts: [],
       topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,

@@ -1,6 +1,8 @@
 // `start` (and the second half of `run`): mount the rootfs, write the OCI bundle, have conmon run
 // `runc create`, and then `runc start`. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
+import type { NamespaceMode } from "../runtime/oci-spec.js";
+import { namespaceMode, sharesHostShm } from "./namespace-modes.js";
 import { recordContainerEvent } from "./events.js";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -71,7 +73,12 @@ export async function createTask(
     const rootfs = mountRootfs(engine, spec);
     copyImageDataIntoVolumes(rootfs, spec);
     const etc = writeEtcFiles(paths.userdata, { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "", network: spec.hostConfig.NetworkMode });
-    const oci = buildSpec(rootfs, spec, etc);
+    const namespaces = {
+      pid: namespaceMode(engine, "pid", spec.hostConfig.PidMode),
+      ipc: namespaceMode(engine, "ipc", spec.hostConfig.IpcMode),
+      uts: namespaceMode(engine, "uts", spec.hostConfig.UTSMode),
+    };
+    const oci = buildSpec(rootfs, spec, etc, namespaces);
     fs.writeFileSync(`${paths.bundle}/config.json`, formatOciSpec(oci));
     const created = await conmonCreate({
       id: spec.id,
@@ -146,7 +153,12 @@ export async function startContainer(engine: Engine, idOrName: string, opts: { b
   return task.start();
 }
 
-function buildSpec(rootfs: string, spec: ContainerSpec, etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string }) {
+function buildSpec(
+  rootfs: string,
+  spec: ContainerSpec,
+  etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string },
+  namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode },
+) {
   const config = spec.config;
   const host = spec.hostConfig;
   const user = resolveUser(rootfs, config.User ?? "");
@@ -168,6 +180,7 @@ function buildSpec(rootfs: string, spec: ContainerSpec, etc: { hostsPath: string
       mounts.push({ destination: m.Destination, type: "bind", source: m.Source, options: ["rbind", m.RW ? "rw" : "ro", m.Propagation || "rprivate"] });
     }
   }
+  if (sharesHostShm(spec)) mounts.push({ destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rw", "rprivate"] });
   let init: string | undefined;
   if (host.Init) {
     init = findExecutable("tini-static") ?? findExecutable("docker-init");
@@ -202,6 +215,7 @@ function buildSpec(rootfs: string, spec: ContainerSpec, etc: { hostsPath: string
       },
       ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
       cgroupsPath: `/berth/${spec.id}`,
+      ...namespaces,
       ...(init ? { init } : {}),
     },
     {

@@ -57,7 +57,13 @@ export interface RuntimeSpecInput {
   init?: string;
   /** Docker 20.10 makes the cgroup namespace private only on cgroup v2 hosts; these hosts are v1. */
   cgroupns?: "host" | "private";
+  /** --pid, --ipc, --uts: a new namespace (the default), the host's, or another container's (its /proc/PID/ns path). */
+  pid?: NamespaceMode;
+  ipc?: NamespaceMode;
+  uts?: NamespaceMode;
 }
+
+export type NamespaceMode = { kind: "private" } | { kind: "host" } | { kind: "path"; path: string };
 
 export interface BuildOciSpecOptions {
   /** Docker-format profile used for `seccomp: { kind: "default" }`. */
@@ -89,7 +95,7 @@ export interface OciSpec {
   ociVersion: string;
   process: OciProcess;
   root: { path: string; readonly?: boolean };
-  hostname: string;
+  hostname?: string;
   mounts: Mount[];
   linux: OciLinux;
 }
@@ -256,7 +262,8 @@ export function buildOciSpec(input: RuntimeSpecInput, opts: BuildOciSpecOptions 
     ociVersion: OCI_VERSION,
     process: buildProcess(input, capabilities, opts.hostRlimits),
     root: input.readonlyRootfs ? { path: input.rootfs, readonly: true } : { path: input.rootfs },
-    hostname: input.hostname,
+    // A hostname needs a UTS namespace of the container's own.
+    ...((input.uts ?? { kind: "private" }).kind === "private" ? { hostname: input.hostname } : {}),
     mounts: buildMounts(input),
     linux,
   };
@@ -352,7 +359,12 @@ function buildNamespaces(input: RuntimeSpecInput): { type: string; path?: string
   if (input.network.kind === "path") namespaces.push({ type: "network", path: input.network.path });
   // "none" is a fresh namespace: runc brings up only its loopback.
   if (input.network.kind === "none") namespaces.push({ type: "network" });
-  namespaces.push({ type: "uts" }, { type: "pid" }, { type: "ipc" });
+  for (const [type, mode] of [["uts", input.uts], ["pid", input.pid], ["ipc", input.ipc]] as const) {
+    const m = mode ?? { kind: "private" };
+    if (m.kind === "private") namespaces.push({ type });
+    else if (m.kind === "path") namespaces.push({ type, path: m.path });
+    // "host": no entry, so the container stays in the host's namespace.
+  }
   if (input.cgroupns === "private") namespaces.push({ type: "cgroup" });
   return namespaces;
 }

@@ -41,6 +41,10 @@ export interface HostConfig {
   LogConfig: { Type: string; Config: Record<string, string> };
   /** Absent in containers made before restart policies existed: "no". */
   RestartPolicy?: RestartPolicy;
+  /** "", "host" or "container:NAME|ID" (--pid); IpcMode also "private"/"shareable"; UTSMode "" or "host". */
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
 }
 
 export interface RestartPolicy {

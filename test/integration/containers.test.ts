@@ -242,6 +242,31 @@ describe("containers", { skip }, () => {
     ok(t, ["rm", id]);
   });
 
+  test("--pid, --ipc and --uts: the host's namespaces, or another container's", () => {
+    const procs = (args: string[]) => Number(ok(t, ["run", "--rm", ...args, "busybox", "sh", "-c", "ls /proc | grep -c '^[0-9]'"]).trim());
+    assert.ok(procs(["--pid", "host"]) > procs([]) + 5, "the host's processes are visible with --pid host");
+    assert.equal(ok(t, ["run", "--rm", "--uts", "host", "busybox", "hostname"]).trim(), spawnSync("hostname").stdout.toString().trim());
+    const target = ok(t, ["run", "-d", "--name", "ns-target", "busybox", "sleep", "300"]).trim();
+    assert.match(ok(t, ["run", "--rm", "--pid", "container:ns-target", "busybox", "ps"]), /^ +1 root +sleep 300$/m);
+    const marker = `/dev/shm/berth-test-${process.pid}`;
+    fs.writeFileSync(marker, "shared\n");
+    try {
+      assert.equal(ok(t, ["run", "--rm", "--ipc", "host", "busybox", "cat", marker]), "shared\n");
+      assert.notEqual(t.berth(["run", "--rm", "busybox", "cat", marker]).code, 0, "a private /dev/shm by default");
+    } finally {
+      fs.rmSync(marker);
+    }
+    assert.equal(ok(t, ["inspect", "-f", "{{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.UTSMode}}", target]).trim(), "|private|");
+    ok(t, ["rm", "-f", target]);
+    const stopped = ok(t, ["create", "--name", "ns-stopped", "busybox", "true"]).trim();
+    const join = t.berth(["run", "--rm", "--pid", "container:ns-stopped", "busybox", "true"]);
+    assert.equal(join.code, 125);
+    assert.match(join.stderr, /cannot join PID of a non running container/);
+    ok(t, ["rm", stopped]);
+    assert.match(t.berth(["run", "--pid", "bogus", "busybox", "true"]).stderr, /--pid: invalid PID mode/);
+    assert.match(t.berth(["run", "--uts", "host", "-h", "x", "busybox", "true"]).stderr, /Conflicting options: hostname and the UTS mode/);
+  });
+
   test("events: the log of what happened, filtered, and followed live from another process", async () => {
     const since = String(Date.now() / 1000);
     assert.equal(t.berth(["run", "--name", "ev1", "-l", "team=blue", "busybox", "sh", "-c", "exit 4"]).code, 4);

@@ -34,6 +34,9 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--privileged", "Give extended privileges to this container")
     .option("--pull <policy>", 'Pull image before running ("always", "missing", "never")', "missing")
     .option("--restart <policy>", "Restart policy to apply when a container exits", "no")
+    .option("--pid <string>", "PID namespace to use")
+    .option("--ipc <string>", "IPC mode to use")
+    .option("--uts <string>", "UTS namespace to use")
     .option("--platform <string>", "Set platform if server is multi-platform capable")
     .option("-q, --quiet", "Suppress the pull output")
     .option("--read-only", "Mount the container's root filesystem as read only")
@@ -188,6 +191,9 @@ export function toCreateRequest(
       NetworkMode: network === "default" || network === "bridge" ? "host" : network,
       AutoRemove: Boolean(opts.rm),
       RestartPolicy: parseRestartFlag(opts.restart as string),
+      PidMode: (opts.pid as string | undefined) ?? "",
+      IpcMode: (opts.ipc as string | undefined) ?? "",
+      UTSMode: (opts.uts as string | undefined) ?? "",
       CapAdd: (opts.capAdd as string[]).length ? (opts.capAdd as string[]) : null,
       CapDrop: (opts.capDrop as string[]).length ? (opts.capDrop as string[]) : null,
       Privileged: Boolean(opts.privileged),

@@ -252,9 +252,13 @@ async function fetchLayers(
       const ingestOnce = async () => {
         let source: Readable;
         if (local) {
-          // An earlier, interrupted pull finished this download: unpack the kept blob.
+          // An earlier, interrupted pull finished this download: unpack the kept blob. (From the
+          // network, unpacking runs during the download, so "Downloading" measures both.)
           progress({ id, status: "Download complete" });
           source = store.content.read(d.digest);
+          const onBytes = throttledBytes(progress, id, "Extracting", d.size);
+          let unpacked = 0;
+          source.on("data", (c: Buffer) => onBytes((unpacked += c.length)));
         } else {
           source = await fetchBlob(session, repository, d, controller.signal);
           const onBytes = throttledBytes(progress, id, "Downloading", d.size);

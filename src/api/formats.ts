@@ -23,9 +23,14 @@ export function formatLogTimestamp(stamp: string): string {
 
 /** since/until: unix seconds with an optional fraction ("1700000000.123456789"), as the CLI sends them. */
 export function parseUnixTime(text: string): Date {
+  return new Date(Number(parseUnixTimeNano(text) / 1_000_000n));
+}
+
+/** The same, to the nanosecond (events are ordered by it). */
+export function parseUnixTimeNano(text: string): bigint {
   const m = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(text.trim());
-  if (m) return new Date(Number(m[1]) * 1000 + Math.floor(Number((m[2] ?? "0").padEnd(9, "0")) / 1e6));
+  if (m) return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? "0").padEnd(9, "0"));
   const parsed = Date.parse(text);
   if (Number.isNaN(parsed)) throw new InvalidArgumentError(`invalid value for time: ${JSON.stringify(text)}`);
-  return new Date(parsed);
+  return BigInt(parsed) * 1_000_000n;
 }

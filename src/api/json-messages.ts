@@ -22,3 +22,19 @@ export function jsonMessages(call: ApiCall): { send(message: unknown): void; end
   };
 }
 
+
+/**
+ * Runs an operation that reports as a JSON-message stream. A failure before the first message is
+ * an ordinary HTTP error; once the stream has begun, dockerd ends it with an error message instead.
+ */
+export async function streamMessages(call: ApiCall, run: (send: (message: unknown) => void) => Promise<void>): Promise<void> {
+  const messages = jsonMessages(call);
+  try {
+    await run((m) => messages.send(m));
+  } catch (err) {
+    if (!response(call).headersSent) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    messages.send({ errorDetail: { message }, error: message });
+  }
+  messages.end();
+}

@@ -16,6 +16,8 @@ export interface ContainerPaths {
   exitDir: string;
   socketDir: string;
   persistDir: string;
+  /** The cgroup runc puts the container in, below each controller's root. */
+  cgroupsPath: string;
 }
 
 export function containerPaths(engine: Engine, id: string): ContainerPaths {
@@ -35,5 +37,6 @@ export function containerPaths(engine: Engine, id: string): ContainerPaths {
     // conmon makes <socketDir>/<id>/attach; a short base keeps it inside sun_path's 108 bytes.
     socketDir: `${run}/s`,
     persistDir: `${dir}/userdata/conmon`,
+    cgroupsPath: `/berth/${id}`,
   };
 }

@@ -77,17 +77,14 @@ export function refreshContainer(engine: Engine, record: ContainerRecord): Conta
  * makes the change and tells the event log; the others find the container no longer running.
  */
 export function recordExit(engine: Engine, spec: ContainerSpec, state: ContainerState): boolean {
-  const changed = engine.store.write(() => {
+  return engine.store.write(() => {
     const current = engine.store.containers.get(spec.id);
     if (!current?.state.Running) return false;
     engine.store.containers.setState(spec.id, state);
-    return true;
-  });
-  if (changed) {
     if (state.OOMKilled) recordContainerEvent(engine, spec, "oom");
     recordContainerEvent(engine, spec, "die", { exitCode: String(state.ExitCode) });
-  }
-  return changed;
+    return true;
+  });
 }
 
 export function resolveContainer(engine: Engine, idOrName: string): ContainerRecord {

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
+import { containerPaths } from "./container-paths.js";
 import { readCgroupStats, systemCpuUsageNs, type CgroupSample } from "../runtime/cgroup-stats.js";
 import type { ContainerRecord } from "../store/container-store.js";
 
@@ -48,8 +49,8 @@ interface Sample {
   system: number;
 }
 
-function take(record: ContainerRecord): Sample {
-  const cgroup = record.state.Running ? readCgroupStats(`/berth/${record.spec.id}`) : undefined;
+function take(engine: Engine, record: ContainerRecord): Sample {
+  const cgroup = record.state.Running ? readCgroupStats(containerPaths(engine, record.spec.id).cgroupsPath) : undefined;
   return { at: new Date().toISOString(), cgroup, system: systemCpuUsageNs() };
 }
 
@@ -111,12 +112,12 @@ export async function* containerStats(
   let before: Sample | undefined;
   if (!opts.stream && !opts.oneShot && record.state.Running) {
     // Docker's non-streaming answer already holds a previous sample, so CPU % can be computed.
-    before = take(record);
+    before = take(engine, record);
     await sleep(INTERVAL_MS, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
     record = resolveContainer(engine, record.spec.id);
   }
   for (;;) {
-    const now = take(record);
+    const now = take(engine, record);
     yield toJson(record, now, before);
     if (!opts.stream || !record.state.Running || opts.signal?.aborted) return;
     before = now;

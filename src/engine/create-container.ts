@@ -99,8 +99,8 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
       fs.renameSync(staged, `${store.containersDir}/${id}`);
       store.containers.insert(spec, initialState());
       for (const m of spec.mounts) if (m.Type === "volume" && m.Name) store.volumes.link(id, m.Name);
+      recordContainerEvent(engine, spec, "create");
     });
-    recordContainerEvent(engine, spec, "create");
     return { id, warnings: [] };
   } finally {
     work.remove();

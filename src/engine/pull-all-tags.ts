@@ -27,5 +27,5 @@ export async function pullAllTags(engine: Engine, text: string, opts: PullOption
   }
   const name = familiarName(ref);
   progress({ status: downloaded ? `Status: Downloaded newer image for ${name}` : `Status: Image is up to date for ${name}` });
-  return formatReference(parseReference(name));
+  return formatReference(ref);
 }

@@ -45,6 +45,8 @@ export async function removeContainer(
     if (!store.containers.get(record.spec.id)) return;
     store.containers.delete(record.spec.id);
     fs.renameSync(paths.dir, trash(`container-${record.spec.id}`));
+    // In the transaction: a container removed by two processes at once is destroyed once.
+    recordContainerEvent(engine, record.spec, "destroy");
     if (opts.volumes) {
       for (const m of record.spec.mounts) {
         const volume = m.Type === "volume" && m.Name ? store.volumes.get(m.Name) : undefined;
@@ -56,7 +58,6 @@ export async function removeContainer(
   fs.rmSync(`${paths.exitDir}/${record.spec.id}`, { force: true });
   fs.rmSync(`${paths.socketDir}/${record.spec.id}`, { recursive: true, force: true });
   fs.rmSync(`${engine.config.runroot}/locks/${record.spec.id}`, { force: true });
-  recordContainerEvent(engine, record.spec, "destroy");
 }
 
 export function renameContainer(engine: Engine, idOrName: string, newName: string, validate: (n: string) => string): void {

@@ -78,7 +78,7 @@ export async function createTask(
       ipc: namespaceMode(engine, "ipc", spec.hostConfig.IpcMode),
       uts: namespaceMode(engine, "uts", spec.hostConfig.UTSMode),
     };
-    const oci = buildSpec(rootfs, spec, etc, namespaces);
+    const oci = buildSpec(rootfs, spec, etc, namespaces, paths.cgroupsPath);
     fs.writeFileSync(`${paths.bundle}/config.json`, formatOciSpec(oci));
     const created = await conmonCreate({
       id: spec.id,
@@ -115,8 +115,10 @@ export async function createTask(
           conmonPid: created.conmonPid,
           runId,
         };
-        engine.store.write(() => engine.store.containers.setState(spec.id, state));
-        recordContainerEvent(engine, spec, "start");
+        engine.store.write(() => {
+          engine.store.containers.setState(spec.id, state);
+          recordContainerEvent(engine, spec, "start");
+        });
         return { spec, state };
       },
     };
@@ -158,6 +160,7 @@ function buildSpec(
   spec: ContainerSpec,
   etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string },
   namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode },
+  cgroupsPath: string,
 ) {
   const config = spec.config;
   const host = spec.hostConfig;
@@ -214,7 +217,7 @@ function buildSpec(
         shmSize: host.ShmSize,
       },
       ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
-      cgroupsPath: `/berth/${spec.id}`,
+      cgroupsPath,
       ...namespaces,
       ...(init ? { init } : {}),
     },

@@ -276,7 +276,3 @@ export async function listTags(session: RegistrySession, repository: string, sig
   }
   return tags;
 }
-
-export function bufferStream(data: Buffer): Readable {
-  return Readable.from([data]);
-}

@@ -8,7 +8,7 @@ import { apiHost, isInsecureRegistry, type RegistryOptions } from "./registry-op
 import { parseWwwAuthenticate } from "./www-authenticate.js";
 import { TokenCache, type BearerChallenge } from "./token-auth.js";
 import { discard, goMethod, header, isCertificateProblem, type HttpResponse, type SendInit, type Transport } from "./transport.js";
-import { readRegistryError, statusText } from "./registry-errors.js";
+import { statusText } from "./registry-errors.js";
 
 const MAX_REDIRECTS = 10;
 
@@ -129,12 +129,6 @@ export class RegistrySession {
       }
       return res;
     }
-  }
-
-  /** A failed response as an error carrying Docker's text for it. */
-  async failure(res: HttpResponse, context: (text: string, codes: string[]) => Error): Promise<Error> {
-    const info = await readRegistryError(res);
-    return context(info.text, info.codes);
   }
 
   private async authorization(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {

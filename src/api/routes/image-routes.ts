@@ -8,7 +8,7 @@ import type { Route } from "../router.js";
 import { bodyStream, boolValue, filterFlags, readJsonBody, stringList, optionalObject, optionalString } from "../request-body.js";
 import { parseUnixTime } from "../formats.js";
 import { pullImage } from "./registry-routes.js";
-import { jsonMessages } from "../json-messages.js";
+import { jsonMessages, streamMessages } from "../json-messages.js";
 import { listImages, parseFilters } from "../../engine/list-images.js";
 import { inspectImage } from "../../engine/inspect-image.js";
 import { imageHistory } from "../../engine/image-history.js";
@@ -101,26 +101,25 @@ async function createImage(call: ApiCall): Promise<void> {
   if (q.get("fromImage")) return pullImage(call);
   const from = q.get("fromSrc");
   if (!from) throw new InvalidArgumentError("fromImage or fromSrc is required");
-  const messages = jsonMessages(call);
-  let source: Readable;
-  if (from === "-") {
-    source = bodyStream(call.req);
-  } else {
-    let url: URL;
-    try {
-      url = new URL(from.includes("://") ? from : `http://${from}`);
-    } catch {
-      throw new InvalidArgumentError(`invalid URL: ${from}`);
+  await streamMessages(call, async (send) => {
+    let source: Readable;
+    if (from === "-") {
+      source = bodyStream(call.req);
+    } else {
+      let url: URL;
+      try {
+        url = new URL(from.includes("://") ? from : `http://${from}`);
+      } catch {
+        throw new InvalidArgumentError(`invalid URL: ${from}`);
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`unsupported import source scheme: ${url.protocol}`);
+      const fetched = await fetch(url, { signal: call.signal }).catch((err: unknown) => {
+        throw new InvalidArgumentError(`Get "${from}": ${err instanceof Error ? err.message : String(err)}`);
+      });
+      if (!fetched.ok || !fetched.body) throw new InvalidArgumentError(`Get "${from}": ${fetched.status} ${fetched.statusText}`);
+      send({ status: `Downloading from ${from}` });
+      source = Readable.fromWeb(fetched.body as import("node:stream/web").ReadableStream<Uint8Array>);
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`unsupported import source scheme: ${url.protocol}`);
-    const fetched = await fetch(url, { signal: call.signal }).catch((err: unknown) => {
-      throw new InvalidArgumentError(`Get "${from}": ${err instanceof Error ? err.message : String(err)}`);
-    });
-    if (!fetched.ok || !fetched.body) throw new InvalidArgumentError(`Get "${from}": ${fetched.status} ${fetched.statusText}`);
-    messages.send({ status: `Downloading from ${from}` });
-    source = Readable.fromWeb(fetched.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  }
-  try {
     const { id } = await importImage(call.api.engine, {
       source,
       sourceName: from === "-" ? "-" : from,
@@ -131,14 +130,8 @@ async function createImage(call: ApiCall): Promise<void> {
       signal: call.signal,
     });
     call.api.log.info(`image ${id.slice(7, 19)} imported`);
-    messages.send({ status: id });
-    messages.end();
-  } catch (err) {
-    if (!response(call).headersSent) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    messages.send({ errorDetail: { message }, error: message });
-    messages.end();
-  }
+    send({ status: id });
+  });
 }
 
 async function save(call: ApiCall): Promise<void> {

@@ -2,9 +2,9 @@
 // with each request in X-Registry-Auth, as dockerd takes them; without them the registry is
 // asked anonymously.
 import type { ApiCall } from "../api-context.js";
-import { response, sendJson } from "../api-context.js";
+import { sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
-import { jsonMessages } from "../json-messages.js";
+import { streamMessages } from "../json-messages.js";
 import { readJsonBody } from "../request-body.js";
 import { InvalidArgumentError, NotImplementedError } from "../../errors.js";
 import { pullImage as enginePull } from "../../engine/pull-image.js";
@@ -38,27 +38,13 @@ function toJson(m: ProgressMessage): Record<string, unknown> {
   return m.id === undefined ? { status: m.status } : { status: m.status, progressDetail: m.progressDetail ?? {}, id: m.id };
 }
 
-/** Streams a registry operation; an error once the stream has begun is its last message. */
-async function streamed(call: ApiCall, run: (send: (m: Record<string, unknown>) => void) => Promise<void>): Promise<void> {
-  const messages = jsonMessages(call);
-  try {
-    await run((m) => messages.send(m));
-    messages.end();
-  } catch (err) {
-    if (!response(call).headersSent) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    messages.send({ errorDetail: { message }, error: message });
-    messages.end();
-  }
-}
-
 export async function pullImage(call: ApiCall): Promise<void> {
   const image = call.query.get("fromImage") ?? "";
   const tag = call.query.get("tag") ?? "";
   const platformText = call.query.get("platform");
   const platform = platformText ? parsePlatform(platformText) : undefined;
   const credentials = registryAuth(call.req.headers["x-registry-auth"]);
-  await streamed(call, async (send) => {
+  await streamMessages(call, async (send) => {
     const progress = (m: ProgressMessage) => send(toJson(m));
     const common = { progress, platform, credentials, signal: call.signal };
     if (!tag) {
@@ -75,7 +61,7 @@ async function pushImage(call: ApiCall): Promise<void> {
   const name = call.params[0]!;
   const tag = call.query.get("tag") ?? "";
   const credentials = registryAuth(call.req.headers["x-registry-auth"]);
-  await streamed(call, async (send) => {
+  await streamMessages(call, async (send) => {
     const pushed = await enginePush(call.api.engine, tag ? `${name}:${tag}` : name, {
       allTags: !tag,
       credentials,

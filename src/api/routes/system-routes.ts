@@ -7,9 +7,9 @@ import type { ApiCall } from "../api-context.js";
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION, response, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
 import { diskUsage } from "../../engine/system-df.js";
-import { formatCommand, statusText } from "../formats.js";
+import { formatCommand, parseUnixTimeNano, statusText } from "../formats.js";
 import { VERSION } from "../../version.js";
-import { InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { NotFoundError } from "../../errors.js";
 import { eventJson, followEvents } from "../../engine/events.js";
 import { parseFilters } from "../../engine/list-images.js";
 import { filterFlags } from "../request-body.js";
@@ -188,21 +188,11 @@ async function plugin(call: ApiCall): Promise<void> {
   throw new NotFoundError(`plugin "${call.params[0]}" not found`);
 }
 
-/** Docker's since/until: Unix seconds with an optional fraction of nanoseconds, or an RFC 3339 date. */
-function eventTime(text: string | null): bigint | undefined {
-  if (!text) return undefined;
-  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text);
-  if (m) return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? "").padEnd(9, "0") || "0");
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`failed to parse value as time or duration: "${text}"`);
-  return BigInt(date.getTime()) * 1_000_000n;
-}
-
 /** GET /events: past events from `since`, then new ones as they happen, until `until` or the client leaves. */
 async function events(call: ApiCall): Promise<void> {
   const filters = parseFilters(filterFlags(call.query), new Set(["container", "event", "image", "label", "type", "volume"]));
-  const since = eventTime(call.query.get("since"));
-  const until = eventTime(call.query.get("until"));
+  const since = call.query.get("since") ? parseUnixTimeNano(call.query.get("since")!) : undefined;
+  const until = call.query.get("until") ? parseUnixTimeNano(call.query.get("until")!) : undefined;
   const stream = followEvents(call.api.engine, { since, until, filters, signal: call.signal });
   const res = response(call);
   res.writeHead(200, { "Content-Type": "application/json" });

@@ -19,10 +19,12 @@ export async function pullWithProgress(
   return result.reference;
 }
 
-function usesDefaultTag(name: string): boolean {
-  const at = name.lastIndexOf("@");
-  const lastPart = name.slice(name.lastIndexOf("/") + 1);
-  return at < 0 && !lastPart.includes(":");
+/** docker/cli says "Using default tag: latest" when the name has neither tag nor digest. */
+async function usesDefaultTag(name: string): Promise<boolean> {
+  // Loaded here, not at the top: every CLI command loads this file, few need references.
+  const { parseReference } = await import("../../image/reference.js");
+  const ref = parseReference(name);
+  return !ref.tag && !ref.digest;
 }
 
 const pullCommand: CommandSpec = {
@@ -50,7 +52,7 @@ const pullCommand: CommandSpec = {
       ctx.line(reference);
       return;
     }
-    if (usesDefaultTag(name!) && !quiet) ctx.line("Using default tag: latest");
+    if (!quiet && (await usesDefaultTag(name!))) ctx.line("Using default tag: latest");
     ctx.line(await pullWithProgress(engine, name!, { quiet, platform, out: process.stdout }));
   },
 };
@@ -66,7 +68,7 @@ const pushCommand: CommandSpec = {
   action: async (ctx, [name], opts) => {
     const engine = await ctx.engine({ sweep: true });
     const quiet = Boolean(opts.quiet);
-    if (!opts.allTags && usesDefaultTag(name!) && !quiet) ctx.line("Using default tag: latest");
+    if (!opts.allTags && !quiet && (await usesDefaultTag(name!))) ctx.line("Using default tag: latest");
     const { pushImage } = await import("../../engine/push-image.js");
     const display = progressDisplay(process.stdout, { terminal: Boolean(process.stdout.isTTY) });
     const pushed = await pushImage(engine, name!, { allTags: Boolean(opts.allTags), progress: quiet ? () => undefined : (m) => display.show(m) });

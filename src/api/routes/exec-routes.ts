@@ -1,6 +1,9 @@
 // Exec: POST /containers/{id}/exec makes an instance, POST /exec/{id}/start runs it (taking over
 // the connection unless Detach), GET /exec/{id}/json tells its exit code, which is recorded before
-// the stream closes: `docker exec` reads it right after (DOCKER-API.md §0.8).
+// the stream closes: `docker exec` reads it right after (DOCKER-API.md §0.8). Whether the process
+// gets a terminal is the create's Tty; how its output is framed is the start's Tty, as in dockerd:
+// a start with Tty streams stdout raw and drops a terminal-less process's stderr, one without
+// multiplexes (docker-py reads the frames by the Tty it passed to start).
 import { Writable } from "node:stream";
 import type { ApiCall } from "../api-context.js";
 import { sendEmpty, sendJson } from "../api-context.js";
@@ -55,6 +58,7 @@ async function startExec(call: ApiCall): Promise<void> {
   const record = resolveContainer(engine, instance.containerId);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
   const detach = optionalBool(body, "Detach", "types.ExecStartCheck") ?? false;
+  const rawOutput = optionalBool(body, "Tty", "types.ExecStartCheck") ?? false;
   const cfg = instance.config;
   const req = { cmd: cfg.cmd, env: cfg.env, user: cfg.user || undefined, workdir: cfg.workdir || undefined, tty: cfg.tty, stdin: cfg.attachStdin && !detach, detach };
   instance.started = true;
@@ -66,11 +70,11 @@ async function startExec(call: ApiCall): Promise<void> {
     else call.upgrade?.socket.end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     return;
   }
-  const h = takeOver(call, { tty: cfg.tty, stdin: cfg.attachStdin });
+  const h = takeOver(call, { tty: rawOutput, stdin: cfg.attachStdin });
   const streams: AttachStreams = {
     ...(cfg.attachStdin && h.input ? { stdin: h.input } : {}),
     stdout: cfg.attachStdout ? h.output(1) : discard(),
-    stderr: cfg.attachStderr ? h.output(2) : discard(),
+    stderr: cfg.attachStderr && !rawOutput ? h.output(2) : discard(),
     detachKeys: cfg.attachStdin ? parseDetachKeys(cfg.detachKeys || "ctrl-p,ctrl-q") : [],
     signal: h.closed,
   };
@@ -81,7 +85,7 @@ async function startExec(call: ApiCall): Promise<void> {
     // After the 101 an error can only be told in the stream, as text on stdout (dockerd does so).
     const message = err instanceof Error ? err.message : String(err);
     execs.finish(instance, err instanceof ContainerCommandError ? err.exitCode : 126);
-    h.writeRaw(encodeOutput(cfg.tty, 1, Buffer.from(`${message}\r\n`)));
+    h.writeRaw(encodeOutput(rawOutput, 1, Buffer.from(`${message}\r\n`)));
     h.end();
     return;
   }

@@ -20,6 +20,7 @@ import { execRoutes } from "./routes/exec-routes.js";
 import { imageRoutes } from "./routes/image-routes.js";
 import { volumeRoutes } from "./routes/volume-routes.js";
 import { registryRoutes } from "./routes/registry-routes.js";
+import { swarmRoutes } from "./routes/swarm-routes.js";
 
 export type ListenAddress = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
 
@@ -54,7 +55,7 @@ export interface ApiServer {
 /** Only clients that can reach the socket are trusted; no handler may ever take the server down. */
 export async function startApiServer(engine: Engine, opts: { hosts: readonly ListenAddress[]; log: ApiLog }): Promise<ApiServer> {
   const state: ApiState = { engine, log: opts.log, execs: new ExecSessions(), attaches: new PendingAttaches() };
-  const router = new Router().add([...systemRoutes, ...attachRoutes, ...execRoutes, ...containerRoutes, ...imageRoutes, ...registryRoutes, ...volumeRoutes]);
+  const router = new Router().add([...systemRoutes, ...attachRoutes, ...execRoutes, ...containerRoutes, ...imageRoutes, ...registryRoutes, ...volumeRoutes, ...swarmRoutes]);
   const servers: http.Server[] = [];
   const sockets = new Set<Duplex>();
   const addresses: string[] = [];

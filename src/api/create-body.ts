@@ -32,6 +32,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     Name: (restart ? optionalString(restart, "Name", "container.RestartPolicy") : undefined) ?? "",
     MaximumRetryCount: (restart ? optionalNumber(restart, "MaximumRetryCount", "container.RestartPolicy") : undefined) ?? 0,
   };
+  const logConfig = optionalObject(host, "LogConfig", H);
   const portBindings = optionalObject(host, "PortBindings", H) ?? {};
   if (Object.keys(portBindings).length > 0) throw new NotImplementedError("port publishing is not supported by berth yet: containers use the host's network");
   const labels = optionalObject(body, "Labels", C) ?? {};
@@ -63,6 +64,10 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     stopSignal: optionalString(body, "StopSignal", C) || undefined,
     stopTimeout: stopTimeout ?? undefined,
     binds: binds.filter((b) => b.includes(":")),
+    logConfig: logConfig && {
+      Type: optionalString(logConfig, "Type", "container.LogConfig"),
+      Config: Object.fromEntries(Object.entries(optionalObject(logConfig, "Config", "container.LogConfig") ?? {}).map(([k, v]) => [k, String(v)])),
+    },
     host: {
       // Bridge networking arrives with the network issue; until then the default is the host's, as in the CLI.
       NetworkMode: network === "default" || network === "bridge" ? "host" : network,

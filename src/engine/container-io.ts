@@ -12,6 +12,7 @@ import { execInContainer, type ExecSession } from "../runtime/exec.js";
 import { resolveUser } from "../runtime/user.js";
 import { ContainerStartError, classifyStartError } from "../runtime/start-error.js";
 import { ConflictError } from "../errors.js";
+import { checkLogsReadable } from "./log-config.js";
 import { ContainerCommandError } from "./start-container.js";
 import type { ContainerRecord } from "../store/container-store.js";
 
@@ -26,6 +27,7 @@ export async function attachRunning(engine: Engine, idOrName: string): Promise<{
 
 export function containerLogs(engine: Engine, idOrName: string, opts: Omit<ReadLogOptions, "exitFile" | "isRunning">): { record: ContainerRecord; records: AsyncGenerator<LogRecord> } {
   const record = resolveContainer(engine, idOrName);
+  checkLogsReadable(record.spec.hostConfig.LogConfig);
   const paths = containerPaths(engine, record.spec.id);
   if (!fs.existsSync(paths.logPath)) return { record, records: (async function* () {})() };
   const exitFile = `${paths.exitDir}/${record.spec.id}`;

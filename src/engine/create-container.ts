@@ -1,5 +1,6 @@
 // `create` (and the first half of `run`): a container record, its writable layer and init layer,
 // and its volumes, made visible in one transaction. Nothing runs yet.
+import { checkLogConfig } from "./log-config.js";
 import { checkNamespaceModes } from "./namespace-modes.js";
 import { recordContainerEvent } from "./events.js";
 import { NO_RESTART, checkRestartPolicy } from "./restart-policy.js";
@@ -40,6 +41,8 @@ export interface CreateRequest {
   stopSignal?: string | undefined;
   stopTimeout?: number | undefined;
   host: Omit<HostConfig, "Binds" | "Tmpfs" | "LogConfig">;
+  /** HostConfig.LogConfig as given; checked by log-config.ts. */
+  logConfig?: { Type?: string | undefined; Config?: Record<string, string> | undefined } | undefined;
   /** -v flags as typed, for HostConfig.Binds. */
   binds: string[];
 }
@@ -60,6 +63,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   if (req.name) store.containers.checkName(name);
   validateHostConfig(req);
   const restartPolicy = checkRestartPolicy(req.host.RestartPolicy ?? NO_RESTART, req.host.AutoRemove);
+  const logConfig = checkLogConfig(req.logConfig);
   const namespaces = checkNamespaceModes(engine, req);
 
   const id = randomBytes(32).toString("hex");
@@ -85,7 +89,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
         ...req.host,
         Binds: req.binds.length ? req.binds : null,
         Tmpfs: tmpfsMap(req.mounts),
-        LogConfig: { Type: "k8s-file", Config: {} },
+        LogConfig: logConfig,
         RestartPolicy: restartPolicy,
         ...namespaces,
       },

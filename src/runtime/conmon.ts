@@ -33,8 +33,8 @@ export interface ConmonOptions {
   persistDir: string;
   /** conmon --socket-dir-path: conmon makes <socketDir>/<cuuid> a symlink to the bundle. */
   socketDir: string;
-  /** k8s-file log. conmon splits its -l value on ':', so the path must not contain one. */
-  logPath: string;
+  /** k8s-file log; none keeps no log. conmon splits its -l value on ':', so the path must not contain one. */
+  logPath: string | undefined;
   terminal: boolean;
   /** -i: keep stdin open for attach (ignored with terminal: the pty is always writable). */
   stdin: boolean;
@@ -106,7 +106,7 @@ export async function createContainer(o: ConmonOptions): Promise<CreatedContaine
     "--exit-dir", o.exitDir,
     "--persist-dir", o.persistDir,
     "--socket-dir-path", o.socketDir,
-    "-l", `k8s-file:${o.logPath}`,
+    "-l", o.logPath !== undefined ? `k8s-file:${o.logPath}` : "none",
     ...commonArgs(o),
   ];
   if (o.terminal) args.push("-t");

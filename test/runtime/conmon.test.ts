@@ -244,7 +244,7 @@ describe("conmon + runc", { skip: skipReason() }, () => {
     assert.deepEqual(readExit(ctx.opts.exitDir, ctx.id), exit);
     assert.equal(fs.readFileSync(join(ctx.opts.persistDir, "exit"), "utf8"), "3");
     const records = [];
-    for await (const r of readLog(ctx.opts.logPath)) records.push(`${r.stream} ${r.partial ? "P" : "F"} ${r.line.toString()}`);
+    for await (const r of readLog(ctx.opts.logPath!)) records.push(`${r.stream} ${r.partial ? "P" : "F"} ${r.line.toString()}`);
     // Streams are separate pipes, so only the order within one stream is certain.
     assert.deepEqual(records.filter((r) => r.startsWith("stdout")), ["stdout F out", "stdout P part"]);
     assert.deepEqual(records.filter((r) => r.startsWith("stderr")), ["stderr F err"]);
@@ -351,7 +351,7 @@ describe("conmon + runc", { skip: skipReason() }, () => {
     assert.equal((await waitExit(ctx.opts.exitDir, ctx.id)).code, 5);
     // The terminal's output is logged as stdout.
     const streams = new Set<string>();
-    for await (const r of readLog(ctx.opts.logPath)) streams.add(r.stream);
+    for await (const r of readLog(ctx.opts.logPath!)) streams.add(r.stream);
     assert.deepEqual([...streams], ["stdout"]);
   });
 
@@ -363,7 +363,7 @@ describe("conmon + runc", { skip: skipReason() }, () => {
     const followed: string[] = [];
     const following = (async () => {
       const exitFile = join(ctx.opts.exitDir, ctx.id);
-      for await (const r of readLog(ctx.opts.logPath, { follow: true, exitFile, pollMs: 50 })) followed.push(r.line.toString());
+      for await (const r of readLog(ctx.opts.logPath!, { follow: true, exitFile, pollMs: 50 })) followed.push(r.line.toString());
     })();
     await waitFor(() => followed.includes("ready"));
     await pauseContainer(RUNC, ctx.opts.runtimeRoot, ctx.id);

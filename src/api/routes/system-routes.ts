@@ -6,6 +6,8 @@ import { createHash } from "node:crypto";
 import type { ApiCall } from "../api-context.js";
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION, response, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
+import { INACTIVE_SWARM_INFO } from "../../engine/swarm.js";
+import { DEFAULT_LOG_DRIVER } from "../../engine/log-config.js";
 import { diskUsage } from "../../engine/system-df.js";
 import { formatCommand, parseUnixTimeNano, statusText } from "../formats.js";
 import { VERSION } from "../../version.js";
@@ -71,7 +73,7 @@ async function info(call: ApiCall): Promise<void> {
     Images: engine.store.images.list().length,
     Driver: "overlay2",
     DriverStatus: [["Backing Filesystem", "extfs"]],
-    Plugins: { Volume: ["local"], Network: ["host", "none"], Authorization: null, Log: ["k8s-file"] },
+    Plugins: { Volume: ["local"], Network: ["host", "none"], Authorization: null, Log: ["json-file", "none"] },
     MemoryLimit: true,
     SwapLimit: fs.existsSync("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"),
     CpuCfsPeriod: true,
@@ -81,7 +83,7 @@ async function info(call: ApiCall): Promise<void> {
     NFd: 0,
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
-    LoggingDriver: "k8s-file",
+    LoggingDriver: DEFAULT_LOG_DRIVER,
     CgroupDriver: "cgroupfs",
     CgroupVersion: fs.existsSync("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
     KernelVersion: kernelVersion(),
@@ -103,7 +105,7 @@ async function info(call: ApiCall): Promise<void> {
     ServerVersion: SERVER_VERSION,
     Runtimes: { runc: { path: "runc" } },
     DefaultRuntime: "runc",
-    Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
+    Swarm: INACTIVE_SWARM_INFO,
     LiveRestoreEnabled: true,
     Isolation: "",
     InitBinary: "tini",

@@ -2,7 +2,7 @@
 import { recordContainerEvent } from "./events.js";
 import * as fs from "node:fs";
 import type { Engine } from "./engine.js";
-import { exited, readExitFile, recordExit, resolveContainer } from "./container-state.js";
+import { exitedRun, readExitFile, recordExit, resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { chooseRuntime } from "./runtime-binary.js";
@@ -12,7 +12,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js
 import type { ContainerRecord } from "../store/container-store.js";
 import { removeContainer, type RuntimeCleanup } from "./remove-container.js";
 import { startContainer } from "./start-container.js";
-import { NO_RESTART, restartDecision, restartsOnBoot } from "./restart-policy.js";
+import { NO_RESTART, restartsOnBoot } from "./restart-policy.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const SIGNALS: Record<string, number> = {
@@ -144,7 +144,7 @@ export async function cleanupContainer(engine: Engine, id: string, runId?: strin
   const paths = containerPaths(engine, record.spec.id);
   const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
   if (record.state.Running && exit) {
-    const state = { ...exited(record.state, exit.code, exit.exitedAt, ""), OOMKilled: oomKilled(paths.persistDir) };
+    const state = exitedRun(record, exit, { OOMKilled: oomKilled(paths.persistDir) });
     recordExit(engine, record.spec, state);
     record = engine.store.containers.resolve(record.spec.id);
   }
@@ -179,7 +179,7 @@ export const runtimeCleanup: RuntimeCleanup = {
 
 /**
  * After conmon's exit command has recorded an exit: start the container again when its restart
- * policy says so, after the back-off, unless a user stopped, started or removed it meanwhile.
+ * policy said so (the state reads "restarting"), after the back-off, unless a user stopped, started or removed it meanwhile.
  * Runs in the exit command's own process, so no daemon is needed.
  */
 export async function restartAfterExit(engine: Engine, id: string, runId: string): Promise<void> {
@@ -192,19 +192,12 @@ export async function restartAfterExit(engine: Engine, id: string, runId: string
     }
   };
   const record = current();
-  if (!record || record.state.Running || record.state.runId !== runId) return;
-  const policy = record.spec.hostConfig.RestartPolicy ?? NO_RESTART;
-  const ranFor = Date.parse(record.state.FinishedAt) - Date.parse(record.state.StartedAt);
-  const decision = restartDecision(policy, record.state, Number.isFinite(ranFor) ? ranFor : 0);
-  if (!decision.restart) return;
-  engine.store.write(() =>
-    engine.store.containers.setState(id, { ...record.state, Restarting: true, Status: "restarting", restartDelayMs: decision.delayMs }),
-  );
-  await sleep(decision.delayMs);
+  // The decision was taken when the exit was recorded (withRestartDecision): Restarting says yes.
+  if (!record || record.state.Running || record.state.runId !== runId || !record.state.Restarting) return;
+  await sleep(record.state.restartDelayMs ?? 0);
   const now = current();
   if (!now) return;
   if (now.state.Running || now.state.runId !== runId || now.state.manuallyStopped || !now.state.Restarting) return;
-  engine.store.write(() => engine.store.containers.setState(id, { ...now.state, restartCount: (now.state.restartCount ?? 0) + 1 }));
   try {
     await startContainer(engine, id, { byRestartPolicy: true });
   } catch (err) {

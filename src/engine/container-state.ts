@@ -7,6 +7,7 @@ import type { ContainerRecord, ContainerSpec, ContainerState } from "../store/co
 import { recordContainerEvent } from "./events.js";
 import { containerPaths } from "./container-paths.js";
 import { formatTimestamp } from "../image/config.js";
+import { NO_RESTART, withRestartDecision } from "./restart-policy.js";
 
 export interface ExitRecord {
   code: number;
@@ -41,12 +42,17 @@ export function observeState(engine: Engine, record: ContainerRecord): { state: 
   if (!state.Running) return { state, changed: false };
   const paths = containerPaths(engine, record.spec.id);
   const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
-  if (exit) return { state: exited(state, exit.code, exit.exitedAt, ""), changed: true };
+  if (exit) return { state: exitedRun(record, exit), changed: true };
   // No exit file and no conmon: the run dir is gone (a reboot) or conmon was killed.
   if (!processAlive(state.conmonPid) && !processAlive(state.Pid)) {
     return { state: exited(state, 255, engine.clock.now(), "container monitor is gone: the machine rebooted or conmon was killed"), changed: true };
   }
   return { state, changed: false };
+}
+
+/** A run that ended by itself (conmon's exit file), with what its restart policy makes of it. */
+export function exitedRun(record: ContainerRecord, exit: ExitRecord, extra: Partial<ContainerState> = {}): ContainerState {
+  return withRestartDecision(record.spec.hostConfig.RestartPolicy ?? NO_RESTART, { ...exited(record.state, exit.code, exit.exitedAt, ""), ...extra });
 }
 
 export function exited(state: ContainerState, code: number, at: Date, error: string): ContainerState {

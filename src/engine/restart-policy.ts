@@ -57,6 +57,19 @@ export function restartDecision(policy: RestartPolicy, state: ContainerState, ra
   return { restart: true, delayMs };
 }
 
+/**
+ * The state an exit is recorded with. When the policy will start the container again it reads as
+ * "restarting" from that moment, with the restart counted, as dockerd's monitor records it: a
+ * client that looks right after the exit never sees a plain "exited" container that is about to
+ * come back. restartAfterExit() then waits `restartDelayMs` and starts it.
+ */
+export function withRestartDecision(policy: RestartPolicy, exited: ContainerState): ContainerState {
+  const ranFor = Date.parse(exited.FinishedAt) - Date.parse(exited.StartedAt);
+  const decision = restartDecision(policy, exited, Number.isFinite(ranFor) ? ranFor : 0);
+  if (!decision.restart) return exited;
+  return { ...exited, Restarting: true, Status: "restarting", restartCount: (exited.restartCount ?? 0) + 1, restartDelayMs: decision.delayMs };
+}
+
 /** Containers a machine start brings back (the daemon does this when it starts). */
 export function restartsOnBoot(policy: RestartPolicy, state: ContainerState): boolean {
   if (policy.Name === "always") return true;

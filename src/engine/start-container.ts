@@ -1,6 +1,7 @@
 // `start` (and the second half of `run`): mount the rootfs, write the OCI bundle, have conmon run
 // `runc create`, and then `runc start`. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
+import { keepsLog } from "./log-config.js";
 import type { NamespaceMode } from "../runtime/oci-spec.js";
 import { namespaceMode, sharesHostShm } from "./namespace-modes.js";
 import { recordContainerEvent } from "./events.js";
@@ -63,7 +64,8 @@ export async function createTask(
   if (fs.existsSync(`${paths.runtimeRoot}/${spec.id}`)) await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
   const runId = randomBytes(8).toString("hex");
   // A start by a user clears what the restart policy counted; a stop by a user is forgotten.
-  const bookkeeping = opts.byRestartPolicy ? { manuallyStopped: false } : { manuallyStopped: false, restartCount: 0, restartDelayMs: 0 };
+  // A restart keeps both: a user's stop that comes while it is under way must still cancel it.
+  const bookkeeping = opts.byRestartPolicy ? {} : { manuallyStopped: false, restartCount: 0, restartDelayMs: 0 };
   record = { spec: record.spec, state: { ...record.state, ...bookkeeping, runId } };
   engine.store.write(() => engine.store.containers.setState(spec.id, record.state));
 
@@ -89,7 +91,7 @@ export async function createTask(
       exitDir: paths.exitDir,
       persistDir: paths.persistDir,
       socketDir: paths.socketDir,
-      logPath: paths.logPath,
+      logPath: keepsLog(spec.hostConfig.LogConfig) ? paths.logPath : undefined,
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
       leaveStdinOpen: !spec.config.StdinOnce,
@@ -101,6 +103,12 @@ export async function createTask(
       attachSocket: created.attachSocket,
       ctlPath: created.ctlPath,
       start: async () => {
+        if (opts.byRestartPolicy && engine.store.containers.get(spec.id)?.state.manuallyStopped) {
+          // Stopped by a user while the restart was being prepared: the created task goes (conmon
+          // then sees its end and the exit command unmounts), and the container stays exited.
+          await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
+          throw new ConflictError("the restart was cancelled: the container was stopped");
+        }
         await runcStart(runtime.path, paths.runtimeRoot, spec.id);
         const state = {
           ...record.state,

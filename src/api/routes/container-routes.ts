@@ -136,7 +136,8 @@ async function startWithAttaches(api: ApiState, id: string): Promise<boolean> {
 
 async function stop(call: ApiCall): Promise<void> {
   const record = resolveContainer(call.api.engine, call.params[0]!);
-  if (!record.state.Running) throw new HttpStatus(304);
+  // A container waiting to be restarted counts as running (dockerd's State.Running): the stop cancels the restart.
+  if (!record.state.Running && !record.state.Restarting) throw new HttpStatus(304);
   const t = intValue(call.query, "t");
   const signal = call.query.get("signal");
   await stopContainer(call.api.engine, record.spec.id, { timeout: t, ...(signal ? { signal } : {}) });

@@ -7,6 +7,7 @@ import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { readCgroupStats, systemCpuUsageNs, type CgroupSample } from "../runtime/cgroup-stats.js";
+import { readNetworkStats, type NetworkStats } from "../runtime/net-dev-stats.js";
 import type { ContainerRecord } from "../store/container-store.js";
 
 export interface CpuStats {
@@ -35,6 +36,8 @@ export interface StatsJson {
   cpu_stats: CpuStats;
   precpu_stats: CpuStats;
   memory_stats: { usage?: number; max_usage?: number; stats?: Record<string, number>; limit?: number };
+  /** Per interface of the container's own network namespace; absent when it has none (host, none). */
+  networks?: Record<string, NetworkStats>;
   name: string;
   id: string;
 }
@@ -46,12 +49,16 @@ const INTERVAL_MS = 1000;
 interface Sample {
   at: string;
   cgroup: CgroupSample | undefined;
+  networks: Record<string, NetworkStats> | undefined;
   system: number;
 }
 
 function take(engine: Engine, record: ContainerRecord): Sample {
   const cgroup = record.state.Running ? readCgroupStats(containerPaths(engine, record.spec.id).cgroupsPath) : undefined;
-  return { at: new Date().toISOString(), cgroup, system: systemCpuUsageNs() };
+  // dockerd counts a network's endpoints: --network none has none, even if a process adds a link.
+  const networked = record.state.Running && record.state.Pid && record.spec.hostConfig.NetworkMode !== "none";
+  const networks = networked ? readNetworkStats(record.state.Pid) : undefined;
+  return { at: new Date().toISOString(), cgroup, networks, system: systemCpuUsageNs() };
 }
 
 function cpuStats(sample: Sample | undefined): CpuStats {
@@ -96,6 +103,8 @@ function toJson(record: ContainerRecord, now: Sample, before: Sample | undefined
     memory_stats: c ? { usage: c.memoryUsage, max_usage: c.memoryMaxUsage, stats: c.memoryStats, limit: Math.min(c.memoryLimit, machineMemory) } : {},
     name: `/${record.spec.name}`,
     id: record.spec.id,
+    // dockerd's `networks,omitempty`: no key when the namespace has no interface but loopback.
+    ...(now.networks && Object.keys(now.networks).length ? { networks: now.networks } : {}),
   };
 }
 
@@ -154,4 +163,15 @@ export function blockIo(s: StatsJson): { read: number; write: number } {
     if (e.op.toLowerCase() === "write") write += e.value;
   }
   return { read, write };
+}
+
+/** Received and sent bytes over every interface (docker/cli's calculateNetwork). */
+export function networkIo(s: StatsJson): { rx: number; tx: number } {
+  let rx = 0;
+  let tx = 0;
+  for (const n of Object.values(s.networks ?? {})) {
+    rx += n.rx_bytes;
+    tx += n.tx_bytes;
+  }
+  return { rx, tx };
 }

@@ -33,7 +33,7 @@ export const statsCommand: CommandSpec = {
       .option("--no-trunc", "Do not truncate output"),
   action: async (ctx, names, opts) => {
     const engine = await ctx.engine();
-    const { containerStats, cpuPercent, memoryUsage, blockIo } = await import("../../engine/container-stats.js");
+    const { containerStats, cpuPercent, memoryUsage, blockIo, networkIo } = await import("../../engine/container-stats.js");
     const { resolveContainer } = await import("../../engine/container-state.js");
     const given = names.length > 0;
     const targets = given
@@ -48,6 +48,7 @@ export const statsCommand: CommandSpec = {
       const mem = memoryUsage(s);
       const limit = s.memory_stats.limit ?? 0;
       const io = blockIo(s);
+      const net = networkIo(s);
       return {
         Container: label,
         ID: trunc ? s.id.slice(0, 12) : s.id,
@@ -55,8 +56,7 @@ export const statsCommand: CommandSpec = {
         CPUPerc: `${cpuPercent(s).toFixed(2)}%`,
         MemUsage: `${bytesSize(mem)} / ${bytesSize(limit)}`,
         MemPerc: `${(limit ? (mem / limit) * 100 : 0).toFixed(2)}%`,
-        // Containers share the host's network or have none: no interfaces of their own to count.
-        NetIO: `${humanSizeWithPrecision(0, 3)} / ${humanSizeWithPrecision(0, 3)}`,
+        NetIO: `${humanSizeWithPrecision(net.rx, 3)} / ${humanSizeWithPrecision(net.tx, 3)}`,
         BlockIO: `${humanSizeWithPrecision(io.read, 3)} / ${humanSizeWithPrecision(io.write, 3)}`,
         PIDs: String(s.pids_stats.current ?? 0),
       };

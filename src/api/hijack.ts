@@ -18,8 +18,8 @@ export interface Hijacked {
   output(stream: StreamId): Writable;
   /** Writes bytes as they are (errors shown to the user as text, as dockerd does). */
   writeRaw(data: Buffer | string): void;
-  /** Half-closes our side: the client sees the end of the stream. */
-  end(): void;
+  /** Half-closes our side: the client sees the end of the stream. Settles once all is sent. */
+  end(): Promise<void>;
 }
 
 /**
@@ -87,6 +87,7 @@ export function takeOver(call: ApiCall, opts: { tty: boolean; stdin: boolean }):
   // Bytes nobody wants are read and dropped, so that the client's FIN and close are seen.
   if (!input) socket.resume();
   let ended = false;
+  let flushed: Promise<void> = Promise.resolve();
   const writeRaw = (data: Buffer | string): void => {
     if (!ended && !socket.destroyed && socket.writable) socket.write(data);
   };
@@ -102,13 +103,16 @@ export function takeOver(call: ApiCall, opts: { tty: boolean; stdin: boolean }):
       }),
     writeRaw,
     end: () => {
-      if (ended) return;
+      if (ended || socket.destroyed) return flushed;
       ended = true;
-      if (socket.destroyed) return;
       // An upgraded socket is ours: FIN, and close once the client closes too. A plain 200 has no
       // length, so its end is the end of the connection.
-      socket.end();
+      flushed = new Promise((resolve) => {
+        socket.once("close", resolve);
+        socket.end(resolve);
+      });
       if (!call.upgrade) setTimeout(() => socket.destroy(), 5_000).unref();
+      return flushed;
     },
   };
 }

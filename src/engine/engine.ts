@@ -1,5 +1,6 @@
 // The composition root: the only place that builds the concrete store. CLI and API get an Engine
 // and call the use-case functions of this folder with it.
+import { AttachedStreams } from "./attached-streams.js";
 import * as fs from "node:fs";
 import { Store } from "../store/store.js";
 import { RegistryAccess, defaultRegistryOptions } from "./registry-access.js";
@@ -30,6 +31,8 @@ export interface Engine {
   readonly log: Logger;
   readonly config: EngineConfig;
   readonly registry: RegistryAccess;
+  /** Attaches whose output is still being sent: a wait reports an exit after them. */
+  readonly attachedStreams: AttachedStreams;
   close(): void;
 }
 
@@ -45,6 +48,7 @@ export function openEngine(config: EngineConfig): Engine {
     log: config.log,
     config,
     registry,
+    attachedStreams: new AttachedStreams(),
     close: () => {
       registry.close();
       store.close();

@@ -19,11 +19,22 @@ export function parseWaitCondition(text: string | null): WaitCondition {
 
 const POLL_MS = 40;
 
+/**
+ * Waits for the condition, then for the output that attached clients are still being sent: the
+ * answer never overtakes the container's last output (attached-streams.ts).
+ */
 export async function waitForCondition(
   engine: Engine,
   idOrName: string,
   opts: { condition: WaitCondition; signal?: AbortSignal },
 ): Promise<{ code: number }> {
+  const id = resolveContainer(engine, idOrName).spec.id;
+  const result = await conditionMet(engine, id, opts);
+  await engine.attachedStreams.delivered(id);
+  return result;
+}
+
+async function conditionMet(engine: Engine, idOrName: string, opts: { condition: WaitCondition; signal?: AbortSignal }): Promise<{ code: number }> {
   const first = resolveContainer(engine, idOrName);
   const id = first.spec.id;
   const exitDir = containerPaths(engine, id).exitDir;

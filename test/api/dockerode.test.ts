@@ -2,6 +2,7 @@
 // an upgrade, start, wait, logs, changes, commit, history, tag, export, import, remove.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { isRoot } from "../helpers/temp-root.js";
@@ -12,6 +13,8 @@ async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
 }
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("berth serve: dockerode", { skip: !isRoot() && "needs root" }, () => {
   const served = useApiServer();
@@ -104,5 +107,40 @@ describe("berth serve: dockerode", { skip: !isRoot() && "needs root" }, () => {
     await docker.getImage("dode-imported").remove();
     const left = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
     assert.deepEqual(left, ["busybox:latest"]);
+  });
+
+  test("a TTY run's output reaches the client before its wait answers, even when the server stalls as the container exits", async () => {
+    // A loaded machine can hold the server back while the container exits and conmon's exit
+    // command records the exit: when the server runs again, the wait must still not answer before
+    // the output still waiting in the attach socket has been sent (dockerode's run() returns on the
+    // wait, and its caller reads the output then). SIGSTOP makes that stall certain.
+    const docker = client();
+    const cmd = ["sh", "-c", "sleep 1; echo late-output; exit 5"];
+    const out = new PassThrough();
+    const got = collect(out);
+    const ran = docker.run("busybox", cmd, out) as Promise<[{ StatusCode: number }, Docker.Container]>;
+    let id: string | undefined;
+    for (let i = 0; i < 200 && !id; i++) {
+      id = (await docker.listContainers()).find((c) => c.Command.includes("late-output") && c.State === "running")?.Id;
+      if (!id) await pause(25);
+    }
+    assert.ok(id, "the container runs");
+    await pause(300); // dockerode sends its wait as soon as the start has answered
+    const server = served.server.proc;
+    server.kill("SIGSTOP");
+    try {
+      // The container exits at 1 s; its exit command records the exit (and has runc forget the
+      // container) while the server sleeps.
+      const runtimeState = `${served.server.t.runroot}/runc/${id}`;
+      for (let i = 0; i < 300 && fs.existsSync(runtimeState); i++) await pause(50);
+      assert.ok(!fs.existsSync(runtimeState), "the exit command has cleaned up");
+    } finally {
+      server.kill("SIGCONT");
+    }
+    const [result, container] = await ran;
+    out.end();
+    assert.equal(result.StatusCode, 5);
+    assert.equal((await got).toString().replace(/\r/g, ""), "late-output\n");
+    await container.remove({ force: true });
   });
 });

@@ -11,6 +11,7 @@ import { resolveContainer } from "../../engine/container-state.js";
 import { attachRunning, containerLogs } from "../../engine/container-io.js";
 import { attach, type AttachConnection, type AttachStreams } from "../../runtime/attach.js";
 import { parseDetachKeys } from "../../runtime/detach-keys.js";
+import { checkLogsReadable } from "../../engine/log-config.js";
 import { ConflictError } from "../../errors.js";
 
 function discard(): Writable {
@@ -34,6 +35,8 @@ async function attachContainer(call: ApiCall): Promise<void> {
   const id = record.spec.id;
   const tty = Boolean(record.spec.config.Tty);
   const want = { stdin: boolValue(q, "stdin"), stdout: boolValue(q, "stdout"), stderr: boolValue(q, "stderr") };
+  // Before the take-over, so that a driver that keeps no log is refused as a plain error.
+  if (boolValue(q, "logs")) checkLogsReadable(record.spec.hostConfig.LogConfig);
   const h = takeOver(call, { tty, stdin: want.stdin });
   if (boolValue(q, "logs")) await replayLogs(call, h, id, tty, want);
   if (!boolValue(q, "stream")) {
@@ -48,16 +51,18 @@ async function attachContainer(call: ApiCall): Promise<void> {
     signal: h.closed,
   };
   const run = (connection: AttachConnection): void => {
-    attach(connection, streams).then(
+    const delivered = attach(connection, streams).then(
       (result) => {
         log.debug(`attach to ${id.slice(0, 12)} ended: ${result}`);
-        h.end();
+        return h.end();
       },
       (err: unknown) => {
         log.warn(`attach to ${id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)}`);
-        h.end();
+        return h.end();
       },
     );
+    // A wait on this container answers after this output is sent (engine/attached-streams.ts).
+    engine.attachedStreams.add(id, delivered);
   };
   if (record.state.Running) {
     try {

@@ -85,6 +85,30 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     assert.equal(get.headers["content-type"], "text/plain; charset=utf-8");
   });
 
+  test("swarm paths answer as a dockerd outside any swarm (measured on 20.10), after their own checks", async () => {
+    const { server } = served;
+    const notManager = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+    const ask = async (method: string, path: string, body?: string) => {
+      const r = await server.request(method, path, body === undefined ? {} : { body, headers: { "Content-Type": "application/json" } });
+      return [r.status, (json(r.body) as { message: string }).message];
+    };
+    for (const path of ["/swarm", "/v1.41/swarm/unlockkey", "/nodes", "/nodes/n1", "/services", "/services/s1", "/tasks", "/tasks/t1", "/secrets", "/secrets/x", "/configs", "/configs/x"]) {
+      assert.deepEqual(await ask("GET", path), [503, notManager], path);
+    }
+    for (const path of ["/nodes/n1", "/services/s1", "/secrets/x", "/configs/x"]) assert.deepEqual(await ask("DELETE", path), [503, notManager], path);
+    for (const path of ["/services/create", "/secrets/create", "/configs/create", "/swarm/unlock", "/services/s1/update?version=3", "/swarm/update?version=1"]) {
+      assert.deepEqual(await ask("POST", path, "{}"), [503, notManager], path);
+    }
+    assert.deepEqual(await ask("POST", "/swarm/leave"), [503, "This node is not part of a swarm"]);
+    assert.deepEqual(await ask("POST", "/nodes/n1/update", "{}"), [400, `invalid node version '': strconv.ParseUint: parsing "": invalid syntax`]);
+    assert.deepEqual(await ask("POST", "/secrets/x/update", "{}"), [400, "invalid secret version"]);
+    assert.deepEqual(await ask("GET", "/services/s1/logs"), [500, "Bad parameters: you must choose at least one stream"]);
+    assert.deepEqual(await ask("GET", "/tasks/t1/logs?stdout=1"), [503, notManager]);
+    assert.equal((await ask("POST", "/services/create", "{x"))[0], 400, "a bad body is refused before the swarm is looked for");
+    assert.equal((await ask("POST", "/swarm/init", "{}"))[0], 501);
+    assert.equal((await server.request("GET", "/swarm/nothing")).status, 404);
+  });
+
   test("/version answers with and without a version prefix; versions out of range get dockerd's 400", async () => {
     const { server } = served;
     const plain = json((await server.request("GET", "/version")).body);

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import { Readable } from "node:stream";
 import { lgetxattr, majorMinor } from "../sys/linux.js";
+import { InvalidArgumentError } from "../errors.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from "./tar-header.js";
 
 export interface PackOptions {
@@ -13,6 +14,25 @@ export interface PackOptions {
   /** Read security.capability (Docker keeps only that xattr in layers). Default true. */
   capabilities?: boolean;
   signal?: AbortSignal;
+}
+
+/**
+ * An overlay tree holds a file whose name starts with ".wh.": a layer has no way to carry it (OCI
+ * has no escape for such names), every engine would read it as a deletion.
+ */
+export class WhiteoutNameError extends InvalidArgumentError {
+  constructor(readonly path: string) {
+    super(`${JSON.stringify(path)} has a whiteout name (.wh. prefix): in an image layer it would ${whiteoutMeaning(path)} instead of holding this file; rename or remove it first`);
+  }
+}
+
+function whiteoutMeaning(path: string): string {
+  const slash = path.lastIndexOf("/");
+  const dir = path.slice(0, slash);
+  const base = path.slice(slash + 1);
+  if (base === ".wh..wh..opq") return `hide everything the layers below hold in ${JSON.stringify(dir || "/")}`;
+  if (base.startsWith(".wh..wh.")) return "be dropped as aufs metadata";
+  return `delete ${JSON.stringify(`${dir}/${base.slice(".wh.".length)}`)}`;
 }
 
 const SMALL_FILE = 1 << 20;
@@ -69,6 +89,7 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
     const abs = `${root}/${rel}`;
     const st = fs.lstatSync(abs);
     const name = nameOf(rel);
+    if (overlay && posixBase(rel).startsWith(".wh.")) throw new WhiteoutNameError(`/${rel}`);
     const header: TarHeader = {
       name, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
     };
@@ -77,7 +98,7 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
       header.name = name + "/";
       if (name !== "") yield* emit(encodeHeader(header));
       if (overlay && lgetxattr(abs, "trusted.overlay.opaque")?.toString() === "y") {
-        yield* emit(encodeHeader({ ...header, name: `${name}/.wh..wh..opq`, type: "file", mode: header.mode & 0o777 }));
+        yield* emit(encodeHeader({ ...header, name: name ? `${name}/.wh..wh..opq` : ".wh..wh..opq", type: "file", mode: header.mode & 0o777 }));
       }
       pushChildren(stack, abs, rel + "/");
       continue;
@@ -158,4 +179,8 @@ function pushChildren(stack: string[], absDir: string, relPrefix: string): void 
   const names = fs.readdirSync(absDir);
   names.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
   for (const name of names) stack.push(relPrefix + name);
+}
+
+function posixBase(rel: string): string {
+  return rel.slice(rel.lastIndexOf("/") + 1);
 }

@@ -76,6 +76,11 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
   const stack: string[] = [];
   if (start) stack.push(start.first);
   else pushChildren(stack, root, "");
+  // The root has no entry of its own, but a layer whose root is opaque hides all the layers below.
+  if (!start && overlay && lgetxattr(root, "trusted.overlay.opaque")?.toString() === "y") {
+    const st = fs.lstatSync(root);
+    yield* emit(opaqueMarker({ name: "", type: "directory", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) }, ""));
+  }
   // With a start, entries are named after it: "<first>/x" becomes "<name>/x" (or "x" for contents).
   const nameOf = (rel: string): string => {
     if (!start) return rel;
@@ -98,7 +103,7 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
       header.name = name + "/";
       if (name !== "") yield* emit(encodeHeader(header));
       if (overlay && lgetxattr(abs, "trusted.overlay.opaque")?.toString() === "y") {
-        yield* emit(encodeHeader({ ...header, name: name ? `${name}/.wh..wh..opq` : ".wh..wh..opq", type: "file", mode: header.mode & 0o777 }));
+        yield* emit(opaqueMarker(header, `${name}/`));
       }
       pushChildren(stack, abs, rel + "/");
       continue;
@@ -133,6 +138,11 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
   }
   yield* flush();
   yield END_OF_ARCHIVE;
+}
+
+/** `.wh..wh..opq` for the directory whose header is `dir`, named under `prefix` ("" or "name/"). */
+function opaqueMarker(dir: TarHeader, prefix: string): Buffer {
+  return encodeHeader({ ...dir, name: `${prefix}.wh..wh..opq`, type: "file", mode: dir.mode & 0o777 });
 }
 
 function* packFileBody(

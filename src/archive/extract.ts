@@ -280,8 +280,11 @@ class ExtractState {
  */
 function refuseMalformedWhiteout(header: TarEntryHeader): void {
   const file = header.type === "file" || header.type === "contiguous-file";
-  if (header.type === "link" || (file && header.size === 0)) return;
-  const what = file ? `a file with ${header.size} bytes of content` : `a ${header.type}`;
+  if (file && header.size === 0) return;
+  if (header.type === "link" && posix.basename(header.linkname ?? "").startsWith(WHITEOUT)) return;
+  const what = file
+    ? `a file with ${header.size} bytes of content`
+    : header.type === "link" ? `a hard link to ${JSON.stringify(header.linkname)}` : `a ${header.type}`;
   throw new InvalidLayerError(
     `invalid tar archive: ${JSON.stringify(header.name)} has a whiteout name (.wh. prefix) but is ${what}; a whiteout must be an empty file`,
   );

@@ -149,6 +149,7 @@ describe("extractLayer()", { skip }, () => {
     ["an opaque marker with content", [{ type: "directory", name: "e/" }, { type: "file", name: "e/.wh..wh..opq", body: "x" }], /"e\/\.wh\.\.wh\.\.opq" has a whiteout name .* but is a file with 1 bytes/],
     ["a whiteout that is a directory", [{ type: "directory", name: ".wh.dir/" }], /"\.wh\.dir\/" has a whiteout name .* but is a directory/],
     ["a whiteout that is a symlink", [{ type: "symlink", name: "a/.wh.x", linkname: "../victim/hello" }], /"a\/\.wh\.x" has a whiteout name .* but is a symlink/],
+    ["a whiteout that is a hard link to a file", [{ type: "file", name: "f", body: "data" }, { type: "link", name: ".wh.g", linkname: "f" }], /"\.wh\.g" has a whiteout name .* but is a hard link to "f"/],
     ["a whiteout that is a device", [{ type: "character-device", name: ".wh.x", devmajor: 1, devminor: 3 }], /but is a character-device/],
     ["an entry inside a whiteout name", [{ type: "file", name: "a/.wh.dir/f", body: "x" }], /"a\/\.wh\.dir\/f" lies inside a directory with a whiteout name/],
     ["a PAX name with a NUL byte", [{ type: "file", name: "ab", body: "x", pax: { path: "a\u0000b" } }], /NUL/],

@@ -31,6 +31,7 @@ export class InvalidLayerError extends InvalidArgumentError {}
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
+const AUFS_META = ".wh..wh.";
 /** Xattrs that would let a layer forge overlay metadata for the mount above it. */
 const FORBIDDEN_XATTR = /^(trusted|user)\.overlay\./;
 
@@ -65,7 +66,8 @@ class ExtractState {
   private readonly dirs = new Set<string>([""]);
   /** Every path an entry named: a second entry for one is an error. */
   private readonly seen = new Set<string>();
-  private readonly dirTimes: [string, number][] = [];
+  /** Each directory's mtime, applied at the end; a later entry for the same directory replaces it. */
+  private readonly dirTimes = new Map<string, number>();
 
   constructor(
     private readonly dest: string,
@@ -77,9 +79,15 @@ class ExtractState {
     const name = cleanName(header.name);
 
     const base = posix.basename(name);
-    if (base.startsWith(WHITEOUT) && !this.copy) {
-      await drain(body);
-      return this.whiteout(name, base);
+    if (!this.copy) {
+      // aufs metadata at the root (.wh..wh.plnk/, .wh..wh.aufs) and all beneath it: Docker skips it too.
+      if (name.startsWith(AUFS_META) && name !== OPAQUE) return drain(body);
+      refuseInsideWhiteout(name, header.name);
+      if (base.startsWith(WHITEOUT)) {
+        refuseMalformedWhiteout(header);
+        await drain(body);
+        return this.whiteout(name, base);
+      }
     }
     if (this.seen.has(name) && !(header.type === "directory" && this.dirs.has(name))) {
       throw new InvalidLayerError(`invalid tar archive: duplicate entry ${JSON.stringify(header.name)}`);
@@ -153,12 +161,12 @@ class ExtractState {
     fs.unlinkSync(abs);
   }
 
-  /** Directory times last, deepest first, since creating children changes them. */
+  /**
+   * Directory times last, once nothing more is created in them (a child written after its
+   * directory's entry would change the directory's mtime). Setting a time changes no parent's.
+   */
   finish(): void {
-    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-      const [abs, mtime] = this.dirTimes[i]!;
-      fs.utimesSync(abs, mtime, mtime);
-    }
+    for (const [abs, mtime] of this.dirTimes) fs.utimesSync(abs, mtime, mtime);
   }
 
   /** O_EXCL refuses an existing path (and so a symlink planted there); metadata goes through the fd. */
@@ -199,7 +207,7 @@ class ExtractState {
       lsetxattr(dir ? `${this.dest}/${dir}` : this.dest, "trusted.overlay.opaque", Buffer.from("y"));
       return;
     }
-    if (base.startsWith(WHITEOUT + WHITEOUT)) return; // aufs metadata (.wh..wh.plnk): Docker skips it too
+    if (base.startsWith(AUFS_META)) return; // aufs metadata (.wh..wh.plnk): Docker skips it too
     const target = base.slice(WHITEOUT.length);
     if (!target || target === "." || target === "..") {
       throw new InvalidLayerError(`invalid tar archive: invalid whiteout ${JSON.stringify(name)}`);
@@ -258,8 +266,35 @@ class ExtractState {
     }
     // chmod after chown: chown clears setuid and setgid bits.
     fs.chmodSync(abs, (header.mode ?? 0o644) & 0o7777);
-    if (header.type === "directory") this.dirTimes.push([abs, mtime]);
+    if (header.type === "directory") this.dirTimes.set(abs, mtime);
     else fs.utimesSync(abs, mtime, mtime);
+  }
+}
+
+/**
+ * A whiteout says only "the name is gone": an empty regular file, or a hard link to another
+ * whiteout (aufs hard-links its whiteouts together, and Docker's tar writer keeps such links).
+ * A whiteout name on a directory, a symlink, a device or a file with content is a layer that says
+ * two things at once; most often it is a user's own file from a flattened export, whose content
+ * would be silently dropped. Refused, so that nothing is lost without a word.
+ */
+function refuseMalformedWhiteout(header: TarEntryHeader): void {
+  const file = header.type === "file" || header.type === "contiguous-file";
+  if (file && header.size === 0) return;
+  if (header.type === "link" && posix.basename(header.linkname ?? "").startsWith(WHITEOUT)) return;
+  const what = file
+    ? `a file with ${header.size} bytes of content`
+    : header.type === "link" ? `a hard link to ${JSON.stringify(header.linkname)}` : `a ${header.type}`;
+  throw new InvalidLayerError(
+    `invalid tar archive: ${JSON.stringify(header.name)} has a whiteout name (.wh. prefix) but is ${what}; a whiteout must be an empty file`,
+  );
+}
+
+/** Nothing can live inside a whiteout: a name below one is a user's directory that a layer cannot hold. */
+function refuseInsideWhiteout(name: string, original: string): void {
+  const dirs = name.split("/").slice(0, -1);
+  if (dirs.some((part) => part.startsWith(WHITEOUT))) {
+    throw new InvalidLayerError(`invalid tar archive: ${JSON.stringify(original)} lies inside a directory with a whiteout name (.wh. prefix)`);
   }
 }
 

@@ -20,7 +20,7 @@ export function isMounted(path: string): boolean {
 export function mountRootfs(engine: Engine, spec: ContainerSpec): string {
   const paths = containerPaths(engine, spec.id);
   if (isMounted(paths.merged)) return paths.merged;
-  const layers = spec.topLayer ? engine.store.layers.chain(spec.topLayer) : [];
+  const layers = spec.topLayer ? engine.store.layers.stack(spec.topLayer) : [];
   const lower = [paths.init, ...layers.map((l) => engine.store.layers.diffPath(l))];
   mountOverlay({ lower, upper: paths.upper, work: paths.work, target: paths.merged });
   return paths.merged;

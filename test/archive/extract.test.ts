@@ -73,6 +73,51 @@ describe("extractLayer()", { skip }, () => {
     assert.ok(!fs.existsSync(`${dest}/.wh..wh.plnk`), "aufs metadata is skipped");
   });
 
+  test("extractLayer() marks the layer's root opaque for a /.wh..wh..opq entry", async () => {
+    await extract([{ type: "file", name: ".wh..wh..opq" }, { type: "file", name: "kept", body: "k" }]);
+    assert.equal(lgetxattr(dest, "trusted.overlay.opaque")?.toString(), "y");
+    assert.deepEqual(fs.readdirSync(dest), ["kept"]);
+  });
+
+  test("extractLayer() takes a hard link between whiteouts as a whiteout (aufs-era layers)", async () => {
+    await extract([{ type: "file", name: ".wh.a" }, { type: "link", name: "d/.wh.b", linkname: ".wh.a" }]);
+    for (const path of ["a", "d/b"]) {
+      const st = fs.lstatSync(`${dest}/${path}`);
+      assert.ok(st.isCharacterDevice() && st.rdev === 0, `${path} is a whiteout`);
+    }
+  });
+
+  test("extractLayer() skips aufs metadata at the root with everything under it, as Docker does", async () => {
+    await extract([
+      { type: "directory", name: ".wh..wh.plnk/" },
+      { type: "file", name: ".wh..wh.plnk/1234.5678", body: "aufs hard link store" },
+      { type: "file", name: ".wh..wh.aufs" },
+      { type: "file", name: "kept", body: "k" },
+    ]);
+    assert.deepEqual(fs.readdirSync(dest), ["kept"]);
+  });
+
+  test("extractLayer() applies the last entry of a directory listed twice, mtime included", async () => {
+    const first = new Date(1_600_000_000_000);
+    const last = new Date(1_650_000_000_000);
+    await extract([
+      { type: "directory", name: "d/", mode: 0o700, uid: 1, gid: 1, mtime: first },
+      { type: "file", name: "d/one", body: "1" },
+      { type: "directory", name: "d/", mode: 0o751, uid: 2, gid: 3, mtime: last },
+      // Written after the last entry for d: d's mtime must still be the entry's, not now.
+      { type: "file", name: "d/two", body: "2" },
+      { type: "directory", name: "d/sub/", mtime: first },
+      { type: "file", name: "d/sub/three", body: "3" },
+    ]);
+    const st = fs.statSync(`${dest}/d`);
+    assert.equal(st.mode & 0o7777, 0o751);
+    assert.equal(st.uid, 2);
+    assert.equal(st.gid, 3);
+    assert.equal(st.mtimeMs, last.getTime(), "the last entry's mtime, set after the directory's contents");
+    assert.equal(fs.statSync(`${dest}/d/sub`).mtimeMs, first.getTime());
+    assert.deepEqual(fs.readdirSync(`${dest}/d`).sort(), ["one", "sub", "two"]);
+  });
+
   test("extractLayer() counts absolute names from the layer's root", async () => {
     await extract([{ type: "file", name: "/abs/file", body: "a" }, { type: "link", name: "/abs/hard", linkname: "/abs/file" }]);
     assert.equal(fs.readFileSync(`${dest}/abs/file`, "utf8"), "a");
@@ -100,6 +145,13 @@ describe("extractLayer()", { skip }, () => {
     ["a duplicate entry", [{ type: "file", name: "f", body: "1" }, { type: "file", name: "f", body: "2" }], /duplicate entry/],
     ["a file replacing a symlink", [{ type: "symlink", name: "s", linkname: "/etc/shadow" }, { type: "file", name: "s", body: "x" }], /duplicate entry/],
     ["a whiteout of ..", [{ type: "file", name: "a/.wh..." }], /invalid whiteout|climbs out/],
+    ["a whiteout with content (a user's file from a flattened export)", [{ type: "file", name: ".wh.secret", body: "mine" }], /"\.wh\.secret" has a whiteout name \(\.wh\. prefix\) but is a file with 4 bytes of content; a whiteout must be an empty file/],
+    ["an opaque marker with content", [{ type: "directory", name: "e/" }, { type: "file", name: "e/.wh..wh..opq", body: "x" }], /"e\/\.wh\.\.wh\.\.opq" has a whiteout name .* but is a file with 1 bytes/],
+    ["a whiteout that is a directory", [{ type: "directory", name: ".wh.dir/" }], /"\.wh\.dir\/" has a whiteout name .* but is a directory/],
+    ["a whiteout that is a symlink", [{ type: "symlink", name: "a/.wh.x", linkname: "../victim/hello" }], /"a\/\.wh\.x" has a whiteout name .* but is a symlink/],
+    ["a whiteout that is a hard link to a file", [{ type: "file", name: "f", body: "data" }, { type: "link", name: ".wh.g", linkname: "f" }], /"\.wh\.g" has a whiteout name .* but is a hard link to "f"/],
+    ["a whiteout that is a device", [{ type: "character-device", name: ".wh.x", devmajor: 1, devminor: 3 }], /but is a character-device/],
+    ["an entry inside a whiteout name", [{ type: "file", name: "a/.wh.dir/f", body: "x" }], /"a\/\.wh\.dir\/f" lies inside a directory with a whiteout name/],
     ["a PAX name with a NUL byte", [{ type: "file", name: "ab", body: "x", pax: { path: "a\u0000b" } }], /NUL/],
   ];
   for (const [what, entries, message] of hostile) {

@@ -103,7 +103,8 @@ export async function copyFromContainer(
     if (!st) throw new NotFoundError(`Could not find the file ${src} in container ${idOrName}`);
     const basename = posix.basename(posix.normalize(src.replace(/\/\.$/, ""))) || "/";
     const info = { isDir: st.isDirectory(), contents, basename };
-    const stream = packPath(resolved.host, opts.name ? opts.name(info) : contents ? "" : basename, { capabilities: false });
+    const mounts = info.isDir ? mountsBelow(session.view, resolved.path) : [];
+    const stream = packPath(resolved.host, opts.name ? opts.name(info) : contents ? "" : basename, { capabilities: false, mounts });
     // The caller reads the stream, then calls finished() to unpause or unmount.
     return { ...info, stream, finished: () => session.end() };
   } catch (err) {

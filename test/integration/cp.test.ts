@@ -93,13 +93,19 @@ describe("cp: read-only places and docker's placement rules", { skip }, () => {
     ok(["rm", "-f", "lnk"]);
   });
 
-  test("cp unpacks what lands in a writable volume into the volume, not into the rootfs under it", () => {
+  test("cp unpacks what lands in a writable volume into the volume, not into the rootfs under it, and packs it from there", () => {
     const h = host();
     ok(["create", "--name", "rwv", "-v", "rw-vol:/data", "busybox", "sleep", "100"]);
     ok(["cp", `${h}/tree/.`, "rwv:/"]);
     assert.equal(fs.readFileSync(`${volumeDir("rw-vol")}/x`, "utf8"), "x\n");
     assert.doesNotMatch(ok(["diff", "rwv"]), /\/data\/x/);
     assert.equal(ok(["run", "--rm", "-v", "rw-vol:/data", "busybox", "cat", "/data/x"]), "x\n");
+    // Copying out reads the volume too, as dockerd mounts it for the copy.
+    ok(["run", "--name", "rwv-ran", "-v", "rw-vol:/data", "busybox", "true"]);
+    ok(["cp", "rwv-ran:/", `${root.t.dir}/whole`]);
+    assert.equal(fs.readFileSync(`${root.t.dir}/whole/data/x`, "utf8"), "x\n");
+    ok(["cp", "rwv-ran:/data/.", `${root.t.dir}/volume-contents`]);
+    assert.deepEqual(listing(`${root.t.dir}/volume-contents`), ["x"]);
   });
 
   test("cp into a container: missing DIR/, a directory onto a file, with docker's words", () => {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, SystemError } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
 import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
 import type { TarBody } from "./tar-reader.js";
@@ -24,7 +24,26 @@ export interface ExtractOptions {
    * entries replace what is there (files are unlinked first, never written through), whiteout names
    * are ordinary names, and `owner` (when given) replaces the archive's uid and gid.
    */
-  copy?: { owner?: { uid: number; gid: number } };
+  copy?: CopyOptions;
+}
+
+export interface CopyOptions {
+  owner?: { uid: number; gid: number };
+  /** `dest` as the user names it (a path inside the container, or on the host), for messages. */
+  at?: string;
+  /**
+   * Mount points below `dest` (a container's volumes and binds): entries that land in one are
+   * written to its host directory, and into a read-only one not at all (EROFS, as the kernel
+   * would refuse them under the mount).
+   */
+  mounts?: readonly CopyMount[];
+}
+
+/** A mount point below a cp destination: `name` relative to it, `host` the mount's source. */
+export interface CopyMount {
+  name: string;
+  host: string;
+  readOnly: boolean;
 }
 
 export class InvalidLayerError extends InvalidArgumentError {}
@@ -68,11 +87,41 @@ class ExtractState {
   private readonly seen = new Set<string>();
   /** Each directory's mtime, applied at the end; a later entry for the same directory replaces it. */
   private readonly dirTimes = new Map<string, number>();
+  /** Innermost first, so that the first match is the mount an entry really lands in. */
+  private readonly mounts: readonly CopyMount[];
 
   constructor(
     private readonly dest: string,
     private readonly copy: ExtractOptions["copy"],
-  ) {}
+  ) {
+    this.mounts = [...(copy?.mounts ?? [])].sort((a, b) => b.name.length - a.name.length);
+  }
+
+  private mountOf(name: string): CopyMount | undefined {
+    return this.mounts.find((m) => name === m.name || name.startsWith(`${m.name}/`));
+  }
+
+  /** Where entry `name` lives on the host: below `dest`, or in the mount it falls in. */
+  private hostOf(name: string): string {
+    if (name === "") return this.dest;
+    const mount = this.mountOf(name);
+    if (!mount) return `${this.dest}/${name}`;
+    return `${mount.host}${name.slice(mount.name.length)}`;
+  }
+
+  /** `name` as the user sees it, for messages: under `at` (the container's or the host's path). */
+  private shown(name: string): string {
+    return posix.join(this.copy?.at ?? "/", name);
+  }
+
+  /**
+   * Refuses a write to `name` under a read-only mount with the error the kernel gives there
+   * (EROFS), worded as Go's os package words it: "<op> [<link target>] <path>: …".
+   */
+  private writable(op: string, name: string, linkTarget?: string): void {
+    if (!this.mountOf(name)?.readOnly) return;
+    throw new SystemError(`${op} ${linkTarget === undefined ? "" : `${linkTarget} `}${this.shown(name)}: read-only file system`);
+  }
 
   async apply(header: TarEntryHeader, body: Readable): Promise<void> {
     this.entries++;
@@ -101,31 +150,34 @@ class ExtractState {
     switch (header.type) {
       case "file":
       case "contiguous-file":
-        await this.writeFile(abs, header, body);
+        await this.writeFile(name, abs, header, body);
         break;
       case "directory":
         await drain(body);
         if (name === "") break;
         if (!this.dirs.has(name)) {
+          this.writable("mkdir", name);
           exclusive(header.name, () => fs.mkdirSync(abs, { mode: 0o700 }));
           this.dirs.add(name);
         }
         break;
       case "symlink":
         await drain(body);
+        this.writable("symlink", name, header.linkname ?? "");
         exclusive(header.name, () => fs.symlinkSync(header.linkname ?? "", abs));
         // Docker's layer size counts a symlink's own bytes (its target's length), as du's apparent size does.
         this.size += Buffer.byteLength(header.linkname ?? "");
         break;
       case "link":
         await drain(body);
-        this.hardlink(abs, header);
+        this.hardlink(name, abs, header);
         break;
       case "character-device":
       case "block-device":
       case "fifo": {
         await drain(body);
         const kind = header.type === "fifo" ? S_IFIFO : header.type === "block-device" ? S_IFBLK : S_IFCHR;
+        this.writable("mknod", name);
         exclusive(header.name, () => mknod(abs, kind | ((header.mode ?? 0o600) & 0o7777), header.devmajor ?? 0, header.devminor ?? 0));
         break;
       }
@@ -134,7 +186,7 @@ class ExtractState {
         throw new InvalidLayerError(`invalid tar archive: unsupported entry type ${String(header.type)} for ${JSON.stringify(header.name)}`);
     }
     if (header.type !== "link" && header.type !== "file" && header.type !== "contiguous-file") {
-      this.setMetadata(name === "" ? this.dest : abs, header);
+      this.setMetadata(name, abs, header);
     }
   }
 
@@ -152,12 +204,17 @@ class ExtractState {
     }
     if (st.isDirectory()) {
       if (header.type !== "directory") {
-        throw new InvalidLayerError(`cannot overwrite directory ${JSON.stringify("/" + name)} with non-directory`);
+        throw new InvalidLayerError(`cannot overwrite directory ${JSON.stringify(this.shown(name))} with non-directory ${JSON.stringify(this.shown(""))}`);
       }
       this.dirs.add(name);
       return;
     }
-    if (header.type === "directory") throw new InvalidLayerError(`cannot overwrite non-directory ${JSON.stringify("/" + name)} with directory`);
+    if (header.type === "directory") {
+      throw new InvalidLayerError(`cannot overwrite non-directory ${JSON.stringify(this.shown(name))} with directory ${JSON.stringify(this.shown(""))}`);
+    }
+    // A file bind-mounted there is a mount point: the kernel will not unlink it.
+    if (this.mounts.some((m) => m.name === name)) throw new SystemError(`unlinkat ${this.shown(name)}: device or resource busy`);
+    this.writable("unlinkat", name);
     fs.unlinkSync(abs);
   }
 
@@ -170,7 +227,8 @@ class ExtractState {
   }
 
   /** O_EXCL refuses an existing path (and so a symlink planted there); metadata goes through the fd. */
-  private async writeFile(abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
+  private async writeFile(name: string, abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
+    this.writable("open", name);
     const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
     const fd = exclusive(header.name, () => fs.openSync(abs, flags, 0o600));
     try {
@@ -190,21 +248,22 @@ class ExtractState {
     }
   }
 
-  private hardlink(abs: string, header: TarEntryHeader): void {
+  private hardlink(name: string, abs: string, header: TarEntryHeader): void {
     const target = cleanName(header.linkname ?? "", "link target");
     if (!this.seen.has(target) || this.dirs.has(target)) {
       throw new InvalidLayerError(
         `invalid tar archive: hard link ${JSON.stringify(header.name)} points to ${JSON.stringify(header.linkname)}, which is not a file of this layer`,
       );
     }
-    exclusive(header.name, () => fs.linkSync(`${this.dest}/${target}`, abs));
+    this.writable("link", name, this.shown(target));
+    exclusive(header.name, () => fs.linkSync(this.hostOf(target), abs));
   }
 
   private whiteout(name: string, base: string): void {
     const dir = posix.dirname(name) === "." ? "" : posix.dirname(name);
     this.ensureParent(dir === "" ? base : `${dir}/${base}`, name);
     if (base === OPAQUE) {
-      lsetxattr(dir ? `${this.dest}/${dir}` : this.dest, "trusted.overlay.opaque", Buffer.from("y"));
+      lsetxattr(this.hostOf(dir), "trusted.overlay.opaque", Buffer.from("y"));
       return;
     }
     if (base.startsWith(AUFS_META)) return; // aufs metadata (.wh..wh.plnk): Docker skips it too
@@ -215,7 +274,7 @@ class ExtractState {
     const rel = dir ? `${dir}/${target}` : target;
     if (this.seen.has(rel)) throw new InvalidLayerError(`invalid tar archive: whiteout ${JSON.stringify(name)} deletes an entry of the same layer`);
     this.seen.add(rel);
-    exclusive(name, () => mknod(`${this.dest}/${rel}`, S_IFCHR | 0o000, 0, 0));
+    exclusive(name, () => mknod(this.hostOf(rel), S_IFCHR | 0o000, 0, 0));
   }
 
   /**
@@ -228,7 +287,7 @@ class ExtractState {
     for (let i = 0; i < parts.length - 1; i++) {
       rel = rel ? `${rel}/${parts[i]}` : parts[i]!;
       if (this.dirs.has(rel)) continue;
-      const abs = `${this.dest}/${rel}`;
+      const abs = this.hostOf(rel);
       let st: fs.Stats | undefined;
       try {
         st = fs.lstatSync(abs);
@@ -236,6 +295,7 @@ class ExtractState {
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       }
       if (!st) {
+        this.writable("mkdir", rel);
         fs.mkdirSync(abs, { mode: 0o755 });
       } else if (st.isSymbolicLink()) {
         throw new InvalidLayerError(
@@ -246,7 +306,7 @@ class ExtractState {
       }
       this.dirs.add(rel);
     }
-    return name === "" ? this.dest : `${this.dest}/${name}`;
+    return this.hostOf(name);
   }
 
   private setXattrs(abs: string, header: TarEntryHeader): void {
@@ -256,7 +316,8 @@ class ExtractState {
     }
   }
 
-  private setMetadata(abs: string, header: TarEntryHeader): void {
+  private setMetadata(name: string, abs: string, header: TarEntryHeader): void {
+    this.writable("lchown", name);
     fs.lchownSync(abs, header.uid ?? 0, header.gid ?? 0);
     this.setXattrs(abs, header);
     const mtime = header.mtime.getTime() / 1000;

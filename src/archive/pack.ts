@@ -13,6 +13,11 @@ export interface PackOptions {
   exclude?: (relPath: string) => boolean;
   /** Read security.capability (Docker keeps only that xattr in layers). Default true. */
   capabilities?: boolean;
+  /**
+   * packPath: directories mounted below the packed path (a container's volumes and binds, which
+   * the host does not see there), named relative to it; what is under one is read from `host`.
+   */
+  mounts?: readonly { name: string; host: string }[];
   signal?: AbortSignal;
 }
 
@@ -87,11 +92,18 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
     const rest = rel.slice(start.first.length);
     return start.name ? start.name + rest : rest.replace(/^\//, "");
   };
+  // Innermost first: the first mount holding a path is the one it is read from.
+  const mounts = start ? [...(opts.mounts ?? [])].sort((a, b) => b.name.length - a.name.length) : [];
+  const hostOf = (rel: string): string => {
+    const inside = start ? rel.slice(start.first.length).replace(/^\//, "") : rel;
+    const mount = mounts.find((m) => inside === m.name || inside.startsWith(`${m.name}/`));
+    return mount ? mount.host + inside.slice(mount.name.length) : `${root}/${rel}`;
+  };
   while (stack.length) {
     opts.signal?.throwIfAborted();
     const rel = stack.pop()!;
     if (opts.exclude?.(rel)) continue;
-    const abs = `${root}/${rel}`;
+    const abs = hostOf(rel);
     const st = fs.lstatSync(abs);
     const name = nameOf(rel);
     if (overlay && posixBase(rel).startsWith(".wh.")) throw new WhiteoutNameError(`/${rel}`);

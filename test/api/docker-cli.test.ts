@@ -177,6 +177,42 @@ describe("berth serve: the docker CLI", { skip }, () => {
     docker(["rm", "packer"]);
   });
 
+  test("cp refuses read-only places and follows docker's placement rules through the API", () => {
+    const dir = `${served.server.t.dir}/cp-rules`;
+    fs.mkdirSync(`${dir}/dir/sub`, { recursive: true });
+    fs.mkdirSync(`${dir}/tree/data`, { recursive: true });
+    fs.mkdirSync(`${dir}/out`);
+    fs.writeFileSync(`${dir}/file`, "f\n");
+    fs.writeFileSync(`${dir}/dir/sub/s`, "s\n");
+    fs.writeFileSync(`${dir}/tree/data/x`, "x\n");
+    fs.writeFileSync(`${dir}/out/existing`, "e\n");
+    // The CLI's last line; before a refusal of its own it may log that its tar writer saw the pipe close (so does it against dockerd).
+    const fails = (args: string[], stderr: string) => assert.equal(docker(args, { code: 1 }).stderr.replace(/^time=".*" level=error msg="Can't .*\n/gm, ""), stderr);
+    docker(["create", "--name", "cli-ro", "--read-only", "-v", "cli-rw:/rw", "busybox", "true"]);
+    fails(["cp", `${dir}/file`, "cli-ro:/"], "Error response from daemon: container rootfs is marked read-only\n");
+    fails(["cp", `${dir}/file`, "cli-ro:/tmp/"], "Error response from daemon: container rootfs is marked read-only\n");
+    fails(["cp", `${dir}/file`, "cli-ro:/nonexist/"], "no such directory\n");
+    docker(["cp", `${dir}/file`, "cli-ro:/rw/"]);
+    docker(["cp", "cli-ro:/etc/passwd", `${dir}/out/passwd`]);
+    docker(["create", "--name", "cli-vro", "-v", "cli-vol:/data:ro", "busybox", "true"]);
+    docker(["create", "--name", "cli-bro", "--mount", `type=bind,src=${dir}/dir,dst=/data,readonly`, "busybox", "true"]);
+    for (const ctr of ["cli-vro", "cli-bro"]) {
+      fails(["cp", `${dir}/file`, `${ctr}:/data/`], "Error response from daemon: mounted volume is marked read-only\n");
+      fails(["cp", `${dir}/tree/.`, `${ctr}:/`], "Error response from daemon: Error processing tar file(exit status 1): lchown /data: read-only file system\n");
+    }
+    assert.deepEqual(fs.readdirSync(`${dir}/dir`), ["sub"], "the read-only bind's directory is untouched");
+    docker(["run", "--name", "cli-links", "busybox", "sh", "-c", "ln -s /etc /link-to-dir"]);
+    fails(["cp", `${dir}/file`, "cli-links:/nonexistent/"], "no such directory\n");
+    fails(["cp", `${dir}/dir`, "cli-links:/etc/hostname"], "cannot copy directory\n");
+    fails(["cp", `${dir}/dir`, "cli-links:/etc/passwd/"], 'Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory "/etc/passwd" with directory "/etc"\n');
+    docker(["cp", "cli-links:/link-to-dir/", `${dir}/out/a`]);
+    assert.ok(fs.lstatSync(`${dir}/out/a`).isDirectory() && fs.existsSync(`${dir}/out/a/passwd`), "the directory the link names, not the link");
+    fails(["cp", "cli-links:/etc", `${dir}/out/existing`], "cannot copy directory\n");
+    fails(["cp", "cli-links:/etc/passwd", `${dir}/out/nonexist/`], "no such directory\n");
+    docker(["rm", "cli-ro", "cli-vro", "cli-bro", "cli-links"]);
+    docker(["volume", "rm", "cli-vol", "cli-rw"]);
+  });
+
   test("volumes, system df, container prune", () => {
     assert.equal(docker(["volume", "create", "cli-vol"]).stdout, "cli-vol\n");
     docker(["run", "--rm", "-v", "cli-vol:/data", "busybox", "sh", "-c", "echo kept > /data/f"]);

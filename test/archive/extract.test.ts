@@ -179,6 +179,68 @@ describe("extractLayer()", { skip }, () => {
   });
 });
 
+describe("extractLayer() for cp, with mounts below the destination", { skip }, () => {
+  /** dest is a container's "/", with a writable volume at /rw, a read-only one at /ro and a file bound at /etc/bound. */
+  async function copyInto(entries: readonly TarSpec[]) {
+    for (const d of [`${dir}/rw-src`, `${dir}/ro-src`]) fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(`${dir}/ro-src/old`, "old");
+    fs.writeFileSync(`${dir}/bound-src`, "bound");
+    const mounts = [
+      { name: "rw", host: `${dir}/rw-src`, readOnly: false },
+      { name: "ro", host: `${dir}/ro-src`, readOnly: true },
+      { name: "etc/bound", host: `${dir}/bound-src`, readOnly: false },
+    ];
+    return extractLayer(Readable.from([await buildTar(entries)]), dest, { copy: { at: "/", mounts } });
+  }
+  const roUntouched = () => assert.deepEqual(fs.readdirSync(`${dir}/ro-src`), ["old"]);
+
+  test("entries that land in a writable mount go to its host directory", async () => {
+    await copyInto([
+      { type: "file", name: "top", body: "t" },
+      { type: "directory", name: "rw/sub" },
+      { type: "file", name: "rw/sub/f", body: "f" },
+      { type: "link", name: "rw/hard", linkname: "rw/sub/f" },
+    ]);
+    assert.equal(fs.readFileSync(`${dir}/rw-src/sub/f`, "utf8"), "f");
+    assert.equal(fs.statSync(`${dir}/rw-src/hard`).nlink, 2);
+    assert.deepEqual(fs.readdirSync(dest).sort(), ["top"], "nothing under the mount point in the rootfs");
+  });
+
+  for (const [entries, message] of [
+    [[{ type: "file", name: "ro/x", body: "x" }], "open /ro/x"],
+    [[{ type: "file", name: "ro/old", body: "new" }], "unlinkat /ro/old"],
+    [[{ type: "directory", name: "ro" }], "lchown /ro"],
+    [[{ type: "directory", name: "ro/sub" }], "mkdir /ro/sub"],
+    [[{ type: "file", name: "ro/sub/deep", body: "x" }], "mkdir /ro/sub"],
+    [[{ type: "symlink", name: "ro/sl", linkname: "/etc" }], "symlink /etc /ro/sl"],
+    [[{ type: "file", name: "rw/f", body: "f" }, { type: "link", name: "ro/hard", linkname: "rw/f" }], "link /rw/f /ro/hard"],
+    [[{ type: "character-device", name: "ro/null", devmajor: 1, devminor: 3 }], "mknod /ro/null"],
+  ] as const) {
+    test(`a write into a read-only mount fails as EROFS does: ${message}`, async () => {
+      await assert.rejects(copyInto(entries), { message: `${message}: read-only file system` });
+      roUntouched();
+    });
+  }
+
+  test("a file bound over a path is a mount point: it is not unlinked, and its host file stays", async () => {
+    await assert.rejects(copyInto([{ type: "file", name: "etc/bound", body: "replaced" }]), { message: "unlinkat /etc/bound: device or resource busy" });
+    assert.equal(fs.readFileSync(`${dir}/bound-src`, "utf8"), "bound");
+  });
+
+  test("replacing a file with a directory, or the reverse, is refused with dockerd's words", async () => {
+    fs.mkdirSync(`${dest}/etc`);
+    fs.writeFileSync(`${dest}/etc/passwd`, "p");
+    const copy = { at: "/etc" };
+    await assert.rejects(extractLayer(Readable.from([await buildTar([{ type: "directory", name: "passwd" }])]), `${dest}/etc`, { copy }), {
+      message: 'cannot overwrite non-directory "/etc/passwd" with directory "/etc"',
+    });
+    fs.mkdirSync(`${dest}/etc/dir`);
+    await assert.rejects(extractLayer(Readable.from([await buildTar([{ type: "file", name: "dir", body: "x" }])]), `${dest}/etc`, { copy }), {
+      message: 'cannot overwrite directory "/etc/dir" with non-directory "/etc"',
+    });
+  });
+});
+
 test("cleanName() strips leading slashes and refuses climbing names", () => {
   assert.equal(cleanName("/etc/passwd"), "etc/passwd");
   assert.equal(cleanName("./a/./b/"), "a/b");

@@ -3,7 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { posix } from "node:path";
 import { REPO } from "../helpers/temp-root.js";
 
 interface LockEntry {

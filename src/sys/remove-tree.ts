@@ -51,6 +51,7 @@ interface Pending {
  * something is not; then RemoveTreeError lists what stayed.
  */
 export function removeTree(path: string): void {
+  if (path.length > 1) path = path.replace(/\/+$/, "");
   const top = Buffer.from(path);
   let st: fs.Stats;
   try {
@@ -64,6 +65,13 @@ export function removeTree(path: string): void {
     removeEntry(top, false, failures, { inTree: false });
     if (failures.length) throw new RemoveTreeError(path, failures);
     return;
+  }
+  // Most trees removed are empty work dirs: one rmdir, without reading the mount table.
+  try {
+    fs.rmdirSync(top);
+    return;
+  } catch {
+    // Not empty (or not removable as it is): the walk below finds out which.
   }
   const real = realPath(path);
   const mountPoints = new Set(mountsBelow(readMountinfo(), real).map((m) => m.slice(real.length)));
@@ -105,6 +113,7 @@ class TreeWalk {
         continue;
       }
       stack.pop();
+      if (outcome === "refilled") this.failures.push(`${dir.path.toString()} keeps filling up while it is removed`);
       if (outcome !== "gone" && dir.parent) dir.parent.blocked = true;
     }
   }

@@ -75,6 +75,31 @@ function dockerArchive(t: TempRoot, layer: Buffer): string {
   return archive;
 }
 
+/** An OCI image layout archive (what `docker save` writes since 25, and skopeo) with `layer` as its one layer. */
+function ociLayoutArchive(t: TempRoot, layer: Buffer): string {
+  const dir = `${t.dir}/oci`;
+  fs.mkdirSync(`${dir}/blobs/sha256`, { recursive: true });
+  const put = (data: Buffer, mediaType: string) => {
+    const hex = createHash("sha256").update(data).digest("hex");
+    fs.writeFileSync(`${dir}/blobs/sha256/${hex}`, data);
+    return { mediaType, digest: `sha256:${hex}`, size: data.length };
+  };
+  const layerDesc = put(layer, "application/vnd.oci.image.layer.v1.tar");
+  const config = put(Buffer.from(JSON.stringify({
+    architecture: "amd64", os: "linux", created: "2026-01-01T00:00:00Z",
+    config: { Cmd: ["sh"] }, rootfs: { type: "layers", diff_ids: [layerDesc.digest] },
+  })), "application/vnd.oci.image.config.v1+json");
+  const manifest = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config, layers: [layerDesc] })), "application/vnd.oci.image.manifest.v1+json");
+  fs.writeFileSync(`${dir}/oci-layout`, JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  fs.writeFileSync(`${dir}/index.json`, JSON.stringify({
+    schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [{ ...manifest, annotations: { "io.containerd.image.name": "docker.io/library/deep:oci", "org.opencontainers.image.ref.name": "oci" } }],
+  }));
+  const archive = `${t.dir}/deep-oci.tar`;
+  assert.equal(spawnSync("tar", ["-C", dir, "-cf", archive, "."]).status, 0);
+  return archive;
+}
+
 describe("hostile trees (issue 9 item 1)", { skip }, () => {
   let t: TempRoot;
   let deep: Buffer;
@@ -95,6 +120,13 @@ describe("hostile trees (issue 9 item 1)", { skip }, () => {
 
   test("load of a docker-save archive holding a 5,000-level layer is refused, and the store stays usable", () => {
     const r = t.berth(["load", "-i", dockerArchive(t, deep)]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(escape(DEPTH_REFUSAL)));
+    assertHealthy(t);
+  });
+
+  test("load of an OCI layout holding a 5,000-level layer is refused, and the store stays usable", () => {
+    const r = t.berth(["load", "-i", ociLayoutArchive(t, deep)]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(escape(DEPTH_REFUSAL)));
     assertHealthy(t);

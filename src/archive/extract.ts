@@ -9,6 +9,7 @@ import type { Readable } from "node:stream";
 import { InvalidArgumentError, SystemError } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
 import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
+import { pathBoundsProblem } from "./path-bounds.js";
 import type { TarBody } from "./tar-reader.js";
 
 export interface ExtractResult {
@@ -371,7 +372,10 @@ function exclusive<T>(original: string, create: () => T): T {
   }
 }
 
-/** Absolute names count from the layer's root; a name that climbs above it is refused. */
+/**
+ * Absolute names count from the layer's root; a name that climbs above it, or is longer or deeper
+ * than a layer may hold (path-bounds.ts), is refused before anything is made for it.
+ */
 export function cleanName(raw: string, what = "entry"): string {
   if (raw.includes("\0")) throw new InvalidLayerError(`invalid tar archive: ${what} name contains a NUL byte`);
   if (raw.includes("\ufffd")) throw new InvalidLayerError(`invalid tar archive: ${what} name ${JSON.stringify(raw)} is not valid UTF-8`);
@@ -381,6 +385,8 @@ export function cleanName(raw: string, what = "entry"): string {
   if (clean === ".." || clean.startsWith("../")) {
     throw new InvalidLayerError(`invalid tar archive: ${what} ${JSON.stringify(raw)} climbs out of the layer`);
   }
+  const tooBig = pathBoundsProblem(clean);
+  if (tooBig) throw new InvalidLayerError(`invalid tar archive: ${what} ${tooBig}`);
   return clean;
 }
 

@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { lgetxattr, majorMinor } from "../sys/linux.js";
 import { InvalidArgumentError } from "../errors.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from "./tar-header.js";
+import { pathBoundsProblem } from "./path-bounds.js";
 
 export interface PackOptions {
   /** "overlay": translate overlay whiteouts and opaque dirs to OCI ones. */
@@ -103,9 +104,13 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
     opts.signal?.throwIfAborted();
     const rel = stack.pop()!;
     if (opts.exclude?.(rel)) continue;
+    const name = nameOf(rel);
+    // Before the path is used: a tree deeper than a layer may hold is refused by what it is, not
+    // by the ENAMETOOLONG its deepest paths would give.
+    const tooBig = pathBoundsProblem(name);
+    if (tooBig) throw new InvalidArgumentError(`cannot archive ${tooBig}`);
     const abs = hostOf(rel);
     const st = fs.lstatSync(abs);
-    const name = nameOf(rel);
     if (overlay && posixBase(rel).startsWith(".wh.")) throw new WhiteoutNameError(`/${rel}`);
     const header: TarHeader = {
       name, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),

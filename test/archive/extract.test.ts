@@ -8,6 +8,8 @@ import { extractLayer, cleanName } from "../../src/archive/extract.js";
 import { lgetxattr } from "../../src/sys/linux.js";
 import { buildTar, type TarSpec } from "../helpers/tar-builder.js";
 import { isRoot } from "../helpers/temp-root.js";
+import { deepTar } from "../helpers/deep-tree.js";
+import { MAX_PATH_BYTES, MAX_PATH_DEPTH } from "../../src/archive/path-bounds.js";
 
 const skip = isRoot() ? false : "extraction sets owners, device nodes and trusted.* xattrs: needs root";
 
@@ -174,6 +176,28 @@ describe("extractLayer()", { skip }, () => {
     assert.deepEqual(fs.readdirSync(dest), ["first"]);
   });
 
+  test("extractLayer() refuses a 5,000-level tree at the depth bound, having made no more than it (issue 9 item 1)", async () => {
+    await assert.rejects(
+      extractLayer(Readable.from([deepTar(5000)]), dest),
+      new RegExp(`^InvalidLayerError: invalid tar archive: entry "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/…" is 1025 directories deep, more than the 1024 a layer may hold$`),
+    );
+    let depth = 0;
+    for (let at = dest; fs.existsSync(`${at}/d`); at += "/d") depth++;
+    assert.equal(depth, MAX_PATH_DEPTH);
+  });
+
+  test("extractLayer() refuses one deep entry before making any of its parents", async () => {
+    await assert.rejects(extract([{ type: "file", name: "x/".repeat(1500) + "f", body: "x" }]), /is 1501 directories deep/);
+    assert.deepEqual(fs.readdirSync(dest), []);
+    const long = `${"n".repeat(250)}/`.repeat(17) + "f";
+    await assert.rejects(extract([{ type: "file", name: long, body: "x" }]), new RegExp(`is ${long.length} bytes long, more than the ${MAX_PATH_BYTES} a path in a layer may have`));
+    assert.deepEqual(fs.readdirSync(dest), []);
+  });
+
+  test("extractLayer() takes a tree exactly as deep as the bound", async () => {
+    await extractLayer(Readable.from([deepTar(MAX_PATH_DEPTH)]), dest);
+  });
+
   test("extractLayer() refuses input that is not a tar", async () => {
     await assert.rejects(extractLayer(Readable.from([Buffer.from("this is not a tar archive\n".repeat(40))]), dest), /invalid tar archive/);
   });
@@ -248,4 +272,7 @@ test("cleanName() strips leading slashes and refuses climbing names", () => {
   assert.equal(cleanName("./"), "");
   assert.throws(() => cleanName("../x"), /climbs out/);
   assert.throws(() => cleanName("/../x"), /climbs out/);
+  assert.equal(cleanName("a/".repeat(1023) + "b"), "a/".repeat(1023) + "b");
+  assert.throws(() => cleanName("a/".repeat(1024) + "b"), /1025 directories deep/);
+  assert.throws(() => cleanName("l", "link target") && cleanName("x".repeat(4095), "link target"), /link target "x{64}…" is 4095 bytes long/);
 });

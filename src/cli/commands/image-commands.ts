@@ -27,6 +27,7 @@ const importCommand: CommandSpec = {
       .option("-m, --message <text>", "Set commit message for imported image")
       .option("--platform <platform>", "Set platform if server is multi-platform capable"),
   action: async (ctx, [source, name], opts) => {
+    if (name) await (await import("../client-reference.js")).parseClientReference(name);
     const { importImage } = await import("../../engine/import-image.js");
     const engine = await ctx.engine({ sweep: true });
     const { stream, sourceName } = await openImportSource(source!);
@@ -149,9 +150,10 @@ const tagCommand: CommandSpec = {
   // the seed's still pass it, so it is accepted with that meaning.
   options: (cmd) => cmd.option("-f, --force", "Move the tag if it names another image (always done; kept for old scripts)"),
   action: async (ctx, [source, target]) => {
-    const { parseTagName } = await import("../../engine/image-names.js");
+    // The CLI checks the name's grammar itself; the daemon's own rules come with tagImage.
+    const { parseReference } = await import("../../image/reference.js");
     try {
-      parseTagName(target!);
+      parseReference(target!);
     } catch (err) {
       throw new ClientError(`Error parsing reference: "${target}" is not a valid repository/tag: ${(err as Error).message}`);
     }

@@ -6,7 +6,7 @@ import { collect, collectFilter, parseBool, type CommandSpec } from "../command-
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { printInspected } from "../format/inspect-output.js";
+import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
 import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
@@ -301,20 +301,20 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       const { volumeJson } = await import("../../engine/volumes.js");
       const engine = await ctx.engine();
       // Docker's generic inspect tries each kind of object in turn: container, image, volume.
-      const lookups: [string, (ref: string) => unknown][] = [
+      const lookups: [Inspected["kind"], (ref: string) => unknown][] = [
         ["container", (ref) => inspectContainer(engine, ref, { size: Boolean(opts.size) })],
         ["image", (ref) => inspectImage(engine, ref)],
         ["volume", (ref) => volumeJson(engine.store.volumes.resolve(ref))],
       ];
       const kinds = generic ? lookups.filter(([kind]) => !type || kind === type) : lookups.filter(([kind]) => kind === "image");
-      const found: unknown[] = [];
+      const found: Inspected[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
-        let result: unknown;
+        let result: Inspected | undefined;
         let lastError: unknown;
-        for (const [, lookup] of kinds) {
+        for (const [kind, lookup] of kinds) {
           try {
-            result = lookup(ref);
+            result = { kind, value: lookup(ref) };
             break;
           } catch (err) {
             if (!(err instanceof BerthError) || (err.kind !== "not-found" && err.kind !== "invalid-argument")) throw err;

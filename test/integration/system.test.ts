@@ -76,6 +76,9 @@ describe("info", { skip }, () => {
   test("info --format runs Go templates over GET /info's object plus ClientInfo", async () => {
     assert.equal(ok(t, ["info", "--format", "{{.Containers}} {{.ContainersStopped}} {{.Images}} {{.Driver}} {{.OSType}} {{.Swarm.LocalNodeState}}"]), "1 1 1 overlay2 linux inactive\n");
     assert.equal(ok(t, ["system", "info", "-f", "{{.ClientInfo.Context}} {{.ClientInfo.Debug}}"]), "default false\n");
+    // Structs print as Go prints docker's system.Info members (docker: `{  inactive false  [] 0 0 <nil> []}` …).
+    assert.equal(ok(t, ["info", "-f", "{{.Swarm}}|{{.Plugins}}|{{.ContainerdCommit}}|{{.RegistryConfig}}|{{.Labels}}"]),
+      "{  inactive false  [] 0 0 <nil> []}|{[local] [host null] [] [k8s-file]}|{ }|{[] [] [127.0.0.0/8] map[docker.io:0xc000000000] [] map[]}|[]\n");
     const all = JSON.parse(ok(t, ["info", "--format", "{{json .}}"]));
     assert.deepEqual(Object.keys(all), DOCKER_INFO_JSON_KEYS);
     assert.deepEqual(JSON.parse(ok(t, ["info", "--format", "json"])).ID, all.ID);

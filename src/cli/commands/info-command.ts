@@ -51,14 +51,15 @@ export const infoCommand: CommandSpec = {
 };
 
 async function printFormatted(ctx: CliContext, format: string, data: SystemInfo & { ClientInfo: ClientInfo }): Promise<number> {
-  const { parseTemplate } = await import("../format/go-template.js");
+  const { parseTemplate, withGoType } = await import("../format/go-template.js");
+  const { SYSTEM_INFO } = await import("../format/docker-types.js");
   let template;
   try {
     template = parseTemplate(format === "json" ? "{{json .}}" : format);
   } catch (err) {
     throw Object.assign(new ClientError((err as Error).message), { exitCode: TEMPLATE_ERROR_EXIT });
   }
-  ctx.line(template.execute(data));
+  ctx.line(template.execute(withGoType(data, SYSTEM_INFO)));
   return 0;
 }
 

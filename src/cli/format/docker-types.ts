@@ -105,3 +105,36 @@ export const IMAGE_INSPECT: GoType = partial({
 
 /** volume.Volume. */
 export const VOLUME_INSPECT: GoType = partial({ Labels: STRING_MAP, Options: STRING_MAP, Status: map(ANY), UsageData: ptr(struct({ RefCount: INT, Size: INT })) });
+
+const COMMIT = struct({ ID: STRING, Expected: STRING });
+
+/** system.Info as `docker info --format` sees it (the CLI's ClientInfo stays untyped). */
+export const SYSTEM_INFO: GoType = partial({
+  DriverStatus: slice(STRINGS),
+  Plugins: struct({ Volume: STRINGS, Network: STRINGS, Authorization: STRINGS, Log: STRINGS }),
+  RegistryConfig: ptr(struct({
+    AllowNondistributableArtifactsCIDRs: STRINGS, AllowNondistributableArtifactsHostnames: STRINGS, InsecureRegistryCIDRs: STRINGS,
+    IndexConfigs: map(ptr(struct({ Name: STRING, Mirrors: STRINGS, Secure: BOOL, Official: BOOL }))), Mirrors: STRINGS, ExtraFields: map(ANY),
+  })),
+  GenericResources: slice(ANY),
+  Labels: STRINGS,
+  // RuntimeWithStatus embeds Runtime, whose fields are read by their JSON names.
+  Runtimes: map({
+    kind: "struct",
+    fields: [
+      { name: "Runtime", type: struct({ path: STRING, runtimeArgs: STRINGS, runtimeType: STRING, options: map(ANY) }), embedded: true },
+      { name: "Status", type: STRING_MAP },
+    ],
+  }),
+  Swarm: struct({
+    NodeID: STRING, NodeAddr: STRING, LocalNodeState: STRING, ControlAvailable: BOOL, Error: STRING, RemoteManagers: slice(ANY), Nodes: INT,
+    Managers: INT, Cluster: ptr(ANY), Warnings: STRINGS,
+  }),
+  ContainerdCommit: COMMIT,
+  RuncCommit: COMMIT,
+  InitCommit: COMMIT,
+  SecurityOptions: STRINGS,
+  DefaultAddressPools: slice(ANY),
+  CDISpecDirs: STRINGS,
+  Warnings: STRINGS,
+});

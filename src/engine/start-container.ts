@@ -13,7 +13,7 @@ import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
 import { writeEtcFiles } from "./etc-files.js";
-import { chooseRuntime, findExecutable } from "./runtime-binary.js";
+import { chooseRuntime, findInitBinary } from "./runtime-binary.js";
 import { buildOciSpec, formatOciSpec, parseCapabilityMask, parseProcLimits, type Mount, type SeccompSetting } from "../runtime/oci-spec.js";
 import { resolveUser } from "../runtime/user.js";
 import { resolveInRoot } from "../runtime/resolve-in-root.js";
@@ -186,7 +186,7 @@ function buildSpec(
   if (sharesHostShm(spec)) mounts.push({ destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rw", "rprivate"] });
   let init: string | undefined;
   if (host.Init) {
-    init = findExecutable("tini-static") ?? findExecutable("docker-init");
+    init = findInitBinary();
     if (!init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
   }
   const status = fs.readFileSync("/proc/self/status", "utf8");

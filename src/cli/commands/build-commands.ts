@@ -1,6 +1,5 @@
 // Building images from containers: diff, commit, export.
 import { collect, parseBool, type CommandSpec } from "../command-spec.js";
-import { ClientError } from "../errors.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
 import { cpCommand } from "./cp-command.js";
 
@@ -30,12 +29,8 @@ const commitCommand: CommandSpec = {
       .option("-p, --pause [bool]", "Pause container during commit", parseBool, true),
   action: async (ctx, [container, name], opts) => {
     if (name) {
-      const { parseTagName } = await import("../../engine/image-names.js");
-      try {
-        parseTagName(name);
-      } catch (err) {
-        throw new ClientError(`invalid reference format${/must be lowercase/.test((err as Error).message) ? ": repository name must be lowercase" : ""}`);
-      }
+      const { parseClientReference } = await import("../client-reference.js");
+      await parseClientReference(name);
     }
     const { commitContainer } = await import("../../engine/commit-container.js");
     const { id } = await commitContainer(await ctx.engine({ sweep: true }), {

@@ -7,7 +7,7 @@ import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
-import { printInspected } from "../format/inspect-output.js";
+import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { containerStatusText } from "../../engine/status-text.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, toCreateRequest } from "./run-flags.js";
@@ -576,11 +576,11 @@ const inspectCommand: CommandSpec = {
   action: async (ctx, names, opts) => {
     const { inspectContainer } = await import("../../engine/inspect-container.js");
     const engine = await ctx.engine();
-    const found: unknown[] = [];
+    const found: Inspected[] = [];
     const errors: string[] = [];
     for (const name of names) {
       try {
-        found.push(inspectContainer(engine, name, { size: Boolean(opts.size) }));
+        found.push({ kind: "container", value: inspectContainer(engine, name, { size: Boolean(opts.size) }) });
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
         errors.push(err.message);

@@ -6,7 +6,7 @@ import { collect, collectFilter, parseBool, type CommandSpec } from "../command-
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { printInspected } from "../format/inspect-output.js";
+import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
 import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
@@ -27,6 +27,7 @@ const importCommand: CommandSpec = {
       .option("-m, --message <text>", "Set commit message for imported image")
       .option("--platform <platform>", "Set platform if server is multi-platform capable"),
   action: async (ctx, [source, name], opts) => {
+    if (name) await (await import("../client-reference.js")).parseClientReference(name);
     const { importImage } = await import("../../engine/import-image.js");
     const engine = await ctx.engine({ sweep: true });
     const { stream, sourceName } = await openImportSource(source!);
@@ -149,9 +150,10 @@ const tagCommand: CommandSpec = {
   // the seed's still pass it, so it is accepted with that meaning.
   options: (cmd) => cmd.option("-f, --force", "Move the tag if it names another image (always done; kept for old scripts)"),
   action: async (ctx, [source, target]) => {
-    const { parseTagName } = await import("../../engine/image-names.js");
+    // The CLI checks the name's grammar itself; the daemon's own rules come with tagImage.
+    const { parseReference } = await import("../../image/reference.js");
     try {
-      parseTagName(target!);
+      parseReference(target!);
     } catch (err) {
       throw new ClientError(`Error parsing reference: "${target}" is not a valid repository/tag: ${(err as Error).message}`);
     }
@@ -299,20 +301,20 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       const { volumeJson } = await import("../../engine/volumes.js");
       const engine = await ctx.engine();
       // Docker's generic inspect tries each kind of object in turn: container, image, volume.
-      const lookups: [string, (ref: string) => unknown][] = [
+      const lookups: [Inspected["kind"], (ref: string) => unknown][] = [
         ["container", (ref) => inspectContainer(engine, ref, { size: Boolean(opts.size) })],
         ["image", (ref) => inspectImage(engine, ref)],
         ["volume", (ref) => volumeJson(engine.store.volumes.resolve(ref))],
       ];
       const kinds = generic ? lookups.filter(([kind]) => !type || kind === type) : lookups.filter(([kind]) => kind === "image");
-      const found: unknown[] = [];
+      const found: Inspected[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
-        let result: unknown;
+        let result: Inspected | undefined;
         let lastError: unknown;
-        for (const [, lookup] of kinds) {
+        for (const [kind, lookup] of kinds) {
           try {
-            result = lookup(ref);
+            result = { kind, value: lookup(ref) };
             break;
           } catch (err) {
             if (!(err instanceof BerthError) || (err.kind !== "not-found" && err.kind !== "invalid-argument")) throw err;

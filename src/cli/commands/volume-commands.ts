@@ -3,7 +3,7 @@ import { collect, collectFilter, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import { formatList } from "../format/list.js";
 import { humanSize } from "../format/units.js";
-import { printInspected } from "../format/inspect-output.js";
+import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { BerthError } from "../../errors.js";
 
 const createCommand: CommandSpec = {
@@ -67,11 +67,11 @@ const inspectCommand: CommandSpec = {
   action: async (ctx, names, opts) => {
     const { volumeJson } = await import("../../engine/volumes.js");
     const engine = await ctx.engine();
-    const found: unknown[] = [];
+    const found: Inspected[] = [];
     const errors: string[] = [];
     for (const name of names) {
       const v = engine.store.volumes.get(name);
-      if (v) found.push(volumeJson(v));
+      if (v) found.push({ kind: "volume", value: volumeJson(v) });
       else errors.push(`get ${name}: no such volume`);
     }
     return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => `Error response from daemon: ${e}`));

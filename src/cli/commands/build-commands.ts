@@ -22,6 +22,7 @@ const commitCommand: CommandSpec = {
   usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
   description: "Create a new image from a container's changes",
   args: { min: 1, max: 2 },
+  stopAtFirstArg: true,
   options: (cmd) =>
     cmd
       .option("-a, --author <string>", 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")')

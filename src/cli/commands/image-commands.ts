@@ -145,6 +145,7 @@ const tagCommand: CommandSpec = {
   usage: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
   description: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
   args: { min: 2, max: 2 },
+  stopAtFirstArg: true,
   // Docker < 1.12 needed -f to move a tag that existed; tags always move now, and scripts such as
   // the seed's still pass it, so it is accepted with that meaning.
   options: (cmd) => cmd.option("-f, --force", "Move the tag if it names another image (always done; kept for old scripts)"),

@@ -1,6 +1,7 @@
 // Building images from containers: diff, commit, export.
 import { collect, parseBool, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
+import { diffContainerId, trimmedId } from "../object-names.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
 import { cpCommand } from "./cp-command.js";
 
@@ -12,7 +13,7 @@ const diffCommand: CommandSpec = {
   args: { min: 1, max: 1 },
   action: async (ctx, [name]) => {
     const { containerChanges } = await import("../../engine/container-diff.js");
-    for (const change of containerChanges(await ctx.engine(), name!)) ctx.line(`${change.kind} ${change.path}`);
+    for (const change of containerChanges(await ctx.engine(), diffContainerId(name!))) ctx.line(`${change.kind} ${change.path}`);
   },
 };
 
@@ -30,6 +31,7 @@ const commitCommand: CommandSpec = {
       .option("-m, --message <string>", "Commit message")
       .option("-p, --pause [bool]", "Pause container during commit", parseBool, true),
   action: async (ctx, [container, name], opts) => {
+    const containerId = trimmedId("container", container!);
     if (name) {
       const { parseTagName } = await import("../../engine/image-names.js");
       try {
@@ -40,7 +42,7 @@ const commitCommand: CommandSpec = {
     }
     const { commitContainer } = await import("../../engine/commit-container.js");
     const { id } = await commitContainer(await ctx.engine({ sweep: true }), {
-      container: container!,
+      container: containerId,
       name,
       author: opts.author as string | undefined,
       message: opts.message as string | undefined,
@@ -62,7 +64,7 @@ const exportCommand: CommandSpec = {
     const output = opts.output as string | undefined;
     refuseTerminal(output);
     const { exportContainer } = await import("../../engine/export-container.js");
-    const exported = await exportContainer(await ctx.engine(), name!);
+    const exported = await exportContainer(await ctx.engine(), trimmedId("container", name!));
     try {
       await writeArchive(exported.stream, output);
     } finally {

@@ -11,6 +11,7 @@ import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecisio
 import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
+import { emptyInspectName } from "../object-names.js";
 
 const shortHex = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const ago = (date: Date | null) => (date ? `${humanDuration(Date.now() - date.getTime())} ago` : "N/A");
@@ -151,6 +152,9 @@ const tagCommand: CommandSpec = {
   options: (cmd) => cmd.option("-f, --force", "Move the tag if it names another image (always done; kept for old scripts)"),
   action: async (ctx, [source, target]) => {
     const { parseTagName } = await import("../../engine/image-names.js");
+    // The client parses both names first (ImageTag's ParseAnyReference of the source); only an
+    // empty source fails that parse without failing the daemon's own lookup in the same words.
+    if (source === "") throw new ClientError(`Error parsing reference: "" is not a valid repository/tag: invalid reference format`);
     try {
       parseTagName(target!);
     } catch (err) {
@@ -309,6 +313,11 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       const found: unknown[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
+        const empty = kinds[0] && emptyInspectName(kinds[0][0], ref);
+        if (empty) {
+          errors.push(empty);
+          continue;
+        }
         let result: unknown;
         let lastError: unknown;
         for (const [, lookup] of kinds) {
@@ -321,11 +330,11 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
           }
         }
         if (result !== undefined) found.push(result);
-        else if (!generic) errors.push(`no such image: ${ref}: ${(lastError as Error).message}`);
+        else if (!generic) errors.push(`Error response from daemon: no such image: ${ref}: ${(lastError as Error).message}`);
         else if (type) errors.push(`Error response from daemon: ${(lastError as Error).message}`);
         else errors.push(`Error: No such object: ${ref}`);
       }
-      return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => (generic ? e : `Error response from daemon: ${e}`)));
+      return printInspected(ctx, found, opts.format as string | undefined, errors);
     },
   };
 }

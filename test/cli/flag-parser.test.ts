@@ -98,6 +98,7 @@ describe("the berth command line's words for what it cannot take", () => {
     [["run", "-e", "", "busybox"], 125, 'invalid argument "" for "-e, --env" flag: invalid environment variable: ' + usage("run", RUN)],
     [["run", "--env=A=1", "-e=", "busybox"], 125, 'invalid argument "=" for "-e, --env" flag: invalid environment variable: =' + usage("run", RUN)],
     [["create", "-e", "=x", "busybox"], 125, 'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x' + usage("create", RUN)],
+    [["exec", "-e", "", "c", "true"], 125, 'invalid argument "" for "-e, --env" flag: invalid environment variable: ' + usage("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]")],
     [["ps", "-n"], 125, "flag needs an argument: 'n' in -n" + usage("ps", "[OPTIONS]")],
     [["ps", "--last"], 125, "flag needs an argument: --last" + usage("ps", "[OPTIONS]")],
     [["container", "ls", "--frob"], 125, "unknown flag: --frob" + usage("container ls", "[OPTIONS]")],

@@ -2,7 +2,7 @@
 // rename, pause, unpause, top, container inspect, container prune.
 import { Writable } from "node:stream";
 import type { Command } from "commander";
-import { parseBool, collect, collectFilter, type CommandSpec } from "../command-spec.js";
+import { parseBool, collectFilter, type CommandSpec } from "../command-spec.js";
 import { removableContainerId, trimmedId } from "../object-names.js";
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
@@ -11,7 +11,7 @@ import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecisio
 import { printInspected } from "../format/inspect-output.js";
 import { containerStatusText } from "../../engine/status-text.js";
 import { parseTimeFlag } from "../time-flags.js";
-import { addCreateFlags, toCreateRequest } from "./run-flags.js";
+import { addCreateFlags, collectEnv, toCreateRequest } from "./run-flags.js";
 import { confirm } from "./image-commands.js";
 import { proxySignals, startTerminal } from "./terminal.js";
 import { BerthError, NotFoundError, NotImplementedError } from "../../errors.js";
@@ -509,7 +509,7 @@ const execCommand: CommandSpec = {
     cmd
       .option("-d, --detach", "Detached mode: run command in the background")
       .option("--detach-keys <string>", "Override the key sequence for detaching a container")
-      .option("-e, --env <list>", "Set environment variables", collect, [])
+      .option("-e, --env <list>", "Set environment variables", collectEnv, [])
       .option("-i, --interactive", "Keep STDIN open even if not attached")
       .option("--privileged", "Give extended privileges to the command")
       .option("-t, --tty", "Allocate a pseudo-TTY")

@@ -78,7 +78,7 @@ function parseInteger(value: string): number {
 }
 
 /** -e values are checked as they are parsed: a flag error (exit 125), as docker's ValidateEnv makes it. */
-function collectEnv(value: string, previous: string[] = []): string[] {
+export function collectEnv(value: string, previous: string[] = []): string[] {
   try {
     checkEnvEntry(value);
   } catch (err) {

@@ -155,7 +155,10 @@ export class PflagCommand extends Command {
   }
 }
 
-/** Booleans, and the `[bool]` options that stand for pflag's NoOptDefVal ("-H" alone means true). */
+/**
+ * Whether the next argument may be the flag's value: only for `<value>` options. Booleans, and the
+ * `[bool]` options that stand for pflag's NoOptDefVal ("-H" alone means true), take one after "=".
+ */
 function takesValue(option: Option): boolean {
   return option.required;
 }

@@ -13,6 +13,7 @@ import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
 import { writeEtcFiles } from "./etc-files.js";
+import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
 import { chooseRuntime, findInitBinary } from "./runtime-binary.js";
 import { buildOciSpec, formatOciSpec, parseCapabilityMask, parseProcLimits, type Mount, type SeccompSetting } from "../runtime/oci-spec.js";
 import { resolveUser } from "../runtime/user.js";
@@ -71,6 +72,7 @@ export async function createTask(
   const rootfsLock = await lockRootfs(engine, spec.id);
   try {
     const rootfs = mountRootfs(engine, spec);
+    setupWorkingDirectory(rootfs, spec.config.WorkingDir ?? "");
     copyImageDataIntoVolumes(rootfs, spec);
     const etc = writeEtcFiles(paths.userdata, { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "", network: spec.hostConfig.NetworkMode });
     const namespaces = {
@@ -140,6 +142,10 @@ async function removeStarted(engine: Engine, id: string): Promise<void> {
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */
 function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
+  if (err instanceof WorkingDirectoryError) {
+    engine.store.write(() => engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: 128, Error: err.message }));
+    return err;
+  }
   if (!(err instanceof ContainerStartError)) return err;
   const reason = classifyStartError(err.runtimeMessage);
   const failure = new ContainerCommandError(`failed to create task: OCI runtime create failed: ${err.runtimeMessage}: unknown`, reason);

@@ -284,4 +284,29 @@ describe("berth serve: the docker CLI", { skip }, () => {
       await reg.stop();
     }
   });
+  test("what dockerd refuses at create and start: an unnamed variable, a working directory that is a file", async () => {
+    const create = (body: object) =>
+      served.server.request("POST", "/v1.41/containers/create", { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+    // dockerd 20.10's answers, measured with curl.
+    for (const [entry, message] of [["", "invalid environment variable: "], ["=x", "invalid environment variable: =x"]] as const) {
+      const r = await create({ Image: "busybox", Cmd: ["env"], Env: [entry] });
+      assert.equal(r.status, 400);
+      assert.deepEqual(JSON.parse(r.body.toString()), { message });
+    }
+    const file = await create({ Image: "busybox", Cmd: ["pwd"], WorkingDir: "/bin/busybox" });
+    assert.equal(file.status, 500);
+    assert.deepEqual(JSON.parse(file.body.toString()), { message: "Cannot mkdir: /bin/busybox is not a directory" });
+    const run = docker(["run", "--rm", "-w", "/bin/busybox", "busybox", "pwd"], { code: 125 });
+    assert.equal(run.stderr, "docker: Error response from daemon: Cannot mkdir: /bin/busybox is not a directory\n\nRun 'docker run --help' for more information\n");
+
+    docker(["run", "--name", "cli-wfile", "-w", "/w", "busybox", "sh", "-c", "cd / && rmdir /w && touch /w"]);
+    const start = docker(["start", "cli-wfile"], { code: 1 });
+    assert.equal(start.stderr, "Error response from daemon: Cannot mkdir: /w is not a directory\nError: failed to start containers: cli-wfile\n");
+    const raw = await served.server.request("POST", "/v1.41/containers/cli-wfile/start");
+    assert.equal(raw.status, 500);
+    assert.deepEqual(JSON.parse(raw.body.toString()), { message: "Cannot mkdir: /w is not a directory" });
+    assert.equal(docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", "cli-wfile"]).stdout, 'exited 128 "Cannot mkdir: /w is not a directory"\n');
+    const rm = docker(["rm", "-f", "nosuch-dapi", "cli-wfile"]);
+    assert.deepEqual([rm.stdout, rm.stderr], ["cli-wfile\n", "Error response from daemon: No such container: nosuch-dapi\n"]);
+  });
 });

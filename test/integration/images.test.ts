@@ -360,6 +360,6 @@ describe("bad input leaves the store as it was", { skip }, () => {
   test("an unknown flag exits 125 with Docker's words", () => {
     const r = t.berth(["images", "--bogus"]);
     assert.equal(r.code, 125);
-    assert.equal(r.stderr, "unknown flag: --bogus\nSee 'berth images --help'.\n");
+    assert.equal(r.stderr, "unknown flag: --bogus\n\nUsage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nRun 'berth images --help' for more information\n");
   });
 });

@@ -11,6 +11,7 @@ import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecisio
 import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
+import { emptyInspectName } from "../object-names.js";
 
 const shortHex = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const ago = (date: Date | null) => (date ? `${humanDuration(Date.now() - date.getTime())} ago` : "N/A");
@@ -146,12 +147,16 @@ const tagCommand: CommandSpec = {
   usage: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
   description: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
   args: { min: 2, max: 2 },
+  stopAtFirstArg: true,
   // Docker < 1.12 needed -f to move a tag that existed; tags always move now, and scripts such as
   // the seed's still pass it, so it is accepted with that meaning.
   options: (cmd) => cmd.option("-f, --force", "Move the tag if it names another image (always done; kept for old scripts)"),
   action: async (ctx, [source, target]) => {
     // The CLI checks the name's grammar itself; the daemon's own rules come with tagImage.
     const { parseReference } = await import("../../image/reference.js");
+    // The client parses both names first (ImageTag's ParseAnyReference of the source); only an
+    // empty source fails that parse without failing the daemon's own lookup in the same words.
+    if (source === "") throw new ClientError(`Error parsing reference: "" is not a valid repository/tag: invalid reference format`);
     try {
       parseReference(target!);
     } catch (err) {
@@ -310,6 +315,11 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       const found: Inspected[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
+        const empty = kinds[0] && emptyInspectName(kinds[0][0], ref);
+        if (empty) {
+          errors.push(empty);
+          continue;
+        }
         let result: Inspected | undefined;
         let lastError: unknown;
         for (const [kind, lookup] of kinds) {
@@ -322,11 +332,11 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
           }
         }
         if (result !== undefined) found.push(result);
-        else if (!generic) errors.push(`no such image: ${ref}: ${(lastError as Error).message}`);
+        else if (!generic) errors.push(`Error response from daemon: no such image: ${ref}: ${(lastError as Error).message}`);
         else if (type) errors.push(`Error response from daemon: ${(lastError as Error).message}`);
         else errors.push(`Error: No such object: ${ref}`);
       }
-      return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => (generic ? e : `Error response from daemon: ${e}`)));
+      return printInspected(ctx, found, opts.format as string | undefined, errors);
     },
   };
 }

@@ -11,6 +11,8 @@ import type { Engine } from "./engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lgetxattr } from "../sys/linux.js";
+import { pathBoundsProblem } from "../archive/path-bounds.js";
+import { InvalidArgumentError } from "../errors.js";
 
 export interface Change {
   kind: "A" | "C" | "D";
@@ -35,6 +37,10 @@ function walk(upper: string, rel: string, lowers: readonly string[], complete: b
   const names = fs.readdirSync(`${upper}${rel}`);
   for (const name of names) {
     const path = `${rel}/${name}`;
+    // The same bound as commit's: deeper than a layer may hold, the walk would end in a bare
+    // ENAMETOOLONG; the change cannot be committed either, and the user is told why.
+    const tooBig = pathBoundsProblem(path.slice(1));
+    if (tooBig) throw new InvalidArgumentError(`cannot list the changes: ${tooBig}`);
     const st = fs.lstatSync(`${upper}${path}`);
     if (isWhiteout(st)) {
       out.push({ kind: "D", path });

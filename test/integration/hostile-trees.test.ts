@@ -196,8 +196,11 @@ describe("hostile trees (issue 9 item 1)", { skip }, () => {
     assertHealthy(t);
   });
 
-  test("a container that made a 5,000-level tree: commit refuses it clearly, rm removes it", () => {
+  test("a container that made a 5,000-level tree: diff and commit refuse it clearly, rm removes it", () => {
     ok(t, ["run", "--name", "digger", "busybox", "sh", "-c", `cd /tmp && ${MAKE_DEEP_TREE}`]);
+    const diff = t.berth(["diff", "digger"]);
+    assert.equal(diff.code, 1, diff.stderr);
+    assert.equal(diff.stderr, `Error response from daemon: cannot list the changes: "tmp/${"d/".repeat(30)}…" is 1025 directories deep, more than the 1024 a layer may hold\n`);
     const commit = t.berth(["commit", "digger", "dug"]);
     assert.equal(commit.code, 1, commit.stderr);
     assert.equal(commit.stderr, `Error response from daemon: cannot archive "tmp/${"d/".repeat(30)}…" is 1025 directories deep, more than the 1024 a layer may hold\n`);

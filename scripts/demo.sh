@@ -2,7 +2,7 @@
 # berth's main job, the loop of "Creating Custom Images": run a container from an image, change
 # its files, see the change with diff, commit it as a new image, run that image, read its history.
 set -euo pipefail
-run() { printf '\n$ %s\n' "$*"; "$@"; }
+. "$(dirname "$0")/show-command.sh"
 berth rm -f demo-dev >/dev/null 2>&1 || true
 berth rmi demo/hello:v1 >/dev/null 2>&1 || true
 run berth images

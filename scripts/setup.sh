@@ -29,12 +29,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 echo "== npm packages and build"
-# Installs what package-lock.json pins, only when it changed (native addons build from source here).
-# `npm install`, not `npm ci`: node-unix-socket lists prebuilt packages for other platforms that the
-# registry does not have, which npm ci refuses and npm install skips, as optional dependencies are.
+# Installs exactly what package-lock.json pins (`npm ci`), only when it changed; native addons
+# build from source here. The lock lists node-unix-socket's prebuilt packages for other platforms
+# as optional entries without a tarball: npm ci checks they are listed and skips them, as they are
+# not for this platform (the registry does not even have most of them).
 lock_hash=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
 if [ "$(cat node_modules/.berth-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-  npm install --no-audit --no-fund --no-save --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.berth-lock-hash
 fi
 npm run build --silent

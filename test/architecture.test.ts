@@ -1,4 +1,4 @@
-// The import rules of ../shared/STYLE.md 7.1, read from the source: lower folders never import
+// The import rules of docs/architecture.md, read from the source: lower folders never import
 // higher ones, so the CLI (and later the API) sit on the engine and never the other way round.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,7 +33,7 @@ function folderOf(file: string): string {
   return rel.includes("/") ? rel.split("/")[0]! : "";
 }
 
-test("architecture: imports point down only (STYLE.md 7.1)", () => {
+test("architecture: imports point down only (docs/architecture.md)", () => {
   const violations: string[] = [];
   for (const file of sources(`${REPO}/src`)) {
     const from = folderOf(file);
@@ -48,7 +48,7 @@ test("architecture: imports point down only (STYLE.md 7.1)", () => {
   assert.deepEqual(violations, []);
 });
 
-test("architecture: nothing below the CLI reads a variable of process.env (STYLE.md 7.1 rule 4)", () => {
+test("architecture: nothing below the CLI reads a variable of process.env (configuration comes in through the engine)", () => {
   // Handing the whole environment to a child (conmon) is not reading it; process.env.X is.
   const readers = sources(`${REPO}/src`)
     .filter((f) => ["image", "sys", "archive", "store", "runtime", "registry", "engine"].includes(folderOf(f)))

@@ -5,6 +5,7 @@ import type { Duplex } from "node:stream";
 import type { Engine } from "../engine/engine.js";
 import type { ExecSessions } from "./exec-sessions.js";
 import type { PendingAttaches } from "./pending-attaches.js";
+import { SERVER_VERSION } from "../version.js";
 
 export interface ApiLog {
   debug(message: string): void;
@@ -45,7 +46,7 @@ export const API_VERSION = "1.41";
 export const MIN_API_VERSION = "1.24";
 /** The newest prefix accepted: clients that do not negotiate (docker-py 7 defaults to 1.44). */
 export const MAX_ACCEPTED_VERSION = "1.50";
-export const SERVER_VERSION = "20.10.24+berth";
+export { SERVER_VERSION };
 
 export function response(call: ApiCall): ServerResponse {
   if (!call.res) throw new Error("this route cannot answer an upgrade request");

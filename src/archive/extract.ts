@@ -6,9 +6,10 @@
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, SystemError } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
 import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
+import { pathBoundsProblem } from "./path-bounds.js";
 import type { TarBody } from "./tar-reader.js";
 
 export interface ExtractResult {
@@ -24,13 +25,33 @@ export interface ExtractOptions {
    * entries replace what is there (files are unlinked first, never written through), whiteout names
    * are ordinary names, and `owner` (when given) replaces the archive's uid and gid.
    */
-  copy?: { owner?: { uid: number; gid: number } };
+  copy?: CopyOptions;
+}
+
+export interface CopyOptions {
+  owner?: { uid: number; gid: number };
+  /** `dest` as the user names it (a path inside the container, or on the host), for messages. */
+  at?: string;
+  /**
+   * Mount points below `dest` (a container's volumes and binds): entries that land in one are
+   * written to its host directory, and into a read-only one not at all (EROFS, as the kernel
+   * would refuse them under the mount).
+   */
+  mounts?: readonly CopyMount[];
+}
+
+/** A mount point below a cp destination: `name` relative to it, `host` the mount's source. */
+export interface CopyMount {
+  name: string;
+  host: string;
+  readOnly: boolean;
 }
 
 export class InvalidLayerError extends InvalidArgumentError {}
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
+const AUFS_META = ".wh..wh.";
 /** Xattrs that would let a layer forge overlay metadata for the mount above it. */
 const FORBIDDEN_XATTR = /^(trusted|user)\.overlay\./;
 
@@ -65,21 +86,58 @@ class ExtractState {
   private readonly dirs = new Set<string>([""]);
   /** Every path an entry named: a second entry for one is an error. */
   private readonly seen = new Set<string>();
-  private readonly dirTimes: [string, number][] = [];
+  /** Each directory's mtime, applied at the end; a later entry for the same directory replaces it. */
+  private readonly dirTimes = new Map<string, number>();
+  /** Innermost first, so that the first match is the mount an entry really lands in. */
+  private readonly mounts: readonly CopyMount[];
 
   constructor(
     private readonly dest: string,
     private readonly copy: ExtractOptions["copy"],
-  ) {}
+  ) {
+    this.mounts = [...(copy?.mounts ?? [])].sort((a, b) => b.name.length - a.name.length);
+  }
+
+  private mountOf(name: string): CopyMount | undefined {
+    return this.mounts.find((m) => name === m.name || name.startsWith(`${m.name}/`));
+  }
+
+  /** Where entry `name` lives on the host: below `dest`, or in the mount it falls in. */
+  private hostOf(name: string): string {
+    if (name === "") return this.dest;
+    const mount = this.mountOf(name);
+    if (!mount) return `${this.dest}/${name}`;
+    return `${mount.host}${name.slice(mount.name.length)}`;
+  }
+
+  /** `name` as the user sees it, for messages: under `at` (the container's or the host's path). */
+  private shown(name: string): string {
+    return posix.join(this.copy?.at ?? "/", name);
+  }
+
+  /**
+   * Refuses a write to `name` under a read-only mount with the error the kernel gives there
+   * (EROFS), worded as Go's os package words it: "<op> [<link target>] <path>: …".
+   */
+  private writable(op: string, name: string, linkTarget?: string): void {
+    if (!this.mountOf(name)?.readOnly) return;
+    throw new SystemError(`${op} ${linkTarget === undefined ? "" : `${linkTarget} `}${this.shown(name)}: read-only file system`);
+  }
 
   async apply(header: TarEntryHeader, body: Readable): Promise<void> {
     this.entries++;
     const name = cleanName(header.name);
 
     const base = posix.basename(name);
-    if (base.startsWith(WHITEOUT) && !this.copy) {
-      await drain(body);
-      return this.whiteout(name, base);
+    if (!this.copy) {
+      // aufs metadata at the root (.wh..wh.plnk/, .wh..wh.aufs) and all beneath it: Docker skips it too.
+      if (name.startsWith(AUFS_META) && name !== OPAQUE) return drain(body);
+      refuseInsideWhiteout(name, header.name);
+      if (base.startsWith(WHITEOUT)) {
+        refuseMalformedWhiteout(header);
+        await drain(body);
+        return this.whiteout(name, base);
+      }
     }
     if (this.seen.has(name) && !(header.type === "directory" && this.dirs.has(name))) {
       throw new InvalidLayerError(`invalid tar archive: duplicate entry ${JSON.stringify(header.name)}`);
@@ -93,31 +151,34 @@ class ExtractState {
     switch (header.type) {
       case "file":
       case "contiguous-file":
-        await this.writeFile(abs, header, body);
+        await this.writeFile(name, abs, header, body);
         break;
       case "directory":
         await drain(body);
         if (name === "") break;
         if (!this.dirs.has(name)) {
+          this.writable("mkdir", name);
           exclusive(header.name, () => fs.mkdirSync(abs, { mode: 0o700 }));
           this.dirs.add(name);
         }
         break;
       case "symlink":
         await drain(body);
+        this.writable("symlink", name, header.linkname ?? "");
         exclusive(header.name, () => fs.symlinkSync(header.linkname ?? "", abs));
         // Docker's layer size counts a symlink's own bytes (its target's length), as du's apparent size does.
         this.size += Buffer.byteLength(header.linkname ?? "");
         break;
       case "link":
         await drain(body);
-        this.hardlink(abs, header);
+        this.hardlink(name, abs, header);
         break;
       case "character-device":
       case "block-device":
       case "fifo": {
         await drain(body);
         const kind = header.type === "fifo" ? S_IFIFO : header.type === "block-device" ? S_IFBLK : S_IFCHR;
+        this.writable("mknod", name);
         exclusive(header.name, () => mknod(abs, kind | ((header.mode ?? 0o600) & 0o7777), header.devmajor ?? 0, header.devminor ?? 0));
         break;
       }
@@ -126,7 +187,7 @@ class ExtractState {
         throw new InvalidLayerError(`invalid tar archive: unsupported entry type ${String(header.type)} for ${JSON.stringify(header.name)}`);
     }
     if (header.type !== "link" && header.type !== "file" && header.type !== "contiguous-file") {
-      this.setMetadata(name === "" ? this.dest : abs, header);
+      this.setMetadata(name, abs, header);
     }
   }
 
@@ -144,25 +205,31 @@ class ExtractState {
     }
     if (st.isDirectory()) {
       if (header.type !== "directory") {
-        throw new InvalidLayerError(`cannot overwrite directory ${JSON.stringify("/" + name)} with non-directory`);
+        throw new InvalidLayerError(`cannot overwrite directory ${JSON.stringify(this.shown(name))} with non-directory ${JSON.stringify(this.shown(""))}`);
       }
       this.dirs.add(name);
       return;
     }
-    if (header.type === "directory") throw new InvalidLayerError(`cannot overwrite non-directory ${JSON.stringify("/" + name)} with directory`);
+    if (header.type === "directory") {
+      throw new InvalidLayerError(`cannot overwrite non-directory ${JSON.stringify(this.shown(name))} with directory ${JSON.stringify(this.shown(""))}`);
+    }
+    // A file bind-mounted there is a mount point: the kernel will not unlink it.
+    if (this.mounts.some((m) => m.name === name)) throw new SystemError(`unlinkat ${this.shown(name)}: device or resource busy`);
+    this.writable("unlinkat", name);
     fs.unlinkSync(abs);
   }
 
-  /** Directory times last, deepest first, since creating children changes them. */
+  /**
+   * Directory times last, once nothing more is created in them (a child written after its
+   * directory's entry would change the directory's mtime). Setting a time changes no parent's.
+   */
   finish(): void {
-    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-      const [abs, mtime] = this.dirTimes[i]!;
-      fs.utimesSync(abs, mtime, mtime);
-    }
+    for (const [abs, mtime] of this.dirTimes) fs.utimesSync(abs, mtime, mtime);
   }
 
   /** O_EXCL refuses an existing path (and so a symlink planted there); metadata goes through the fd. */
-  private async writeFile(abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
+  private async writeFile(name: string, abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
+    this.writable("open", name);
     const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
     const fd = exclusive(header.name, () => fs.openSync(abs, flags, 0o600));
     try {
@@ -182,24 +249,25 @@ class ExtractState {
     }
   }
 
-  private hardlink(abs: string, header: TarEntryHeader): void {
+  private hardlink(name: string, abs: string, header: TarEntryHeader): void {
     const target = cleanName(header.linkname ?? "", "link target");
     if (!this.seen.has(target) || this.dirs.has(target)) {
       throw new InvalidLayerError(
         `invalid tar archive: hard link ${JSON.stringify(header.name)} points to ${JSON.stringify(header.linkname)}, which is not a file of this layer`,
       );
     }
-    exclusive(header.name, () => fs.linkSync(`${this.dest}/${target}`, abs));
+    this.writable("link", name, this.shown(target));
+    exclusive(header.name, () => fs.linkSync(this.hostOf(target), abs));
   }
 
   private whiteout(name: string, base: string): void {
     const dir = posix.dirname(name) === "." ? "" : posix.dirname(name);
     this.ensureParent(dir === "" ? base : `${dir}/${base}`, name);
     if (base === OPAQUE) {
-      lsetxattr(dir ? `${this.dest}/${dir}` : this.dest, "trusted.overlay.opaque", Buffer.from("y"));
+      lsetxattr(this.hostOf(dir), "trusted.overlay.opaque", Buffer.from("y"));
       return;
     }
-    if (base.startsWith(WHITEOUT + WHITEOUT)) return; // aufs metadata (.wh..wh.plnk): Docker skips it too
+    if (base.startsWith(AUFS_META)) return; // aufs metadata (.wh..wh.plnk): Docker skips it too
     const target = base.slice(WHITEOUT.length);
     if (!target || target === "." || target === "..") {
       throw new InvalidLayerError(`invalid tar archive: invalid whiteout ${JSON.stringify(name)}`);
@@ -207,7 +275,7 @@ class ExtractState {
     const rel = dir ? `${dir}/${target}` : target;
     if (this.seen.has(rel)) throw new InvalidLayerError(`invalid tar archive: whiteout ${JSON.stringify(name)} deletes an entry of the same layer`);
     this.seen.add(rel);
-    exclusive(name, () => mknod(`${this.dest}/${rel}`, S_IFCHR | 0o000, 0, 0));
+    exclusive(name, () => mknod(this.hostOf(rel), S_IFCHR | 0o000, 0, 0));
   }
 
   /**
@@ -220,7 +288,7 @@ class ExtractState {
     for (let i = 0; i < parts.length - 1; i++) {
       rel = rel ? `${rel}/${parts[i]}` : parts[i]!;
       if (this.dirs.has(rel)) continue;
-      const abs = `${this.dest}/${rel}`;
+      const abs = this.hostOf(rel);
       let st: fs.Stats | undefined;
       try {
         st = fs.lstatSync(abs);
@@ -228,6 +296,7 @@ class ExtractState {
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       }
       if (!st) {
+        this.writable("mkdir", rel);
         fs.mkdirSync(abs, { mode: 0o755 });
       } else if (st.isSymbolicLink()) {
         throw new InvalidLayerError(
@@ -238,7 +307,7 @@ class ExtractState {
       }
       this.dirs.add(rel);
     }
-    return name === "" ? this.dest : `${this.dest}/${name}`;
+    return this.hostOf(name);
   }
 
   private setXattrs(abs: string, header: TarEntryHeader): void {
@@ -248,7 +317,8 @@ class ExtractState {
     }
   }
 
-  private setMetadata(abs: string, header: TarEntryHeader): void {
+  private setMetadata(name: string, abs: string, header: TarEntryHeader): void {
+    this.writable("lchown", name);
     fs.lchownSync(abs, header.uid ?? 0, header.gid ?? 0);
     this.setXattrs(abs, header);
     const mtime = header.mtime.getTime() / 1000;
@@ -258,8 +328,35 @@ class ExtractState {
     }
     // chmod after chown: chown clears setuid and setgid bits.
     fs.chmodSync(abs, (header.mode ?? 0o644) & 0o7777);
-    if (header.type === "directory") this.dirTimes.push([abs, mtime]);
+    if (header.type === "directory") this.dirTimes.set(abs, mtime);
     else fs.utimesSync(abs, mtime, mtime);
+  }
+}
+
+/**
+ * A whiteout says only "the name is gone": an empty regular file, or a hard link to another
+ * whiteout (aufs hard-links its whiteouts together, and Docker's tar writer keeps such links).
+ * A whiteout name on a directory, a symlink, a device or a file with content is a layer that says
+ * two things at once; most often it is a user's own file from a flattened export, whose content
+ * would be silently dropped. Refused, so that nothing is lost without a word.
+ */
+function refuseMalformedWhiteout(header: TarEntryHeader): void {
+  const file = header.type === "file" || header.type === "contiguous-file";
+  if (file && header.size === 0) return;
+  if (header.type === "link" && posix.basename(header.linkname ?? "").startsWith(WHITEOUT)) return;
+  const what = file
+    ? `a file with ${header.size} bytes of content`
+    : header.type === "link" ? `a hard link to ${JSON.stringify(header.linkname)}` : `a ${header.type}`;
+  throw new InvalidLayerError(
+    `invalid tar archive: ${JSON.stringify(header.name)} has a whiteout name (.wh. prefix) but is ${what}; a whiteout must be an empty file`,
+  );
+}
+
+/** Nothing can live inside a whiteout: a name below one is a user's directory that a layer cannot hold. */
+function refuseInsideWhiteout(name: string, original: string): void {
+  const dirs = name.split("/").slice(0, -1);
+  if (dirs.some((part) => part.startsWith(WHITEOUT))) {
+    throw new InvalidLayerError(`invalid tar archive: ${JSON.stringify(original)} lies inside a directory with a whiteout name (.wh. prefix)`);
   }
 }
 
@@ -275,7 +372,10 @@ function exclusive<T>(original: string, create: () => T): T {
   }
 }
 
-/** Absolute names count from the layer's root; a name that climbs above it is refused. */
+/**
+ * Absolute names count from the layer's root; a name that climbs above it, or is longer or deeper
+ * than a layer may hold (path-bounds.ts), is refused before anything is made for it.
+ */
 export function cleanName(raw: string, what = "entry"): string {
   if (raw.includes("\0")) throw new InvalidLayerError(`invalid tar archive: ${what} name contains a NUL byte`);
   if (raw.includes("\ufffd")) throw new InvalidLayerError(`invalid tar archive: ${what} name ${JSON.stringify(raw)} is not valid UTF-8`);
@@ -285,6 +385,8 @@ export function cleanName(raw: string, what = "entry"): string {
   if (clean === ".." || clean.startsWith("../")) {
     throw new InvalidLayerError(`invalid tar archive: ${what} ${JSON.stringify(raw)} climbs out of the layer`);
   }
+  const tooBig = pathBoundsProblem(clean);
+  if (tooBig) throw new InvalidLayerError(`invalid tar archive: ${what} ${tooBig}`);
   return clean;
 }
 

@@ -3,7 +3,9 @@
 import * as fs from "node:fs";
 import { Readable } from "node:stream";
 import { lgetxattr, majorMinor } from "../sys/linux.js";
+import { InvalidArgumentError } from "../errors.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from "./tar-header.js";
+import { pathBoundsProblem } from "./path-bounds.js";
 
 export interface PackOptions {
   /** "overlay": translate overlay whiteouts and opaque dirs to OCI ones. */
@@ -12,7 +14,31 @@ export interface PackOptions {
   exclude?: (relPath: string) => boolean;
   /** Read security.capability (Docker keeps only that xattr in layers). Default true. */
   capabilities?: boolean;
+  /**
+   * packPath: directories mounted below the packed path (a container's volumes and binds, which
+   * the host does not see there), named relative to it; what is under one is read from `host`.
+   */
+  mounts?: readonly { name: string; host: string }[];
   signal?: AbortSignal;
+}
+
+/**
+ * An overlay tree holds a file whose name starts with ".wh.": a layer has no way to carry it (OCI
+ * has no escape for such names), every engine would read it as a deletion.
+ */
+export class WhiteoutNameError extends InvalidArgumentError {
+  constructor(readonly path: string) {
+    super(`${JSON.stringify(path)} has a whiteout name (.wh. prefix): in an image layer it would ${whiteoutMeaning(path)} instead of holding this file; rename or remove it first`);
+  }
+}
+
+function whiteoutMeaning(path: string): string {
+  const slash = path.lastIndexOf("/");
+  const dir = path.slice(0, slash);
+  const base = path.slice(slash + 1);
+  if (base === ".wh..wh..opq") return `hide everything the layers below hold in ${JSON.stringify(dir || "/")}`;
+  if (base.startsWith(".wh..wh.")) return "be dropped as aufs metadata";
+  return `delete ${JSON.stringify(`${dir}/${base.slice(".wh.".length)}`)}`;
 }
 
 const SMALL_FILE = 1 << 20;
@@ -56,19 +82,36 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
   const stack: string[] = [];
   if (start) stack.push(start.first);
   else pushChildren(stack, root, "");
+  // The root has no entry of its own, but a layer whose root is opaque hides all the layers below.
+  if (!start && overlay && lgetxattr(root, "trusted.overlay.opaque")?.toString() === "y") {
+    const st = fs.lstatSync(root);
+    yield* emit(opaqueMarker({ name: "", type: "directory", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) }, ""));
+  }
   // With a start, entries are named after it: "<first>/x" becomes "<name>/x" (or "x" for contents).
   const nameOf = (rel: string): string => {
     if (!start) return rel;
     const rest = rel.slice(start.first.length);
     return start.name ? start.name + rest : rest.replace(/^\//, "");
   };
+  // Innermost first: the first mount holding a path is the one it is read from.
+  const mounts = start ? [...(opts.mounts ?? [])].sort((a, b) => b.name.length - a.name.length) : [];
+  const hostOf = (rel: string): string => {
+    const inside = start ? rel.slice(start.first.length).replace(/^\//, "") : rel;
+    const mount = mounts.find((m) => inside === m.name || inside.startsWith(`${m.name}/`));
+    return mount ? mount.host + inside.slice(mount.name.length) : `${root}/${rel}`;
+  };
   while (stack.length) {
     opts.signal?.throwIfAborted();
     const rel = stack.pop()!;
     if (opts.exclude?.(rel)) continue;
-    const abs = `${root}/${rel}`;
-    const st = fs.lstatSync(abs);
     const name = nameOf(rel);
+    // Before the path is used: a tree deeper than a layer may hold is refused by what it is, not
+    // by the ENAMETOOLONG its deepest paths would give.
+    const tooBig = pathBoundsProblem(name);
+    if (tooBig) throw new InvalidArgumentError(`cannot archive ${tooBig}`);
+    const abs = hostOf(rel);
+    const st = fs.lstatSync(abs);
+    if (overlay && posixBase(rel).startsWith(".wh.")) throw new WhiteoutNameError(`/${rel}`);
     const header: TarHeader = {
       name, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
     };
@@ -77,7 +120,7 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
       header.name = name + "/";
       if (name !== "") yield* emit(encodeHeader(header));
       if (overlay && lgetxattr(abs, "trusted.overlay.opaque")?.toString() === "y") {
-        yield* emit(encodeHeader({ ...header, name: `${name}/.wh..wh..opq`, type: "file", mode: header.mode & 0o777 }));
+        yield* emit(opaqueMarker(header, `${name}/`));
       }
       pushChildren(stack, abs, rel + "/");
       continue;
@@ -112,6 +155,11 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
   }
   yield* flush();
   yield END_OF_ARCHIVE;
+}
+
+/** `.wh..wh..opq` for the directory whose header is `dir`, named under `prefix` ("" or "name/"). */
+function opaqueMarker(dir: TarHeader, prefix: string): Buffer {
+  return encodeHeader({ ...dir, name: `${prefix}.wh..wh..opq`, type: "file", mode: dir.mode & 0o777 });
 }
 
 function* packFileBody(
@@ -158,4 +206,8 @@ function pushChildren(stack: string[], absDir: string, relPrefix: string): void 
   const names = fs.readdirSync(absDir);
   names.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
   for (const name of names) stack.push(relPrefix + name);
+}
+
+function posixBase(rel: string): string {
+  return rel.slice(rel.lastIndexOf("/") + 1);
 }

@@ -19,6 +19,8 @@ export interface CommandSpec {
   daemonPrefix?: boolean;
   /** Flags after the first argument belong to it (run IMAGE CMD -x), as Docker's SetInterspersed(false). */
   stopAtFirstArg?: boolean;
+  /** A Docker command berth does not have yet: every invocation is refused with that message. */
+  unsupported?: boolean;
   options?: (cmd: Command) => void;
   /** Returns the exit code, or nothing for 0. */
   action: (ctx: CliContext, args: string[], opts: Record<string, unknown>) => Promise<number | void>;

@@ -4,11 +4,18 @@ import { BerthError } from "../errors.js";
 /** Docker's CLI exits 125 when a flag does not parse, for every command. */
 export const FLAG_ERROR_EXIT = 125;
 
-export class UsageError extends Error {
-  constructor(message: string, readonly command: string) {
+/** A flag that does not parse: pflag's words, then the command's usage, as docker/cli's FlagErrorFunc prints them. */
+export class FlagError extends Error {
+  constructor(message: string, readonly command: string, readonly usage: string) {
     super(message);
   }
 }
+
+/** A command word berth does not know; the message is whole (Docker's words, with berth's name). */
+export class UnknownCommandError extends Error {}
+
+/** A Docker command berth does not have yet: said plainly rather than called unknown. */
+export class UnsupportedError extends Error {}
 
 /** A failure the docker CLI reports itself, printed as it is, without "Error response from daemon". */
 export class ClientError extends Error {}
@@ -18,9 +25,11 @@ export class ClientError extends Error {}
  * but keeps the wording so that scripts matching Docker's output keep working.
  */
 export function formatError(err: unknown, opts: { daemon: boolean; debug: boolean }): string {
-  if (err instanceof UsageError) {
-    return `${err.message}\nSee 'berth ${err.command} --help'.`;
+  if (err instanceof FlagError) {
+    const words = (...parts: string[]) => parts.filter(Boolean).join(" ");
+    return `${err.message}\n\nUsage:  ${words("berth", err.command, err.usage)}\n\nRun '${words("berth", err.command)} --help' for more information`;
   }
+  if (err instanceof UnknownCommandError || err instanceof UnsupportedError) return err.message;
   if (err instanceof ClientError) return err.message;
   if (err instanceof BerthError) {
     return (opts.daemon ? "Error response from daemon: " : "") + err.message;
@@ -31,6 +40,7 @@ export function formatError(err: unknown, opts: { daemon: boolean; debug: boolea
 }
 
 export function exitCodeFor(err: unknown, command: { runLike: boolean }): number {
-  if (err instanceof UsageError) return FLAG_ERROR_EXIT;
+  if (err instanceof FlagError) return FLAG_ERROR_EXIT;
+  if (err instanceof UnknownCommandError || err instanceof UnsupportedError) return 1;
   return command.runLike ? 125 : 1;
 }

@@ -1,9 +1,11 @@
 // berth's command line: global flags, the command tree, and the mapping of failures to exit codes.
 import { homedir } from "node:os";
 import { Command, CommanderError } from "commander";
+import { PflagCommand, type FlagRules } from "./flag-parser.js";
+import { UNSUPPORTED_COMMANDS, unsupportedFlagsOf } from "./unsupported.js";
 import { CliContext, type GlobalOptions } from "./context.js";
 import { ArgumentCountError, checkArgs, collect, type CommandSpec } from "./command-spec.js";
-import { ClientError, FLAG_ERROR_EXIT, exitCodeFor, formatError } from "./errors.js";
+import { ClientError, exitCodeFor, formatError } from "./errors.js";
 import { BerthError } from "../errors.js";
 import { imageCommands } from "./commands/image-commands.js";
 import { systemCommands } from "./commands/system-commands.js";
@@ -32,27 +34,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     await program.parseAsync([...argv], { from: "user" });
     return (program as unknown as { berthExit?: number }).berthExit ?? 0;
   } catch (err) {
-    return reportFailure(err, running, argv);
+    return reportFailure(err, running);
   } finally {
     ctx?.close();
   }
 }
 
-function reportFailure(err: unknown, running: { spec: CommandSpec; name: string } | undefined, argv: readonly string[]): number {
+function reportFailure(err: unknown, running: { spec: CommandSpec; name: string } | undefined): number {
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version") return 0;
-    const name = running?.name ?? commandNameFrom(argv);
-    const message = err.message.replace(/^error: /, "");
-    const unknown = /unknown option '([^']+)'/.exec(message);
-    // commander: "option '-f, --filter <filter>' argument 'foo' is invalid. <reason>"; pflag says it as below.
-    const invalid = /^option '(-\w, --[\w-]+|--[\w-]+)[^']*' argument '([^']*)' is invalid\. ([\s\S]*)$/.exec(message);
-    const text = unknown
-      ? `unknown flag: ${unknown[1]}`
-      : invalid
-        ? `invalid argument ${JSON.stringify(invalid[2])} for ${JSON.stringify(invalid[1])} flag: ${invalid[3]}`
-        : message;
-    process.stderr.write(`${text}\nSee 'berth ${name ? name + " " : ""}--help'.\n`);
-    return err.code === "commander.unknownCommand" ? 1 : FLAG_ERROR_EXIT;
+    // Flags are parsed by PflagCommand, which throws FlagError; what is left is commander's own.
+    process.stderr.write(`${err.message.replace(/^error: /, "")}\n`);
+    return 1;
   }
   if (err instanceof ArgumentCountError) {
     process.stderr.write(err.message + "\n");
@@ -73,23 +66,11 @@ function reportFailure(err: unknown, running: { spec: CommandSpec; name: string 
   return exitCodeFor(err, { runLike: running?.spec.runLike ?? false });
 }
 
-/** The command words of argv, past the global flags: for "See 'berth image ls --help'" after a flag error. */
-function commandNameFrom(argv: readonly string[]): string {
-  const valued = new Set(["--root", "--runroot", "-l", "--log-level", "--config", "--certs-dir", "--insecure-registry"]);
-  let i = 0;
-  while (i < argv.length && argv[i]!.startsWith("-")) i += valued.has(argv[i]!) ? 2 : 1;
-  const first = argv[i];
-  if (!first) return "";
-  const second = argv[i + 1];
-  const groups = new Set(ALL_COMMANDS.filter((c) => c.path.length > 1).map((c) => c.path[0]));
-  return groups.has(first) && second && !second.startsWith("-") ? `${first} ${second}` : first;
-}
-
 function buildProgram(
   env: NodeJS.ProcessEnv,
   start: (spec: CommandSpec, name: string, globals: GlobalOptions) => CliContext,
 ): Command {
-  const program = new Command("berth");
+  const program = new PflagCommand("berth");
   program
     .description("A Docker-compatible container engine")
     .usage("[OPTIONS] COMMAND")
@@ -106,15 +87,17 @@ function buildProgram(
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
     .showHelpAfterError(false);
   program.helpCommand(true);
+  program.rules = groupRules("", "[OPTIONS] COMMAND [ARG...]");
 
   const groups = new Map<string, Command>();
   const mount = (spec: CommandSpec, path: readonly string[]) => {
-    let parent = program;
+    let parent: Command = program;
     for (const group of path.slice(0, -1)) {
       const key = group;
       let cmd = groups.get(key);
       if (!cmd) {
         cmd = parent.command(group).description(`Manage ${group}s`).exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+        (cmd as PflagCommand).rules = groupRules(group, "");
         groups.set(key, cmd);
       }
       parent = cmd;
@@ -127,7 +110,13 @@ function buildProgram(
       .argument("[args...]")
       .exitOverride()
       .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
-    if (spec.stopAtFirstArg) cmd.passThroughOptions();
+    (cmd as PflagCommand).rules = {
+      name,
+      usage: spec.usage,
+      interspersed: !spec.stopAtFirstArg,
+      unsupportedFlags: unsupportedFlagsOf(spec.path),
+      ...(spec.unsupported ? { unsupportedCommand: true } : {}),
+    };
     spec.options?.(cmd);
     cmd.action(async (args: string[], opts: Record<string, unknown>) => {
       const g = program.opts<{ root: string; runroot: string; logLevel: string; debug?: boolean; config: string; certsDir: string; insecureRegistry: string[] }>();
@@ -155,5 +144,23 @@ function buildProgram(
     mount(spec, spec.path);
     for (const alias of spec.aliases ?? []) mount(spec, alias);
   }
+  for (const path of UNSUPPORTED_COMMANDS) mount(unsupportedCommand(path), path);
   return program;
+}
+
+function groupRules(name: string, usage: string): FlagRules {
+  return { name, usage, interspersed: false, unsupportedFlags: [] };
+}
+
+/** A Docker command berth lacks: mounted, hidden, so that it is named rather than "unknown". */
+function unsupportedCommand(path: readonly string[]): CommandSpec {
+  return {
+    path,
+    usage: "",
+    description: "",
+    args: { min: 0, max: Infinity },
+    hidden: true,
+    unsupported: true,
+    action: async () => undefined,
+  };
 }

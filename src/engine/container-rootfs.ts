@@ -20,10 +20,25 @@ export function isMounted(path: string): boolean {
 export function mountRootfs(engine: Engine, spec: ContainerSpec): string {
   const paths = containerPaths(engine, spec.id);
   if (isMounted(paths.merged)) return paths.merged;
-  const layers = spec.topLayer ? engine.store.layers.chain(spec.topLayer) : [];
+  const layers = spec.topLayer ? engine.store.layers.stack(spec.topLayer) : [];
   const lower = [paths.init, ...layers.map((l) => engine.store.layers.diffPath(l))];
   mountOverlay({ lower, upper: paths.upper, work: paths.work, target: paths.merged });
   return paths.merged;
+}
+
+/**
+ * Mounts a container directory that is not in the store yet (create stages it in a work dir, laid
+ * out as containerPaths has it) for the length of `use`. Nobody else can know of it, so no lock.
+ */
+export function withStagedRootfs<T>(engine: Engine, dir: string, topLayer: ContainerSpec["topLayer"], use: (rootfs: string) => T): T {
+  const layers = topLayer ? engine.store.layers.chain(topLayer) : [];
+  const target = `${dir}/merged`;
+  mountOverlay({ lower: [`${dir}/init`, ...layers.map((l) => engine.store.layers.diffPath(l))], upper: `${dir}/diff`, work: `${dir}/work`, target });
+  try {
+    return use(target);
+  } finally {
+    unmount(target);
+  }
 }
 
 /** Unmounts the rootfs and anything the runtime left mounted below it. */

@@ -8,17 +8,17 @@ import type { Engine } from "./engine.js";
 import { containerPaths } from "./container-paths.js";
 import { borrowRootfs } from "./container-rootfs.js";
 import { chooseRuntime } from "./runtime-binary.js";
-import { planCopy, CopyPlanError } from "./copy-plan.js";
-import { resolveInRoot } from "../runtime/resolve-in-root.js";
+import { planCopy } from "./copy-plan.js";
+import { assertWritable, containerView, mountsBelow, resolveInContainer, type ContainerView, type ResolvedPath } from "./container-view.js";
 import { pauseContainer, resumeContainer } from "../runtime/runc.js";
 import { packPath } from "../archive/pack.js";
 import { extractLayer } from "../archive/extract.js";
-import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { NotFoundError, SystemError, wrapError } from "../errors.js";
 import type { ContainerRecord } from "../store/container-store.js";
 
 interface Session {
   record: ContainerRecord;
-  rootfs: string;
+  view: ContainerView;
   end(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ async function openSession(engine: Engine, idOrName: string): Promise<Session> {
   let ended = false;
   return {
     record,
-    rootfs: borrowed.rootfs,
+    view: containerView(record, borrowed.rootfs),
     end: async () => {
       if (ended) return;
       ended = true;
@@ -53,27 +53,31 @@ async function openSession(engine: Engine, idOrName: string): Promise<Session> {
   };
 }
 
-/**
- * A container path on the host: resolved inside the rootfs, or inside the volume or bind whose
- * mount point it falls under (those are not part of the rootfs the host sees).
- */
-function hostPath(session: Session, containerPath: string, followLast: boolean): string {
-  const clean = posix.normalize(posix.isAbsolute(containerPath) ? containerPath : `/${containerPath}`);
-  const parent = followLast ? clean : posix.dirname(clean);
-  const last = followLast ? "" : posix.basename(clean);
-  const mounts = [...session.record.spec.mounts].filter((m) => m.Type !== "tmpfs").sort((a, b) => b.Destination.length - a.Destination.length);
-  const mount = mounts.find((m) => parent === m.Destination || parent.startsWith(m.Destination + "/"));
-  const [root, inside] = mount ? [mount.Source, parent.slice(mount.Destination.length) || "/"] : [session.rootfs, parent];
-  const resolved = resolveInRoot(root, inside);
-  return last && last !== "/" ? `${resolved}/${last}` : resolved;
-}
-
 function lstatOrUndefined(path: string): fs.Stats | undefined {
   try {
     return fs.lstatSync(path);
   } catch {
     return undefined;
   }
+}
+
+/** Absolute and clean, keeping what the kernel reads from the end: a trailing "/" or "/.". */
+function containerPath(path: string): string {
+  const clean = posix.normalize(posix.isAbsolute(path) ? path : `/${path}`);
+  return clean.length > 1 && /\/\.?$/.test(path) && !clean.endsWith("/") ? `${clean}/` : clean;
+}
+
+/**
+ * Stats a container path as dockerd does for cp: symlinks followed inside the container and its
+ * mounts; a final one too when `follow` or when the path ends in "/" (then it must be a
+ * directory).
+ */
+function statPath(session: Session, path: string, follow: boolean): { resolved: ResolvedPath; st: fs.Stats | undefined } {
+  const mustBeDir = path.length > 1 && path.endsWith("/");
+  const resolved = resolveInContainer(session.view, path, follow || mustBeDir);
+  const st = lstatOrUndefined(resolved.host);
+  if (st && mustBeDir && !st.isDirectory()) throw new SystemError(`lstat ${resolved.path}/: not a directory`);
+  return { resolved, st };
 }
 
 export interface CopySourceInfo {
@@ -95,12 +99,12 @@ export async function copyFromContainer(
   const session = await openSession(engine, idOrName);
   try {
     const contents = /\/\.$/.test(src);
-    const path = hostPath(session, contents ? src.slice(0, -2) || "/" : src, Boolean(opts.follow) || contents);
-    const st = lstatOrUndefined(path);
+    const { resolved, st } = statPath(session, containerPath(contents ? src.slice(0, -1) : src), Boolean(opts.follow));
     if (!st) throw new NotFoundError(`Could not find the file ${src} in container ${idOrName}`);
     const basename = posix.basename(posix.normalize(src.replace(/\/\.$/, ""))) || "/";
     const info = { isDir: st.isDirectory(), contents, basename };
-    const stream = packPath(path, opts.name ? opts.name(info) : contents ? "" : basename, { capabilities: false });
+    const mounts = info.isDir ? mountsBelow(session.view, resolved.path) : [];
+    const stream = packPath(resolved.host, opts.name ? opts.name(info) : contents ? "" : basename, { capabilities: false, mounts });
     // The caller reads the stream, then calls finished() to unpause or unmount.
     return { ...info, stream, finished: () => session.end() };
   } catch (err) {
@@ -109,7 +113,10 @@ export async function copyFromContainer(
   }
 }
 
-/** Unpacks a cp archive at CONTAINER:DEST with docker cp's placement rules. */
+/**
+ * `berth cp SRC CONTAINER:DEST`: docker's client rules place the copy (planCopy, whose refusals
+ * are CopyPlanErrors), then dockerd's rules extract it.
+ */
 export async function copyIntoContainer(
   engine: Engine,
   idOrName: string,
@@ -119,25 +126,52 @@ export async function copyIntoContainer(
 ): Promise<void> {
   const session = await openSession(engine, idOrName);
   try {
-    const path = hostPath(session, dest, true);
-    const st = lstatOrUndefined(path);
-    let target;
+    let path = containerPath(dest);
+    let st: fs.Stats | undefined;
     try {
-      target = planCopy(source, { path, exists: Boolean(st), isDir: Boolean(st?.isDirectory()), endsWithSlash: dest.endsWith("/") });
+      // Through a symlink at DEST to what it names, as docker's client follows it.
+      const found = statPath(session, path, true);
+      st = found.st;
+      path = path.endsWith("/") && found.resolved.path !== "/" ? `${found.resolved.path}/` : found.resolved.path;
     } catch (err) {
-      if (err instanceof CopyPlanError) throw new InvalidArgumentError(err.message);
-      throw err;
+      if (!(err instanceof SystemError)) throw err; // "X/" where X is a file: docker's client sees nothing there
     }
-    if (!fs.existsSync(target.dir)) {
-      if (!target.createDir) throw new InvalidArgumentError(`Could not find the file ${posix.dirname(dest)} in container ${idOrName}`);
-      fs.mkdirSync(target.dir, { mode: 0o755 });
-    }
-    await extractLayer(source.open(target.name), target.dir, { copy: opts.archive ? {} : { owner: { uid: 0, gid: 0 } } });
+    const target = planCopy(source, { path, exists: Boolean(st), isDir: Boolean(st?.isDirectory()) });
+    await extractInSession(session, idOrName, target.dir, () => source.open(target.name), opts);
   } finally {
     await session.end();
   }
 }
 
+/**
+ * dockerd's PUT /containers/{id}/archive: unpacks a tar into directory DIR of the container,
+ * through its mounts. The rules for writing into a container live here, for the CLI and the API
+ * alike: DIR must exist and be a directory, must not be on a read-only rootfs or in a read-only
+ * volume or bind, and no entry may land in a read-only mount below it.
+ */
+export async function extractIntoContainer(engine: Engine, idOrName: string, dir: string, tar: () => Readable, opts: { archive?: boolean } = {}): Promise<void> {
+  const session = await openSession(engine, idOrName);
+  try {
+    await extractInSession(session, idOrName, dir, tar, opts);
+  } finally {
+    await session.end();
+  }
+}
+
+async function extractInSession(session: Session, idOrName: string, dir: string, tar: () => Readable, opts: { archive?: boolean }): Promise<void> {
+  const resolved = resolveInContainer(session.view, containerPath(dir), true);
+  const st = lstatOrUndefined(resolved.host);
+  if (!st) throw new NotFoundError(`Could not find the file ${dir} in container ${idOrName}`);
+  if (!st.isDirectory()) throw new SystemError("extraction point is not a directory");
+  assertWritable(session.view, resolved.path);
+  const copy = { at: resolved.path, mounts: mountsBelow(session.view, resolved.path), ...(opts.archive ? {} : { owner: { uid: 0, gid: 0 } }) };
+  try {
+    await extractLayer(tar(), resolved.host, { copy });
+  } catch (err) {
+    // dockerd unpacks in a chrooted child and reports its failure so.
+    throw wrapError("Error processing tar file(exit status 1)", err);
+  }
+}
 
 export interface PathStat {
   name: string;
@@ -151,21 +185,20 @@ export interface PathStat {
 
 /**
  * What HEAD/GET archive report of CONTAINER:PATH (resolved inside the container, never followed
- * out of it). `follow`: stat what a final symlink points to. A path ending in "/" must be a
- * directory, as the kernel has it (ENOTDIR reads as not found).
+ * out of it). `follow`: stat what a final symlink points to. A path ending in "/" names what a
+ * final symlink points to, and that must be a directory.
  */
 export async function statInContainer(engine: Engine, idOrName: string, path: string, opts: { follow?: boolean } = {}): Promise<PathStat> {
   const session = await openSession(engine, idOrName);
   try {
-    const host = hostPath(session, path, Boolean(opts.follow));
-    const st = lstatOrUndefined(host);
-    if (!st || (path.endsWith("/") && path !== "/" && !st.isDirectory())) throw new NotFoundError(`Could not find the file ${path} in container ${idOrName}`);
+    const { resolved, st } = statPath(session, containerPath(path), Boolean(opts.follow));
+    if (!st) throw new NotFoundError(`Could not find the file ${path} in container ${idOrName}`);
     return {
       name: posix.basename(posix.normalize(path)) || "/",
       size: st.size,
       mode: st.mode,
       mtime: st.mtime,
-      linkTarget: st.isSymbolicLink() ? fs.readlinkSync(host) : "",
+      linkTarget: st.isSymbolicLink() ? fs.readlinkSync(resolved.host) : "",
     };
   } finally {
     await session.end();

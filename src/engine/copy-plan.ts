@@ -1,6 +1,9 @@
-// docker cp's rules for where a copy lands (docker/cli cp.go, moby archive.CopyInfo): trailing
-// slashes, "/." for a directory's contents, and what may replace what. Pure: both sides are
-// described, nothing is touched.
+// docker cp's rules for where a copy lands (docker/cli cp.go, moby archive.PrepareArchiveCopy):
+// trailing slashes, "/." for a directory's contents, and what may replace what. Pure: both sides
+// are described, nothing is touched. The same rules serve both directions, with container paths
+// or host paths.
+import { posix } from "node:path";
+import { InvalidArgumentError } from "../errors.js";
 
 export interface CopySource {
   isDir: boolean;
@@ -10,34 +13,36 @@ export interface CopySource {
 }
 
 export interface CopyDestination {
+  /** As the user wrote it (absolute): a trailing "/" says it must be a directory. */
   path: string;
+  /** Stat of the path, "/" meaning "must be a directory" as the kernel has it. */
   exists: boolean;
   isDir: boolean;
-  endsWithSlash: boolean;
 }
 
-/** Where to unpack, and the name the top entry takes there ("" for contents). */
+/**
+ * Extract into `dir` (which must exist), the top entry named `name` ("" for a directory's
+ * contents).
+ */
 export interface CopyTarget {
   dir: string;
   name: string;
-  /** DEST did not exist and the source is a directory: make DEST first. */
-  createDir: boolean;
 }
 
-export class CopyPlanError extends Error {}
+/** A copy docker's client refuses before anything moves; its words, printed without a prefix. */
+export class CopyPlanError extends InvalidArgumentError {}
 
 export function planCopy(src: CopySource, dest: CopyDestination): CopyTarget {
-  const parent = dest.path.replace(/\/+$/, "").replace(/\/[^/]*$/, "") || "/";
-  const last = dest.path.replace(/\/+$/, "").split("/").pop() ?? "";
-  if (dest.exists && dest.isDir) {
-    return { dir: dest.path, name: src.contents ? "" : src.basename, createDir: false };
-  }
-  if (dest.exists) {
-    if (src.isDir) throw new CopyPlanError("cannot copy a directory to a file");
-    if (dest.endsWithSlash) throw new CopyPlanError(`destination "${dest.path}" must be a directory`);
-    return { dir: parent, name: last, createDir: false };
-  }
-  if (src.isDir) return { dir: dest.path.replace(/\/+$/, "") || "/", name: "", createDir: true };
-  if (dest.endsWithSlash) throw new CopyPlanError(`destination directory "${dest.path}" does not exist`);
-  return { dir: parent, name: last, createDir: false };
+  if (dest.exists && dest.isDir) return { dir: posix.normalize(dest.path), name: src.contents ? "" : src.basename };
+  if (dest.exists && src.isDir) throw new CopyPlanError("cannot copy directory");
+  // A missing directory is made by renaming the source to it; a file keeps the destination's name.
+  const { dir, base } = splitDirEntry(dest.path);
+  if (!dest.exists && !src.isDir && /\/\.?$/.test(dest.path)) throw new CopyPlanError("no such directory");
+  return { dir, name: base };
+}
+
+/** Go's archive.SplitPathDirEntry: the parent and last name of a path, slashes and all. */
+export function splitDirEntry(path: string): { dir: string; base: string } {
+  const clean = posix.normalize(path).replace(/(.)\/+$/, "$1");
+  return { dir: posix.dirname(clean), base: posix.basename(clean) || "/" };
 }

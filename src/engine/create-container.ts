@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Engine } from "./engine.js";
 import { readImage } from "./read-image.js";
+import { withStagedRootfs } from "./container-rootfs.js";
+import { setupWorkingDirectory } from "./working-directory.js";
 import { generateName, validateContainerName } from "./container-names.js";
 import type { MountRequest } from "./mount-specs.js";
 import { canonicalContainerConfig, formatTimestamp, type ContainerConfig } from "../image/config.js";
@@ -61,6 +63,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   }
   const name = req.name ? validateContainerName(req.name) : generateName((n) => store.containers.resolveName(n) !== undefined);
   if (req.name) store.containers.checkName(name);
+  for (const entry of req.env) checkEnvEntry(entry);
   validateHostConfig(req);
   const restartPolicy = checkRestartPolicy(req.host.RestartPolicy ?? NO_RESTART, req.host.AutoRemove);
   const logConfig = checkLogConfig(req.logConfig);
@@ -96,6 +99,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
       mounts: [],
       topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,
     };
+    if (config.WorkingDir) withStagedRootfs(engine, staged, spec.topLayer, (rootfs) => setupWorkingDirectory(rootfs, config.WorkingDir!));
     store.write(() => {
       store.containers.checkName(name);
       if (!store.images.get(record.id)) throw new NotFoundError(`No such image: ${req.image}`);
@@ -174,6 +178,11 @@ function hostHostname(): string {
   } catch {
     return "localhost";
   }
+}
+
+/** An entry with no name (``, `=x`) is refused, as dockerd's verifyContainerSettings and the docker CLI's -e do. */
+export function checkEnvEntry(entry: string): void {
+  if (entry.split("=", 1)[0] === "") throw new InvalidArgumentError(`invalid environment variable: ${entry}`);
 }
 
 function validateHostConfig(req: CreateRequest): void {

@@ -40,7 +40,7 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export function openEngine(config: EngineConfig): Engine {
   fs.mkdirSync(config.runroot, { recursive: true, mode: 0o700 });
-  const store = Store.open({ root: config.root, crashAt: config.crashAt });
+  const store = Store.open({ root: config.root, crashAt: config.crashAt, warn: (message) => config.log.warn(message) });
   const registry = new RegistryAccess(config.registry ?? defaultRegistryOptions());
   return {
     store,

@@ -100,7 +100,7 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
     },
     GraphDriver: {
       Data: {
-        LowerDir: [paths.init, ...layers.map((l) => engine.store.layers.diffPath(l))].join(":"),
+        LowerDir: [paths.init, ...engine.store.layers.visible(layers).map((l) => engine.store.layers.diffPath(l))].join(":"),
         MergedDir: paths.merged,
         UpperDir: paths.upper,
         WorkDir: paths.work,

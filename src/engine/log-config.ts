@@ -13,6 +13,9 @@ export interface LogConfig {
 
 export const DEFAULT_LOG_DRIVER = "json-file";
 
+/** The drivers berth runs, as /info lists them under Plugins.Log. */
+export const LOG_DRIVERS = ["json-file", "none"] as const;
+
 /** Linux dockerd 20.10's built-in drivers that berth does not implement. */
 const DOCKER_ONLY_DRIVERS = new Set(["local", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "gcplogs", "logentries"]);
 

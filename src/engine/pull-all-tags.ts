@@ -3,13 +3,13 @@
 import type { Engine } from "./engine.js";
 import { pullImage, type PullOptions } from "./pull-image.js";
 import { listTags } from "../registry/distribution.js";
-import { familiarName, formatReference, parseReference } from "../image/reference.js";
+import { familiarName, formatReference, parseDaemonReference } from "../image/reference.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
 import { noProgress } from "./progress.js";
 
 /** Returns the repository's name as Docker prints it last (docker.io/library/busybox). */
 export async function pullAllTags(engine: Engine, text: string, opts: PullOptions = {}): Promise<string> {
-  const ref = parseReference(text);
+  const ref = parseDaemonReference(text);
   if (ref.tag || ref.digest) throw new InvalidArgumentError("tag can't be used with --all-tags/-a");
   const progress = opts.progress ?? noProgress;
   const session = await engine.registry.session(ref.domain, opts.credentials);

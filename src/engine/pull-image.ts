@@ -11,7 +11,7 @@ import type { Engine } from "./engine.js";
 import { CONFIG_SIZE_LIMIT, choosePlatform, describeIndexPlatforms, formatPlatform, parseManifestDocument } from "../image/manifest.js";
 import { formatTimestamp, hostPlatform, type Descriptor, type ImageConfig, type Manifest, type Platform } from "../image/config.js";
 import { DigestMismatchError, shortId, type Digest } from "../image/digest.js";
-import { familiarName, familiarString, formatReference, parseReference, withDefaultTag, type Reference } from "../image/reference.js";
+import { familiarName, familiarString, formatReference, parseDaemonReference, withDefaultTag, type Reference } from "../image/reference.js";
 import { fetchBlob, getManifest, RegistryResponseError, type FetchedManifest } from "../registry/distribution.js";
 import type { RegistrySession } from "../registry/registry-session.js";
 import type { Credentials } from "../registry/credentials.js";
@@ -45,7 +45,7 @@ const DOWNLOADS_AT_ONCE = 3;
 const DOWNLOAD_ATTEMPTS = 3;
 
 export async function pullImage(engine: Engine, text: string, opts: PullOptions = {}): Promise<PullResult> {
-  const parsed = parseReference(text);
+  const parsed = parseDaemonReference(text);
   const ref = parsed.digest ? parsed : withDefaultTag(parsed);
   const progress = opts.progress ?? noProgress;
   const repository = ref.path;

@@ -9,7 +9,7 @@ import type { Engine } from "./engine.js";
 import { readImage, type StoredImage } from "./read-image.js";
 import { MediaType, layerCompression } from "../image/media-types.js";
 import { shortId, type Digest } from "../image/digest.js";
-import { familiarName, formatReference, parseReference, withDefaultTag, type Reference } from "../image/reference.js";
+import { familiarName, formatReference, parseDaemonReference, parseReference, withDefaultTag, type Reference } from "../image/reference.js";
 import type { Descriptor, Manifest } from "../image/config.js";
 import { blobExists, mountBlob, putManifest, uploadBlob, uploadStream, RegistryResponseError } from "../registry/distribution.js";
 import type { RegistrySession } from "../registry/registry-session.js";
@@ -37,7 +37,7 @@ export interface PushedTag {
 const UPLOADS_AT_ONCE = 5;
 
 export async function pushImage(engine: Engine, text: string, opts: PushOptions = {}): Promise<PushedTag[]> {
-  const parsed = parseReference(text);
+  const parsed = parseDaemonReference(text);
   if (parsed.digest) throw new InvalidArgumentError("cannot push a digest reference");
   const progress = opts.progress ?? noProgress;
   const { store } = engine;

@@ -8,6 +8,7 @@ import { ConflictError } from "../errors.js";
 import { resolveContainer } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerPaths } from "./container-paths.js";
+import { removeTree } from "../sys/remove-tree.js";
 import type { ContainerRecord } from "../store/container-store.js";
 
 export interface RuntimeCleanup {
@@ -54,10 +55,14 @@ export async function removeContainer(
       }
     }
   });
-  fs.rmSync(paths.bundle, { recursive: true, force: true });
-  fs.rmSync(`${paths.exitDir}/${record.spec.id}`, { force: true });
-  fs.rmSync(`${paths.socketDir}/${record.spec.id}`, { recursive: true, force: true });
-  fs.rmSync(`${engine.config.runroot}/locks/${record.spec.id}`, { force: true });
+  // The container is gone from the store by now: what stays in the run dir is reported, not raised.
+  for (const path of [paths.bundle, `${paths.exitDir}/${record.spec.id}`, `${paths.socketDir}/${record.spec.id}`, `${engine.config.runroot}/locks/${record.spec.id}`]) {
+    try {
+      removeTree(path);
+    } catch (err) {
+      engine.log.warn((err as Error).message);
+    }
+  }
 }
 
 export function renameContainer(engine: Engine, idOrName: string, newName: string, validate: (n: string) => string): void {

@@ -30,3 +30,8 @@ export function chooseRuntime(requested: string | undefined): { name: string; pa
   if (!runc) throw new InvalidArgumentError("no OCI runtime found: install runc (apt-get install runc)");
   return { name: "runc", path: runc };
 }
+
+/** The static init `--init` binds into a container: Debian's tini-static, or Docker's docker-init. */
+export function findInitBinary(): string | undefined {
+  return findExecutable("tini-static") ?? findExecutable("docker-init");
+}

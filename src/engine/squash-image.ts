@@ -19,7 +19,7 @@ export async function squashImage(engine: Engine, ref: string, opts: { name?: st
   const work = store.workDir();
   const view = `${work.path}/view`;
   fs.mkdirSync(view);
-  const dirs = image.layers.map((l) => store.layers.diffPath(l)).reverse();
+  const dirs = store.layers.visible([...image.layers].reverse()).map((l) => store.layers.diffPath(l));
   // One layer is its own flat view; several are stacked read-only (overlay needs two lower dirs for that).
   const mounted = dirs.length > 1;
   try {

@@ -14,7 +14,8 @@ import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
 import { writeEtcFiles } from "./etc-files.js";
-import { chooseRuntime, findExecutable } from "./runtime-binary.js";
+import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
+import { chooseRuntime, findInitBinary } from "./runtime-binary.js";
 import { buildOciSpec, formatOciSpec, parseCapabilityMask, parseProcLimits, type Mount, type SeccompSetting } from "../runtime/oci-spec.js";
 import { resolveUser } from "../runtime/user.js";
 import { resolveInRoot } from "../runtime/resolve-in-root.js";
@@ -73,6 +74,7 @@ export async function createTask(
   const rootfsLock = await lockRootfs(engine, spec.id);
   try {
     const rootfs = mountRootfs(engine, spec);
+    setupWorkingDirectory(rootfs, spec.config.WorkingDir ?? "");
     copyImageDataIntoVolumes(rootfs, spec);
     const etc = writeEtcFiles(paths.userdata, { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "", network: spec.hostConfig.NetworkMode });
     const namespaces = {
@@ -148,6 +150,10 @@ async function removeStarted(engine: Engine, id: string): Promise<void> {
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */
 function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
+  if (err instanceof WorkingDirectoryError) {
+    engine.store.write(() => engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: 128, Error: err.message }));
+    return err;
+  }
   if (!(err instanceof ContainerStartError)) return err;
   const reason = classifyStartError(err.runtimeMessage);
   const failure = new ContainerCommandError(`failed to create task: OCI runtime create failed: ${err.runtimeMessage}: unknown`, reason);
@@ -194,7 +200,7 @@ function buildSpec(
   if (sharesHostShm(spec)) mounts.push({ destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rw", "rprivate"] });
   let init: string | undefined;
   if (host.Init) {
-    init = findExecutable("tini-static") ?? findExecutable("docker-init");
+    init = findInitBinary();
     if (!init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
   }
   const status = fs.readFileSync("/proc/self/status", "utf8");

@@ -84,6 +84,7 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
   const leftovers: Problem[] = [];
   const garbage = store.garbage();
   for (const name of garbage.workDirs) leftovers.push({ object: `work dir ${name}`, message: "was left by a process that is gone" });
+  for (const { name, reason } of store.stuckWorkDirs()) leftovers.push({ object: `work dir ${name}`, message: `could not be removed: ${reason}` });
   for (const name of garbage.layerDirs) leftovers.push({ object: `layer dir ${name}`, message: "is not in the database" });
   for (const digest of garbage.blobs) leftovers.push({ object: `blob ${digest}`, message: "is used by no image" });
   for (const id of garbage.containerDirs) leftovers.push({ object: `container dir ${id.slice(0, 12)}`, message: "is not in the database" });
@@ -112,7 +113,7 @@ function repair(engine: Engine, damaged: ReadonlySet<Digest>): void {
     orphans.sort((a, b) => depth(b) - depth(a));
     store.layers.evict(orphans, trash);
   });
-  store.sweep();
+  store.sweep({ retryStuck: true });
 }
 
 /** Layers some image or container stands on. */

@@ -1,7 +1,11 @@
 // Dockerfile instructions as `import -c` and `commit -c` accept them, applied to a container config.
+// Words of ENV, LABEL, EXPOSE, VOLUME, USER, WORKDIR and STOPSIGNAL are expanded against the
+// environment the config has when the instruction comes (the inherited one, then earlier changes),
+// as Docker's builder does; CMD, ENTRYPOINT, HEALTHCHECK and ONBUILD keep their text.
 import { posix } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import type { ContainerConfig, HealthConfig } from "./config.js";
+import { processWord } from "./shell-words.js";
 
 /** Docker's list (builder/dockerfile validCommitCommands). */
 const CHANGE_COMMANDS = new Set([
@@ -37,33 +41,37 @@ function applyInstruction(config: ContainerConfig, line: string): void {
       config.Entrypoint = parseCommand(rest);
       return;
     case "env":
-      config.Env = mergeEnv(config.Env ?? [], parseKeyValues(rest, "ENV"));
+      config.Env = mergeEnv(config.Env ?? [], expandPairs(parseKeyValues(rest, "ENV"), config.Env ?? []));
       return;
     case "label":
-      config.Labels = { ...(config.Labels ?? {}), ...Object.fromEntries(parseKeyValues(rest, "LABEL")) };
+      config.Labels = { ...(config.Labels ?? {}), ...Object.fromEntries(expandPairs(parseKeyValues(rest, "LABEL"), config.Env ?? [])) };
       return;
     case "expose":
       config.ExposedPorts = { ...(config.ExposedPorts ?? {}) };
-      for (const port of splitWords(rest).flatMap(expandPorts)) config.ExposedPorts[port] = {};
+      for (const port of splitOnSpace(rest).map((w) => processWord(w, config.Env ?? [])).flatMap(expandPorts)) config.ExposedPorts[port] = {};
       return;
     case "volume":
       config.Volumes = { ...(config.Volumes ?? {}) };
-      for (const volume of parseList(rest)) {
+      for (const raw of tryJsonArray(rest) ?? splitOnSpace(rest)) {
+        const volume = processWord(raw, config.Env ?? []);
         if (!volume) throw new InvalidArgumentError("VOLUME specified can not be an empty string");
         config.Volumes[volume] = {};
       }
       return;
-    case "workdir":
+    case "workdir": {
       if (!rest) throw new InvalidArgumentError("WORKDIR requires exactly one argument");
-      config.WorkingDir = posix.isAbsolute(rest) ? posix.normalize(rest) : posix.join(config.WorkingDir || "/", rest);
+      const dir = processWord(rest, config.Env ?? []);
+      if (!dir) throw new InvalidArgumentError("cannot normalize nothing");
+      config.WorkingDir = posix.isAbsolute(dir) ? posix.normalize(dir) : posix.join(config.WorkingDir || "/", dir);
       return;
+    }
     case "user":
       if (!rest) throw new InvalidArgumentError("USER requires exactly one argument");
-      config.User = rest;
+      config.User = processWord(rest, config.Env ?? []);
       return;
     case "stopsignal":
       if (!rest) throw new InvalidArgumentError("STOPSIGNAL requires exactly one argument");
-      config.StopSignal = rest;
+      config.StopSignal = processWord(rest, config.Env ?? []);
       return;
     case "onbuild": {
       const trigger = /^(\S+)/.exec(rest)?.[1]?.toUpperCase() ?? "";
@@ -86,10 +94,6 @@ function parseCommand(text: string): string[] {
   return ["/bin/sh", "-c", text];
 }
 
-function parseList(text: string): string[] {
-  return tryJsonArray(text) ?? splitWords(text);
-}
-
 function tryJsonArray(text: string): string[] | undefined {
   if (!text.startsWith("[")) return undefined;
   try {
@@ -101,56 +105,79 @@ function tryJsonArray(text: string): string[] | undefined {
   return undefined;
 }
 
-/** `K=V K2="v 2"` pairs, or the legacy `K value with spaces` form. */
+/**
+ * `K=V K2="v 2"` pairs, or the legacy `K value with spaces` form, still quoted: Docker's parser
+ * splits first and expands each key and value afterwards (so `B=$A` in the same ENV sees the
+ * environment from before it).
+ */
 function parseKeyValues(text: string, instruction: string): [string, string][] {
   const words = splitWords(text);
   if (words.length === 0) throw new InvalidArgumentError(`${instruction} requires at least one argument`);
   if (!words[0]!.includes("=")) {
     const legacy = /^(\S+)\s+([\s\S]+)$/.exec(text);
     if (!legacy) throw new InvalidArgumentError(`${instruction} must have two arguments`);
-    return [[legacy[1]!, unquote(legacy[2]!.trim())]];
+    return [[legacy[1]!, legacy[2]!.trim()]];
   }
   return words.map((word) => {
     const eq = word.indexOf("=");
-    if (eq <= 0) throw new InvalidArgumentError(`${instruction} names can not be blank`);
+    if (eq === -1) throw new InvalidArgumentError(`Syntax error - can't find = in ${JSON.stringify(word)}. Must be of the form: name=value`);
+    if (eq === 0) throw new InvalidArgumentError(`${instruction} names can not be blank`);
     return [word.slice(0, eq), word.slice(eq + 1)];
   });
 }
 
-/** Splits on unquoted white space, removing quotes and backslash escapes as the Dockerfile lexer does. */
+function expandPairs(pairs: readonly [string, string][], env: readonly string[]): [string, string][] {
+  return pairs.map(([key, value]) => [processWord(key, env), processWord(value, env)]);
+}
+
+/**
+ * Splits on white space outside quotes, keeping quotes and escapes in the words for processWord
+ * (the Dockerfile parser's parseWords): `a="x y" b` is two words, `a="x y"` and `b`.
+ */
 function splitWords(text: string): string[] {
   const words: string[] = [];
   let word = "";
   let inWord = false;
-  let quote: '"' | "'" | undefined;
+  let blankOk = false;
+  let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quote) {
+      if (ch === "\\" && quote === '"') {
+        // Inside "…" the escape keeps the next character in the word; inside '…' nothing is escaped.
+        if (i + 1 < text.length) word += ch + text[++i];
+        continue;
+      }
+      word += ch;
       if (ch === quote) quote = undefined;
-      else if (ch === "\\" && quote === '"' && i + 1 < text.length) word += text[++i];
-      else word += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === "\\" && i + 1 < text.length) {
-      word += text[++i];
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      if (inWord && (blankOk || word)) words.push(word);
       word = "";
       inWord = false;
+      blankOk = false;
+      continue;
+    }
+    inWord = true;
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      blankOk = true;
+      word += ch;
+    } else if (ch === "\\") {
+      // An escape at the very end of the line is dropped; otherwise it stays with its character.
+      if (i + 1 < text.length) word += ch + text[++i];
     } else {
       word += ch;
-      inWord = true;
     }
   }
-  if (quote) throw new InvalidArgumentError(`unexpected end of statement while looking for matching ${quote}`);
-  if (inWord) words.push(word);
+  if (inWord && (blankOk || word)) words.push(word);
   return words;
 }
 
-function unquote(text: string): string {
-  return splitWords(text).join(" ");
+/** EXPOSE and VOLUME words: Docker splits them on white space alone, before any quote removal. */
+function splitOnSpace(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
 }
 
 function mergeEnv(env: readonly string[], pairs: readonly [string, string][]): string[] {

@@ -84,16 +84,42 @@ const SUPPORTED_DIGEST_HEX_LENGTH: ReadonlyMap<string, number> = new Map([
 
 /** Parses what a user typed, normalising like docker (ParseNormalizedNamed). Throws InvalidArgumentError with docker's messages. */
 export function parseReference(text: string): Reference {
+  return parseNormalized(text, CLI_RULES);
+}
+
+/**
+ * Parses a name as the daemon does before it stores or fetches anything (tag, commit, import, load,
+ * pull, push). dockerd 20.10 vendors the older distribution/reference: its splitDockerDomain takes
+ * a first component for a registry only when it holds "." or ":" or is "localhost" (the newer rule
+ * that an uppercase first component must be a host, which docker CLI 28 follows, is unknown to
+ * it), and its lowercase error does not name the repository. So "Foo/bar" passes the CLI's check,
+ * becomes docker.io/Foo/bar in the daemon, and is refused there.
+ */
+export function parseDaemonReference(text: string): Reference {
+  return parseNormalized(text, DAEMON_RULES);
+}
+
+interface Rules {
+  /** An uppercase first component names a registry (distribution/reference v0.6). */
+  readonly uppercaseHost: boolean;
+  /** The lowercase error names the repository (v0.5 on), or is the older bare sentence. */
+  readonly nameInMessage: boolean;
+}
+const CLI_RULES: Rules = { uppercaseHost: true, nameInMessage: true };
+const DAEMON_RULES: Rules = { uppercaseHost: false, nameInMessage: false };
+
+function parseNormalized(text: string, rules: Rules): Reference {
   if (ANCHORED_IDENTIFIER_RE.test(text)) {
     throw new InvalidArgumentError(`invalid repository name (${text}), cannot specify 64-byte hexadecimal strings`);
   }
-  const { domain, remainder } = splitDockerDomain(text);
+  const { domain, remainder } = splitDockerDomain(text, rules);
   // Upstream takes everything before the first ':' as the name, so for "name@sha256:…" the
   // algorithm is included in the check (and in the message).
   const tagSep = remainder.indexOf(":");
   const remote = tagSep === -1 ? remainder : remainder.slice(0, tagSep);
   if (remote.toLowerCase() !== remote) {
-    throw new InvalidArgumentError(`invalid reference format: repository name (${remote}) must be lowercase`);
+    const named = rules.nameInMessage ? ` (${remote})` : "";
+    throw new InvalidArgumentError(`${ERR_REFERENCE_INVALID_FORMAT}: repository name${named} must be lowercase`);
   }
   return parse(`${domain}/${remainder}`);
 }
@@ -149,7 +175,7 @@ function withSuffixes(name: string, ref: Reference): string {
 
 // normalize.go splitDockerDomain: decides whether the first component names a registry. The input
 // is not validated yet; parse() does that on the recombined string.
-function splitDockerDomain(name: string): { domain: string; remainder: string } {
+function splitDockerDomain(name: string, rules: Rules): { domain: string; remainder: string } {
   const slash = name.indexOf("/");
   if (slash === -1) {
     // A single component can never be a registry, so "localhost:5000" is the image "localhost"
@@ -166,7 +192,7 @@ function splitDockerDomain(name: string): { domain: string; remainder: string } 
     [domain, remainder] = [DEFAULT_DOMAIN, rest];
   } else if (first.includes(".") || first.includes(":")) {
     [domain, remainder] = [first, rest];
-  } else if (first.toLowerCase() !== first) {
+  } else if (rules.uppercaseHost && first.toLowerCase() !== first) {
     // Repository paths cannot contain uppercase, so an uppercase first component can only be a host.
     [domain, remainder] = [first, rest];
   } else {

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Db } from "./db.js";
 import { sha256Digest, type Digest } from "../image/digest.js";
+import { lgetxattr } from "../sys/linux.js";
 
 export interface LayerRecord {
   readonly chainId: Digest;
@@ -75,6 +76,21 @@ export class LayerStore {
     return result;
   }
 
+  /**
+   * The layers an overlay mount of `top` stacks, top first: the chain down to the first layer
+   * whose root is opaque (it came with /.wh..wh..opq). overlayfs honours the opaque mark on any
+   * directory but the root of a lower layer, so the layers such a root hides are left out.
+   */
+  stack(top: Digest): LayerRecord[] {
+    return this.visible(this.chain(top));
+  }
+
+  /** `layers` (top first) cut below the first whose root is opaque. */
+  visible(layers: readonly LayerRecord[]): LayerRecord[] {
+    const cut = layers.findIndex((layer) => isOpaqueRoot(this.diffPath(layer)));
+    return cut < 0 ? [...layers] : layers.slice(0, cut + 1);
+  }
+
   diffPath(layer: LayerRecord): string {
     return `${this.dir}/${layer.dir}/diff`;
   }
@@ -137,6 +153,14 @@ export class LayerStore {
   strayDirs(): string[] {
     const known = new Set((this.db.prepare("SELECT dir FROM layers").all() as { dir: string }[]).map((r) => r.dir));
     return fs.readdirSync(this.dir).filter((name) => !known.has(name));
+  }
+}
+
+function isOpaqueRoot(dir: string): boolean {
+  try {
+    return lgetxattr(dir, "trusted.overlay.opaque")?.toString() === "y";
+  } catch {
+    return false; // a missing layer directory is system check's to report, not the mount's
   }
 }
 

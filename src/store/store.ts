@@ -11,12 +11,18 @@ import { VolumeStore } from "./volume-store.js";
 import { BlobMetadata } from "./blob-metadata.js";
 import { EventLog } from "./event-log.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
+import { removeTree } from "../sys/remove-tree.js";
 import type { Digest } from "../image/digest.js";
 
 export interface StoreOptions {
   root: string;
   /** Names a fault-injection point at which the process kills itself (tests of crash safety). */
   crashAt?: string | undefined;
+  /**
+   * Hears, once, of a leftover that could not be removed (it stays for `system check --repair`).
+   * Never of anything that makes a command fail.
+   */
+  warn?: ((message: string) => void) | undefined;
 }
 
 /** Everything a new image needs, staged in a work dir, committed by Store.commitImage. */
@@ -47,11 +53,18 @@ export class Store {
   /** Per-container directories: writable layer, init layer, hosts files, logs. */
   readonly containersDir: string;
   private readonly tmpRoot: string;
+  /**
+   * One file per work dir that could not be removed, holding the reason: the sweep leaves those
+   * alone (so one hostile tree is reported once, not by every command), `system check` lists them
+   * and `system check --repair` tries again.
+   */
+  private readonly stuckRoot: string;
 
   constructor(readonly root: string, private readonly opts: StoreOptions) {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     this.tmpRoot = `${root}/tmp`;
     fs.mkdirSync(this.tmpRoot, { recursive: true, mode: 0o700 });
+    this.stuckRoot = `${root}/stuck`;
     this.db = openDb(`${root}/berth.db`);
     this.content = new FileContentStore(`${root}/blobs`);
     this.layers = new LayerStore(root, this.db);
@@ -73,7 +86,41 @@ export class Store {
   }
 
   workDir(): WorkDir {
-    return createWorkDir(this.tmpRoot);
+    return createWorkDir(this.tmpRoot, (name) => this.discardWorkDir(name));
+  }
+
+  /**
+   * Deletes a work dir (and the trash in it). Never throws: what cannot be removed is recorded as
+   * stuck and reported once through `warn`, and the command that made it goes on.
+   */
+  private discardWorkDir(name: string): void {
+    const path = `${this.tmpRoot}/${name}`;
+    try {
+      removeTree(path);
+      fs.rmSync(`${this.stuckRoot}/${name}`, { force: true });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      try {
+        fs.mkdirSync(this.stuckRoot, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(`${this.stuckRoot}/${name}`, reason + "\n");
+      } catch {
+        // Unrecorded, it is retried (and reported again) by the next sweep: still no failure.
+      }
+      this.opts.warn?.(`${reason}; berth system check --repair will try again`);
+    }
+  }
+
+  /** Work dirs that could not be removed, with the reason recorded when that was tried. */
+  stuckWorkDirs(): { name: string; reason: string }[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.stuckRoot);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((name) => fs.existsSync(`${this.tmpRoot}/${name}`))
+      .map((name) => ({ name, reason: readText(`${this.stuckRoot}/${name}`).trim() }));
   }
 
   /** Kills this process at a named point when asked to: the crash-safety tests walk every point. */
@@ -132,39 +179,63 @@ export class Store {
   /**
    * Removes what crashed or killed processes left: work dirs of dead processes, layer dirs and blobs
    * no row names. Safe while other berth processes run: it holds the write lock, and live processes
-   * keep their unfinished work in work dirs whose owners are alive.
+   * keep their unfinished work in work dirs whose owners are alive. Never throws: the command that
+   * sweeps goes on whatever it finds, and what cannot go is reported once (see discardWorkDir).
+   * Work dirs already found stuck are left alone unless `retryStuck` (system check --repair).
    */
-  sweep(): SweepReport {
+  sweep(opts: { retryStuck?: boolean } = {}): SweepReport {
     const report: SweepReport = { workDirs: [], layerDirs: [], blobs: [], containerDirs: [] };
-    const abandoned = fs.readdirSync(this.tmpRoot).filter(isAbandoned);
-    this.write((trash) => {
-      for (const name of this.layers.strayDirs()) {
-        fs.renameSync(`${this.layers.dir}/${name}`, trash(`layer-${name}`));
-        report.layerDirs.push(name);
+    const attempt = (what: string, fn: () => void): boolean => {
+      try {
+        fn();
+        return true;
+      } catch (err) {
+        this.opts.warn?.(`cleaning up ${what}: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
       }
-      for (const id of this.strayContainerDirs()) {
-        fs.renameSync(`${this.containersDir}/${id}`, trash(`container-${id}`));
-        report.containerDirs.push(id);
-      }
-      const used = this.usedBlobs(true);
-      for (const digest of this.content.list()) {
-        if (used.has(digest)) continue;
-        this.content.evict(digest, trash(`blob-${digest.slice(7)}`));
-        report.blobs.push(digest);
+    };
+    attempt("the store", () => {
+      const stuck = new Set(this.stuckWorkDirs().map((s) => s.name));
+      this.forgetVanishedStuck();
+      const abandoned = fs.readdirSync(this.tmpRoot).filter((name) => isAbandoned(name) && (opts.retryStuck || !stuck.has(name)));
+      this.write((trash) => {
+        for (const name of this.layers.strayDirs()) {
+          if (attempt(`layer dir ${name}`, () => fs.renameSync(`${this.layers.dir}/${name}`, trash(`layer-${name}`)))) report.layerDirs.push(name);
+        }
+        for (const id of this.strayContainerDirs()) {
+          if (attempt(`container dir ${id}`, () => fs.renameSync(`${this.containersDir}/${id}`, trash(`container-${id}`)))) report.containerDirs.push(id);
+        }
+        const used = this.usedBlobs(true);
+        for (const digest of this.content.list()) {
+          if (used.has(digest)) continue;
+          if (attempt(`blob ${digest}`, () => this.content.evict(digest, trash(`blob-${digest.slice(7)}`)))) report.blobs.push(digest);
+        }
+      });
+      for (const name of abandoned) {
+        this.discardWorkDir(name);
+        report.workDirs.push(name);
       }
     });
-    for (const name of abandoned) {
-      fs.rmSync(`${this.tmpRoot}/${name}`, { recursive: true, force: true });
-      report.workDirs.push(name);
-    }
     return report;
+  }
+
+  /** Markers of stuck work dirs that are gone (removed by hand, or by a repair). */
+  private forgetVanishedStuck(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.stuckRoot);
+    } catch {
+      return;
+    }
+    for (const name of names) if (!fs.existsSync(`${this.tmpRoot}/${name}`)) fs.rmSync(`${this.stuckRoot}/${name}`, { force: true });
   }
 
   /** What sweep() would remove, without removing it. */
   garbage(): SweepReport {
     const used = this.usedBlobs(false);
+    const stuck = new Set(this.stuckWorkDirs().map((s) => s.name));
     return {
-      workDirs: fs.readdirSync(this.tmpRoot).filter(isAbandoned),
+      workDirs: fs.readdirSync(this.tmpRoot).filter((name) => isAbandoned(name) && !stuck.has(name)),
       layerDirs: this.layers.strayDirs(),
       blobs: this.content.list().filter((d) => !used.has(d)),
       containerDirs: this.strayContainerDirs(),
@@ -181,6 +252,14 @@ export class Store {
   /** Container dirs no row names: a create killed between its rename and its commit. */
   private strayContainerDirs(): string[] {
     return fs.readdirSync(this.containersDir).filter((id) => !this.containers.get(id));
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return fs.readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }
 

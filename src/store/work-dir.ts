@@ -20,7 +20,8 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-export function createWorkDir(tmpRoot: string): WorkDir {
+/** `discard` deletes the work dir by name; it must not throw (a cleanup that fails is reported, not raised). */
+export function createWorkDir(tmpRoot: string, discard: (name: string) => void): WorkDir {
   const name = `${process.pid}.${processStartTime(process.pid) ?? "0"}.${randomBytes(4).toString("hex")}`;
   const path = `${tmpRoot}/${name}`;
   fs.mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -28,7 +29,7 @@ export function createWorkDir(tmpRoot: string): WorkDir {
   return {
     path,
     child: (prefix) => `${path}/${prefix}-${n++}`,
-    remove: () => fs.rmSync(path, { recursive: true, force: true }),
+    remove: () => discard(name),
   };
 }
 

@@ -1,5 +1,6 @@
 // System calls Node lacks (mknod, xattrs), through koffi's FFI to libc. Loaded on first use so
 // that commands which never touch a filesystem start without it.
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { SystemError } from "../errors.js";
 
@@ -15,6 +16,7 @@ interface Libc {
   lgetxattr(path: string, name: string, value: Buffer | null, size: number): number;
   llistxattr(path: string, list: Buffer | null, size: number): number;
   flock(fd: number, operation: number): number;
+  ioctlInt(fd: number, request: number, arg: Buffer): number;
   errno(): number;
 }
 
@@ -30,6 +32,7 @@ function load(): Libc {
     lgetxattr: lib.func("long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)"),
     llistxattr: lib.func("long llistxattr(const char *path, _Out_ char *list, size_t size)"),
     flock: lib.func("int flock(int fd, int operation)"),
+    ioctlInt: lib.func("int ioctl(int fd, unsigned long request, _Inout_ void *arg)"),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -111,4 +114,36 @@ export function tryLockExclusive(fd: number, path: string): boolean {
   const errno = c.errno();
   if (errno === 11) return false; // EWOULDBLOCK
   throw new ErrnoError("flock", errno, path);
+}
+
+// linux/fs.h: the inode flags chattr(1) sets. The ioctls are declared with a long but the kernel
+// reads and writes an int; the buffer is 8 bytes so that either fits.
+const FS_IOC_GETFLAGS = 0x80086601;
+const FS_IOC_SETFLAGS = 0x40086602;
+const FS_IMMUTABLE_FL = 0x10;
+const FS_APPEND_FL = 0x20;
+
+/**
+ * Clears the immutable and append-only flags of a file or directory (chattr -i -a), which block
+ * its removal even for root. False when it had neither, or the filesystem has no such flags.
+ * Needs CAP_LINUX_IMMUTABLE. Symlinks and devices carry no flags and are never opened.
+ */
+export function clearImmutable(path: string | Buffer): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch {
+    return false;
+  }
+  try {
+    const c = load();
+    const flags = Buffer.alloc(8);
+    if (c.ioctlInt(fd, FS_IOC_GETFLAGS, flags) < 0) return false;
+    const value = flags.readInt32LE(0);
+    if ((value & (FS_IMMUTABLE_FL | FS_APPEND_FL)) === 0) return false;
+    flags.writeInt32LE(value & ~(FS_IMMUTABLE_FL | FS_APPEND_FL), 0);
+    return c.ioctlInt(fd, FS_IOC_SETFLAGS, flags) === 0;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -177,6 +177,42 @@ describe("berth serve: the docker CLI", { skip }, () => {
     docker(["rm", "packer"]);
   });
 
+  test("cp refuses read-only places and follows docker's placement rules through the API", () => {
+    const dir = `${served.server.t.dir}/cp-rules`;
+    fs.mkdirSync(`${dir}/dir/sub`, { recursive: true });
+    fs.mkdirSync(`${dir}/tree/data`, { recursive: true });
+    fs.mkdirSync(`${dir}/out`);
+    fs.writeFileSync(`${dir}/file`, "f\n");
+    fs.writeFileSync(`${dir}/dir/sub/s`, "s\n");
+    fs.writeFileSync(`${dir}/tree/data/x`, "x\n");
+    fs.writeFileSync(`${dir}/out/existing`, "e\n");
+    // The CLI's last line; before a refusal of its own it may log that its tar writer saw the pipe close (so does it against dockerd).
+    const fails = (args: string[], stderr: string) => assert.equal(docker(args, { code: 1 }).stderr.replace(/^time=".*" level=error msg="Can't .*\n/gm, ""), stderr);
+    docker(["create", "--name", "cli-ro", "--read-only", "-v", "cli-rw:/rw", "busybox", "true"]);
+    fails(["cp", `${dir}/file`, "cli-ro:/"], "Error response from daemon: container rootfs is marked read-only\n");
+    fails(["cp", `${dir}/file`, "cli-ro:/tmp/"], "Error response from daemon: container rootfs is marked read-only\n");
+    fails(["cp", `${dir}/file`, "cli-ro:/nonexist/"], "no such directory\n");
+    docker(["cp", `${dir}/file`, "cli-ro:/rw/"]);
+    docker(["cp", "cli-ro:/etc/passwd", `${dir}/out/passwd`]);
+    docker(["create", "--name", "cli-vro", "-v", "cli-vol:/data:ro", "busybox", "true"]);
+    docker(["create", "--name", "cli-bro", "--mount", `type=bind,src=${dir}/dir,dst=/data,readonly`, "busybox", "true"]);
+    for (const ctr of ["cli-vro", "cli-bro"]) {
+      fails(["cp", `${dir}/file`, `${ctr}:/data/`], "Error response from daemon: mounted volume is marked read-only\n");
+      fails(["cp", `${dir}/tree/.`, `${ctr}:/`], "Error response from daemon: Error processing tar file(exit status 1): lchown /data: read-only file system\n");
+    }
+    assert.deepEqual(fs.readdirSync(`${dir}/dir`), ["sub"], "the read-only bind's directory is untouched");
+    docker(["run", "--name", "cli-links", "busybox", "sh", "-c", "ln -s /etc /link-to-dir"]);
+    fails(["cp", `${dir}/file`, "cli-links:/nonexistent/"], "no such directory\n");
+    fails(["cp", `${dir}/dir`, "cli-links:/etc/hostname"], "cannot copy directory\n");
+    fails(["cp", `${dir}/dir`, "cli-links:/etc/passwd/"], 'Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory "/etc/passwd" with directory "/etc"\n');
+    docker(["cp", "cli-links:/link-to-dir/", `${dir}/out/a`]);
+    assert.ok(fs.lstatSync(`${dir}/out/a`).isDirectory() && fs.existsSync(`${dir}/out/a/passwd`), "the directory the link names, not the link");
+    fails(["cp", "cli-links:/etc", `${dir}/out/existing`], "cannot copy directory\n");
+    fails(["cp", "cli-links:/etc/passwd", `${dir}/out/nonexist/`], "no such directory\n");
+    docker(["rm", "cli-ro", "cli-vro", "cli-bro", "cli-links"]);
+    docker(["volume", "rm", "cli-vol", "cli-rw"]);
+  });
+
   test("volumes, system df, container prune", () => {
     assert.equal(docker(["volume", "create", "cli-vol"]).stdout, "cli-vol\n");
     docker(["run", "--rm", "-v", "cli-vol:/data", "busybox", "sh", "-c", "echo kept > /data/f"]);
@@ -247,5 +283,30 @@ describe("berth serve: the docker CLI", { skip }, () => {
     } finally {
       await reg.stop();
     }
+  });
+  test("what dockerd refuses at create and start: an unnamed variable, a working directory that is a file", async () => {
+    const create = (body: object) =>
+      served.server.request("POST", "/v1.41/containers/create", { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+    // dockerd 20.10's answers, measured with curl.
+    for (const [entry, message] of [["", "invalid environment variable: "], ["=x", "invalid environment variable: =x"]] as const) {
+      const r = await create({ Image: "busybox", Cmd: ["env"], Env: [entry] });
+      assert.equal(r.status, 400);
+      assert.deepEqual(JSON.parse(r.body.toString()), { message });
+    }
+    const file = await create({ Image: "busybox", Cmd: ["pwd"], WorkingDir: "/bin/busybox" });
+    assert.equal(file.status, 500);
+    assert.deepEqual(JSON.parse(file.body.toString()), { message: "Cannot mkdir: /bin/busybox is not a directory" });
+    const run = docker(["run", "--rm", "-w", "/bin/busybox", "busybox", "pwd"], { code: 125 });
+    assert.equal(run.stderr, "docker: Error response from daemon: Cannot mkdir: /bin/busybox is not a directory\n\nRun 'docker run --help' for more information\n");
+
+    docker(["run", "--name", "cli-wfile", "-w", "/w", "busybox", "sh", "-c", "cd / && rmdir /w && touch /w"]);
+    const start = docker(["start", "cli-wfile"], { code: 1 });
+    assert.equal(start.stderr, "Error response from daemon: Cannot mkdir: /w is not a directory\nError: failed to start containers: cli-wfile\n");
+    const raw = await served.server.request("POST", "/v1.41/containers/cli-wfile/start");
+    assert.equal(raw.status, 500);
+    assert.deepEqual(JSON.parse(raw.body.toString()), { message: "Cannot mkdir: /w is not a directory" });
+    assert.equal(docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", "cli-wfile"]).stdout, 'exited 128 "Cannot mkdir: /w is not a directory"\n');
+    const rm = docker(["rm", "-f", "nosuch-dapi", "cli-wfile"]);
+    assert.deepEqual([rm.stdout, rm.stderr], ["cli-wfile\n", "Error response from daemon: No such container: nosuch-dapi\n"]);
   });
 });

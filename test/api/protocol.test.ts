@@ -286,6 +286,49 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     assert.equal((await server.request("GET", "/_ping")).status, 200);
   });
 
+  test("PUT archive refuses a read-only rootfs or volume with dockerd's 500s, HEAD follows a trailing slash", async () => {
+    const { server } = served;
+    const { buildTar } = await import("../helpers/tar-builder.js");
+    const create = async (name: string, hostConfig: object) => {
+      const created = await server.request("POST", `/containers/create?name=${name}`, { body: JSON.stringify({ Image: "busybox", Cmd: ["sh", "-c", "ln -s /etc /link-to-dir"], HostConfig: hostConfig }), headers: JSON_HEADERS });
+      assert.equal(created.status, 201, created.body.toString());
+    };
+    await create("api-ro", { ReadonlyRootfs: true, Binds: ["api-rw:/data"] });
+    await create("api-vro", { Binds: ["api-vol:/data:ro"] });
+    const put = async (name: string, path: string, tar: Buffer) => {
+      const r = await server.request("PUT", `/containers/${name}/archive?path=${encodeURIComponent(path)}`, { body: tar, headers: { "Content-Type": "application/x-tar" } });
+      return [r.status, r.status === 200 ? "" : json(r.body).message];
+    };
+    const file = await buildTar([{ type: "file", name: "f", body: "f\n" }]);
+    assert.deepEqual(await put("api-ro", "/", file), [500, "container rootfs is marked read-only"]);
+    assert.deepEqual(await put("api-ro", "/tmp", file), [500, "container rootfs is marked read-only"]);
+    assert.deepEqual(await put("api-ro", "/nonexist", file), [404, "Could not find the file /nonexist in container api-ro"]);
+    assert.deepEqual(await put("api-ro", "/data", file), [200, ""]);
+    assert.deepEqual(await put("api-vro", "/data", file), [500, "mounted volume is marked read-only"]);
+    assert.deepEqual(await put("api-vro", "/tmp", file), [200, ""]);
+    assert.deepEqual(await put("api-vro", "/etc/passwd", file), [500, "extraction point is not a directory"]);
+    // Entries below the extraction point that land in the read-only volume: the write the kernel refuses.
+    const below = async (entries: Parameters<typeof buildTar>[0]) => put("api-vro", "/", await buildTar(entries));
+    const erofs = (what: string) => [500, `Error processing tar file(exit status 1): ${what}: read-only file system`];
+    assert.deepEqual(await below([{ type: "file", name: "data/x", body: "x" }]), erofs("open /data/x"));
+    assert.deepEqual(await below([{ type: "directory", name: "data/sub" }]), erofs("mkdir /data/sub"));
+    assert.deepEqual(await below([{ type: "file", name: "data/sub/y", body: "y" }]), erofs("mkdir /data/sub"));
+    assert.deepEqual(await below([{ type: "symlink", name: "data/sl", linkname: "/etc" }]), erofs("symlink /etc /data/sl"));
+    assert.deepEqual(await below([{ type: "directory", name: "data" }]), erofs("lchown /data"));
+    const volume = String(json((await server.request("GET", "/volumes/api-vol")).body).Mountpoint);
+    assert.deepEqual(fs.readdirSync(volume), []);
+    // A trailing slash follows a symlink, and what it names must be a directory.
+    await server.request("POST", "/containers/api-vro/start");
+    await server.request("POST", "/containers/api-vro/wait");
+    const head = await server.request("HEAD", "/containers/api-vro/archive?path=/link-to-dir/");
+    assert.equal(head.status, 200);
+    const stat = JSON.parse(Buffer.from(String(head.headers["x-docker-container-path-stat"]), "base64").toString());
+    assert.deepEqual([stat.name, stat.mode, stat.linkTarget], ["link-to-dir", 2147484141, ""]);
+    const notDir = await server.request("HEAD", "/containers/api-vro/archive?path=/etc/passwd/");
+    assert.equal(notDir.status, 500);
+    for (const name of ["api-ro", "api-vro"]) assert.equal((await server.request("DELETE", `/containers/${name}?v=1`)).status, 204);
+  });
+
   test("many clients at once, and clients that hang up mid-stream leave no sockets or waiters behind", async () => {
     const { server } = served;
     const created = await server.request("POST", "/containers/create?name=api-busy", {

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import { spawnSync } from "node:child_process";
 import { Readable } from "node:stream";
 import tarStream from "tar-stream";
-import { packTree } from "../../src/archive/pack.js";
+import { packTree, WhiteoutNameError } from "../../src/archive/pack.js";
 import { extractLayer } from "../../src/archive/extract.js";
 import { encodeHeader, END_OF_ARCHIVE, paddingFor } from "../../src/archive/tar-header.js";
 import { mknod, lgetxattr, lsetxattr, S_IFCHR } from "../../src/sys/linux.js";
@@ -89,6 +89,35 @@ describe("packTree()", () => {
     await extractLayer(Readable.from([tar]), back);
     assert.ok(fs.lstatSync(`${back}/etc/deleted`).isCharacterDevice());
     assert.equal(fs.readFileSync(`${back}/etc/opaque/new`, "utf8"), "n");
+  });
+
+  test("packTree() refuses a user's file named like a whiteout in overlay mode, naming it; a plain tree keeps it", { skip: isRoot() ? false : "needs root for trusted xattrs" }, async () => {
+    const upper = `${dir}/upper`;
+    fs.mkdirSync(`${upper}/e`, { recursive: true });
+    fs.writeFileSync(`${upper}/.wh.secret`, "mine");
+    await assert.rejects(collect(packTree(upper, { whiteouts: "overlay" })), (err: Error) => {
+      assert.ok(err instanceof WhiteoutNameError);
+      assert.equal(err.message, '"/.wh.secret" has a whiteout name (.wh. prefix): in an image layer it would delete "/secret" instead of holding this file; rename or remove it first');
+      return true;
+    });
+    fs.rmSync(`${upper}/.wh.secret`);
+    fs.writeFileSync(`${upper}/e/.wh..wh..opq`, "");
+    await assert.rejects(
+      collect(packTree(upper, { whiteouts: "overlay" })),
+      { message: '"/e/.wh..wh..opq" has a whiteout name (.wh. prefix): in an image layer it would hide everything the layers below hold in "/e" instead of holding this file; rename or remove it first' },
+    );
+    // export: the container's files as they are, not a layer.
+    const names = (await readEntries(await collect(packTree(upper)))).map((h) => h.name);
+    assert.deepEqual(names, ["e/", "e/.wh..wh..opq"]);
+  });
+
+  test("packTree() writes an opaque root as .wh..wh..opq at the top of the layer", { skip: isRoot() ? false : "needs root for trusted xattrs" }, async () => {
+    const upper = `${dir}/upper`;
+    fs.mkdirSync(upper);
+    fs.writeFileSync(`${upper}/kept`, "k");
+    lsetxattr(upper, "trusted.overlay.opaque", Buffer.from("y"));
+    const names = (await readEntries(await collect(packTree(upper, { whiteouts: "overlay" })))).map((h) => h.name);
+    assert.deepEqual(names, [".wh..wh..opq", "kept"]);
   });
 
   test("packTree() and extractLayer() round-trip contents, modes and capabilities", { skip: isRoot() ? false : "needs root" }, async () => {

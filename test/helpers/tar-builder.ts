@@ -4,8 +4,8 @@ import tarStream from "tar-stream";
 import { gzipSync } from "node:zlib";
 
 export type TarSpec =
-  | { type: "file"; name: string; body?: string | Buffer; mode?: number; uid?: number; gid?: number; pax?: Record<string, string> }
-  | { type: "directory"; name: string; mode?: number }
+  | { type: "file"; name: string; body?: string | Buffer; mode?: number; uid?: number; gid?: number; mtime?: Date; pax?: Record<string, string> }
+  | { type: "directory"; name: string; mode?: number; uid?: number; gid?: number; mtime?: Date }
   | { type: "symlink"; name: string; linkname: string }
   | { type: "link"; name: string; linkname: string }
   | { type: "character-device"; name: string; devmajor: number; devminor: number };
@@ -19,7 +19,7 @@ export async function buildTar(entries: readonly TarSpec[], opts: { gzip?: boole
     pack.on("error", reject);
   });
   for (const e of entries) {
-    const mtime = new Date(1_700_000_000_000);
+    const mtime = ("mtime" in e && e.mtime) || new Date(1_700_000_000_000);
     if (e.type === "file") {
       const body = typeof e.body === "string" ? Buffer.from(e.body) : e.body ?? Buffer.alloc(0);
       await new Promise<void>((resolve, reject) =>
@@ -30,7 +30,7 @@ export async function buildTar(entries: readonly TarSpec[], opts: { gzip?: boole
         ),
       );
     } else if (e.type === "directory") {
-      pack.entry({ name: e.name, type: "directory", mode: e.mode ?? 0o755, mtime });
+      pack.entry({ name: e.name, type: "directory", mode: e.mode ?? 0o755, uid: e.uid ?? 0, gid: e.gid ?? 0, mtime });
     } else if (e.type === "character-device") {
       pack.entry({ name: e.name, type: "character-device", devmajor: e.devmajor, devminor: e.devminor, mode: 0o600, mtime });
     } else {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { removeTree } from "../../src/sys/remove-tree.js";
 
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 export const BERTH = `${REPO}/bin/berth`;
@@ -48,7 +49,7 @@ export function createTempRoot(prefix = "berth-test-"): TempRoot {
     cleanup() {
       killProcessesUsing(dir);
       unmountUnder(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     },
   };
 }

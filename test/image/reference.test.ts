@@ -11,6 +11,7 @@ import {
   formatReference,
   isFullImageId,
   isIdPrefix,
+  parseDaemonReference,
   parseReference,
   repositoryName,
   withDefaultTag,
@@ -443,5 +444,27 @@ describe("robustness", () => {
     const start = performance.now();
     for (const input of inputs) assertRejects(input);
     assert.ok(performance.now() - start < 2000, "parsing took too long");
+  });
+});
+
+// Measured with docker CLI 28.2.2 against dockerd 20.10.24: `docker tag bb Foo/bar` passes the
+// CLI (Foo reads as a registry host) and the daemon answers "Error response from daemon: invalid
+// reference format: repository name must be lowercase"; `docker tag bb foo/Bar` stops in the CLI
+// with the name in parentheses. POST /images/bb/tag?repo=foo/Bar answers the bare sentence.
+describe("parseDaemonReference: dockerd 20.10's older normalisation", () => {
+  const DAEMON_UPPERCASE = "invalid reference format: repository name must be lowercase";
+  for (const input of ["Foo/bar", "Foo/bar:v1", "LOCALDOMAIN/debian", "foo/Bar", "Busybox", "library/Busybox", "localhost:5000/Foo"]) {
+    it(`refuses ${input} with the daemon's bare sentence`, () => {
+      assert.throws(() => parseDaemonReference(input), (err: unknown) => err instanceof InvalidArgumentError && err.message === DAEMON_UPPERCASE);
+    });
+  }
+  it("accepts what names a registry by '.', ':' or localhost, in any case", () => {
+    assert.equal(formatReference(parseDaemonReference("FOO.io/bar")), "FOO.io/bar");
+    assert.equal(formatReference(parseDaemonReference("Foo:5000/bar")), "Foo:5000/bar");
+    assert.equal(formatReference(parseDaemonReference("localhost/debian")), "localhost/debian");
+    assert.equal(formatReference(parseDaemonReference("busybox")), "docker.io/library/busybox");
+  });
+  it("keeps the CLI's rule apart: Foo/bar is the registry Foo there", () => {
+    assert.equal(parseReference("Foo/bar").domain, "Foo");
   });
 });

@@ -113,3 +113,102 @@ describe("more run flags, list options and faults", { skip }, () => {
     }
   });
 });
+
+describe("flags and names as the docker CLI takes them", { skip }, () => {
+  const root = useBusyboxRoot();
+  const ok = root.ok;
+
+  test("-X=value and -Xvalue give value for short flags, as pflag does", () => {
+    ok(["create", "--name", "short-eq", "-m=6m", "-e=A=1", "-eB=2", "-l=team=x", "busybox", "true"]);
+    assert.equal(ok(["inspect", "-f", "{{.HostConfig.Memory}} {{json .Config.Env}} {{json .Config.Labels}}", "short-eq"]), '6291456 ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1","B=2"] {"team":"x"}\n');
+    ok(["rm", "short-eq"]);
+  });
+
+  test("tag and commit stop parsing flags at their first argument (docker's SetInterspersed(false))", () => {
+    const tag = root.t.berth(["tag", "busybox", "-weird:tag"]);
+    assert.deepEqual(tag, { code: 1, stdout: "", stderr: 'Error parsing reference: "-weird:tag" is not a valid repository/tag: invalid reference format\n' });
+    ok(["create", "--name", "to-commit", "busybox", "true"]);
+    assert.deepEqual(root.t.berth(["commit", "to-commit", "-x"]), { code: 1, stdout: "", stderr: "invalid reference format\n" });
+    ok(["rm", "to-commit"]);
+  });
+
+  test("rm takes its flags after the names; rm -f reports missing names and exits 0", () => {
+    ok(["run", "-d", "--name", "running", "busybox", "sleep", "100"]);
+    assert.equal(ok(["rm", "running", "-f"]), "running\n");
+    ok(["create", "--name", "k1", "busybox", "true"]);
+    ok(["create", "--name", "k2", "busybox", "true"]);
+    assert.deepEqual(root.t.berth(["rm", "-f", "nosuch1", "k1", "nosuch2", "k2"]), {
+      code: 0,
+      stdout: "k1\nk2\n",
+      stderr: "Error response from daemon: No such container: nosuch1\nError response from daemon: No such container: nosuch2\n",
+    });
+    ok(["create", "--name", "k3", "busybox", "true"]);
+    assert.deepEqual(root.t.berth(["rm", "nosuch1", "k3", "nosuch2"]), {
+      code: 1,
+      stdout: "k3\n",
+      stderr: "Error response from daemon: No such container: nosuch1\nError response from daemon: No such container: nosuch2\n",
+    });
+    // Only "No such container" is forgiven; the other failures follow what -f forgave.
+    assert.deepEqual(root.t.berth(["rm", "-f", "", "nosuch"]), {
+      code: 1,
+      stdout: "",
+      stderr: "Error response from daemon: No such container: nosuch\ncontainer name cannot be empty\n",
+    });
+    assert.equal(ok(["ps", "-aq"]), "");
+  });
+
+  test("-w naming a file: Docker's message at create (run exits 125) and at start (the container records 128)", () => {
+    const run = root.t.berth(["run", "--rm", "-w", "/bin/busybox", "busybox", "pwd"]);
+    assert.deepEqual(run, { code: 125, stdout: "", stderr: "berth: Error response from daemon: Cannot mkdir: /bin/busybox is not a directory\n\nRun 'berth run --help' for more information\n" });
+    const below = root.t.berth(["create", "-w", "/bin/busybox/sub", "busybox", "true"]);
+    assert.match(below.stderr, /Error response from daemon: mkdir \/bin\/busybox\/sub: not a directory\n/);
+    assert.equal(ok(["ps", "-aq"]), "", "nothing was created");
+
+    ok(["create", "--name", "made", "-w", "/newdir/sub", "busybox", "pwd"]);
+    assert.equal(ok(["diff", "made"]), "A /newdir\nA /newdir/sub\n", "create makes the working directory, as dockerd does");
+    assert.equal(ok(["start", "-a", "made"]), "/newdir/sub\n");
+
+    ok(["run", "--name", "became-file", "-w", "/w", "busybox", "sh", "-c", "cd / && rmdir /w && touch /w"]);
+    const start = root.t.berth(["start", "became-file"]);
+    assert.deepEqual(start, { code: 1, stdout: "", stderr: "Error response from daemon: Cannot mkdir: /w is not a directory\nError: failed to start containers: became-file\n" });
+    assert.equal(ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", "became-file"]), 'exited 128 "Cannot mkdir: /w is not a directory"\n');
+    ok(["rm", "made", "became-file"]);
+    assert.equal(ok(["system", "check"]), "No problems found\n");
+  });
+
+  test("empty names get the docker client's words, before anything is looked up", () => {
+    const emptyContainer = "invalid container name or ID: value is empty\n";
+    const cases: [string[], string, string][] = [
+      [["diff", ""], "", "Container name cannot be empty\n"],
+      [["diff", " "], "", emptyContainer],
+      [["rm", ""], "", "container name cannot be empty\n"],
+      [["rm", "-f", "/"], "", "container name cannot be empty\n"],
+      [["rm", " "], "", emptyContainer],
+      [["inspect", ""], "[]\n", emptyContainer],
+      [["container", "inspect", ""], "[]\n", emptyContainer],
+      [["image", "inspect", ""], "[]\n", "Error: No such image: \n"],
+      [["inspect", "--type", "image", ""], "[]\n", "Error: No such image: \n"],
+      [["tag", "", "x"], "", 'Error parsing reference: "" is not a valid repository/tag: invalid reference format\n'],
+      [["tag", "busybox", ""], "", 'Error parsing reference: "" is not a valid repository/tag: invalid reference format\n'],
+      [["start", ""], "", emptyContainer + "Error: failed to start containers: \n"],
+      [["stop", ""], "", emptyContainer],
+      [["kill", ""], "", emptyContainer],
+      [["pause", ""], "", emptyContainer],
+      [["wait", ""], "", emptyContainer],
+      [["logs", ""], "", emptyContainer],
+      [["attach", ""], "", emptyContainer],
+      [["exec", "", "true"], "", emptyContainer],
+      [["top", ""], "", emptyContainer],
+      [["export", ""], "", emptyContainer],
+      [["commit", ""], "", emptyContainer],
+      [["stats", "--no-stream", ""], "", emptyContainer],
+      [["rename", "", "x"], "", "Error: Neither old nor new names may be empty\n"],
+      [["rename", "busybox", " "], "", "Error: Neither old nor new names may be empty\n"],
+      [["volume", "inspect", ""], "[]\n", "invalid volume name or ID: value is empty\n"],
+      [["volume", "rm", ""], "", "invalid volume name or ID: value is empty\n"],
+    ];
+    for (const [argv, stdout, stderr] of cases) {
+      assert.deepEqual(root.t.berth(argv), { code: 1, stdout, stderr }, `berth ${JSON.stringify(argv)}`);
+    }
+  });
+});

@@ -114,6 +114,39 @@ describe("image commands", { skip }, () => {
     assert.match(one.stderr, /^berth: 'berth tag' requires 2 arguments\n\nUsage:  berth tag SOURCE_IMAGE\[:TAG\] TARGET_IMAGE\[:TAG\]\n\nRun 'berth tag --help' for more information\n$/);
   });
 
+  // Measured with docker CLI 28.2.2 and dockerd 20.10.24 (issue 9, item 5): the CLI checks the
+  // grammar (its words, no daemon prefix); the daemon refuses what its older parser reads as a
+  // lowercase-only repository, and names that look like a digest algorithm.
+  test("tag, commit and import refuse uppercase repositories and a repository named sha256", () => {
+    const DAEMON_UPPERCASE = "Error response from daemon: invalid reference format: repository name must be lowercase\n";
+    const AMBIGUOUS = "Error response from daemon: refusing to create an ambiguous tag using digest algorithm as name\n";
+    ok(t, ["create", "--name", "refs-c", "busybox"]);
+    const before = snapshot(t);
+    const cases: [string[], string][] = [
+      [["tag", "busybox", "Foo/bar"], DAEMON_UPPERCASE],
+      [["tag", "busybox", "sha256:abc"], AMBIGUOUS],
+      [["tag", "busybox", "sha256"], AMBIGUOUS],
+      [["commit", "refs-c", "Foo/bar"], DAEMON_UPPERCASE],
+      [["commit", "refs-c", "sha256:abc"], AMBIGUOUS],
+      [["commit", "refs-c", "foo/Bar"], "invalid reference format: repository name (foo/Bar) must be lowercase\n"],
+      [["import", busyboxRootfsTar(), "Foo/bar"], DAEMON_UPPERCASE],
+      [["import", busyboxRootfsTar(), "sha256:abc"], AMBIGUOUS],
+      [["import", busyboxRootfsTar(), "foo/Bar"], "invalid reference format: repository name (foo/Bar) must be lowercase\n"],
+      [["pull", "foo/Bar"], "invalid reference format: repository name (foo/Bar) must be lowercase\n"],
+      [["push", "Foo/bar:v1"], DAEMON_UPPERCASE],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = t.berth(args);
+      assert.equal(r.stderr, stderr, `berth ${args.join(" ")}`);
+      assert.equal(r.code, 1, `berth ${args.join(" ")}`);
+    }
+    ok(t, ["tag", "busybox", "FOO.io/bar"]);
+    ok(t, ["rmi", "FOO.io/bar"]);
+    ok(t, ["rm", "refs-c"]);
+    assert.equal(snapshot(t), before);
+    assertConsistent(t);
+  });
+
   test("images lists one row per tag, newest first, in Docker's table", () => {
     const out = ok(t, ["images"]);
     const lines = out.trimEnd().split("\n");
@@ -327,6 +360,6 @@ describe("bad input leaves the store as it was", { skip }, () => {
   test("an unknown flag exits 125 with Docker's words", () => {
     const r = t.berth(["images", "--bogus"]);
     assert.equal(r.code, 125);
-    assert.equal(r.stderr, "unknown flag: --bogus\nSee 'berth images --help'.\n");
+    assert.equal(r.stderr, "unknown flag: --bogus\n\nUsage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nRun 'berth images --help' for more information\n");
   });
 });

@@ -22,7 +22,7 @@ import { removeContainer, renameContainer } from "../../engine/remove-container.
 import { validateContainerName } from "../../engine/container-names.js";
 import { containerChanges } from "../../engine/container-diff.js";
 import { exportContainer } from "../../engine/export-container.js";
-import { copyFromContainer, copyIntoContainer, statInContainer } from "../../engine/copy-container.js";
+import { copyFromContainer, extractIntoContainer, statInContainer } from "../../engine/copy-container.js";
 import { splitPsOutput, topContainer } from "../../engine/container-top.js";
 import { attachRunning, containerLogs } from "../../engine/container-io.js";
 import { parseWaitCondition, waitForCondition } from "../../engine/wait-container.js";
@@ -283,12 +283,7 @@ async function archiveGet(call: ApiCall): Promise<void> {
 
 async function archivePut(call: ApiCall): Promise<void> {
   const path = archivePath(call);
-  const record = resolveContainer(call.api.engine, call.params[0]!);
-  if (record.spec.hostConfig.ReadonlyRootfs) throw new ConflictError("container rootfs is marked read-only");
-  // dockerd extracts into an existing directory only (the CLI PUTs to the parent it checked).
-  const target = await statInContainer(call.api.engine, call.params[0]!, path, { follow: true });
-  if ((target.mode & 0o170000) !== 0o040000) throw new InvalidArgumentError("extraction point is not a directory");
-  await copyIntoContainer(call.api.engine, record.spec.id, path.endsWith("/") ? path : `${path}/`, { isDir: true, contents: true, basename: "", open: () => bodyStream(call.req) }, { archive: boolValue(call.query, "copyUIDGID") });
+  await extractIntoContainer(call.api.engine, call.params[0]!, path, () => bodyStream(call.req), { archive: boolValue(call.query, "copyUIDGID") });
   sendEmpty(call, 200);
 }
 

@@ -1,14 +1,11 @@
 // /_ping, /version, /info, /system/df, and the lookups `docker inspect` walks through on its way
 // (networks and plugins berth does not have answer 404, so the CLI moves on).
 import * as os from "node:os";
-import * as fs from "node:fs";
-import { createHash } from "node:crypto";
 import type { ApiCall } from "../api-context.js";
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION, response, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
-import { INACTIVE_SWARM_INFO } from "../../engine/swarm.js";
-import { DEFAULT_LOG_DRIVER } from "../../engine/log-config.js";
 import { diskUsage } from "../../engine/system-df.js";
+import { systemInfo } from "../../engine/system-info.js";
 import { formatCommand, parseUnixTimeNano, statusText } from "../formats.js";
 import { VERSION } from "../../version.js";
 import { NotFoundError } from "../../errors.js";
@@ -51,67 +48,8 @@ async function version(call: ApiCall): Promise<void> {
   });
 }
 
-function operatingSystem(): string {
-  try {
-    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1] ?? "Linux";
-  } catch {
-    return "Linux";
-  }
-}
-
 async function info(call: ApiCall): Promise<void> {
-  const { engine } = call.api;
-  const containers = engine.store.containers.list();
-  const running = containers.filter((c) => c.state.Running && !c.state.Paused).length;
-  const paused = containers.filter((c) => c.state.Paused).length;
-  sendJson(call, 200, {
-    ID: createHash("sha256").update(engine.config.root).digest("hex").slice(0, 48).toUpperCase().replace(/(.{4})(?!$)/g, "$1:"),
-    Containers: containers.length,
-    ContainersRunning: running,
-    ContainersPaused: paused,
-    ContainersStopped: containers.length - running - paused,
-    Images: engine.store.images.list().length,
-    Driver: "overlay2",
-    DriverStatus: [["Backing Filesystem", "extfs"]],
-    Plugins: { Volume: ["local"], Network: ["host", "none"], Authorization: null, Log: ["json-file", "none"] },
-    MemoryLimit: true,
-    SwapLimit: fs.existsSync("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"),
-    CpuCfsPeriod: true,
-    CpuCfsQuota: true,
-    IPv4Forwarding: true,
-    Debug: false,
-    NFd: 0,
-    NGoroutines: 0,
-    SystemTime: new Date().toISOString(),
-    LoggingDriver: DEFAULT_LOG_DRIVER,
-    CgroupDriver: "cgroupfs",
-    CgroupVersion: fs.existsSync("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
-    KernelVersion: kernelVersion(),
-    OperatingSystem: operatingSystem(),
-    OSVersion: "",
-    OSType: "linux",
-    Architecture: os.machine(),
-    NCPU: os.cpus().length,
-    MemTotal: os.totalmem(),
-    IndexServerAddress: "https://index.docker.io/v1/",
-    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ["127.0.0.0/8"], Mirrors: [] },
-    DockerRootDir: engine.config.root,
-    HttpProxy: "",
-    HttpsProxy: "",
-    NoProxy: "",
-    Name: os.hostname(),
-    Labels: [],
-    ExperimentalBuild: false,
-    ServerVersion: SERVER_VERSION,
-    Runtimes: { runc: { path: "runc" } },
-    DefaultRuntime: "runc",
-    Swarm: INACTIVE_SWARM_INFO,
-    LiveRestoreEnabled: true,
-    Isolation: "",
-    InitBinary: "tini",
-    SecurityOptions: ["name=seccomp,profile=default"],
-    Warnings: null,
-  });
+  sendJson(call, 200, systemInfo(call.api.engine));
 }
 
 async function df(call: ApiCall): Promise<void> {

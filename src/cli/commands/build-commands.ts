@@ -1,6 +1,6 @@
 // Building images from containers: diff, commit, export.
 import { collect, parseBool, type CommandSpec } from "../command-spec.js";
-import { ClientError } from "../errors.js";
+import { diffContainerId, trimmedId } from "../object-names.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
 import { cpCommand } from "./cp-command.js";
 
@@ -12,7 +12,7 @@ const diffCommand: CommandSpec = {
   args: { min: 1, max: 1 },
   action: async (ctx, [name]) => {
     const { containerChanges } = await import("../../engine/container-diff.js");
-    for (const change of containerChanges(await ctx.engine(), name!)) ctx.line(`${change.kind} ${change.path}`);
+    for (const change of containerChanges(await ctx.engine(), diffContainerId(name!))) ctx.line(`${change.kind} ${change.path}`);
   },
 };
 
@@ -22,6 +22,7 @@ const commitCommand: CommandSpec = {
   usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
   description: "Create a new image from a container's changes",
   args: { min: 1, max: 2 },
+  stopAtFirstArg: true,
   options: (cmd) =>
     cmd
       .option("-a, --author <string>", 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")')
@@ -29,17 +30,14 @@ const commitCommand: CommandSpec = {
       .option("-m, --message <string>", "Commit message")
       .option("-p, --pause [bool]", "Pause container during commit", parseBool, true),
   action: async (ctx, [container, name], opts) => {
+    const containerId = trimmedId("container", container!);
     if (name) {
-      const { parseTagName } = await import("../../engine/image-names.js");
-      try {
-        parseTagName(name);
-      } catch (err) {
-        throw new ClientError(`invalid reference format${/must be lowercase/.test((err as Error).message) ? ": repository name must be lowercase" : ""}`);
-      }
+      const { parseClientReference } = await import("../client-reference.js");
+      await parseClientReference(name);
     }
     const { commitContainer } = await import("../../engine/commit-container.js");
     const { id } = await commitContainer(await ctx.engine({ sweep: true }), {
-      container: container!,
+      container: containerId,
       name,
       author: opts.author as string | undefined,
       message: opts.message as string | undefined,
@@ -61,7 +59,7 @@ const exportCommand: CommandSpec = {
     const output = opts.output as string | undefined;
     refuseTerminal(output);
     const { exportContainer } = await import("../../engine/export-container.js");
-    const exported = await exportContainer(await ctx.engine(), name!);
+    const exported = await exportContainer(await ctx.engine(), trimmedId("container", name!));
     try {
       await writeArchive(exported.stream, output);
     } finally {

@@ -2,15 +2,16 @@
 // rename, pause, unpause, top, container inspect, container prune.
 import { Writable } from "node:stream";
 import type { Command } from "commander";
-import { parseBool, collect, collectFilter, type CommandSpec } from "../command-spec.js";
+import { parseBool, collectFilter, type CommandSpec } from "../command-spec.js";
+import { removableContainerId, trimmedId } from "../object-names.js";
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
-import { printInspected } from "../format/inspect-output.js";
+import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { containerStatusText } from "../../engine/status-text.js";
 import { parseTimeFlag } from "../time-flags.js";
-import { addCreateFlags, toCreateRequest } from "./run-flags.js";
+import { addCreateFlags, collectEnv, toCreateRequest } from "./run-flags.js";
 import { confirm } from "./image-commands.js";
 import { proxySignals, startTerminal } from "./terminal.js";
 import { BerthError, NotFoundError, NotImplementedError } from "../../errors.js";
@@ -133,8 +134,9 @@ const startCommand: CommandSpec = {
     const { createTask, startContainer } = await import("../../engine/start-container.js");
     if (opts.attach || opts.interactive) {
       if (names.length > 1) throw new ClientError("you cannot start and attach multiple containers at once");
-      const record = engine.store.containers.resolve(names[0]!);
-      const task = await createTask(engine, names[0]!);
+      const id = trimmedId("container", names[0]!);
+      const record = engine.store.containers.resolve(id);
+      const task = await createTask(engine, id);
       if ("alreadyRunning" in task) return 0;
       const tty = Boolean(record.spec.config.Tty);
       return runAttachedTask(engine, record.spec.id, task, {
@@ -147,11 +149,12 @@ const startCommand: CommandSpec = {
     const failed: string[] = [];
     for (const name of names) {
       try {
-        await startContainer(engine, name);
+        await startContainer(engine, trimmedId("container", name));
         ctx.line(name);
       } catch (err) {
-        if (!(err instanceof BerthError)) throw err;
-        process.stderr.write(`Error response from daemon: ${err.message}\n`);
+        if (err instanceof ClientError) process.stderr.write(`${err.message}\n`);
+        else if (err instanceof BerthError) process.stderr.write(`Error response from daemon: ${err.message}\n`);
+        else throw err;
         failed.push(name);
       }
     }
@@ -210,24 +213,35 @@ async function streamAttached(
 function eachContainer(
   spec: Omit<CommandSpec, "action">,
   run: (engine: Engine, name: string, opts: Record<string, unknown>) => Promise<string | void>,
-  opts: { sweep?: boolean } = {},
+  opts: {
+    sweep?: boolean;
+    /** The id the docker client would send for a name, or its refusal (an empty name). */
+    idOf?: (name: string) => string;
+    /** docker rm -f: a name that names nothing is reported, and the command still succeeds. */
+    forgiveMissing?: (flags: Record<string, unknown>) => boolean;
+  } = {},
 ): CommandSpec {
+  const idOf = opts.idOf ?? ((name: string) => trimmedId("container", name));
   return {
     ...spec,
     action: async (ctx, names, flags) => {
       const engine = await ctx.engine({ sweep: opts.sweep ?? true });
-      let failed = false;
+      // docker/cli joins the failures and prints them after the names it did act on; rm -f says
+      // at once what it forgave.
+      const failures: string[] = [];
       for (const name of names) {
         try {
-          const out = await run(engine, name, flags);
+          const out = await run(engine, idOf(name), flags);
           ctx.line(out ?? name);
         } catch (err) {
-          if (!(err instanceof BerthError)) throw err;
-          process.stderr.write(`Error response from daemon: ${err.message}\n`);
-          failed = true;
+          if (err instanceof ClientError) failures.push(err.message);
+          else if (!(err instanceof BerthError)) throw err;
+          else if (err instanceof NotFoundError && opts.forgiveMissing?.(flags)) process.stderr.write(`Error response from daemon: ${err.message}\n`);
+          else failures.push(`Error response from daemon: ${err.message}`);
         }
       }
-      return failed ? 1 : 0;
+      for (const failure of failures) process.stderr.write(`${failure}\n`);
+      return failures.length ? 1 : 0;
     },
   };
 }
@@ -296,6 +310,7 @@ const rmCommand = eachContainer(
     const { runtimeCleanup } = await import("../../engine/container-lifecycle.js");
     await removeContainer(engine, name, { force: Boolean(opts.force), volumes: Boolean(opts.volumes), runtime: runtimeCleanup });
   },
+  { idOf: removableContainerId, forgiveMissing: (flags) => Boolean(flags.force) },
 );
 
 const pauseCommand = eachContainer(
@@ -349,7 +364,9 @@ const renameCommand: CommandSpec = {
   action: async (ctx, [from, to]) => {
     const { renameContainer } = await import("../../engine/remove-container.js");
     const { validateContainerName } = await import("../../engine/container-names.js");
-    renameContainer(await ctx.engine({ sweep: true }), from!, to!, validateContainerName);
+    const [oldName, newName] = [from!.trim(), to!.trim()];
+    if (oldName === "" || newName === "") throw new ClientError("Error: Neither old nor new names may be empty");
+    renameContainer(await ctx.engine({ sweep: true }), oldName, newName, validateContainerName);
   },
 };
 
@@ -440,7 +457,7 @@ const logsCommand: CommandSpec = {
     const { containerLogs } = await import("../../engine/container-io.js");
     const tail = opts.tail === "all" ? undefined : Number(opts.tail);
     if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new ClientError(`invalid value for "tail": ${opts.tail}`);
-    const { records } = containerLogs(await ctx.engine(), name!, {
+    const { records } = containerLogs(await ctx.engine(), trimmedId("container", name!), {
       follow: Boolean(opts.follow),
       ...(opts.since ? { since: parseTimeFlag(opts.since as string) } : {}),
       ...(opts.until ? { until: parseTimeFlag(opts.until as string) } : {}),
@@ -470,7 +487,7 @@ const attachCommand: CommandSpec = {
   action: async (ctx, [name], opts) => {
     const { attachRunning } = await import("../../engine/container-io.js");
     const engine = await ctx.engine();
-    const { record, connection, ctlPath } = await attachRunning(engine, name!);
+    const { record, connection, ctlPath } = await attachRunning(engine, trimmedId("container", name!));
     const tty = Boolean(record.spec.config.Tty);
     return streamAttached(engine, record.spec.id, connection, ctlPath, {
       stdin: opts.stdin !== false && Boolean(record.spec.config.OpenStdin),
@@ -492,7 +509,7 @@ const execCommand: CommandSpec = {
     cmd
       .option("-d, --detach", "Detached mode: run command in the background")
       .option("--detach-keys <string>", "Override the key sequence for detaching a container")
-      .option("-e, --env <list>", "Set environment variables", collect, [])
+      .option("-e, --env <list>", "Set environment variables", collectEnv, [])
       .option("-i, --interactive", "Keep STDIN open even if not attached")
       .option("--privileged", "Give extended privileges to the command")
       .option("-t, --tty", "Allocate a pseudo-TTY")
@@ -510,7 +527,7 @@ const execCommand: CommandSpec = {
     const withStdin = Boolean(opts.interactive) && !detach;
     const session = await execProcess(
       engine,
-      name!,
+      trimmedId("container", name!),
       { cmd, env, user: opts.user as string | undefined, workdir: opts.workdir as string | undefined, tty, stdin: withStdin, detach },
       detach
         ? undefined
@@ -543,7 +560,7 @@ const topCommand: CommandSpec = {
   stopAtFirstArg: true,
   action: async (ctx, [name, ...psArgs]) => {
     const { topContainer } = await import("../../engine/container-top.js");
-    ctx.out(topContainer(await ctx.engine(), name!, psArgs));
+    ctx.out(topContainer(await ctx.engine(), trimmedId("container", name!), psArgs));
   },
 };
 
@@ -576,17 +593,18 @@ const inspectCommand: CommandSpec = {
   action: async (ctx, names, opts) => {
     const { inspectContainer } = await import("../../engine/inspect-container.js");
     const engine = await ctx.engine();
-    const found: unknown[] = [];
+    const found: Inspected[] = [];
     const errors: string[] = [];
     for (const name of names) {
       try {
-        found.push(inspectContainer(engine, name, { size: Boolean(opts.size) }));
+        found.push({ kind: "container", value: inspectContainer(engine, trimmedId("container", name), { size: Boolean(opts.size) }) });
       } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-        errors.push(err.message);
+        if (err instanceof ClientError) errors.push(err.message);
+        else if (err instanceof NotFoundError) errors.push(`Error response from daemon: ${err.message}`);
+        else throw err;
       }
     }
-    return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => `Error response from daemon: ${e}`));
+    return printInspected(ctx, found, opts.format as string | undefined, errors);
   },
 };
 

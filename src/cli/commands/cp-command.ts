@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import type { CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import { humanSize } from "../format/units.js";
+import { checkOutputPath, localCopyPath, statDestination } from "../local-copy-path.js";
 
 /** "name:path" names a container unless the part before the colon looks like a local path. */
 function splitCopyArg(arg: string): { container?: string; path: string } {
@@ -32,7 +33,7 @@ export const cpCommand: CommandSpec = {
     if (!src.container && !dest.container) throw new ClientError("must specify at least one container source");
     const engine = await ctx.engine();
     const { planCopy, CopyPlanError } = await import("../../engine/copy-plan.js");
-    const { copyFromContainer, copyIntoContainer } = await import("../../engine/copy-container.js");
+    const { copyFromContainer, copyIntoContainer, extractIntoContainer, statInContainer } = await import("../../engine/copy-container.js");
     const { extractLayer } = await import("../../archive/extract.js");
     const { packPath } = await import("../../archive/pack.js");
     const follow = Boolean(opts.followLink);
@@ -45,6 +46,8 @@ export const cpCommand: CommandSpec = {
       stream.once("end", () => process.stderr.write(`Successfully copied ${humanSize(bytes)} to ${to}\n`));
       return stream;
     };
+    // What docker's client refuses itself it prints bare, without "Error response from daemon".
+    const asClientError = (err: unknown) => (err instanceof CopyPlanError ? new ClientError(err.message) : err);
 
     if (src.container) {
       if (dest.path === "-") {
@@ -56,26 +59,28 @@ export const cpCommand: CommandSpec = {
         }
         return;
       }
-      const destPath = posix.resolve(dest.path);
-      const st = fs.existsSync(destPath) ? fs.statSync(destPath) : undefined;
-      let target: { dir: string; name: string; createDir: boolean } | undefined;
+      const destPath = localCopyPath(dest.path);
+      checkOutputPath(destPath);
+      const destInfo = statDestination(destPath);
+      let target: { dir: string; name: string } | undefined;
       const out = await copyFromContainer(engine, src.container, src.path, {
         follow,
         name: (info) => {
           try {
-            target = planCopy(info, { path: destPath, exists: Boolean(st), isDir: Boolean(st?.isDirectory()), endsWithSlash: dest.path.endsWith("/") });
+            target = planCopy(info, { path: destPath, ...destInfo });
           } catch (err) {
-            if (err instanceof CopyPlanError) throw new ClientError(err.message);
-            throw err;
+            throw asClientError(err);
           }
           return target.name;
         },
       });
       try {
         if (!target) throw new ClientError("nothing to copy");
-        if (target.createDir) fs.mkdirSync(target.dir, { mode: 0o755 });
-        else if (!fs.existsSync(target.dir)) throw new ClientError(`no such directory: ${target.dir}`);
-        await extractLayer(counted(out.stream, to!), target.dir, { copy: opts.archive ? {} : { owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } } });
+        const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+        await extractLayer(counted(out.stream, to!), target.dir, { copy: { at: target.dir, ...(opts.archive ? {} : { owner }) } });
+      } catch (err) {
+        // Unpacking on the host is the client's own work: its failures carry no daemon prefix.
+        throw err instanceof Error && !(err instanceof ClientError) ? new ClientError(err.message) : err;
       } finally {
         out.stream.destroy();
         await out.finished();
@@ -84,7 +89,12 @@ export const cpCommand: CommandSpec = {
     }
 
     if (src.path === "-") {
-      await copyIntoContainer(engine, dest.container!, dest.path, { isDir: true, contents: true, basename: "", open: () => process.stdin }, { archive: true });
+      const isDir = await statInContainer(engine, dest.container!, dest.path, { follow: true }).then(
+        (st) => (st.mode & 0o170000) === 0o040000,
+        () => false,
+      );
+      if (!isDir) throw new ClientError(`destination "${dest.container}:${dest.path}" must be a directory`);
+      await extractIntoContainer(engine, dest.container!, dest.path, () => process.stdin, { archive: true });
       return;
     }
     const srcPath = posix.resolve(src.path.replace(/\/\.$/, "") || "/");
@@ -106,6 +116,8 @@ export const cpCommand: CommandSpec = {
         open: (name) => counted(packPath(follow ? fs.realpathSync(srcPath) : srcPath, name, { capabilities: false }), to!),
       },
       { archive: Boolean(opts.archive) },
-    );
+    ).catch((err: unknown) => {
+      throw asClientError(err);
+    });
   },
 };

@@ -6,11 +6,12 @@ import { collect, collectFilter, parseBool, type CommandSpec } from "../command-
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { printInspected } from "../format/inspect-output.js";
+import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
 import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
+import { emptyInspectName } from "../object-names.js";
 
 const shortHex = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const ago = (date: Date | null) => (date ? `${humanDuration(Date.now() - date.getTime())} ago` : "N/A");
@@ -27,6 +28,7 @@ const importCommand: CommandSpec = {
       .option("-m, --message <text>", "Set commit message for imported image")
       .option("--platform <platform>", "Set platform if server is multi-platform capable"),
   action: async (ctx, [source, name], opts) => {
+    if (name) await (await import("../client-reference.js")).parseClientReference(name);
     const { importImage } = await import("../../engine/import-image.js");
     const engine = await ctx.engine({ sweep: true });
     const { stream, sourceName } = await openImportSource(source!);
@@ -145,13 +147,18 @@ const tagCommand: CommandSpec = {
   usage: "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
   description: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
   args: { min: 2, max: 2 },
+  stopAtFirstArg: true,
   // Docker < 1.12 needed -f to move a tag that existed; tags always move now, and scripts such as
   // the seed's still pass it, so it is accepted with that meaning.
   options: (cmd) => cmd.option("-f, --force", "Move the tag if it names another image (always done; kept for old scripts)"),
   action: async (ctx, [source, target]) => {
-    const { parseTagName } = await import("../../engine/image-names.js");
+    // The CLI checks the name's grammar itself; the daemon's own rules come with tagImage.
+    const { parseReference } = await import("../../image/reference.js");
+    // The client parses both names first (ImageTag's ParseAnyReference of the source); only an
+    // empty source fails that parse without failing the daemon's own lookup in the same words.
+    if (source === "") throw new ClientError(`Error parsing reference: "" is not a valid repository/tag: invalid reference format`);
     try {
-      parseTagName(target!);
+      parseReference(target!);
     } catch (err) {
       throw new ClientError(`Error parsing reference: "${target}" is not a valid repository/tag: ${(err as Error).message}`);
     }
@@ -299,20 +306,25 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       const { volumeJson } = await import("../../engine/volumes.js");
       const engine = await ctx.engine();
       // Docker's generic inspect tries each kind of object in turn: container, image, volume.
-      const lookups: [string, (ref: string) => unknown][] = [
+      const lookups: [Inspected["kind"], (ref: string) => unknown][] = [
         ["container", (ref) => inspectContainer(engine, ref, { size: Boolean(opts.size) })],
         ["image", (ref) => inspectImage(engine, ref)],
         ["volume", (ref) => volumeJson(engine.store.volumes.resolve(ref))],
       ];
       const kinds = generic ? lookups.filter(([kind]) => !type || kind === type) : lookups.filter(([kind]) => kind === "image");
-      const found: unknown[] = [];
+      const found: Inspected[] = [];
       const errors: string[] = [];
       for (const ref of refs) {
-        let result: unknown;
+        const empty = kinds[0] && emptyInspectName(kinds[0][0], ref);
+        if (empty) {
+          errors.push(empty);
+          continue;
+        }
+        let result: Inspected | undefined;
         let lastError: unknown;
-        for (const [, lookup] of kinds) {
+        for (const [kind, lookup] of kinds) {
           try {
-            result = lookup(ref);
+            result = { kind, value: lookup(ref) };
             break;
           } catch (err) {
             if (!(err instanceof BerthError) || (err.kind !== "not-found" && err.kind !== "invalid-argument")) throw err;
@@ -320,11 +332,11 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
           }
         }
         if (result !== undefined) found.push(result);
-        else if (!generic) errors.push(`no such image: ${ref}: ${(lastError as Error).message}`);
+        else if (!generic) errors.push(`Error response from daemon: no such image: ${ref}: ${(lastError as Error).message}`);
         else if (type) errors.push(`Error response from daemon: ${(lastError as Error).message}`);
         else errors.push(`Error: No such object: ${ref}`);
       }
-      return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => (generic ? e : `Error response from daemon: ${e}`)));
+      return printInspected(ctx, found, opts.format as string | undefined, errors);
     },
   };
 }

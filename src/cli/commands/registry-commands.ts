@@ -2,6 +2,7 @@
 import type { CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import { progressDisplay } from "../format/progress-display.js";
+import { parseClientReference } from "../client-reference.js";
 import type { Engine } from "../../engine/engine.js";
 import type { ProgressSink } from "../../engine/progress.js";
 
@@ -22,8 +23,7 @@ export async function pullWithProgress(
 /** docker/cli says "Using default tag: latest" when the name has neither tag nor digest. */
 async function usesDefaultTag(name: string): Promise<boolean> {
   // Loaded here, not at the top: every CLI command loads this file, few need references.
-  const { parseReference } = await import("../../image/reference.js");
-  const ref = parseReference(name);
+  const ref = await parseClientReference(name);
   return !ref.tag && !ref.digest;
 }
 
@@ -39,6 +39,7 @@ const pullCommand: CommandSpec = {
       .option("--platform <string>", "Set platform if server is multi-platform capable")
       .option("-q, --quiet", "Suppress verbose output"),
   action: async (ctx, [name], opts) => {
+    await parseClientReference(name!);
     const engine = await ctx.engine({ sweep: true });
     const quiet = Boolean(opts.quiet);
     const platform = opts.platform as string | undefined;
@@ -66,6 +67,7 @@ const pushCommand: CommandSpec = {
   options: (cmd) =>
     cmd.option("-a, --all-tags", "Push all tags of an image to the repository").option("-q, --quiet", "Suppress verbose output"),
   action: async (ctx, [name], opts) => {
+    await parseClientReference(name!);
     const engine = await ctx.engine({ sweep: true });
     const quiet = Boolean(opts.quiet);
     if (!opts.allTags && !quiet && (await usesDefaultTag(name!))) ctx.line("Using default tag: latest");

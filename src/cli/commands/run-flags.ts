@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { collect } from "../command-spec.js";
-import type { CreateRequest } from "../../engine/create-container.js";
+import { checkEnvEntry, type CreateRequest } from "../../engine/create-container.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../../engine/mount-specs.js";
 import { ClientError } from "../errors.js";
 
@@ -17,7 +17,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--cpus <decimal>", "Number of CPUs", parseCpus)
     .option("--device <device>", "Add a host device to the container", collect, [])
     .option("--entrypoint <command>", "Overwrite the default ENTRYPOINT of the image")
-    .option("-e, --env <list>", "Set environment variables", collect, [])
+    .option("-e, --env <list>", "Set environment variables", collectEnv, [])
     .option("--env-file <file>", "Read in a file of environment variables", collect, [])
     .option("--expose <port>", "Expose a port or a range of ports", collect, [])
     .option("-h, --hostname <name>", "Container host name")
@@ -77,12 +77,21 @@ function parseInteger(value: string): number {
   return Number(value);
 }
 
+/** -e values are checked as they are parsed: a flag error (exit 125), as docker's ValidateEnv makes it. */
+export function collectEnv(value: string, previous: string[] = []): string[] {
+  try {
+    checkEnvEntry(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...previous, value];
+}
+
 /** -e KEY takes KEY's value from berth's own environment, or is dropped when unset (docker's rule). */
 function expandEnv(entries: readonly string[], env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
   for (const entry of entries) {
     if (entry.includes("=")) {
-      if (entry.startsWith("=")) throw new ClientError(`invalid environment variable: ${entry}`);
       out.push(entry);
     } else if (env[entry] !== undefined) out.push(`${entry}=${env[entry]}`);
   }
@@ -96,10 +105,14 @@ function readEnvFile(path: string): string[] {
   } catch (err) {
     throw new ClientError(`open ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
   }
-  return text
+  const lines = text
     .split(/\r?\n/)
     .map((l) => l.replace(/^\s+/, ""))
     .filter((l) => l && !l.startsWith("#"));
+  // docker/cli's parseKeyValueFile words it so, naming the file.
+  const nameless = lines.find((l) => l.startsWith("="));
+  if (nameless !== undefined) throw new ClientError(`invalid env file (${path}): no variable name on line '${nameless}'`);
+  return lines;
 }
 
 function parseUlimit(spec: string): { Name: string; Soft: number; Hard: number } {

@@ -4,6 +4,7 @@ import type { CommandSpec } from "../command-spec.js";
 import { formatList } from "../format/list.js";
 import { bytesSize, humanSizeWithPrecision } from "../format/units.js";
 import type { StatsJson } from "../../engine/container-stats.js";
+import { trimmedId } from "../object-names.js";
 
 const HEADERS = {
   Container: "CONTAINER",
@@ -37,7 +38,7 @@ export const statsCommand: CommandSpec = {
     const { resolveContainer } = await import("../../engine/container-state.js");
     const given = names.length > 0;
     const targets = given
-      ? names.map((n) => ({ label: n, id: resolveContainer(engine, n).spec.id }))
+      ? names.map((n) => ({ label: n, id: resolveContainer(engine, trimmedId("container", n)).spec.id }))
       : engine.store.containers
           .list()
           .map((r) => resolveContainer(engine, r.spec.id))

@@ -1,9 +1,12 @@
-// system check, system df, version.
-import type { CommandSpec } from "../command-spec.js";
+// system check, system df, system info, system prune, version.
+import { collectFilter, type CommandSpec } from "../command-spec.js";
 import { formatList } from "../format/list.js";
 import { ellipsis, goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
 import { ClientError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { parseTimeFlag } from "../time-flags.js";
+import { confirm } from "./image-commands.js";
+import { infoCommand } from "./info-command.js";
 
 const checkCommand: CommandSpec = {
   path: ["system", "check"],
@@ -133,6 +136,58 @@ function usageRow(type: string, total: number, active: number, size: number, rec
   };
 }
 
+const pruneCommand: CommandSpec = {
+  path: ["system", "prune"],
+  usage: "[OPTIONS]",
+  description: "Remove unused data",
+  args: { min: 0, max: 0 },
+  options: (cmd) =>
+    cmd
+      .option("-a, --all", "Remove all unused images not just dangling ones")
+      .option("--filter <filter>", 'Provide filter values (e.g. "label=<key>=<value>")', collectFilter, [])
+      .option("-f, --force", "Do not prompt for confirmation")
+      .option("--volumes", "Prune anonymous volumes"),
+  action: async (ctx, _args, opts) => {
+    const filterFlags = opts.filter as string[];
+    // docker/cli refuses this itself, before it asks anything: volumes have no creation time.
+    if (opts.volumes && filterFlags.some((f) => f.trim().toLowerCase().startsWith("until="))) {
+      throw new ClientError('ERROR: The "until" filter is not supported with "--volumes"');
+    }
+    const { parseFilters } = await import("../../engine/list-images.js");
+    const filters = parseFilters(filterFlags, new Set(["until", "label"]));
+    if (!opts.force && !(await confirm(ctx, pruneWarning(Boolean(opts.all), Boolean(opts.volumes), filterFlags)))) return 0;
+    const until = filters.get("until")?.[0];
+    const { pruneSystem } = await import("../../engine/prune-system.js");
+    const result = await pruneSystem(await ctx.engine({ sweep: true }), {
+      all: Boolean(opts.all),
+      volumes: Boolean(opts.volumes),
+      until: until === undefined ? undefined : parseTimeFlag(until),
+      labels: filters.get("label") ?? [],
+    });
+    if (result.containers.length) ctx.out(`Deleted Containers:\n${result.containers.join("\n")}\n\n`);
+    if (result.volumes.length) ctx.out(`Deleted Volumes:\n${result.volumes.join("\n")}\n\n`);
+    if (result.images.length) {
+      const lines = result.images.map((r) => ("untagged" in r ? `untagged: ${r.untagged}` : `deleted: ${r.deleted}`));
+      ctx.out(`Deleted Images:\n${lines.join("\n")}\n\n`);
+    }
+    ctx.line(`Total reclaimed space: ${humanSize(result.spaceReclaimed)}`);
+  },
+};
+
+/** docker/cli's confirmation text: what goes depends on -a and --volumes; filters are listed after. */
+function pruneWarning(all: boolean, volumes: boolean, filters: readonly string[]): string {
+  const items = [
+    "all stopped containers",
+    "all networks not used by at least one container",
+    ...(volumes ? ["all anonymous volumes not used by at least one container"] : []),
+    all ? "all images without at least one container associated to them" : "all dangling images",
+    all ? "all build cache" : "unused build cache",
+  ];
+  let text = `WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join("")}`;
+  if (filters.length) text += `\n  Items to be pruned will be filtered with:\n${filters.map((f) => `  - ${f}\n`).join("")}`;
+  return text;
+}
+
 const versionCommand: CommandSpec = {
   path: ["version"],
   usage: "[OPTIONS]",
@@ -160,4 +215,4 @@ const versionCommand: CommandSpec = {
   },
 };
 
-export const systemCommands: readonly CommandSpec[] = [checkCommand, dfCommand, versionCommand];
+export const systemCommands: readonly CommandSpec[] = [checkCommand, dfCommand, infoCommand, pruneCommand, versionCommand];

@@ -3,8 +3,9 @@ import { collect, collectFilter, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
 import { formatList } from "../format/list.js";
 import { humanSize } from "../format/units.js";
-import { printInspected } from "../format/inspect-output.js";
+import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { BerthError } from "../../errors.js";
+import { trimmedId } from "../object-names.js";
 
 const createCommand: CommandSpec = {
   path: ["volume", "create"],
@@ -67,14 +68,16 @@ const inspectCommand: CommandSpec = {
   action: async (ctx, names, opts) => {
     const { volumeJson } = await import("../../engine/volumes.js");
     const engine = await ctx.engine();
-    const found: unknown[] = [];
+    const found: Inspected[] = [];
     const errors: string[] = [];
     for (const name of names) {
-      const v = engine.store.volumes.get(name);
-      if (v) found.push(volumeJson(v));
-      else errors.push(`get ${name}: no such volume`);
+      const id = name.trim();
+      const v = id === "" ? undefined : engine.store.volumes.get(id);
+      if (v) found.push({ kind: "volume", value: volumeJson(v) });
+      else if (id === "") errors.push(`invalid volume name or ID: value is empty`);
+      else errors.push(`Error response from daemon: get ${id}: no such volume`);
     }
-    return printInspected(ctx, found, opts.format as string | undefined, errors.map((e) => `Error response from daemon: ${e}`));
+    return printInspected(ctx, found, opts.format as string | undefined, errors);
   },
 };
 
@@ -87,10 +90,20 @@ const rmCommand: CommandSpec = {
   options: (cmd) => cmd.option("-f, --force", "Force the removal of one or more volumes"),
   action: async (ctx, names, opts) => {
     const { removeVolumes } = await import("../../engine/volumes.js");
-    const { removed, errors } = removeVolumes(await ctx.engine({ sweep: true }), names, { force: Boolean(opts.force) });
+    const ids: string[] = [];
+    const refused: string[] = [];
+    for (const name of names) {
+      try {
+        ids.push(trimmedId("volume", name));
+      } catch (err) {
+        refused.push((err as Error).message);
+      }
+    }
+    const { removed, errors } = removeVolumes(await ctx.engine({ sweep: true }), ids, { force: Boolean(opts.force) });
     for (const name of removed) ctx.line(name);
+    for (const message of refused) process.stderr.write(`${message}\n`);
     for (const err of errors) process.stderr.write(`Error response from daemon: ${err instanceof BerthError ? err.message : String(err)}\n`);
-    return errors.length ? 1 : 0;
+    return errors.length || refused.length ? 1 : 0;
   },
 };
 

@@ -44,6 +44,32 @@ export interface TabwriteOptions {
   padding?: number;
 }
 
+/**
+ * The Go type of a value a caller hands to templates, so that it prints as Go's fmt prints that
+ * type: docker runs inspect templates over its Go structs, where `{{.Config.ExposedPorts}}` is
+ * `map[80/tcp:{}]` (empty structs), `{{.State}}` is `{running true …}` in field order with zero
+ * values for what is absent, and durations print as `1m30s`. A struct with `partial` lists only
+ * the fields whose types matter below it; printed whole it stays a map.
+ */
+export type GoType =
+  | { readonly kind: "struct"; readonly fields: readonly GoField[]; readonly partial?: boolean }
+  | { readonly kind: "map" | "slice" | "ptr"; readonly elem: GoType }
+  | { readonly kind: "string" | "bool" | "int" | "duration" | "time" | "empty" | "any" }
+  | { readonly kind: "stringer"; readonly format: (value: unknown) => string };
+
+export interface GoField {
+  readonly name: string;
+  readonly type: GoType;
+  /** An embedded struct: its fields are promoted, read from the same object. */
+  readonly embedded?: boolean;
+}
+
+/** Marks `value` (an object) as being of Go type `type` for templates; returns it. */
+export function withGoType<T>(value: T, type: GoType): T {
+  if (value !== null && typeof value === "object") GO_TYPES.set(value, type);
+  return value;
+}
+
 /** Parses a Go template; bad syntax throws InvalidArgumentError("template parsing error: template: :LINE: …"). */
 export function parseTemplate(text: string, opts: ParseOptions = {}): Template {
   return compile(text, opts);
@@ -1219,7 +1245,10 @@ class Execution {
     if (args.length > 1 || final !== MISSING) {
       return this.fail(structType !== undefined ? `${name} has arguments but cannot be invoked as function` : `${name} is not a method but has arguments`);
     }
-    if (found.kind === "value") return found.value;
+    const fieldType = memberType(GO_TYPES.get(receiver), name);
+    if (found.kind === "value") return fieldType ? typedValue(found.value, fieldType.type) : found.value;
+    // A Go struct has every field it declares: what the JSON left out is the field's zero value.
+    if (fieldType?.ofStruct) return typedValue(zeroValue(fieldType.type), fieldType.type);
     return this.tmpl.missingKey === "error" ? this.fail(`map has no entry for key ${goQuote(name)}`) : undefined;
   }
 
@@ -1354,7 +1383,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Go's truth: false, 0, nil and empty strings, slices and maps are false; structs are true. */
 function isTrue(value: unknown): boolean {
-  if (value === undefined || value === null) return false;
+  if (value === undefined || value === null || value instanceof TypedNil) return false;
   switch (typeof value) {
     case "boolean": return value;
     case "number": return value !== 0;
@@ -1494,6 +1523,7 @@ const HEADER_FUNCS: FuncTable = new Map<string, FuncDef>(
 function goLength(value: unknown): number {
   if (value === null || value === undefined) throw new Error("len of nil pointer");
   if (typeof value === "string") return Buffer.byteLength(value);
+  if (value instanceof TypedNil) return 0;
   if (Array.isArray(value)) return value.length;
   if (value instanceof Map || value instanceof Set) return value.size;
   if (isPlainObject(value)) return Object.keys(value).length;
@@ -1526,6 +1556,7 @@ function indexOnce(item: unknown, key: unknown): unknown {
     return bytes[indexArg(key, bytes.length - 1)];
   }
   if (Array.isArray(item)) return item[indexArg(key, item.length - 1)];
+  if (item instanceof TypedNil) return GO_TYPES.get(item)?.kind === "slice" ? indexArg(key, -1) : undefined;
   if (item instanceof Map) return item.get(key);
   if (typeof item === "object" && item !== null) {
     if (typeof key !== "string") throw new Error(`value has type ${goTypeName(key)}; should be string`);
@@ -1984,6 +2015,9 @@ function pad(d: Directive, s: string, fill = d.zero && !d.minus ? "0" : " "): st
 }
 
 function formatObject(d: Directive, value: object): string {
+  const goType = GO_TYPES.get(value);
+  if (goType && d.verb === "v" && !d.sharpV && !d.plusV && !isPartialStruct(goType)) return formatGo(value, goType, true);
+  if (value instanceof TypedNil) return d.verb === "v" ? pad(d, "<nil>") : badVerb(d, null);
   if (Array.isArray(value) || value instanceof Set) return formatList(d, [...(value as Iterable<unknown>)]);
   if (value instanceof Map) return formatMap(d, [...value.entries()]);
   const text = stringerText(value);
@@ -2297,4 +2331,147 @@ function displayWidth(s: string): number {
     width += WIDE_RANGES.some(([from, to]) => cp >= from && cp <= to) ? 2 : 1;
   }
   return width;
+}
+
+// =================================================================================================
+// Go types of caller data (withGoType)
+// =================================================================================================
+
+const GO_TYPES = new WeakMap<object, GoType>();
+
+/** What Go prints for a pointer below the top level; the address itself means nothing to a script. */
+const POINTER_TEXT = "0xc000000000";
+
+/** The type of field or key `name` of a value of type `type`, through pointers and embedded structs. */
+function memberType(type: GoType | undefined, name: string): { type: GoType; ofStruct: boolean } | undefined {
+  while (type?.kind === "ptr") type = type.elem;
+  if (!type) return undefined;
+  if (type.kind === "map") return { type: type.elem, ofStruct: false };
+  if (type.kind !== "struct") return undefined;
+  for (const field of type.fields) {
+    if (field.embedded) {
+      const inner = memberType(field.type, name);
+      if (inner) return inner;
+    } else if (field.name === name) {
+      return { type: field.type, ofStruct: true };
+    }
+  }
+  return undefined;
+}
+
+function typedValue(value: unknown, type: GoType): unknown {
+  let base = type;
+  while (base.kind === "ptr") base = base.elem;
+  if (value !== null && typeof value === "object") return withGoType(value, type);
+  // A nil slice or map prints as [] or map[] (and is null in JSON): only pointers and interfaces
+  // print as <nil>.
+  if ((value === null || value === undefined) && (type.kind === "slice" || type.kind === "map")) return withGoType(new TypedNil(), type);
+  if (base.kind === "duration" && typeof value === "number") return new GoDuration(value);
+  if (base.kind === "time" && typeof value === "string") return new GoTime(value);
+  return value;
+}
+
+function zeroValue(type: GoType): unknown {
+  switch (type.kind) {
+    case "string": return "";
+    case "bool": return false;
+    case "int": case "duration": return 0;
+    case "time": return "0001-01-01T00:00:00Z";
+    case "struct": case "empty": return {};
+    default: return null;
+  }
+}
+
+/** fmt's %v of a value of a known Go type; `top` is the template's own print, which dereferences. */
+function formatGo(value: unknown, type: GoType, top: boolean): string {
+  if (value instanceof TypedNil) value = null;
+  switch (type.kind) {
+    case "ptr":
+      if (value === null || value === undefined) return "<nil>";
+      // fmt calls a String method before it would print an address.
+      if (type.elem.kind === "stringer") return type.elem.format(value);
+      return top ? formatGo(value, type.elem, true) : POINTER_TEXT;
+    case "struct": {
+      const object = (value ?? {}) as Record<string, unknown>;
+      // Printed whole, a partly described struct stays what it is in JSON: a map.
+      if (type.partial) return formatMap(PLAIN_V, Object.entries(object));
+      return `{${type.fields.map((f) => formatGo(f.embedded ? object : object[f.name], f.type, false)).join(" ")}}`;
+    }
+    case "map": {
+      if (value === null || value === undefined) return "map[]";
+      const entries = sortEntries(Object.entries(value as Record<string, unknown>));
+      return `map[${entries.map(([k, v]) => `${formatValue(k)}:${formatGo(v, type.elem, false)}`).join(" ")}]`;
+    }
+    case "slice":
+      return `[${((value ?? []) as unknown[]).map((v) => formatGo(v, type.elem, false)).join(" ")}]`;
+    case "empty": return "{}";
+    case "string": return value === null || value === undefined ? "" : String(value);
+    case "bool": return String(value ?? false);
+    case "int": return String(value ?? 0);
+    case "duration": return goDurationString(Number(value ?? 0));
+    case "time": return goTimeText(String(value ?? "0001-01-01T00:00:00Z"));
+    case "stringer": return type.format(value);
+    case "any": return value === undefined ? "<nil>" : formatValue(value);
+  }
+}
+
+/** A nil slice or map of a known type: `[]` or `map[]` when printed, null in JSON, empty to range. */
+class TypedNil {
+  toJSON(): null {
+    return null;
+  }
+}
+
+function isPartialStruct(type: GoType): boolean {
+  while (type.kind === "ptr") type = type.elem;
+  return type.kind === "struct" && type.partial === true;
+}
+
+/** A time.Duration field's value: prints as Duration.String() does, and stays a number in JSON. */
+class GoDuration {
+  constructor(readonly nanoseconds: number) {}
+  toString(): string {
+    return goDurationString(this.nanoseconds);
+  }
+  toJSON(): number {
+    return this.nanoseconds;
+  }
+}
+
+/** A time.Time field's value (RFC 3339 in JSON): prints as Time.String() does. */
+class GoTime {
+  constructor(readonly rfc3339: string) {}
+  toString(): string {
+    return goTimeText(this.rfc3339);
+  }
+  toJSON(): string {
+    return this.rfc3339;
+  }
+}
+
+/** time.Duration's String: "0s", "1.5ms", "1m30s", "2h0m0s". */
+function goDurationString(ns: number): string {
+  if (ns === 0) return "0s";
+  const sign = ns < 0 ? "-" : "";
+  const abs = BigInt(Math.abs(Math.round(ns)));
+  const fraction = (whole: bigint, unit: bigint, digits: number) => {
+    const rest = (whole % unit).toString().padStart(digits, "0").replace(/0+$/, "");
+    return `${whole / unit}${rest ? `.${rest}` : ""}`;
+  };
+  if (abs < 1000n) return `${sign}${abs}ns`;
+  if (abs < 1_000_000n) return `${sign}${fraction(abs, 1000n, 3)}µs`;
+  if (abs < 1_000_000_000n) return `${sign}${fraction(abs, 1_000_000n, 6)}ms`;
+  const hours = abs / 3_600_000_000_000n;
+  const minutes = (abs / 60_000_000_000n) % 60n;
+  const seconds = fraction(abs % 60_000_000_000n, 1_000_000_000n, 9);
+  return `${sign}${hours ? `${hours}h` : ""}${hours || minutes ? `${minutes}m` : ""}${seconds}s`;
+}
+
+/** time.Time's String of an RFC 3339 text: "2026-12-06 20:26:41.36439657 +0000 UTC". */
+function goTimeText(rfc3339: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(rfc3339);
+  if (!m) return rfc3339;
+  const fraction = (m[3] ?? "").replace(/0+$/, "");
+  const zone = m[4] === "Z" ? "+0000 UTC" : `${m[4]!.replace(":", "")} ${m[4]!.replace(":", "")}`;
+  return `${m[1]} ${m[2]}${fraction ? `.${fraction}` : ""} ${zone}`;
 }

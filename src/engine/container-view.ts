@@ -3,10 +3,9 @@
 // this puts them back together for cp and the archive endpoints, with chroot semantics (no symlink
 // leads out of the container) and mount semantics (a path below a mount point lives in the mount's
 // source). tmpfs mounts have no host side and are left out, as Docker leaves them out of cp.
-import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { ContainerRecord, MountPoint } from "../store/container-store.js";
-import { SymlinkLoopError } from "../runtime/resolve-in-root.js";
+import { SymlinkLoopError, components, readLinkIfSymlink } from "../runtime/resolve-in-root.js";
 import { SystemError } from "../errors.js";
 import type { CopyMount } from "../archive/extract.js";
 
@@ -78,22 +77,6 @@ export function resolveInContainer(view: ContainerView, unsafePath: string, foll
   }
   const path = `/${resolved.join("/")}`;
   return { path, host: hostPathOf(view, path) };
-}
-
-function components(p: string): string[] {
-  return p.split("/").filter((c) => c !== "");
-}
-
-function readLinkIfSymlink(p: string): string | undefined {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new SystemError(`lstat ${p}: ${(err as Error).message}`, { cause: err });
-  }
-  return stat.isSymbolicLink() ? fs.readlinkSync(p, "utf8") : undefined;
 }
 
 /**

@@ -88,12 +88,13 @@ function readAtMost(fd: number, limit: number): Buffer {
   return Buffer.concat(chunks, total);
 }
 
-function components(p: string): string[] {
+/** The non-empty components of a path ("/a//b/" → ["a", "b"]). */
+export function components(p: string): string[] {
   return p.split("/").filter((c) => c !== "");
 }
 
 /** The link target if `p` is a symlink; undefined if it is anything else or does not exist. */
-function readLinkIfSymlink(p: string): string | undefined {
+export function readLinkIfSymlink(p: string): string | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(p);

@@ -3,7 +3,7 @@
 // image whose JSON (as dockerd sent it) is written below.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseTemplate, withGoType, type GoType } from "../../src/cli/format/go-template.js";
+import { parseTemplate, withGoType, type GoType } from "../../src/cli/format/template/index.js";
 import { CONTAINER_INSPECT, IMAGE_INSPECT } from "../../src/cli/format/docker-types.js";
 
 const CONTAINER = {

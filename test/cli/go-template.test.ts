@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../../src/errors.js";
-import { isTableFormat, parseTemplate, renderList, tabwrite } from "../../src/cli/format/go-template.js";
-import type { ParseOptions } from "../../src/cli/format/go-template.js";
+import { isTableFormat, parseTemplate, renderList, tabwrite } from "../../src/cli/format/template/index.js";
+import type { ParseOptions } from "../../src/cli/format/template/index.js";
 
 function run(text: string, data?: unknown, opts?: ParseOptions): string {
   return parseTemplate(text, opts).execute(data);

@@ -46,7 +46,7 @@ export const eventsCommand: CommandSpec = {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     const format = opts.format as string | undefined;
-    const template = format && format !== "json" ? (await import("../format/go-template.js")).parseTemplate(format.replace(/\\t/g, "\t").replace(/\\n/g, "\n")) : undefined;
+    const template = format && format !== "json" ? (await import("../format/template/index.js")).parseTemplate(format.replace(/\\t/g, "\t").replace(/\\n/g, "\n")) : undefined;
     for await (const stored of followEvents(engine, { since, until, filters, signal: controller.signal })) {
       const e = toDockerEvent(stored);
       if (format === "json") ctx.line(eventJson(stored));

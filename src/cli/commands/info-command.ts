@@ -51,7 +51,7 @@ export const infoCommand: CommandSpec = {
 };
 
 async function printFormatted(ctx: CliContext, format: string, data: SystemInfo & { ClientInfo: ClientInfo }): Promise<number> {
-  const { parseTemplate, withGoType } = await import("../format/go-template.js");
+  const { parseTemplate, withGoType } = await import("../format/template/index.js");
   const { SYSTEM_INFO } = await import("../format/docker-types.js");
   let template;
   try {

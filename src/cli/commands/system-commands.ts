@@ -204,7 +204,7 @@ const versionCommand: CommandSpec = {
       Root: ctx.globals.root,
     };
     if (opts.format) {
-      const { parseTemplate } = await import("../format/go-template.js");
+      const { parseTemplate } = await import("../format/template/index.js");
       ctx.line(parseTemplate(opts.format as string).execute(info));
       return;
     }

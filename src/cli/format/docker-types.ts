@@ -2,7 +2,7 @@
 // as field lists in declaration order, so that templates print them as docker does. Structs whose
 // every field matters when printed whole are complete; the rest are `partial` and list only the
 // fields whose values need a type. Measured with `docker inspect -f` against dockerd 20.10.
-import type { GoField, GoType } from "./go-template.js";
+import type { GoField, GoType } from "./template/index.js";
 
 const STRING: GoType = { kind: "string" };
 const BOOL: GoType = { kind: "bool" };

@@ -12,7 +12,7 @@ export interface Inspected {
 
 export async function printInspected(ctx: CliContext, found: readonly Inspected[], format: string | undefined, errors: readonly string[]): Promise<number> {
   if (format) {
-    const { parseTemplate, withGoType } = await import("./go-template.js");
+    const { parseTemplate, withGoType } = await import("./template/index.js");
     const { CONTAINER_INSPECT, IMAGE_INSPECT, VOLUME_INSPECT } = await import("./docker-types.js");
     const types = { container: CONTAINER_INSPECT, image: IMAGE_INSPECT, volume: VOLUME_INSPECT };
     const template = parseTemplate(format, { missingKey: "error" });

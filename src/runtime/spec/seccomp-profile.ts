@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import { InvalidArgumentError, UnavailableError } from "../../errors.js";
 import type { OciSeccompArg } from "./runtime-spec.js";
 
+/** A profile file's JSON, not yet validated; a missing default profile says how to install it. */
 export function readSeccompProfile(file: string): unknown {
   let text: string;
   try {

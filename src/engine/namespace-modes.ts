@@ -3,7 +3,7 @@
 import type { Engine } from "./engine.js";
 import type { CreateRequest } from "./create-container.js";
 import type { ContainerSpec } from "../store/container-store.js";
-import type { NamespaceMode } from "../runtime/oci-spec.js";
+import type { NamespaceMode } from "../runtime/spec/spec-input.js";
 import { resolveContainer } from "./container-state.js";
 import { ConflictError, InvalidArgumentError, NotImplementedError } from "../errors.js";
 

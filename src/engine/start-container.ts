@@ -2,7 +2,7 @@
 // `runc create`, and then `runc start`. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
 import { keepsLog } from "./log-config.js";
-import type { NamespaceMode } from "../runtime/oci-spec.js";
+import type { Mount, NamespaceMode, SeccompSetting } from "../runtime/spec/spec-input.js";
 import { namespaceMode, sharesHostShm } from "./namespace-modes.js";
 import { recordContainerEvent } from "./events.js";
 import * as fs from "node:fs";
@@ -16,7 +16,9 @@ import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
 import { writeEtcFiles } from "./etc-files.js";
 import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
 import { chooseRuntime, findInitBinary } from "./runtime-binary.js";
-import { buildOciSpec, formatOciSpec, parseCapabilityMask, parseProcLimits, type Mount, type SeccompSetting } from "../runtime/oci-spec.js";
+import { buildOciSpec, formatOciSpec } from "../runtime/spec/oci-spec.js";
+import { parseCapabilityMask } from "../runtime/spec/capabilities.js";
+import { parseProcLimits } from "../runtime/spec/rlimits.js";
 import { resolveUser } from "../runtime/user.js";
 import { resolveInRoot } from "../runtime/resolve-in-root.js";
 import { createContainer as conmonCreate } from "../runtime/conmon.js";

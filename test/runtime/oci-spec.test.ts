@@ -7,20 +7,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import {
-  DEFAULT_CAPABILITIES,
-  DEFAULT_SECCOMP_PROFILE_PATH,
-  buildOciSpec,
-  dockerSeccompToOci,
-  effectiveCapabilities,
-  formatOciSpec,
-  parseCapabilityMask,
-  parseProcLimits,
-  type BuildOciSpecOptions,
-  type OciSeccomp,
-  type OciSpec,
-  type RuntimeSpecInput,
-} from "../../src/runtime/oci-spec.js";
+import { DEFAULT_CAPABILITIES, effectiveCapabilities, parseCapabilityMask } from "../../src/runtime/spec/capabilities.js";
+import { buildOciSpec, formatOciSpec } from "../../src/runtime/spec/oci-spec.js";
+import { parseProcLimits } from "../../src/runtime/spec/rlimits.js";
+import type { OciSeccomp, OciSpec } from "../../src/runtime/spec/runtime-spec.js";
+import { DEFAULT_SECCOMP_PROFILE_PATH, dockerSeccompToOci } from "../../src/runtime/spec/seccomp.js";
+import type { BuildOciSpecOptions, RuntimeSpecInput } from "../../src/runtime/spec/spec-input.js";
 
 const DOCKER_DEFAULT_CAPS = [
   "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",

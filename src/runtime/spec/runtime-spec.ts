@@ -1,0 +1,58 @@
+// The OCI runtime spec as berth emits it: the subset of runtime-spec 1.0.2 that goes into
+// config.json. A leaf module of types, so that each part of the spec can be built on its own.
+import type { Mount } from "./spec-input.js";
+
+export interface OciSpec {
+  ociVersion: string;
+  process: OciProcess;
+  root: { path: string; readonly?: boolean };
+  hostname?: string;
+  mounts: Mount[];
+  linux: OciLinux;
+}
+
+export interface OciProcess {
+  terminal?: boolean;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: { bounding: string[]; effective?: string[]; permitted?: string[] };
+  /** -1 is RLIM_INFINITY; formatOciSpec writes it as the uint64 runc expects. */
+  rlimits?: { type: string; hard: number; soft: number }[];
+  noNewPrivileges?: boolean;
+  oomScoreAdj: number;
+}
+
+export interface OciLinux {
+  sysctl?: Record<string, string>;
+  resources: OciResources;
+  cgroupsPath: string;
+  namespaces: { type: string; path?: string }[];
+  seccomp?: OciSeccomp;
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  devices?: OciDevice[];
+}
+
+export interface OciResources {
+  devices: OciDeviceRule[];
+  memory?: { limit?: number; swap?: number };
+  cpu?: { quota: number; period: number };
+  pids?: { limit: number };
+}
+
+export interface OciDeviceRule { allow: boolean; type?: string; major?: number; minor?: number; access: string }
+export interface OciDevice { path: string; type: string; major: number; minor: number; fileMode: number; uid: number; gid: number }
+
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: OciSyscall[];
+}
+export interface OciSyscall { names: string[]; action: string; errnoRet?: number; args?: OciSeccompArg[] }
+export interface OciSeccompArg { index: number; value: number; valueTwo?: number; op: string }

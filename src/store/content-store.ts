@@ -2,10 +2,11 @@
 // private work dir, are hashed on the way, fsynced, and become visible only by a rename that the
 // caller makes inside the metadata transaction that references them.
 import * as fs from "node:fs";
+import * as stream from "node:stream";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createHash } from "node:crypto";
-import { NotFoundError } from "../errors.js";
+import { NotFoundError, SystemError } from "../errors.js";
 import { DigestMismatchError, HashingStream, digestHex, isDigest, sha256Digest, type Digest } from "../image/digest.js";
 
 export interface StagedBlob {
@@ -52,7 +53,12 @@ export class FileContentStore {
   /** The blob's bytes; the stream fails at its end if they no longer match the digest. */
   read(digest: Digest): Readable {
     if (!this.has(digest)) throw new NotFoundError(`blob ${digest} not found`);
-    return fs.createReadStream(this.path(digest)).pipe(new VerifyingStream(digest));
+    const verifying = new VerifyingStream(digest);
+    // pipeline, not pipe: a read error must reach the reader through the stream it holds (with
+    // pipe it was dropped and the reader waited for ever), and a reader that gives up early closes
+    // the file. The error itself travels by the verifying stream, so the callback has nothing to do.
+    stream.pipeline(fs.createReadStream(this.path(digest)), verifying, () => undefined);
+    return verifying;
   }
 
   /** For manifests and configs only: whole blobs in memory, verified, with a size cap. */
@@ -76,7 +82,9 @@ export class FileContentStore {
     } catch {
       throw new NotFoundError(`blob ${digest} not found`);
     }
-    if (data.length > cap) throw new NotFoundError(`blob ${digest} is larger than ${cap} bytes`);
+    // The blob is there, so "not found" would be a lie: a manifest or config this large is damage
+    // (or a hostile store), which system check reports.
+    if (data.length > cap) throw new SystemError(`blob ${digest} is larger than ${cap} bytes`);
     const actual = sha256Digest(data);
     if (actual !== digest) throw new DigestMismatchError(digest, actual, "stored blob");
     if (data.length <= VERIFIED_CACHE_MAX_BLOB) {

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import { Readable } from "node:stream";
 import { lgetxattr, majorMinor } from "../sys/linux.js";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, SystemError } from "../errors.js";
 import { BLOCK, END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from "./tar-header.js";
 import { pathBoundsProblem } from "./path-bounds.js";
 
@@ -196,7 +196,7 @@ function readExactly(fd: number, buf: Buffer, length: number, position: number, 
   let done = 0;
   while (done < length) {
     const n = fs.readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) throw new Error(`${path}: file shrank while it was being archived`);
+    if (n === 0) throw new SystemError(`${path}: file shrank while it was being archived`);
     done += n;
   }
 }

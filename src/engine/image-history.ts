@@ -5,6 +5,7 @@ import { readImage } from "./read-image.js";
 import { chainIds } from "../store/layer-store.js";
 import { familiarString, parseReference } from "../image/reference.js";
 import type { Digest } from "../image/digest.js";
+import { SystemError } from "../errors.js";
 
 export interface HistoryRow {
   id: string;
@@ -26,7 +27,7 @@ export function imageHistory(engine: Engine, ref: string): HistoryRow[] {
   for (const entry of image.config.history ?? []) {
     let size = 0;
     if (!entry.empty_layer) {
-      if (layerIndex >= diffIds.length) throw new Error("too many non-empty layers in History section");
+      if (layerIndex >= diffIds.length) throw new SystemError("too many non-empty layers in History section");
       size = store.layers.get(chains[layerIndex]!)?.size ?? 0;
       layerIndex++;
     }

@@ -4,6 +4,7 @@ import type { ImageRecord } from "../store/image-store.js";
 import type { ImageConfig, Manifest } from "../image/config.js";
 import type { LayerRecord } from "../store/layer-store.js";
 import { chainIds } from "../store/layer-store.js";
+import { SystemError } from "../errors.js";
 
 export interface StoredImage {
   record: ImageRecord;
@@ -22,7 +23,7 @@ export function readImage(store: Store, record: ImageRecord): StoredImage {
   const config = JSON.parse(rawConfig.toString("utf8")) as ImageConfig;
   const layers = chainIds(config.rootfs.diff_ids).map((id) => {
     const layer = store.layers.get(id);
-    if (!layer) throw new Error(`image ${record.id} is missing its layer ${id}; run berth system check`);
+    if (!layer) throw new SystemError(`image ${record.id} is missing its layer ${id}; run berth system check`);
     return layer;
   });
   return { record, manifest, rawManifest, config, rawConfig, layers };

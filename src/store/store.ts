@@ -13,6 +13,7 @@ import { EventLog } from "./event-log.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
 import { removeTree } from "../sys/remove-tree.js";
 import type { Digest } from "../image/digest.js";
+import { SystemError } from "../errors.js";
 
 export interface StoreOptions {
   root: string;
@@ -153,12 +154,12 @@ export class Store {
       staged.diffIds.forEach((diffId, i) => {
         const layer = staged.layers.get(diffId);
         top = layer ? this.layers.adopt(parent, layer, now) : this.layers.get(expected[i]!);
-        if (!top) throw new Error(`layer ${expected[i]} vanished from the store`);
+        if (!top) throw new SystemError(`layer ${expected[i]} vanished from the store`);
         parent = top.chainId;
       });
       this.crashPoint("after-layer-rename");
       for (const digest of staged.sharedBlobs ?? []) {
-        if (!this.content.has(digest)) throw new Error(`blob ${digest} vanished from the store`);
+        if (!this.content.has(digest)) throw new SystemError(`blob ${digest} vanished from the store`);
       }
       const created = this.images.insert(
         { ...staged.image, topLayer: top?.chainId ?? null, stored: now },

@@ -2,12 +2,12 @@
 import { recordContainerEvent } from "./events.js";
 import * as fs from "node:fs";
 import type { Engine } from "./engine.js";
-import { exitedRun, readExitFile, recordExit, resolveContainer } from "./container-state.js";
+import { exitedRun, recordExit, resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { chooseRuntime } from "./runtime-binary.js";
 import { deleteContainer, killContainer, pauseContainer, resumeContainer } from "../runtime/runc.js";
-import { waitExit, oomKilled } from "../runtime/exit-file.js";
+import { oomKilled, readExit, waitExit } from "../runtime/exit-file.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
 import type { ContainerRecord } from "../store/container-store.js";
 import { removeContainer, type RuntimeCleanup } from "./remove-container.js";
@@ -38,13 +38,15 @@ function runtimeOf(engine: Engine, record: ContainerRecord) {
 
 /** A user's stop or kill: the restart policy must not undo it (Docker's HasBeenManuallyStopped). */
 function markManuallyStopped(engine: Engine, record: ContainerRecord): ContainerRecord {
-  const wasRestarting = record.state.Restarting;
-  const state = {
-    ...record.state,
-    manuallyStopped: true,
-    ...(wasRestarting ? { Restarting: false, Status: "exited" as const } : {}),
-  };
-  engine.store.write(() => engine.store.containers.setState(record.spec.id, state));
+  const state = engine.store.write(() =>
+    engine.store.containers.updateState(record.spec.id, (now) => ({
+      ...now,
+      manuallyStopped: true,
+      // A container waiting to be restarted is exited, and the stop cancels the restart.
+      ...(now.Restarting ? { Restarting: false, Status: "exited" as const } : {}),
+    })),
+  );
+  if (!state) throw new NotFoundError(`No such container: ${record.spec.id}`);
   return { spec: record.spec, state };
 }
 
@@ -107,7 +109,7 @@ async function waitFor(exitDir: string, id: string, ms: number): Promise<boolean
     await waitExit(exitDir, id, { signal: controller.signal });
     return true;
   } catch {
-    return readExitFile(`${exitDir}/${id}`) !== undefined;
+    return readExit(exitDir, id) !== undefined;
   } finally {
     clearTimeout(timer);
   }
@@ -142,7 +144,7 @@ export async function cleanupContainer(engine: Engine, id: string, runId?: strin
   // The run this cleanup belongs to has been followed by another start: leave that one be.
   if (runId !== undefined && record.state.runId !== runId) return;
   const paths = containerPaths(engine, record.spec.id);
-  const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
+  const exit = readExit(paths.exitDir, record.spec.id);
   if (record.state.Running && exit) {
     const state = exitedRun(record, exit, { OOMKilled: oomKilled(paths.persistDir) });
     recordExit(engine, record.spec, state);

@@ -8,22 +8,7 @@ import { recordContainerEvent } from "./events.js";
 import { containerPaths } from "./container-paths.js";
 import { formatTimestamp } from "../image/config.js";
 import { NO_RESTART, withRestartDecision } from "./restart-policy.js";
-
-export interface ExitRecord {
-  code: number;
-  exitedAt: Date;
-}
-
-/** conmon's exit file: the exit code as text; its mtime is when the container ended. */
-export function readExitFile(path: string): ExitRecord | undefined {
-  try {
-    const text = fs.readFileSync(path, "utf8").trim();
-    if (!/^-?\d+$/.test(text)) return undefined;
-    return { code: Number(text), exitedAt: fs.statSync(path).mtime };
-  } catch {
-    return undefined;
-  }
-}
+import { readExit, type ExitInfo } from "../runtime/exit-file.js";
 
 /** A zombie counts as gone: conmon, its reaper, may be the one that died. */
 function processAlive(pid: number | undefined): boolean {
@@ -41,7 +26,7 @@ export function observeState(engine: Engine, record: ContainerRecord): { state: 
   const state = record.state;
   if (!state.Running) return { state, changed: false };
   const paths = containerPaths(engine, record.spec.id);
-  const exit = readExitFile(`${paths.exitDir}/${record.spec.id}`);
+  const exit = readExit(paths.exitDir, record.spec.id);
   if (exit) return { state: exitedRun(record, exit), changed: true };
   // No exit file and no conmon: the run dir is gone (a reboot) or conmon was killed.
   if (!processAlive(state.conmonPid) && !processAlive(state.Pid)) {
@@ -51,7 +36,7 @@ export function observeState(engine: Engine, record: ContainerRecord): { state: 
 }
 
 /** A run that ended by itself (conmon's exit file), with what its restart policy makes of it. */
-export function exitedRun(record: ContainerRecord, exit: ExitRecord, extra: Partial<ContainerState> = {}): ContainerState {
+export function exitedRun(record: ContainerRecord, exit: ExitInfo, extra: Partial<ContainerState> = {}): ContainerState {
   return withRestartDecision(record.spec.hostConfig.RestartPolicy ?? NO_RESTART, { ...exited(record.state, exit.code, exit.exitedAt, ""), ...extra });
 }
 

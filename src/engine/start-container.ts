@@ -25,8 +25,8 @@ import { createContainer as conmonCreate } from "../runtime/conmon.js";
 import { deleteContainer as runcDelete, startContainer as runcStart } from "../runtime/runc.js";
 import { ContainerStartError, classifyStartError } from "../runtime/start-error.js";
 import { formatTimestamp } from "../image/config.js";
-import { ConflictError, InvalidArgumentError, SystemError } from "../errors.js";
-import type { ContainerRecord, ContainerSpec } from "../store/container-store.js";
+import { ConflictError, InvalidArgumentError, NotFoundError, SystemError } from "../errors.js";
+import type { ContainerRecord, ContainerSpec, ContainerState } from "../store/container-store.js";
 
 /** 126 and 127 as Docker decides them: the runtime could not invoke, or could not find, the command. */
 export class ContainerCommandError extends SystemError {
@@ -69,8 +69,15 @@ export async function createTask(
   // A start by a user clears what the restart policy counted; a stop by a user is forgotten.
   // A restart keeps both: a user's stop that comes while it is under way must still cancel it.
   const bookkeeping = opts.byRestartPolicy ? {} : { manuallyStopped: false, restartCount: 0, restartDelayMs: 0 };
-  record = { spec: record.spec, state: { ...record.state, ...bookkeeping, runId } };
-  engine.store.write(() => engine.store.containers.setState(spec.id, record.state));
+  const claimed = engine.store.write(() => {
+    const now = engine.store.containers.get(spec.id)?.state;
+    // A user's stop after the restart policy decided, and before this start: the stop wins.
+    if (now && opts.byRestartPolicy && now.manuallyStopped) return "cancelled" as const;
+    return engine.store.containers.updateState(spec.id, (fresh) => ({ ...fresh, ...bookkeeping, runId }));
+  });
+  if (claimed === "cancelled") throw new ConflictError("the restart was cancelled: the container was stopped");
+  if (!claimed) throw new NotFoundError(`No such container: ${spec.id}`);
+  record = { spec: record.spec, state: claimed };
 
   // Until the runtime has its state, a concurrent export or cp could unmount what we mount.
   const rootfsLock = await lockRootfs(engine, spec.id);
@@ -114,8 +121,8 @@ export async function createTask(
           throw new ConflictError("the restart was cancelled: the container was stopped");
         }
         await runcStart(runtime.path, paths.runtimeRoot, spec.id);
-        const state = {
-          ...record.state,
+        const running = (fresh: ContainerState): ContainerState => ({
+          ...fresh,
           Status: "running" as const,
           Running: true,
           Paused: false,
@@ -126,10 +133,13 @@ export async function createTask(
           StartedAt: formatTimestamp(engine.clock.now()),
           conmonPid: created.conmonPid,
           runId,
-        };
-        engine.store.write(() => {
-          engine.store.containers.setState(spec.id, state);
+        });
+        // From the state as it is now: a user's stop meanwhile keeps its mark, so that this run's
+        // exit does not restart the container again.
+        const state = engine.store.write(() => {
+          const written = engine.store.containers.updateState(spec.id, running) ?? running(record.state);
           recordContainerEvent(engine, spec, "start");
+          return written;
         });
         return { spec, state };
       },

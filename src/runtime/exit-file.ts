@@ -24,9 +24,10 @@ export function readExit(exitDir: string, id: string): ExitInfo | undefined {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  const code = Number.parseInt(text.trim(), 10);
-  if (!Number.isFinite(code)) return undefined;
-  return { code, exitedAt: stat.mtime };
+  // Anything but a whole number is not conmon's (a file being replaced by hand, say): no exit yet.
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed)) return undefined;
+  return { code: Number(trimmed), exitedAt: stat.mtime };
 }
 
 /** Whether conmon saw the container's memory cgroup report an OOM kill. */

@@ -158,6 +158,20 @@ export class ContainerStore {
     this.db.prepare("UPDATE containers SET state = ? WHERE id = ?").run(JSON.stringify(state), id);
   }
 
+  /**
+   * Changes the state as it is now, not as some earlier read saw it: several processes write one
+   * container's state (a start, a user's stop, conmon's exit command), and a write built on a
+   * stale read would undo another's change. Call it inside the store's write transaction, which
+   * holds the lock from this read to the write. Undefined when the container is gone.
+   */
+  updateState(id: string, change: (state: ContainerState) => ContainerState): ContainerState | undefined {
+    const current = this.get(id);
+    if (!current) return undefined;
+    const state = change(current.state);
+    this.setState(id, state);
+    return state;
+  }
+
   setSpec(spec: ContainerSpec): void {
     this.db.prepare("UPDATE containers SET spec = ?, name = ?, image_id = ? WHERE id = ?").run(JSON.stringify(spec), spec.name, spec.imageId, spec.id);
   }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from any checkout: set-up first (without the demo; it only installs what
-# is missing), then unit and integration tests as root.
+# is missing), then the type check and lint, then unit and integration tests as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BERTH_SETUP_NO_DEMO=1 ./scripts/setup.sh >/dev/null
+# Fail fast: types and lint (floating promises and the like) before minutes of tests.
+npm run --silent typecheck
+npm run --silent lint
 exec node scripts/run-tests.mjs "$@"

@@ -18,7 +18,7 @@ export interface Hijacked {
   output(stream: StreamId): Writable;
   /** Writes bytes as they are (errors shown to the user as text, as dockerd does). */
   writeRaw(data: Buffer | string): void;
-  /** Half-closes our side: the client sees the end of the stream. Settles once all is sent. */
+  /** Half-closes our side: the client sees the end of the stream. Settles once all is sent; never rejects. */
   end(): Promise<void>;
 }
 

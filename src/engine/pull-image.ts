@@ -297,7 +297,7 @@ async function fetchLayers(
     }, () => progress({ id, status: "Waiting" }));
   });
   // A failed layer stops the others; nothing of this pull but leased blobs remains.
-  tasks.forEach((p) => p.catch(abort));
+  for (const p of tasks) p.catch(abort);
   const staged = new Map<Digest, StagedLayer>();
   try {
     const layers = await Promise.all(tasks);

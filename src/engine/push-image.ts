@@ -93,7 +93,7 @@ async function pushOne(engine: Engine, session: RegistrySession, ref: Reference,
         () => progress({ id: shortId(diffIds[i]!), status: "Waiting" }),
       ),
     );
-    tasks.forEach((t) => t.catch(abort));
+    for (const t of tasks) t.catch(abort);
     const layers = await Promise.all(tasks);
 
     const configDesc = image.manifest.config;

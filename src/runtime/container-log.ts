@@ -192,7 +192,7 @@ async function replacedFile(path: string, fh: FileHandle): Promise<FileHandle | 
 
 function runningCheck(opts: ReadLogOptions): () => Promise<boolean> {
   const { isRunning, exitFile } = opts;
-  if (isRunning) return async () => await isRunning();
+  if (isRunning) return async () => isRunning();
   if (exitFile !== undefined) return async () => !fs.existsSync(exitFile);
   return async () => true;
 }

@@ -40,7 +40,7 @@ async function attachContainer(call: ApiCall): Promise<void> {
   const h = takeOver(call, { tty, stdin: want.stdin });
   if (boolValue(q, "logs")) await replayLogs(call, h, id, tty, want);
   if (!boolValue(q, "stream")) {
-    h.end();
+    await h.end();
     return;
   }
   const streams: AttachStreams = {
@@ -70,7 +70,7 @@ async function attachContainer(call: ApiCall): Promise<void> {
     } catch (err) {
       // The container ended between the check and the connect: its stream is simply over.
       log.debug(`attach to ${id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)}`);
-      h.end();
+      await h.end();
     }
     return;
   }
@@ -82,7 +82,8 @@ async function attachContainer(call: ApiCall): Promise<void> {
     cancel: (message) => {
       h.closed.removeEventListener("abort", onGone);
       if (message) h.writeRaw(encodeOutput(tty, 1, Buffer.from(`${message}\r\n`)));
-      h.end();
+      // Nobody waits for this client's output (no attach stream ran), and end() never rejects.
+      void h.end();
     },
   });
   const onGone = (): void => withdraw();

@@ -86,7 +86,7 @@ async function startExec(call: ApiCall): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     execs.finish(instance, err instanceof ContainerCommandError ? err.exitCode : 126);
     h.writeRaw(encodeOutput(rawOutput, 1, Buffer.from(`${message}\r\n`)));
-    h.end();
+    await h.end();
     return;
   }
   running(call, instance, session.pid, session.ctlPath);
@@ -95,7 +95,7 @@ async function startExec(call: ApiCall): Promise<void> {
     if (result === "detached") {
       // The client went away or detached: the process runs on; its code is still recorded.
       session.wait().then((exit) => execs.finish(instance, exit.code), () => execs.finish(instance, -1));
-      h.end();
+      await h.end();
       return;
     }
     const exit = await session.wait();
@@ -104,7 +104,7 @@ async function startExec(call: ApiCall): Promise<void> {
     log.warn(`exec ${instance.id.slice(0, 12)}: ${err instanceof Error ? err.message : String(err)}`);
     execs.finish(instance, -1);
   }
-  h.end();
+  await h.end();
 }
 
 function running(call: ApiCall, instance: ExecInstance, pid: number, ctlPath: string): void {

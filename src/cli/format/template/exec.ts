@@ -56,6 +56,8 @@ export class Execution {
       }
       case "if": case "with": return this.walkIfOrWith(dot, node);
       case "range": return this.walkRange(dot, node);
+      // A loop's break or continue, caught by walkIteration: control flow, not an error, so no stack.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       case "break": case "continue": throw new LoopSignal(node.kind);
       case "template": return this.walkTemplate(dot, node);
     }

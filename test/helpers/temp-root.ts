@@ -21,6 +21,8 @@ export interface TempRoot {
   runroot: string;
   /** Runs `berth --root … --runroot … args`, waiting for it. */
   berth(args: readonly string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv }): RunResult;
+  /** The same as berth(), without blocking this process (a server of the test's must answer meanwhile). */
+  berthAsync(args: readonly string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   /** The same, without waiting: for concurrency and kill tests. */
   spawnBerth(args: readonly string[], opts?: { env?: NodeJS.ProcessEnv }): ReturnType<typeof spawn>;
   cleanup(): void;
@@ -42,6 +44,18 @@ export function createTempRoot(prefix = "berth-test-"): TempRoot {
         maxBuffer: 256 << 20,
       });
       return { code: result.status ?? 128 + 9, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+    },
+    berthAsync(args, opts = {}) {
+      return new Promise((resolve, reject) => {
+        const child = this.spawnBerth(args, opts.env ? { env: opts.env } : {});
+        let stdout = "";
+        let stderr = "";
+        child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? 128 + 9, stdout, stderr }));
+        child.stdin!.end(opts.input ?? "");
+      });
     },
     spawnBerth(args, opts = {}) {
       return spawn(process.execPath, [BERTH, ...globals, ...args], { env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1", ...opts.env } });

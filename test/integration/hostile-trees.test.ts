@@ -45,19 +45,6 @@ function assertHealthy(t: TempRoot): void {
   assert.deepEqual(mountsUnder(t.root), []);
 }
 
-/** berth without blocking this process: the lying registry lives here and must answer meanwhile. */
-function berthAsync(t: TempRoot, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = t.spawnBerth(args);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 137, stdout, stderr }));
-    child.stdin!.end();
-  });
-}
 
 /** A docker-save archive whose one layer is `layer`. */
 function dockerArchive(t: TempRoot, layer: Buffer): string {
@@ -145,7 +132,7 @@ describe("hostile trees (issue 9 item 1)", { skip }, () => {
     const reg = await startHostileRegistry();
     try {
       reg.addImage("hostile/deep", buildImage({ layers: [busyboxLayer(), deep] }), "1");
-      const r = await berthAsync(t, ["pull", `${reg.host}/hostile/deep:1`]);
+      const r = await t.berthAsync(["pull", `${reg.host}/hostile/deep:1`]);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, new RegExp(escape(DEPTH_REFUSAL)));
     } finally {

@@ -34,16 +34,7 @@ interface Berth {
 function berthWith(t: TempRoot): Berth {
   const config = `${t.dir}/docker-config`;
   const run: Berth["run"] = (args, opts = {}) =>
-    new Promise((resolve, reject) => {
-      const child = t.spawnBerth(["--config", config, "--certs-dir", opts.certs ?? `${t.dir}/no-certs`, ...args]);
-      let stdout = "";
-      let stderr = "";
-      child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? 137, stdout, stderr }));
-      child.stdin!.end(opts.input ?? "");
-    });
+    t.berthAsync(["--config", config, "--certs-dir", opts.certs ?? `${t.dir}/no-certs`, ...args], { input: opts.input ?? "" });
   return {
     t,
     config,

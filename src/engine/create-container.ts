@@ -15,6 +15,7 @@ import type { MountRequest } from "./mount-specs.js";
 import { canonicalContainerConfig, formatTimestamp, type ContainerConfig } from "../image/config.js";
 import { initialState, type ContainerSpec, type HostConfig, type MountPoint } from "../store/container-store.js";
 import { InvalidArgumentError, NotFoundError } from "../errors.js";
+import { checkEnvEntry } from "./env-entry.js";
 
 /** The kernel stacks at most 500 lower layers in one overlay; the init layer is one of them. */
 export const MAX_IMAGE_LAYERS = 499;
@@ -178,11 +179,6 @@ function hostHostname(): string {
   } catch {
     return "localhost";
   }
-}
-
-/** An entry with no name (``, `=x`) is refused, as dockerd's verifyContainerSettings and the docker CLI's -e do. */
-export function checkEnvEntry(entry: string): void {
-  if (entry.split("=", 1)[0] === "") throw new InvalidArgumentError(`invalid environment variable: ${entry}`);
 }
 
 function validateHostConfig(req: CreateRequest): void {

@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { collect } from "../command-spec.js";
-import { checkEnvEntry, type CreateRequest } from "../../engine/create-container.js";
+import type { CreateRequest } from "../../engine/create-container.js";
+import { checkEnvEntry } from "../../engine/env-entry.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../../engine/mount-specs.js";
 import { ClientError } from "../errors.js";
 

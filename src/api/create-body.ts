@@ -1,8 +1,8 @@
 // The body of POST /containers/create (a container.Config with HostConfig inside) as the engine's
 // CreateRequest. Fields Go's decoder would reject by type get its message; fields berth does not
 // know are ignored, as dockerd ignores them (dockerode and docker-py send extras).
-import type { CreateRequest } from "../engine/create-container.js";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/mount-specs.js";
+import type { CreateRequest } from "../engine/containers/create-container.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/containers/mount-specs.js";
 import { InvalidArgumentError, NotImplementedError } from "../errors.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
 

@@ -3,7 +3,7 @@
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { BerthError, type ErrorKind } from "../errors.js";
-import { ContainerCommandError } from "../engine/start-container.js";
+import { ContainerCommandError } from "../engine/containers/start-container.js";
 
 const STATUS: Record<ErrorKind, number> = {
   "invalid-argument": 400,

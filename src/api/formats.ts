@@ -1,7 +1,7 @@
 // Values the API writes in Docker's textual forms: ps's Command, Status, log timestamps, and the
 // unix times clients send in since/until.
 import { InvalidArgumentError } from "../errors.js";
-import { containerStatusText } from "../engine/status-text.js";
+import { containerStatusText } from "../engine/containers/status-text.js";
 import type { ContainerState } from "../store/container-store.js";
 
 export function statusText(state: ContainerState): string {

@@ -1,9 +1,9 @@
 // The composition root: the only place that builds the concrete store. CLI and API get an Engine
 // and call the use-case functions of this folder with it.
-import { AttachedStreams } from "./attached-streams.js";
+import { AttachedStreams } from "./containers/attached-streams.js";
 import * as fs from "node:fs";
 import { Store } from "../store/store.js";
-import { RegistryAccess, defaultRegistryOptions } from "./registry-access.js";
+import { RegistryAccess, defaultRegistryOptions } from "./images/registry-access.js";
 import type { RegistryOptions } from "../registry/registry-options.js";
 
 export interface Clock {

@@ -8,7 +8,7 @@ import { choosePlatform, parseManifestDocument } from "../../src/image/manifest.
 import { checkRealm } from "../../src/registry/token-auth.js";
 import { authKey, isInsecureRegistry } from "../../src/registry/registry-options.js";
 import { describe as describeError } from "../../src/registry/registry-errors.js";
-import { registryDomain } from "../../src/engine/login.js";
+import { registryDomain } from "../../src/engine/images/login.js";
 import { progressBar, progressDisplay } from "../../src/cli/format/progress-display.js";
 import { limitConcurrency } from "../../src/engine/concurrency.js";
 import type { Index } from "../../src/image/config.js";

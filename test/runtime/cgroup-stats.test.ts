@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { readCgroupStats, systemCpuUsageNs } from "../../src/runtime/cgroup-stats.js";
-import { blockIo, cpuPercent, memoryUsage, type StatsJson } from "../../src/engine/container-stats.js";
+import { blockIo, cpuPercent, memoryUsage, type StatsJson } from "../../src/engine/containers/container-stats.js";
 import { bytesSize } from "../../src/cli/format/units.js";
 
 function tree(files: Record<string, string>): string {

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { parseNetDev, readNetworkStats } from "../../src/runtime/net-dev-stats.js";
-import { networkIo, type StatsJson } from "../../src/engine/container-stats.js";
+import { networkIo, type StatsJson } from "../../src/engine/containers/container-stats.js";
 import { isRoot } from "../helpers/temp-root.js";
 
 const NET_DEV = `Inter-|   Receive                                                |  Transmit

@@ -7,11 +7,11 @@ import type { Route } from "../router.js";
 import { readHijackBody, takeOver, type Hijacked } from "../hijack.js";
 import { boolValue } from "../request-body.js";
 import { encodeOutput } from "../stream-frames.js";
-import { resolveContainer } from "../../engine/container-state.js";
-import { attachRunning, containerLogs } from "../../engine/container-io.js";
+import { resolveContainer } from "../../engine/containers/container-state.js";
+import { attachRunning, containerLogs } from "../../engine/containers/container-io.js";
 import { attach, type AttachConnection, type AttachStreams } from "../../runtime/attach.js";
 import { parseDetachKeys } from "../../runtime/detach-keys.js";
-import { checkLogsReadable } from "../../engine/log-config.js";
+import { checkLogsReadable } from "../../engine/containers/log-config.js";
 import { ConflictError } from "../../errors.js";
 
 function discard(): Writable {

@@ -9,15 +9,15 @@ import { bodyStream, boolValue, filterFlags, readJsonBody, stringList, optionalO
 import { parseUnixTime } from "../formats.js";
 import { pullImage } from "./registry-routes.js";
 import { jsonMessages, streamMessages } from "../json-messages.js";
-import { listImages, parseFilters } from "../../engine/list-images.js";
-import { inspectImage } from "../../engine/inspect-image.js";
-import { imageHistory } from "../../engine/image-history.js";
-import { tagImage } from "../../engine/tag-image.js";
-import { removeImage, pruneImages } from "../../engine/remove-image.js";
-import { importImage } from "../../engine/import-image.js";
-import { planSave, writeSaveArchive } from "../../engine/save-images.js";
-import { loadImages } from "../../engine/load-images.js";
-import { commitContainer } from "../../engine/commit-container.js";
+import { listImages, parseFilters } from "../../engine/images/list-images.js";
+import { inspectImage } from "../../engine/images/inspect-image.js";
+import { imageHistory } from "../../engine/images/image-history.js";
+import { tagImage } from "../../engine/images/tag-image.js";
+import { removeImage, pruneImages } from "../../engine/images/remove-image.js";
+import { importImage } from "../../engine/images/import-image.js";
+import { planSave, writeSaveArchive } from "../../engine/images/save-images.js";
+import { loadImages } from "../../engine/images/load-images.js";
+import { commitContainer } from "../../engine/containers/commit-container.js";
 import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 
 function route(method: string, pattern: RegExp, handler: (call: ApiCall) => Promise<void>): Route {

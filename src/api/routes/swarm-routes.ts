@@ -5,7 +5,7 @@
 import type { ApiCall } from "../api-context.js";
 import type { Route } from "../router.js";
 import { boolValue, readJsonBody } from "../request-body.js";
-import { notInSwarm, notSwarmManager, swarmNotImplemented } from "../../engine/swarm.js";
+import { notInSwarm, notSwarmManager, swarmNotImplemented } from "../../engine/system/swarm.js";
 import { InvalidArgumentError, SystemError } from "../../errors.js";
 
 const ID = "([^/]+)";

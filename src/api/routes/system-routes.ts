@@ -4,13 +4,13 @@ import * as os from "node:os";
 import type { ApiCall } from "../api-context.js";
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION, response, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
-import { diskUsage } from "../../engine/system-df.js";
-import { systemInfo } from "../../engine/system-info.js";
+import { diskUsage } from "../../engine/system/system-df.js";
+import { systemInfo } from "../../engine/system/system-info.js";
 import { formatCommand, parseUnixTimeNano, statusText } from "../formats.js";
 import { VERSION } from "../../version.js";
 import { NotFoundError } from "../../errors.js";
 import { eventJson, followEvents } from "../../engine/events.js";
-import { parseFilters } from "../../engine/list-images.js";
+import { parseFilters } from "../../engine/images/list-images.js";
 import { filterFlags } from "../request-body.js";
 
 async function ping(call: ApiCall): Promise<void> {

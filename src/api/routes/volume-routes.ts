@@ -3,7 +3,7 @@ import type { ApiCall } from "../api-context.js";
 import { sendEmpty, sendJson } from "../api-context.js";
 import type { Route } from "../router.js";
 import { boolValue, filterFlags, optionalObject, optionalString, readJsonBody } from "../request-body.js";
-import { createVolume, listVolumes, pruneVolumes, removeVolumes, volumeJson } from "../../engine/volumes.js";
+import { createVolume, listVolumes, pruneVolumes, removeVolumes, volumeJson } from "../../engine/volumes/volumes.js";
 import { NotImplementedError } from "../../errors.js";
 
 async function list(call: ApiCall): Promise<void> {

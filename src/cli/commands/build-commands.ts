@@ -11,7 +11,7 @@ const diffCommand: CommandSpec = {
   description: "Inspect changes to files or directories on a container's filesystem",
   args: { min: 1, max: 1 },
   action: async (ctx, [name]) => {
-    const { containerChanges } = await import("../../engine/container-diff.js");
+    const { containerChanges } = await import("../../engine/containers/container-diff.js");
     for (const change of containerChanges(await ctx.engine(), diffContainerId(name!))) ctx.line(`${change.kind} ${change.path}`);
   },
 };
@@ -35,7 +35,7 @@ const commitCommand: CommandSpec = {
       const { parseClientReference } = await import("../client-reference.js");
       await parseClientReference(name);
     }
-    const { commitContainer } = await import("../../engine/commit-container.js");
+    const { commitContainer } = await import("../../engine/containers/commit-container.js");
     const { id } = await commitContainer(await ctx.engine({ sweep: true }), {
       container: containerId,
       name,
@@ -58,7 +58,7 @@ const exportCommand: CommandSpec = {
   action: async (ctx, [name], opts) => {
     const output = opts.output as string | undefined;
     refuseTerminal(output);
-    const { exportContainer } = await import("../../engine/export-container.js");
+    const { exportContainer } = await import("../../engine/containers/export-container.js");
     const exported = await exportContainer(await ctx.engine(), trimmedId("container", name!));
     try {
       await writeArchive(exported.stream, output);
@@ -75,7 +75,7 @@ const squashCommand: CommandSpec = {
   args: { min: 1, max: 2 },
   options: (cmd) => cmd.option("-m, --message <string>", "Comment for the squash's history entry"),
   action: async (ctx, [image, name], opts) => {
-    const { squashImage } = await import("../../engine/squash-image.js");
+    const { squashImage } = await import("../../engine/images/squash-image.js");
     const { id } = await squashImage(await ctx.engine({ sweep: true }), image!, { name, message: opts.message as string | undefined });
     ctx.line(id);
   },

@@ -9,7 +9,7 @@ import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
 import { printInspected, type Inspected } from "../format/inspect-output.js";
-import { containerStatusText } from "../../engine/status-text.js";
+import { containerStatusText } from "../../engine/containers/status-text.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, collectEnv, toCreateRequest } from "./run-flags.js";
 import { confirm } from "./image-commands.js";
@@ -20,7 +20,7 @@ import type { ContainerRecord } from "../../store/container-store.js";
 
 async function createFromFlags(ctx: CliContext, args: string[], opts: Record<string, unknown>, detached: boolean) {
   const [image, ...cmd] = args;
-  const { createContainer } = await import("../../engine/create-container.js");
+  const { createContainer } = await import("../../engine/containers/create-container.js");
   const engine = await ctx.engine({ sweep: true });
   const pull = opts.pull as string;
   if (!["always", "missing", "never"].includes(pull)) throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
@@ -72,7 +72,7 @@ const runCommand: CommandSpec = {
     const detached = Boolean(opts.detach);
     if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
     const { engine, id } = await createFromFlags(ctx, args, opts, detached);
-    const { createTask } = await import("../../engine/start-container.js");
+    const { createTask } = await import("../../engine/containers/start-container.js");
     if (detached) {
       const task = await createTask(engine, id);
       if (!("alreadyRunning" in task)) await task.start();
@@ -112,7 +112,7 @@ async function runAttached(
   id: string,
   o: AttachChoice,
 ): Promise<number> {
-  const { createTask } = await import("../../engine/start-container.js");
+  const { createTask } = await import("../../engine/containers/start-container.js");
   const task = await createTask(engine, id);
   if ("alreadyRunning" in task) throw new ClientError("container is already running");
   return runAttachedTask(engine, id, task, o);
@@ -131,7 +131,7 @@ const startCommand: CommandSpec = {
       .option("-i, --interactive", "Attach container's STDIN"),
   action: async (ctx, names, opts) => {
     const engine = await ctx.engine({ sweep: true });
-    const { createTask, startContainer } = await import("../../engine/start-container.js");
+    const { createTask, startContainer } = await import("../../engine/containers/start-container.js");
     if (opts.attach || opts.interactive) {
       if (names.length > 1) throw new ClientError("you cannot start and attach multiple containers at once");
       const id = trimmedId("container", names[0]!);
@@ -188,7 +188,7 @@ async function streamAttached(
 ): Promise<number> {
   const { attach } = await import("../../runtime/attach.js");
   const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
-  const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
+  const { waitContainer, cleanupContainer } = await import("../../engine/containers/container-lifecycle.js");
   const terminal = o.tty && process.stdin.isTTY ? await startTerminal(ctlPath) : undefined;
   const stopProxy = o.sigProxy ? proxySignals(engine, id) : () => undefined;
   let result;
@@ -256,7 +256,7 @@ const stopCommand = eachContainer(
     options: (cmd) => cmd.option("-t, --time <seconds>", "Seconds to wait before killing the container", Number).option("-s, --signal <signal>", "Signal to send to the container"),
   },
   async (engine, name, opts) => {
-    const { stopContainer } = await import("../../engine/container-lifecycle.js");
+    const { stopContainer } = await import("../../engine/containers/container-lifecycle.js");
     await stopContainer(engine, name, { timeout: opts.time as number | undefined, ...(opts.signal ? { signal: opts.signal as string } : {}) });
   },
 );
@@ -271,8 +271,8 @@ const restartCommand = eachContainer(
     options: (cmd) => cmd.option("-t, --time <seconds>", "Seconds to wait before killing the container", Number),
   },
   async (engine, name, opts) => {
-    const { stopContainer } = await import("../../engine/container-lifecycle.js");
-    const { startContainer } = await import("../../engine/start-container.js");
+    const { stopContainer } = await import("../../engine/containers/container-lifecycle.js");
+    const { startContainer } = await import("../../engine/containers/start-container.js");
     await stopContainer(engine, name, { timeout: opts.time as number | undefined });
     await startContainer(engine, name);
   },
@@ -288,7 +288,7 @@ const killCommand = eachContainer(
     options: (cmd) => cmd.option("-s, --signal <signal>", "Signal to send to the container", "KILL"),
   },
   async (engine, name, opts) => {
-    const { killRunning } = await import("../../engine/container-lifecycle.js");
+    const { killRunning } = await import("../../engine/containers/container-lifecycle.js");
     await killRunning(engine, name, opts.signal as string);
   },
 );
@@ -306,8 +306,8 @@ const rmCommand = eachContainer(
         .option("-v, --volumes", "Remove anonymous volumes associated with the container"),
   },
   async (engine, name, opts) => {
-    const { removeContainer } = await import("../../engine/remove-container.js");
-    const { runtimeCleanup } = await import("../../engine/container-lifecycle.js");
+    const { removeContainer } = await import("../../engine/containers/remove-container.js");
+    const { runtimeCleanup } = await import("../../engine/containers/container-lifecycle.js");
     await removeContainer(engine, name, { force: Boolean(opts.force), volumes: Boolean(opts.volumes), runtime: runtimeCleanup });
   },
   { idOf: removableContainerId, forgiveMissing: (flags) => Boolean(flags.force) },
@@ -316,7 +316,7 @@ const rmCommand = eachContainer(
 const pauseCommand = eachContainer(
   { path: ["container", "pause"], aliases: [["pause"]], usage: "CONTAINER [CONTAINER...]", description: "Pause all processes within one or more containers", args: { min: 1, max: Infinity } },
   async (engine, name) => {
-    const { pauseOrResume } = await import("../../engine/container-lifecycle.js");
+    const { pauseOrResume } = await import("../../engine/containers/container-lifecycle.js");
     await pauseOrResume(engine, name, true);
   },
 );
@@ -324,7 +324,7 @@ const pauseCommand = eachContainer(
 const unpauseCommand = eachContainer(
   { path: ["container", "unpause"], aliases: [["unpause"]], usage: "CONTAINER [CONTAINER...]", description: "Unpause all processes within one or more containers", args: { min: 1, max: Infinity } },
   async (engine, name) => {
-    const { pauseOrResume } = await import("../../engine/container-lifecycle.js");
+    const { pauseOrResume } = await import("../../engine/containers/container-lifecycle.js");
     await pauseOrResume(engine, name, false);
   },
 );
@@ -332,7 +332,7 @@ const unpauseCommand = eachContainer(
 const waitCommand = eachContainer(
   { path: ["container", "wait"], aliases: [["wait"]], usage: "CONTAINER [CONTAINER...]", description: "Block until one or more containers stop, then print their exit codes", args: { min: 1, max: Infinity } },
   async (engine, name) => {
-    const { waitContainer, cleanupContainer } = await import("../../engine/container-lifecycle.js");
+    const { waitContainer, cleanupContainer } = await import("../../engine/containers/container-lifecycle.js");
     const code = await waitContainer(engine, name);
     await cleanupContainer(engine, engine.store.containers.resolve(name).spec.id).catch(() => undefined);
     return String(code);
@@ -347,7 +347,7 @@ const cleanupCommand: CommandSpec = {
   hidden: true,
   args: { min: 1, max: 2 },
   action: async (ctx, [id, runId]) => {
-    const { cleanupContainer, restartAfterExit } = await import("../../engine/container-lifecycle.js");
+    const { cleanupContainer, restartAfterExit } = await import("../../engine/containers/container-lifecycle.js");
     const engine = await ctx.engine();
     await cleanupContainer(engine, id!, runId);
     // Only the exit command of a run decides on its restart: it alone runs for every exit.
@@ -362,8 +362,8 @@ const renameCommand: CommandSpec = {
   description: "Rename a container",
   args: { min: 2, max: 2 },
   action: async (ctx, [from, to]) => {
-    const { renameContainer } = await import("../../engine/remove-container.js");
-    const { validateContainerName } = await import("../../engine/container-names.js");
+    const { renameContainer } = await import("../../engine/containers/remove-container.js");
+    const { validateContainerName } = await import("../../engine/containers/container-names.js");
     const [oldName, newName] = [from!.trim(), to!.trim()];
     if (oldName === "" || newName === "") throw new ClientError("Error: Neither old nor new names may be empty");
     renameContainer(await ctx.engine({ sweep: true }), oldName, newName, validateContainerName);
@@ -397,7 +397,7 @@ const psCommand: CommandSpec = {
       .option("-q, --quiet", "Only display container IDs")
       .option("-s, --size", "Display total file sizes"),
   action: async (ctx, _args, opts) => {
-    const { listContainers } = await import("../../engine/list-containers.js");
+    const { listContainers } = await import("../../engine/containers/list-containers.js");
     const engine = await ctx.engine();
     const last = opts.latest ? 1 : (opts.last as number | undefined);
     const records = listContainers(engine, { all: Boolean(opts.all), ...(last !== undefined ? { last } : {}), filters: opts.filter as string[] });
@@ -434,7 +434,7 @@ const psCommand: CommandSpec = {
 
 /** `ps -s`: the writable layer's size, and the image's beside it ("2B (virtual 1.98MB)"). */
 async function containerSize(engine: Engine, r: ContainerRecord): Promise<string> {
-  const { containerSizes } = await import("../../engine/inspect-container.js");
+  const { containerSizes } = await import("../../engine/containers/inspect-container.js");
   const { rw, rootFs } = containerSizes(engine, r);
   return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(rootFs, 3)})`;
 }
@@ -454,7 +454,7 @@ const logsCommand: CommandSpec = {
       .option("-t, --timestamps", "Show timestamps")
       .option("--until <string>", "Show logs before a timestamp or relative"),
   action: async (ctx, [name], opts) => {
-    const { containerLogs } = await import("../../engine/container-io.js");
+    const { containerLogs } = await import("../../engine/containers/container-io.js");
     const tail = opts.tail === "all" ? undefined : Number(opts.tail);
     if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new ClientError(`invalid value for "tail": ${opts.tail}`);
     const { records } = containerLogs(await ctx.engine(), trimmedId("container", name!), {
@@ -485,7 +485,7 @@ const attachCommand: CommandSpec = {
       .option("--no-stdin", "Do not attach STDIN")
       .option("--sig-proxy [bool]", "Proxy all received signals to the process", parseBool, true),
   action: async (ctx, [name], opts) => {
-    const { attachRunning } = await import("../../engine/container-io.js");
+    const { attachRunning } = await import("../../engine/containers/container-io.js");
     const engine = await ctx.engine();
     const { record, connection, ctlPath } = await attachRunning(engine, trimmedId("container", name!));
     const tty = Boolean(record.spec.config.Tty);
@@ -518,7 +518,7 @@ const execCommand: CommandSpec = {
   action: async (ctx, [name, ...cmd], opts) => {
     if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
     if (opts.privileged) throw new NotImplementedError("exec --privileged is not supported by berth yet");
-    const { execProcess } = await import("../../engine/container-io.js");
+    const { execProcess } = await import("../../engine/containers/container-io.js");
     const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
     const engine = await ctx.engine();
     const env = (opts.env as string[]).flatMap((e) => (e.includes("=") ? [e] : ctx.env[e] !== undefined ? [`${e}=${ctx.env[e]}`] : []));
@@ -559,7 +559,7 @@ const topCommand: CommandSpec = {
   args: { min: 1, max: Infinity },
   stopAtFirstArg: true,
   action: async (ctx, [name, ...psArgs]) => {
-    const { topContainer } = await import("../../engine/container-top.js");
+    const { topContainer } = await import("../../engine/containers/container-top.js");
     ctx.out(topContainer(await ctx.engine(), trimmedId("container", name!), psArgs));
   },
 };
@@ -572,7 +572,7 @@ const pruneCommand: CommandSpec = {
   options: (cmd) => cmd.option("--filter <filter>", 'Provide filter values (e.g. "until=<timestamp>")', collectFilter, []).option("-f, --force", "Do not prompt for confirmation"),
   action: async (ctx, _args, opts) => {
     if (!opts.force && !(await confirm(ctx, "WARNING! This will remove all stopped containers."))) return 0;
-    const { pruneContainers } = await import("../../engine/prune-containers.js");
+    const { pruneContainers } = await import("../../engine/containers/prune-containers.js");
     const until = (opts.filter as string[]).find((f) => f.startsWith("until="));
     const labels = (opts.filter as string[]).filter((f) => f.startsWith("label=")).map((f) => f.slice("label=".length));
     const { removed, spaceReclaimed } = await pruneContainers(await ctx.engine({ sweep: true }), {
@@ -591,7 +591,7 @@ const inspectCommand: CommandSpec = {
   args: { min: 1, max: Infinity },
   options: (cmd) => cmd.option("-f, --format <string>", "Format output using a custom template").option("-s, --size", "Display total file sizes"),
   action: async (ctx, names, opts) => {
-    const { inspectContainer } = await import("../../engine/inspect-container.js");
+    const { inspectContainer } = await import("../../engine/containers/inspect-container.js");
     const engine = await ctx.engine();
     const found: Inspected[] = [];
     const errors: string[] = [];

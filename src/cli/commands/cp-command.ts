@@ -32,8 +32,8 @@ export const cpCommand: CommandSpec = {
     if (src.container && dest.container) throw new ClientError("copying between containers is not supported");
     if (!src.container && !dest.container) throw new ClientError("must specify at least one container source");
     const engine = await ctx.engine();
-    const { planCopy, CopyPlanError } = await import("../../engine/copy-plan.js");
-    const { copyFromContainer, copyIntoContainer, extractIntoContainer, statInContainer } = await import("../../engine/copy-container.js");
+    const { planCopy, CopyPlanError } = await import("../../engine/containers/copy-plan.js");
+    const { copyFromContainer, copyIntoContainer, extractIntoContainer, statInContainer } = await import("../../engine/containers/copy-container.js");
     const { extractLayer } = await import("../../archive/extract.js");
     const { packPath } = await import("../../archive/pack.js");
     const follow = Boolean(opts.followLink);

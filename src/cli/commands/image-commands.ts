@@ -29,7 +29,7 @@ const importCommand: CommandSpec = {
       .option("--platform <platform>", "Set platform if server is multi-platform capable"),
   action: async (ctx, [source, name], opts) => {
     if (name) await (await import("../client-reference.js")).parseClientReference(name);
-    const { importImage } = await import("../../engine/import-image.js");
+    const { importImage } = await import("../../engine/images/import-image.js");
     const engine = await ctx.engine({ sweep: true });
     const { stream, sourceName } = await openImportSource(source!);
     const { id } = await importImage(engine, {
@@ -84,7 +84,7 @@ const imagesCommand: CommandSpec = {
       .option("--no-trunc", "Don't truncate output")
       .option("-q, --quiet", "Only show image IDs"),
   action: async (ctx, [reference], opts) => {
-    const { listImages, parseFilters } = await import("../../engine/list-images.js");
+    const { listImages, parseFilters } = await import("../../engine/images/list-images.js");
     const filterFlags = [...(opts.filter as string[]), ...(reference ? [`reference=${reference}`] : [])];
     const filters = parseFilters(filterFlags);
     const images = listImages(await ctx.engine(), { all: Boolean(opts.all), filters });
@@ -162,7 +162,7 @@ const tagCommand: CommandSpec = {
     } catch (err) {
       throw new ClientError(`Error parsing reference: "${target}" is not a valid repository/tag: ${(err as Error).message}`);
     }
-    const { tagImage } = await import("../../engine/tag-image.js");
+    const { tagImage } = await import("../../engine/images/tag-image.js");
     tagImage(await ctx.engine({ sweep: true }), source!, target!);
   },
 };
@@ -176,7 +176,7 @@ const rmiCommand: CommandSpec = {
   options: (cmd) =>
     cmd.option("-f, --force", "Force removal of the image").option("--no-prune", "Do not delete untagged parents"),
   action: async (ctx, refs, opts) => {
-    const { removeImage } = await import("../../engine/remove-image.js");
+    const { removeImage } = await import("../../engine/images/remove-image.js");
     const engine = await ctx.engine({ sweep: true });
     let failed = false;
     for (const ref of refs) {
@@ -209,8 +209,8 @@ const pruneCommand: CommandSpec = {
       ? "WARNING! This will remove all images without at least one container associated to them."
       : "WARNING! This will remove all dangling images.";
     if (!opts.force && !(await confirm(ctx, warning))) return 0;
-    const { pruneImages } = await import("../../engine/remove-image.js");
-    const { parseFilters } = await import("../../engine/list-images.js");
+    const { pruneImages } = await import("../../engine/images/remove-image.js");
+    const { parseFilters } = await import("../../engine/images/list-images.js");
     const filters = parseFilters(opts.filter as string[], new Set(["until", "label", "dangling"]));
     const until = filters.get("until")?.[0];
     const result = pruneImages(await ctx.engine({ sweep: true }), {
@@ -257,7 +257,7 @@ const historyCommand: CommandSpec = {
       .option("--no-trunc", "Don't truncate output")
       .option("-q, --quiet", "Only show image IDs"),
   action: async (ctx, [ref], opts) => {
-    const { imageHistory } = await import("../../engine/image-history.js");
+    const { imageHistory } = await import("../../engine/images/image-history.js");
     const rows = imageHistory(await ctx.engine(), ref!);
     const human = opts.human !== false;
     const trunc = opts.trunc !== false;
@@ -301,9 +301,9 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
       if (type && !["image", "container", "volume", "network", "node", "service", "task", "config", "secret", "plugin"].includes(type)) {
         throw new ClientError(`"${type}" is not a valid value for --type`);
       }
-      const { inspectImage } = await import("../../engine/inspect-image.js");
-      const { inspectContainer } = await import("../../engine/inspect-container.js");
-      const { volumeJson } = await import("../../engine/volumes.js");
+      const { inspectImage } = await import("../../engine/images/inspect-image.js");
+      const { inspectContainer } = await import("../../engine/containers/inspect-container.js");
+      const { volumeJson } = await import("../../engine/volumes/volumes.js");
       const engine = await ctx.engine();
       // Docker's generic inspect tries each kind of object in turn: container, image, volume.
       const lookups: [Inspected["kind"], (ref: string) => unknown][] = [
@@ -351,7 +351,7 @@ const saveCommand: CommandSpec = {
   action: async (ctx, refs, opts) => {
     const output = opts.output as string | undefined;
     refuseTerminal(output);
-    const { planSave, writeSaveArchive } = await import("../../engine/save-images.js");
+    const { planSave, writeSaveArchive } = await import("../../engine/images/save-images.js");
     const engine = await ctx.engine();
     await writeArchive(writeSaveArchive(engine, planSave(engine, refs)), output);
   },
@@ -370,7 +370,7 @@ const loadCommand: CommandSpec = {
     const input = opts.input as string | undefined;
     if (!input && process.stdin.isTTY) throw new ClientError("requested load from stdin, but stdin is empty");
     const source = input ? await openFile(input) : process.stdin;
-    const { loadImages } = await import("../../engine/load-images.js");
+    const { loadImages } = await import("../../engine/images/load-images.js");
     // Docker's -q hides the per-layer progress only; the "Loaded image" lines still print.
     const progress = !opts.quiet && process.stdout.isTTY;
     const lines = await loadImages(await ctx.engine({ sweep: true }), source, {

@@ -5,7 +5,7 @@ import type { CliContext } from "../context.js";
 import { ClientError } from "../errors.js";
 import { bytesSize } from "../format/units.js";
 import { VERSION } from "../version.js";
-import type { SystemInfo } from "../../engine/system-info.js";
+import type { SystemInfo } from "../../engine/system/system-info.js";
 
 /** docker/cli's clientInfo: what the client knows without asking the engine. */
 interface ClientInfo {
@@ -29,7 +29,7 @@ export const infoCommand: CommandSpec = {
   args: { min: 0, max: 0 },
   options: (cmd) => cmd.option("-f, --format <string>", "Format output using a custom template"),
   action: async (ctx, _args, opts) => {
-    const { systemInfo } = await import("../../engine/system-info.js");
+    const { systemInfo } = await import("../../engine/system/system-info.js");
     const debug = ctx.globals.logLevel === "debug";
     const info = systemInfo(await ctx.engine(), { debug });
     const client: ClientInfo = {

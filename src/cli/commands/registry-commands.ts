@@ -12,7 +12,7 @@ export async function pullWithProgress(
   name: string,
   opts: { quiet: boolean; platform?: string | undefined; out: NodeJS.WriteStream },
 ): Promise<string> {
-  const { pullImage } = await import("../../engine/pull-image.js");
+  const { pullImage } = await import("../../engine/images/pull-image.js");
   const { parsePlatform } = await import("../../image/config.js");
   const display = progressDisplay(opts.out, { terminal: Boolean(opts.out.isTTY) });
   const progress: ProgressSink = opts.quiet ? () => undefined : (m) => display.show(m);
@@ -44,7 +44,7 @@ const pullCommand: CommandSpec = {
     const quiet = Boolean(opts.quiet);
     const platform = opts.platform as string | undefined;
     if (opts.allTags) {
-      const { pullAllTags } = await import("../../engine/pull-all-tags.js");
+      const { pullAllTags } = await import("../../engine/images/pull-all-tags.js");
       const display = progressDisplay(process.stdout, { terminal: Boolean(process.stdout.isTTY) });
       const reference = await pullAllTags(engine, name!, {
         progress: quiet ? () => undefined : (m) => display.show(m),
@@ -71,7 +71,7 @@ const pushCommand: CommandSpec = {
     const engine = await ctx.engine({ sweep: true });
     const quiet = Boolean(opts.quiet);
     if (!opts.allTags && !quiet && (await usesDefaultTag(name!))) ctx.line("Using default tag: latest");
-    const { pushImage } = await import("../../engine/push-image.js");
+    const { pushImage } = await import("../../engine/images/push-image.js");
     const display = progressDisplay(process.stdout, { terminal: Boolean(process.stdout.isTTY) });
     const pushed = await pushImage(engine, name!, { allTags: Boolean(opts.allTags), progress: quiet ? () => undefined : (m) => display.show(m) });
     if (quiet) {
@@ -110,7 +110,7 @@ const loginCommand: CommandSpec = {
       password ??= await prompt("Password: ", true);
     }
     if (!password) throw new ClientError("Password is required");
-    const { login } = await import("../../engine/login.js");
+    const { login } = await import("../../engine/images/login.js");
     const result = await login(await ctx.engine(), server, { username: username.trim(), password });
     if (!result.helper) {
       process.stderr.write(
@@ -129,7 +129,7 @@ const logoutCommand: CommandSpec = {
   description: "Log out from a registry.\nIf no server is specified, the default is defined by the daemon.",
   args: { min: 0, max: 1 },
   action: async (ctx, [server]) => {
-    const { logout } = await import("../../engine/login.js");
+    const { logout } = await import("../../engine/images/login.js");
     const result = await logout(await ctx.engine(), server);
     ctx.line(result.removed ? `Removing login credentials for ${result.key}` : `Not logged in to ${result.key}`);
   },

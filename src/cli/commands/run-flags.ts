@@ -1,13 +1,13 @@
 // The flags `run` and `create` share, parsed as docker/cli's container opts do, into the engine's
 // CreateRequest. Values that Docker rejects on the client are rejected here with its words.
-import { parseRestartFlag } from "../../engine/restart-policy.js";
+import { parseRestartFlag } from "../../engine/containers/restart-policy.js";
 import * as fs from "node:fs";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { collect } from "../command-spec.js";
-import type { CreateRequest } from "../../engine/create-container.js";
-import { checkEnvEntry } from "../../engine/env-entry.js";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../../engine/mount-specs.js";
+import type { CreateRequest } from "../../engine/containers/create-container.js";
+import { checkEnvEntry } from "../../engine/containers/env-entry.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../../engine/containers/mount-specs.js";
 import { ClientError } from "../errors.js";
 
 export function addCreateFlags(cmd: Command): Command {

@@ -41,7 +41,7 @@ export const serveCommand: CommandSpec = {
     const log = apiLog(ctx);
     const server = await startApiServer(engine, { hosts, log });
     // As dockerd does when it starts: containers whose restart policy asks for it come back.
-    const { restoreContainers } = await import("../../engine/container-lifecycle.js");
+    const { restoreContainers } = await import("../../engine/containers/container-lifecycle.js");
     for (const id of await restoreContainers(engine)) logLine("info", `restarted container ${id.slice(0, 12)} (restart policy)`);
     // The start and the stop are told whatever the level, as the daemon's own status.
     for (const address of server.addresses) logLine("info", `API listen on ${address.replace(/^unix:\/\//, "")}`);

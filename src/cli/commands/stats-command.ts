@@ -3,7 +3,7 @@
 import type { CommandSpec } from "../command-spec.js";
 import { formatList } from "../format/list.js";
 import { bytesSize, humanSizeWithPrecision } from "../format/units.js";
-import type { StatsJson } from "../../engine/container-stats.js";
+import type { StatsJson } from "../../engine/containers/container-stats.js";
 import { trimmedId } from "../object-names.js";
 
 const HEADERS = {
@@ -34,8 +34,8 @@ export const statsCommand: CommandSpec = {
       .option("--no-trunc", "Do not truncate output"),
   action: async (ctx, names, opts) => {
     const engine = await ctx.engine();
-    const { containerStats, cpuPercent, memoryUsage, blockIo, networkIo } = await import("../../engine/container-stats.js");
-    const { resolveContainer } = await import("../../engine/container-state.js");
+    const { containerStats, cpuPercent, memoryUsage, blockIo, networkIo } = await import("../../engine/containers/container-stats.js");
+    const { resolveContainer } = await import("../../engine/containers/container-state.js");
     const given = names.length > 0;
     const targets = given
       ? names.map((n) => ({ label: n, id: resolveContainer(engine, trimmedId("container", n)).spec.id }))

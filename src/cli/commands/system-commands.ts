@@ -18,7 +18,7 @@ const checkCommand: CommandSpec = {
       .option("-r, --repair", "Remove damaged images and leftovers of interrupted operations")
       .option("--quick", "Skip re-hashing stored blobs"),
   action: async (ctx, _args, opts) => {
-    const { checkStore } = await import("../../engine/system-check.js");
+    const { checkStore } = await import("../../engine/system/system-check.js");
     const report = await checkStore(await ctx.engine(), { repair: Boolean(opts.repair), quick: Boolean(opts.quick) });
     for (const p of report.repaired) ctx.line(`repaired: ${p.object}: ${p.message}`);
     for (const p of report.leftovers) ctx.line(`leftover: ${p.object}: ${p.message} (berth system check --repair removes it)`);
@@ -39,7 +39,7 @@ const dfCommand: CommandSpec = {
   args: { min: 0, max: 0 },
   options: (cmd) => cmd.option("--format <string>", "Format output using a custom template").option("-v, --verbose", "Show detailed information on space usage"),
   action: async (ctx, _args, opts) => {
-    const { diskUsage } = await import("../../engine/system-df.js");
+    const { diskUsage } = await import("../../engine/system/system-df.js");
     const usage = diskUsage(await ctx.engine());
     const format = opts.format as string | undefined;
     if (opts.verbose) {
@@ -153,11 +153,11 @@ const pruneCommand: CommandSpec = {
     if (opts.volumes && filterFlags.some((f) => f.trim().toLowerCase().startsWith("until="))) {
       throw new ClientError('ERROR: The "until" filter is not supported with "--volumes"');
     }
-    const { parseFilters } = await import("../../engine/list-images.js");
+    const { parseFilters } = await import("../../engine/images/list-images.js");
     const filters = parseFilters(filterFlags, new Set(["until", "label"]));
     if (!opts.force && !(await confirm(ctx, pruneWarning(Boolean(opts.all), Boolean(opts.volumes), filterFlags)))) return 0;
     const until = filters.get("until")?.[0];
-    const { pruneSystem } = await import("../../engine/prune-system.js");
+    const { pruneSystem } = await import("../../engine/system/prune-system.js");
     const result = await pruneSystem(await ctx.engine({ sweep: true }), {
       all: Boolean(opts.all),
       volumes: Boolean(opts.volumes),

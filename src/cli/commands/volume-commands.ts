@@ -19,7 +19,7 @@ const createCommand: CommandSpec = {
       .option("--name <string>", "Specify volume name"),
   action: async (ctx, [name], opts) => {
     if (name && opts.name && name !== opts.name) throw new ClientError(`conflicting options: either specify --name or provide positional arg, not both`);
-    const { createVolume } = await import("../../engine/volumes.js");
+    const { createVolume } = await import("../../engine/volumes/volumes.js");
     const { parseLabels } = await import("./run-flags.js");
     const labels = parseLabels(opts.label as string[]);
     const volume = createVolume(await ctx.engine({ sweep: true }), { name: name ?? (opts.name as string | undefined), driver: opts.driver as string, labels });
@@ -39,7 +39,7 @@ const lsCommand: CommandSpec = {
       .option("--format <string>", "Format output using a custom template")
       .option("-q, --quiet", "Only display volume names"),
   action: async (ctx, _args, opts) => {
-    const { listVolumes } = await import("../../engine/volumes.js");
+    const { listVolumes } = await import("../../engine/volumes/volumes.js");
     const rows = listVolumes(await ctx.engine(), opts.filter as string[]).map(({ volume: v, links }) => ({
       Driver: v.driver,
       Labels: Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(","),
@@ -66,7 +66,7 @@ const inspectCommand: CommandSpec = {
   args: { min: 1, max: Infinity },
   options: (cmd) => cmd.option("-f, --format <string>", "Format output using a custom template"),
   action: async (ctx, names, opts) => {
-    const { volumeJson } = await import("../../engine/volumes.js");
+    const { volumeJson } = await import("../../engine/volumes/volumes.js");
     const engine = await ctx.engine();
     const found: Inspected[] = [];
     const errors: string[] = [];
@@ -89,7 +89,7 @@ const rmCommand: CommandSpec = {
   args: { min: 1, max: Infinity },
   options: (cmd) => cmd.option("-f, --force", "Force the removal of one or more volumes"),
   action: async (ctx, names, opts) => {
-    const { removeVolumes } = await import("../../engine/volumes.js");
+    const { removeVolumes } = await import("../../engine/volumes/volumes.js");
     const ids: string[] = [];
     const refused: string[] = [];
     for (const name of names) {
@@ -127,7 +127,7 @@ const pruneCommand: CommandSpec = {
       }
       if (!/^y(es)?$/i.test(answer.split("\n")[0]!.trim())) return 0;
     }
-    const { pruneVolumes } = await import("../../engine/volumes.js");
+    const { pruneVolumes } = await import("../../engine/volumes/volumes.js");
     const labels = (opts.filter as string[]).filter((f) => f.startsWith("label=")).map((f) => f.slice(6));
     const { removed, reclaimed } = pruneVolumes(await ctx.engine({ sweep: true }), { all: Boolean(opts.all), labels });
     if (removed.length) ctx.out(`Deleted Volumes:\n${removed.join("\n")}\n\n`);

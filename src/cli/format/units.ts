@@ -31,7 +31,7 @@ export function humanSize(size: number): string {
   return humanSizeWithPrecision(size, 4);
 }
 
-export { humanDuration } from "../../engine/status-text.js";
+export { humanDuration } from "../../engine/containers/status-text.js";
 
 /** Go's time.Time.String() in UTC: "2026-11-27 02:52:55 +0000 UTC". */
 export function goTimeString(date: Date): string {

@@ -1,0 +1,233 @@
+// `create` (and the first half of `run`): a container record, its writable layer and init layer,
+// and its volumes, made visible in one transaction. Nothing runs yet.
+import { checkLogConfig } from "./log-config.js";
+import { checkNamespaceModes } from "./namespace-modes.js";
+import { recordContainerEvent } from "../events.js";
+import { NO_RESTART, checkRestartPolicy } from "./restart-policy.js";
+import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
+import type { Engine } from "../engine.js";
+import { readImage } from "../images/read-image.js";
+import { withStagedRootfs } from "./container-rootfs.js";
+import { setupWorkingDirectory } from "./working-directory.js";
+import { generateName, validateContainerName } from "./container-names.js";
+import type { MountRequest } from "./mount-specs.js";
+import { canonicalContainerConfig, formatTimestamp, type ContainerConfig } from "../../image/config.js";
+import { initialState, type ContainerSpec, type HostConfig, type MountPoint } from "../../store/container-store.js";
+import { InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { checkEnvEntry } from "./env-entry.js";
+
+/** The kernel stacks at most 500 lower layers in one overlay; the init layer is one of them. */
+export const MAX_IMAGE_LAYERS = 499;
+
+export interface CreateRequest {
+  image: string;
+  name?: string | undefined;
+  cmd: string[];
+  /**
+   * undefined: the image's; "" (or [] / [""] from the API): none; else one word, as docker's
+   * --entrypoint takes it, or the API's list.
+   */
+  entrypoint?: string | readonly string[] | undefined;
+  env: string[];
+  workdir?: string | undefined;
+  user?: string | undefined;
+  hostname?: string | undefined;
+  labels: Record<string, string>;
+  tty: boolean;
+  openStdin: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  mounts: MountRequest[];
+  exposedPorts: string[];
+  stopSignal?: string | undefined;
+  stopTimeout?: number | undefined;
+  host: Omit<HostConfig, "Binds" | "Tmpfs" | "LogConfig">;
+  /** HostConfig.LogConfig as given; checked by log-config.ts. */
+  logConfig?: { Type?: string | undefined; Config?: Record<string, string> | undefined } | undefined;
+  /** -v flags as typed, for HostConfig.Binds. */
+  binds: string[];
+}
+
+export interface CreateResult {
+  id: string;
+  warnings: string[];
+}
+
+export function createContainer(engine: Engine, req: CreateRequest): CreateResult {
+  const { store } = engine;
+  const record = store.images.resolve(req.image);
+  const image = readImage(store, record);
+  if (image.layers.length > MAX_IMAGE_LAYERS) {
+    throw new InvalidArgumentError(`max depth exceeded: the image has ${image.layers.length} layers and an overlay mount stacks at most ${MAX_IMAGE_LAYERS} plus the container's init layer`);
+  }
+  const name = req.name ? validateContainerName(req.name) : generateName((n) => store.containers.resolveName(n) !== undefined);
+  if (req.name) store.containers.checkName(name);
+  for (const entry of req.env) checkEnvEntry(entry);
+  validateHostConfig(req);
+  const restartPolicy = checkRestartPolicy(req.host.RestartPolicy ?? NO_RESTART, req.host.AutoRemove);
+  const logConfig = checkLogConfig(req.logConfig);
+  const namespaces = checkNamespaceModes(engine, req);
+
+  const id = randomBytes(32).toString("hex");
+  const config = mergeConfig(image.config.config ?? {}, req, id);
+  const [path, ...args] = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  if (path === undefined) throw new InvalidArgumentError("No command specified");
+
+  const now = formatTimestamp(engine.clock.now());
+  const work = store.workDir();
+  try {
+    const staged = `${work.path}/container`;
+    prepareContainerDir(staged);
+    const spec: ContainerSpec = {
+      id,
+      name,
+      imageId: record.id,
+      image: req.image,
+      created: now,
+      path,
+      args,
+      config,
+      hostConfig: {
+        ...req.host,
+        Binds: req.binds.length ? req.binds : null,
+        Tmpfs: tmpfsMap(req.mounts),
+        LogConfig: logConfig,
+        RestartPolicy: restartPolicy,
+        ...namespaces,
+      },
+      mounts: [],
+      topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,
+    };
+    if (config.WorkingDir) withStagedRootfs(engine, staged, spec.topLayer, (rootfs) => setupWorkingDirectory(rootfs, config.WorkingDir!));
+    store.write(() => {
+      store.containers.checkName(name);
+      if (!store.images.get(record.id)) throw new NotFoundError(`No such image: ${req.image}`);
+      spec.mounts = resolveMounts(engine, req.mounts, config, engine.clock.now().toISOString().replace(/\.\d+Z$/, "Z"));
+      fs.renameSync(staged, `${store.containersDir}/${id}`);
+      store.containers.insert(spec, initialState());
+      for (const m of spec.mounts) if (m.Type === "volume" && m.Name) store.volumes.link(id, m.Name);
+      recordContainerEvent(engine, spec, "create");
+    });
+    return { id, warnings: [] };
+  } finally {
+    work.remove();
+  }
+}
+
+/**
+ * The container's directory: the writable layer (diff, work) and Docker's init layer, which holds
+ * the mount points the runtime needs, so that `diff` and `commit` never see them.
+ */
+function prepareContainerDir(dir: string): void {
+  for (const sub of ["diff", "work", "init", "merged", "userdata"]) fs.mkdirSync(`${dir}/${sub}`, { recursive: true, mode: 0o755 });
+  fs.chmodSync(dir, 0o710);
+  for (const d of ["dev/pts", "dev/shm", "proc", "sys", "etc"]) fs.mkdirSync(`${dir}/init/${d}`, { recursive: true, mode: 0o755 });
+  for (const f of ["etc/hosts", "etc/hostname", "etc/resolv.conf", "dev/console"]) fs.writeFileSync(`${dir}/init/${f}`, "", { mode: 0o644 });
+}
+
+/** Docker's merge of the image's config with the user's (daemon/commit.go merge, create.go). */
+export function mergeConfig(imageConfig: ContainerConfig, req: CreateRequest, id: string): ContainerConfig {
+  const env = [...(imageConfig.Env ?? [])];
+  for (const entry of req.env) {
+    const key = entry.split("=", 1)[0];
+    const at = env.findIndex((e) => e.split("=", 1)[0] === key);
+    if (at >= 0) env[at] = entry;
+    else env.push(entry);
+  }
+  // A user's entrypoint (even "") clears the image's CMD, as Docker documents for --entrypoint.
+  const given = typeof req.entrypoint === "string" ? [req.entrypoint] : req.entrypoint;
+  const cleared = given !== undefined && (given.length === 0 || (given.length === 1 && given[0] === ""));
+  const entrypoint = given === undefined ? imageConfig.Entrypoint ?? null : cleared ? null : [...given];
+  const cmd = req.cmd.length ? req.cmd : req.entrypoint === undefined ? imageConfig.Cmd ?? null : null;
+  if (req.workdir !== undefined && req.workdir !== "" && !req.workdir.startsWith("/")) {
+    throw new InvalidArgumentError(`the working directory '${req.workdir}' is invalid, it needs to be an absolute path`);
+  }
+  const volumes: Record<string, Record<string, never>> = { ...(imageConfig.Volumes ?? {}) };
+  for (const m of req.mounts) if (m.type === "volume" && m.source === "") volumes[m.destination] = {};
+  const ports: Record<string, Record<string, never>> = { ...(imageConfig.ExposedPorts ?? {}) };
+  for (const p of req.exposedPorts) ports[p.includes("/") ? p : `${p}/tcp`] = {};
+  const hostname = req.hostname || (req.host.NetworkMode === "host" ? hostHostname() : id.slice(0, 12));
+  return canonicalContainerConfig({
+    Hostname: hostname,
+    Domainname: "",
+    User: req.user ?? imageConfig.User ?? "",
+    AttachStdin: req.attachStdin,
+    AttachStdout: req.attachStdout,
+    AttachStderr: req.attachStderr,
+    ExposedPorts: Object.keys(ports).length ? ports : null,
+    Tty: req.tty,
+    OpenStdin: req.openStdin,
+    StdinOnce: req.openStdin && req.attachStdin,
+    Env: env,
+    Cmd: cmd,
+    Image: req.image,
+    Volumes: Object.keys(volumes).length ? volumes : null,
+    WorkingDir: req.workdir || imageConfig.WorkingDir || "",
+    Entrypoint: entrypoint,
+    OnBuild: null,
+    Labels: { ...(imageConfig.Labels ?? {}), ...req.labels },
+    ...(req.stopSignal || imageConfig.StopSignal ? { StopSignal: req.stopSignal || imageConfig.StopSignal! } : {}),
+    ...(req.stopTimeout !== undefined ? { StopTimeout: req.stopTimeout } : {}),
+  });
+}
+
+function hostHostname(): string {
+  try {
+    return fs.readFileSync("/proc/sys/kernel/hostname", "utf8").trim();
+  } catch {
+    return "localhost";
+  }
+}
+
+function validateHostConfig(req: CreateRequest): void {
+  if (!["host", "none", "default", "bridge"].includes(req.host.NetworkMode)) {
+    throw new InvalidArgumentError(`network ${req.host.NetworkMode} not found`);
+  }
+  for (const d of req.host.Devices ?? []) {
+    if (!fs.existsSync(d.PathOnHost)) {
+      throw new InvalidArgumentError(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
+    }
+  }
+}
+
+function tmpfsMap(mounts: readonly MountRequest[]): Record<string, string> | null {
+  const tmpfs = mounts.filter((m) => m.type === "tmpfs");
+  return tmpfs.length ? Object.fromEntries(tmpfs.map((m) => [m.destination, m.tmpfsOptions.join(",")])) : null;
+}
+
+/** Binds, named volumes (created on first use), anonymous volumes for -v DEST and the image's VOLUMEs. */
+function resolveMounts(engine: Engine, requests: readonly MountRequest[], config: ContainerConfig, now: string): MountPoint[] {
+  const { store } = engine;
+  const points: MountPoint[] = [];
+  const taken = new Set<string>();
+  for (const req of requests) {
+    if (taken.has(req.destination)) throw new InvalidArgumentError(`Duplicate mount point: ${req.destination}`);
+    taken.add(req.destination);
+  }
+  const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !taken.has(dest));
+  const all: MountRequest[] = [
+    ...requests,
+    ...anonymous.map((destination): MountRequest => ({
+      type: "volume", source: "", destination, readOnly: false, copy: true, propagation: "", tmpfsOptions: [],
+    })),
+  ];
+  for (const req of all) {
+    if (req.type === "bind") {
+      if (!fs.existsSync(req.source)) fs.mkdirSync(req.source, { recursive: true, mode: 0o755 });
+      points.push({ Type: "bind", Source: req.source, Destination: req.destination, Mode: req.readOnly ? "ro" : "", RW: !req.readOnly, Propagation: req.propagation || "rprivate" });
+    } else if (req.type === "tmpfs") {
+      points.push({ Type: "tmpfs", Source: "", Destination: req.destination, Mode: "", RW: !req.readOnly, Propagation: "", options: req.tmpfsOptions });
+    } else {
+      const name = req.source || randomBytes(32).toString("hex");
+      const volume = store.volumes.ensure(name, { anonymous: !req.source, now });
+      points.push({
+        Type: "volume", Name: name, Source: volume.mountpoint, Destination: req.destination, Driver: "local",
+        Mode: req.readOnly ? "ro" : "z", RW: !req.readOnly, Propagation: "",
+        ...(req.copy ? {} : { options: ["nocopy"] }),
+      });
+    }
+  }
+  return points;
+}

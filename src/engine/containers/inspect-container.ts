@@ -1,0 +1,133 @@
+// `container inspect`: Docker's ContainerJSON (API 1.41), from the record and its observed state.
+import { NO_RESTART } from "./restart-policy.js";
+import type { Engine } from "../engine.js";
+import { resolveContainer } from "./container-state.js";
+import { containerPaths } from "./container-paths.js";
+import type { ContainerRecord } from "../../store/container-store.js";
+import { treeSize } from "../tree-size.js";
+
+export function inspectContainer(engine: Engine, idOrName: string, opts: { size?: boolean } = {}): Record<string, unknown> {
+  const record = resolveContainer(engine, idOrName);
+  const json = containerJson(engine, record);
+  if (!opts.size) return json;
+  const { rw, rootFs } = containerSizes(engine, record);
+  // Docker puts them after GraphDriver.
+  const entries = Object.entries(json);
+  const at = entries.findIndex(([k]) => k === "GraphDriver") + 1;
+  entries.splice(at, 0, ["SizeRw", rw], ["SizeRootFs", rootFs]);
+  return Object.fromEntries(entries);
+}
+
+/** The writable layer's bytes, and those plus the image's (ps -s, inspect -s). */
+export function containerSizes(engine: Engine, record: ContainerRecord): { rw: number; rootFs: number } {
+  const rw = treeSize(containerPaths(engine, record.spec.id).upper);
+  const layers = record.spec.topLayer ? engine.store.layers.chain(record.spec.topLayer) : [];
+  return { rw, rootFs: rw + layers.reduce((sum, l) => sum + l.size, 0) };
+}
+
+export function containerJson(engine: Engine, record: ContainerRecord): Record<string, unknown> {
+  const { spec, state } = record;
+  const paths = containerPaths(engine, spec.id);
+  const layers = spec.topLayer ? engine.store.layers.chain(spec.topLayer) : [];
+  const { conmonPid: _conmon, runId: _run, manuallyStopped: _manual, restartCount, restartDelayMs: _delay, ...shownState } = state;
+  void _conmon;
+  void _run;
+  void _manual;
+  void _delay;
+  const host = spec.hostConfig;
+  return {
+    Id: spec.id,
+    Created: spec.created,
+    Path: spec.path,
+    Args: spec.args,
+    State: shownState,
+    Image: spec.imageId,
+    ResolvConfPath: `${paths.userdata}/resolv.conf`,
+    HostnamePath: `${paths.userdata}/hostname`,
+    HostsPath: `${paths.userdata}/hosts`,
+    LogPath: paths.logPath,
+    Name: `/${spec.name}`,
+    RestartCount: restartCount ?? 0,
+    Driver: "overlay2",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: null,
+    HostConfig: {
+      Binds: host.Binds,
+      ContainerIDFile: "",
+      LogConfig: host.LogConfig,
+      NetworkMode: host.NetworkMode,
+      PortBindings: {},
+      RestartPolicy: host.RestartPolicy ?? NO_RESTART,
+      AutoRemove: host.AutoRemove,
+      VolumeDriver: "",
+      VolumesFrom: null,
+      CapAdd: host.CapAdd,
+      CapDrop: host.CapDrop,
+      CgroupnsMode: "host",
+      Dns: [],
+      DnsOptions: [],
+      DnsSearch: [],
+      ExtraHosts: null,
+      GroupAdd: null,
+      IpcMode: host.IpcMode || "private",
+      Cgroup: "",
+      Links: null,
+      OomScoreAdj: 0,
+      PidMode: host.PidMode ?? "",
+      Privileged: host.Privileged,
+      PublishAllPorts: false,
+      ReadonlyRootfs: host.ReadonlyRootfs,
+      SecurityOpt: host.SecurityOpt,
+      Tmpfs: host.Tmpfs ?? undefined,
+      UTSMode: host.UTSMode ?? "",
+      UsernsMode: "",
+      ShmSize: host.ShmSize,
+      Runtime: host.Runtime,
+      Isolation: "",
+      CpuShares: 0,
+      Memory: host.Memory,
+      NanoCpus: host.NanoCpus,
+      CgroupParent: "",
+      Devices: host.Devices ?? [],
+      MemorySwap: host.MemorySwap,
+      PidsLimit: host.PidsLimit,
+      Ulimits: host.Ulimits,
+      Init: host.Init ?? undefined,
+      MaskedPaths: host.Privileged ? null : undefined,
+    },
+    GraphDriver: {
+      Data: {
+        LowerDir: [paths.init, ...engine.store.layers.visible(layers).map((l) => engine.store.layers.diffPath(l))].join(":"),
+        MergedDir: paths.merged,
+        UpperDir: paths.upper,
+        WorkDir: paths.work,
+      },
+      Name: "overlay2",
+    },
+    Mounts: spec.mounts.map(({ options: _o, ...m }) => m),
+    Config: spec.config,
+    NetworkSettings: {
+      Bridge: "",
+      SandboxID: "",
+      HairpinMode: false,
+      LinkLocalIPv6Address: "",
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: {},
+      SandboxKey: "",
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: "",
+      Gateway: "",
+      GlobalIPv6Address: "",
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: "",
+      IPPrefixLen: 0,
+      IPv6Gateway: "",
+      MacAddress: "",
+      Networks: { [host.NetworkMode]: { NetworkID: host.NetworkMode, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "" } },
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// `ps`: containers with their observed state, newest first, with Docker's filters.
+import type { Engine } from "../engine.js";
+import { refreshContainer } from "./container-state.js";
+import type { ContainerRecord } from "../../store/container-store.js";
+import { parseFilters } from "../images/list-images.js";
+import { matchesAllLabels } from "../label-filter.js";
+
+const PS_FILTERS = new Set(["id", "name", "label", "status", "exited", "ancestor", "before", "since", "volume", "is-task", "health", "network"]);
+
+export function listContainers(engine: Engine, opts: { all?: boolean; last?: number; filters?: readonly string[] } = {}): ContainerRecord[] {
+  const filters = parseFilters(opts.filters ?? [], PS_FILTERS);
+  let records = engine.store.containers
+    .list()
+    .map((r) => refreshContainer(engine, r))
+    .sort((a, b) => b.spec.created.localeCompare(a.spec.created));
+  const before = filters.get("before")?.map((n) => engine.store.containers.resolve(n).spec.created);
+  const since = filters.get("since")?.map((n) => engine.store.containers.resolve(n).spec.created);
+  records = records.filter((r) => matches(engine, r, filters, before, since));
+  if (opts.last !== undefined && opts.last >= 0) return records.slice(0, opts.last);
+  if (!opts.all && !filters.has("status") && !filters.has("exited")) return records.filter((r) => r.state.Running);
+  return records;
+}
+
+function matches(
+  engine: Engine,
+  r: ContainerRecord,
+  filters: Map<string, string[]>,
+  before: string[] | undefined,
+  since: string[] | undefined,
+): boolean {
+  const any = (key: string, test: (v: string) => boolean) => !filters.has(key) || filters.get(key)!.some(test);
+  const labels = r.spec.config.Labels ?? {};
+  return (
+    any("id", (v) => r.spec.id.startsWith(v)) &&
+    any("name", (v) => new RegExp(v).test(r.spec.name)) &&
+    matchesAllLabels(labels, filters.get("label")) &&
+    any("status", (v) => r.state.Status === v) &&
+    any("exited", (v) => !r.state.Running && r.state.Status === "exited" && r.state.ExitCode === Number(v)) &&
+    any("ancestor", (v) => {
+      try {
+        return engine.store.images.resolve(v).id === r.spec.imageId;
+      } catch {
+        return false;
+      }
+    }) &&
+    any("volume", (v) => r.spec.mounts.some((m) => m.Name === v || m.Destination === v)) &&
+    (before ?? []).every((b) => r.spec.created < b) &&
+    (since ?? []).every((s) => r.spec.created > s)
+  );
+}

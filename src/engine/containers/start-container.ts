@@ -1,0 +1,292 @@
+// `start` (and the second half of `run`): mount the rootfs, write the OCI bundle, have conmon run
+// `runc create`, and then `runc start`. Split in two so that `run` and `start -a` can connect to
+// the attach socket between create and start and lose no output.
+import { keepsLog } from "./log-config.js";
+import type { Mount, NamespaceMode, SeccompSetting } from "../../runtime/spec/spec-input.js";
+import { namespaceMode, sharesHostShm } from "./namespace-modes.js";
+import { recordContainerEvent } from "../events.js";
+import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { Engine } from "../engine.js";
+import { resolveContainer } from "./container-state.js";
+import { containerPaths } from "./container-paths.js";
+import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
+import { writeEtcFiles } from "./etc-files.js";
+import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
+import { chooseRuntime, findInitBinary } from "../system/runtime-binary.js";
+import { buildOciSpec, formatOciSpec } from "../../runtime/spec/oci-spec.js";
+import { parseCapabilityMask } from "../../runtime/spec/capabilities.js";
+import { parseProcLimits } from "../../runtime/spec/rlimits.js";
+import { resolveUser } from "../../runtime/user.js";
+import { resolveInRoot } from "../../runtime/resolve-in-root.js";
+import { createContainer as conmonCreate } from "../../runtime/conmon.js";
+import { deleteContainer as runcDelete, startContainer as runcStart } from "../../runtime/runc.js";
+import { ContainerStartError, classifyStartError } from "../../runtime/start-error.js";
+import { formatTimestamp } from "../../image/config.js";
+import { ConflictError, InvalidArgumentError, NotFoundError, SystemError } from "../../errors.js";
+import type { ContainerRecord, ContainerSpec, ContainerState } from "../../store/container-store.js";
+
+/** 126 and 127 as Docker decides them: the runtime could not invoke, or could not find, the command. */
+export class ContainerCommandError extends SystemError {
+  constructor(message: string, readonly reason: "not-found" | "not-executable" | "other") {
+    super(message);
+  }
+  get exitCode(): number {
+    return this.reason === "not-found" ? 127 : this.reason === "not-executable" ? 126 : 128;
+  }
+}
+
+export interface CreatedTask {
+  record: ContainerRecord;
+  attachSocket: string;
+  ctlPath: string;
+  /** runc start, and the state that says so. */
+  start(): Promise<ContainerRecord>;
+}
+
+const BERTH_BIN = fileURLToPath(new URL("../../../bin/berth", import.meta.url));
+
+/** Creates the runtime container; nothing runs until start() of the result. */
+export async function createTask(
+  engine: Engine,
+  idOrName: string,
+  opts: { byRestartPolicy?: boolean } = {},
+): Promise<CreatedTask | { record: ContainerRecord; alreadyRunning: true }> {
+  let record = resolveContainer(engine, idOrName);
+  if (record.state.Paused) throw new ConflictError("cannot start a paused container, try unpause instead");
+  if (record.state.Running) return { record, alreadyRunning: true };
+  const { spec } = record;
+  const paths = containerPaths(engine, spec.id);
+  for (const dir of [paths.bundle, paths.exitDir, paths.socketDir, paths.runtimeRoot, paths.persistDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.rmSync(`${paths.exitDir}/${spec.id}`, { force: true });
+  for (const stale of ["exit", "oom"]) fs.rmSync(`${paths.persistDir}/${stale}`, { force: true });
+  const runtime = chooseRuntime(spec.hostConfig.Runtime);
+  // A run whose conmon was killed left the runtime's state behind; nothing runs in it any more.
+  if (fs.existsSync(`${paths.runtimeRoot}/${spec.id}`)) await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
+  const runId = randomBytes(8).toString("hex");
+  // A start by a user clears what the restart policy counted; a stop by a user is forgotten.
+  // A restart keeps both: a user's stop that comes while it is under way must still cancel it.
+  const bookkeeping = opts.byRestartPolicy ? {} : { manuallyStopped: false, restartCount: 0, restartDelayMs: 0 };
+  const claimed = engine.store.write(() => {
+    const now = engine.store.containers.get(spec.id)?.state;
+    // A user's stop after the restart policy decided, and before this start: the stop wins.
+    if (now && opts.byRestartPolicy && now.manuallyStopped) return "cancelled" as const;
+    return engine.store.containers.updateState(spec.id, (fresh) => ({ ...fresh, ...bookkeeping, runId }));
+  });
+  if (claimed === "cancelled") throw new ConflictError("the restart was cancelled: the container was stopped");
+  if (!claimed) throw new NotFoundError(`No such container: ${spec.id}`);
+  record = { spec: record.spec, state: claimed };
+
+  // Until the runtime has its state, a concurrent export or cp could unmount what we mount.
+  const rootfsLock = await lockRootfs(engine, spec.id);
+  try {
+    const rootfs = mountRootfs(engine, spec);
+    setupWorkingDirectory(rootfs, spec.config.WorkingDir ?? "");
+    copyImageDataIntoVolumes(rootfs, spec);
+    const etc = writeEtcFiles(paths.userdata, { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "", network: spec.hostConfig.NetworkMode });
+    const namespaces = {
+      pid: namespaceMode(engine, "pid", spec.hostConfig.PidMode),
+      ipc: namespaceMode(engine, "ipc", spec.hostConfig.IpcMode),
+      uts: namespaceMode(engine, "uts", spec.hostConfig.UTSMode),
+    };
+    const oci = buildSpec(rootfs, spec, etc, namespaces, paths.cgroupsPath);
+    fs.writeFileSync(`${paths.bundle}/config.json`, formatOciSpec(oci));
+    const created = await conmonCreate({
+      id: spec.id,
+      name: spec.name,
+      bundle: paths.bundle,
+      runtimePath: runtime.path,
+      runtimeRoot: paths.runtimeRoot,
+      exitDir: paths.exitDir,
+      persistDir: paths.persistDir,
+      socketDir: paths.socketDir,
+      logPath: keepsLog(spec.hostConfig.LogConfig) ? paths.logPath : undefined,
+      terminal: Boolean(spec.config.Tty),
+      stdin: Boolean(spec.config.OpenStdin),
+      leaveStdinOpen: !spec.config.StdinOnce,
+      exitCommand: [process.execPath, BERTH_BIN, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "cleanup", spec.id, runId],
+    });
+    rootfsLock.release();
+    return {
+      record,
+      attachSocket: created.attachSocket,
+      ctlPath: created.ctlPath,
+      start: async () => {
+        if (opts.byRestartPolicy && engine.store.containers.get(spec.id)?.state.manuallyStopped) {
+          // Stopped by a user while the restart was being prepared: the created task goes (conmon
+          // then sees its end and the exit command unmounts), and the container stays exited.
+          await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
+          throw new ConflictError("the restart was cancelled: the container was stopped");
+        }
+        await runcStart(runtime.path, paths.runtimeRoot, spec.id);
+        const running = (fresh: ContainerState): ContainerState => ({
+          ...fresh,
+          Status: "running" as const,
+          Running: true,
+          Paused: false,
+          Restarting: false,
+          Pid: created.pid,
+          ExitCode: 0,
+          Error: "",
+          StartedAt: formatTimestamp(engine.clock.now()),
+          conmonPid: created.conmonPid,
+          runId,
+        });
+        // From the state as it is now: a user's stop meanwhile keeps its mark, so that this run's
+        // exit does not restart the container again.
+        const state = engine.store.write(() => {
+          const written = engine.store.containers.updateState(spec.id, running) ?? running(record.state);
+          recordContainerEvent(engine, spec, "start");
+          return written;
+        });
+        return { spec, state };
+      },
+    };
+  } catch (err) {
+    unmountRootfs(engine, spec.id);
+    rootfsLock.release();
+    const failure = recordStartFailure(engine, record, err);
+    if (spec.hostConfig.AutoRemove) await removeStarted(engine, spec.id);
+    throw failure;
+  }
+}
+
+/** --rm applies to a container that could not start, too (docker's CLI removes it). */
+async function removeStarted(engine: Engine, id: string): Promise<void> {
+  const { removeContainer } = await import("./remove-container.js");
+  const { runtimeCleanup } = await import("./container-lifecycle.js");
+  await removeContainer(engine, id, { force: true, volumes: true, runtime: runtimeCleanup }).catch(() => undefined);
+}
+
+/** Docker leaves a container that failed to start as created, with the code it would have exited with. */
+function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
+  if (err instanceof WorkingDirectoryError) {
+    engine.store.write(() => engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: 128, Error: err.message }));
+    return err;
+  }
+  if (!(err instanceof ContainerStartError)) return err;
+  const reason = classifyStartError(err.runtimeMessage);
+  const failure = new ContainerCommandError(`failed to create task: OCI runtime create failed: ${err.runtimeMessage}: unknown`, reason);
+  engine.store.write(() =>
+    engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: failure.exitCode, Error: failure.message }),
+  );
+  return failure;
+}
+
+export async function startContainer(engine: Engine, idOrName: string, opts: { byRestartPolicy?: boolean } = {}): Promise<ContainerRecord> {
+  const task = await createTask(engine, idOrName, opts);
+  if ("alreadyRunning" in task) return task.record;
+  return task.start();
+}
+
+function buildSpec(
+  rootfs: string,
+  spec: ContainerSpec,
+  etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string },
+  namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode },
+  cgroupsPath: string,
+) {
+  const config = spec.config;
+  const host = spec.hostConfig;
+  const user = resolveUser(rootfs, config.User ?? "");
+  const env = [...(config.Env ?? [])];
+  const has = (key: string) => env.some((e) => e.startsWith(`${key}=`));
+  if (!has("PATH")) env.unshift("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!has("HOSTNAME")) env.push(`HOSTNAME=${config.Hostname}`);
+  if (config.Tty && !has("TERM")) env.push("TERM=xterm");
+
+  const mounts: Mount[] = [
+    { destination: "/etc/resolv.conf", type: "bind", source: etc.resolvConfPath, options: ["rbind", "rprivate"] },
+    { destination: "/etc/hostname", type: "bind", source: etc.hostnamePath, options: ["rbind", "rprivate"] },
+    { destination: "/etc/hosts", type: "bind", source: etc.hostsPath, options: ["rbind", "rprivate"] },
+  ];
+  for (const m of spec.mounts) {
+    if (m.Type === "tmpfs") {
+      mounts.push({ destination: m.Destination, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "noexec", ...(m.options ?? [])] });
+    } else {
+      mounts.push({ destination: m.Destination, type: "bind", source: m.Source, options: ["rbind", m.RW ? "rw" : "ro", m.Propagation || "rprivate"] });
+    }
+  }
+  if (sharesHostShm(spec)) mounts.push({ destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rw", "rprivate"] });
+  let init: string | undefined;
+  if (host.Init) {
+    init = findInitBinary();
+    if (!init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
+  }
+  const status = fs.readFileSync("/proc/self/status", "utf8");
+  const capBnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
+  return buildOciSpec(
+    {
+      rootfs,
+      readonlyRootfs: host.ReadonlyRootfs,
+      args: [spec.path, ...spec.args],
+      env,
+      cwd: config.WorkingDir || "/",
+      user,
+      terminal: Boolean(config.Tty),
+      hostname: config.Hostname ?? "",
+      privileged: host.Privileged,
+      capAdd: host.CapAdd ?? [],
+      capDrop: host.CapDrop ?? [],
+      noNewPrivileges: (host.SecurityOpt ?? []).some((o) => /^no-new-privileges(=true|:true)?$/.test(o)),
+      seccomp: seccompSetting(host.SecurityOpt ?? []),
+      mounts,
+      devices: (host.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, permissions: d.CgroupPermissions })),
+      network: host.NetworkMode === "none" ? { kind: "none" } : { kind: "host" },
+      resources: {
+        ...(host.Memory ? { memory: host.Memory } : {}),
+        ...(host.MemorySwap ? { memorySwap: host.MemorySwap } : {}),
+        ...(host.NanoCpus ? { nanoCpus: host.NanoCpus } : {}),
+        ...(host.PidsLimit ? { pidsLimit: host.PidsLimit } : {}),
+        shmSize: host.ShmSize,
+      },
+      ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+      cgroupsPath,
+      ...namespaces,
+      ...(init ? { init } : {}),
+    },
+    {
+      hostRlimits: parseProcLimits(fs.readFileSync("/proc/self/limits", "utf8")),
+      hostCapabilities: parseCapabilityMask(capBnd),
+      swapAccounting: fs.existsSync("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"),
+    },
+  );
+}
+
+/** --security-opt seccomp=unconfined|PROFILE.json; the default profile otherwise. */
+function seccompSetting(options: readonly string[]): SeccompSetting {
+  const opt = options.find((o) => /^seccomp[=:]/.test(o));
+  if (!opt) return { kind: "default" };
+  const value = opt.slice("seccomp=".length);
+  if (value === "unconfined") return { kind: "unconfined" };
+  try {
+    return { kind: "profile", profile: JSON.parse(fs.readFileSync(value, "utf8")) };
+  } catch (err) {
+    throw new InvalidArgumentError(`opening seccomp profile (${value}) failed: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Docker copies what the image has at a volume's mount point into a new, empty volume the first
+ * time it is mounted (unless nocopy). The source is resolved inside the rootfs, never on the host.
+ */
+function copyImageDataIntoVolumes(rootfs: string, spec: ContainerSpec): void {
+  for (const m of spec.mounts) {
+    if (m.Type !== "volume" || m.options?.includes("nocopy")) continue;
+    if (fs.readdirSync(m.Source).length > 0) continue;
+    let source: string;
+    try {
+      source = resolveInRoot(rootfs, m.Destination);
+    } catch {
+      continue;
+    }
+    if (!fs.existsSync(source) || !fs.lstatSync(source).isDirectory()) continue;
+    const copied = spawnSync("cp", ["-a", "--", `${source}/.`, `${m.Source}/`]);
+    if (copied.status !== 0) throw new SystemError(`copying image data into volume ${m.Name}: ${copied.stderr.toString().trim()}`);
+    const st = fs.lstatSync(source);
+    fs.chownSync(m.Source, st.uid, st.gid);
+    fs.chmodSync(m.Source, st.mode & 0o7777);
+  }
+}

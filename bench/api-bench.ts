@@ -20,7 +20,14 @@ const IMAGES = 1000;
 const CONTAINERS = 200;
 const DOCKER = ["/usr/local/bin/docker", "/usr/bin/docker"].find((p) => fs.existsSync(p));
 
-function request(agent: http.Agent, socketPath: string, method: string, path: string, body?: Buffer | string, type = "application/json"): Promise<{ status: number; body: Buffer }> {
+function request(
+  agent: http.Agent,
+  socketPath: string,
+  method: string,
+  path: string,
+  body?: Buffer | string,
+  type = "application/json",
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath, agent, method, path, headers: body === undefined ? {} : { "Content-Type": type } }, (res) => {
       const chunks: Buffer[] = [];
@@ -43,27 +50,51 @@ async function tinyTar(i: number): Promise<Buffer> {
 
 async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** busybox:latest, 1,000 one-file images and 200 created containers, through the API itself. */
 async function populate(socketPath: string, busyboxTar: Buffer, prefix: string): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  const imported = await request(agent, socketPath, "POST", `/images/create?fromSrc=-&repo=busybox&tag=latest&changes=${encodeURIComponent('CMD ["sh"]')}`, busyboxTar, "application/x-tar");
+  const imported = await request(
+    agent,
+    socketPath,
+    "POST",
+    `/images/create?fromSrc=-&repo=busybox&tag=latest&changes=${encodeURIComponent('CMD ["sh"]')}`,
+    busyboxTar,
+    "application/x-tar",
+  );
   if (imported.status !== 200) throw new Error(`import busybox: ${imported.body}`);
   const started = Date.now();
   await pool([...Array(IMAGES).keys()], 4, async (i) => {
-    const r = await request(agent, socketPath, "POST", `/images/create?fromSrc=-&repo=${prefix}img${i}&tag=latest`, await tinyTar(i), "application/x-tar");
+    const r = await request(
+      agent,
+      socketPath,
+      "POST",
+      `/images/create?fromSrc=-&repo=${prefix}img${i}&tag=latest`,
+      await tinyTar(i),
+      "application/x-tar",
+    );
     if (r.status !== 200) throw new Error(`import ${i}: ${r.body}`);
   });
   const imagesDone = Date.now();
   await pool([...Array(CONTAINERS).keys()], 4, async (i) => {
-    const r = await request(agent, socketPath, "POST", `/containers/create?name=${prefix}c${i}`, JSON.stringify({ Image: "busybox", Cmd: ["true"] }));
+    const r = await request(
+      agent,
+      socketPath,
+      "POST",
+      `/containers/create?name=${prefix}c${i}`,
+      JSON.stringify({ Image: "busybox", Cmd: ["true"] }),
+    );
     if (r.status !== 201) throw new Error(`create ${i}: ${r.body}`);
   });
-  console.log(`  set-up: ${IMAGES} imports in ${((imagesDone - started) / 1000).toFixed(1)} s, ${CONTAINERS} creates in ${((Date.now() - imagesDone) / 1000).toFixed(1)} s`);
+  console.log(
+    `  set-up: ${IMAGES} imports in ${((imagesDone - started) / 1000).toFixed(1)} s, ${CONTAINERS} creates in ${((Date.now() - imagesDone) / 1000).toFixed(1)} s`,
+  );
   agent.destroy();
 }
 
@@ -72,13 +103,15 @@ async function requestsPerSecond(socketPath: string, path: string): Promise<numb
   await request(agent, socketPath, "GET", path); // warm
   const end = Date.now() + seconds * 1000;
   let count = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (Date.now() < end) {
-      const r = await request(agent, socketPath, "GET", path);
-      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
-      count++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (Date.now() < end) {
+        const r = await request(agent, socketPath, "GET", path);
+        if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+        count++;
+      }
+    }),
+  );
   agent.destroy();
   return count / seconds;
 }
@@ -87,8 +120,13 @@ function runLatency(dockerHostUrl: string): Promise<number[]> {
   const once = (): Promise<number> =>
     new Promise((resolve, reject) => {
       const start = process.hrtime.bigint();
-      const child = spawn(DOCKER!, ["run", "--rm", "busybox", "true"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DOCKER_HOST: dockerHostUrl } });
-      child.on("exit", (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - start) / 1e6) : reject(new Error(`docker run exited ${code}`))));
+      const child = spawn(DOCKER!, ["run", "--rm", "busybox", "true"], {
+        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...process.env, DOCKER_HOST: dockerHostUrl },
+      });
+      child.on("exit", (code) =>
+        code === 0 ? resolve(Number(process.hrtime.bigint() - start) / 1e6) : reject(new Error(`docker run exited ${code}`)),
+      );
     });
   return (async () => {
     await once();
@@ -108,7 +146,9 @@ async function bench(name: string, socketPath: string, busyboxTar: Buffer, prefi
   }
   if (DOCKER) {
     const times = await runLatency(`unix://${socketPath}`);
-    console.log(`  docker run --rm busybox true: median ${median(times).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)} ms over ${runs}`);
+    console.log(
+      `  docker run --rm busybox true: median ${median(times).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)} ms over ${runs}`,
+    );
   } else {
     console.log("  docker run: the docker CLI is not installed");
   }
@@ -116,7 +156,11 @@ async function bench(name: string, socketPath: string, busyboxTar: Buffer, prefi
 
 async function cleanDocker(socketPath: string, prefix: string): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  await pool([...Array(CONTAINERS).keys()], 8, async (i) => void (await request(agent, socketPath, "DELETE", `/containers/${prefix}c${i}?force=1`)));
+  await pool(
+    [...Array(CONTAINERS).keys()],
+    8,
+    async (i) => void (await request(agent, socketPath, "DELETE", `/containers/${prefix}c${i}?force=1`)),
+  );
   await pool([...Array(IMAGES).keys()], 8, async (i) => void (await request(agent, socketPath, "DELETE", `/images/${prefix}img${i}`)));
   agent.destroy();
 }
@@ -138,7 +182,9 @@ function waitForSocket(path: string): Promise<void> {
 
 const dir = fs.mkdtempSync(`${os.tmpdir()}/berth-api-bench-`);
 const socket = `${dir}/berth.sock`;
-const server = spawn(process.execPath, [BERTH, "--root", `${dir}/root`, "--runroot", `${dir}/run`, "serve", "-H", `unix://${socket}`], { stdio: ["ignore", "ignore", "inherit"] });
+const server = spawn(process.execPath, [BERTH, "--root", `${dir}/root`, "--runroot", `${dir}/run`, "serve", "-H", `unix://${socket}`], {
+  stdio: ["ignore", "ignore", "inherit"],
+});
 try {
   const tar = `${dir}/rootfs.tar`;
   spawnSync("bash", [fileURLToPath(new URL("../../scripts/busybox-rootfs.sh", import.meta.url)), tar]);
@@ -154,6 +200,9 @@ try {
 } finally {
   server.kill("SIGTERM");
   await new Promise((r) => server.once("exit", r));
-  spawnSync("bash", ["-c", `for p in $(grep -l ${dir} /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p; done; grep ${dir} /proc/self/mountinfo | cut -d' ' -f5 | sort -r | xargs -r -n1 umount -l`]);
+  spawnSync("bash", [
+    "-c",
+    `for p in $(grep -l ${dir} /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p; done; grep ${dir} /proc/self/mountinfo | cut -d' ' -f5 | sort -r | xargs -r -n1 umount -l`,
+  ]);
   fs.rmSync(dir, { recursive: true, force: true });
 }

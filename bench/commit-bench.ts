@@ -13,7 +13,11 @@ const WRITE = "mkdir /data && i=0; while [ $i -lt 2000 ]; do head -c 65536 /dev/
 function timed(label: string, argv: string[], env: NodeJS.ProcessEnv = {}): number {
   spawnSync("sync");
   const start = process.hrtime.bigint();
-  const r = spawnSync(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, maxBuffer: 1 << 30, stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 30,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.status !== 0) throw new Error(`${label}: ${r.stderr}`);
   console.log(`${label.padEnd(34)} ${seconds.toFixed(2)} s`);
@@ -48,6 +52,9 @@ try {
     }
   }
 } finally {
-  spawnSync("bash", ["-c", `for p in $(grep -l ${dir} /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p; done; grep ${dir} /proc/mounts | cut -d' ' -f2 | xargs -r umount -l`]);
+  spawnSync("bash", [
+    "-c",
+    `for p in $(grep -l ${dir} /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p; done; grep ${dir} /proc/mounts | cut -d' ' -f2 | xargs -r umount -l`,
+  ]);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -74,16 +74,22 @@ try {
   let berthUnpack = Infinity;
   let tarUnpack = Infinity;
   for (let round = 1; round <= 2; round++) {
-    tarUnpack = Math.min(tarUnpack, await time(`GNU tar -x (round ${round})`, () => {
-      fs.mkdirSync(`${base}/out-tar`);
-      sh(`tar -C ${base}/out-tar -xf ${base}/layer.tar`);
-    }));
+    tarUnpack = Math.min(
+      tarUnpack,
+      await time(`GNU tar -x (round ${round})`, () => {
+        fs.mkdirSync(`${base}/out-tar`);
+        sh(`tar -C ${base}/out-tar -xf ${base}/layer.tar`);
+      }),
+    );
     await removeAndSettle(`${base}/out-tar`);
-    berthUnpack = Math.min(berthUnpack, await time(`berth unpack (sha256 + extract, round ${round})`, async () => {
-      fs.mkdirSync(`${base}/out-berth`);
-      const hash = new HashingStream();
-      await extractLayer(fs.createReadStream(`${base}/layer.tar`, { highWaterMark: 1 << 20 }).pipe(hash), `${base}/out-berth`);
-    }));
+    berthUnpack = Math.min(
+      berthUnpack,
+      await time(`berth unpack (sha256 + extract, round ${round})`, async () => {
+        fs.mkdirSync(`${base}/out-berth`);
+        const hash = new HashingStream();
+        await extractLayer(fs.createReadStream(`${base}/layer.tar`, { highWaterMark: 1 << 20 }).pipe(hash), `${base}/out-berth`);
+      }),
+    );
     await removeAndSettle(`${base}/out-berth`);
   }
   console.log(`\npack ratio   berth / tar: ${(berthPack / tarPack).toFixed(2)}x`);

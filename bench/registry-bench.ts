@@ -35,7 +35,16 @@ const reg = await startRegistry({ mode: "http" });
 const skopeoReg = hasSkopeo ? await startRegistry({ mode: "http" }) : undefined;
 const dockerReg = dockerHost ? await startRegistry({ mode: "http" }) : undefined;
 try {
-  const berth = (root: string) => [process.execPath, BERTH, "--root", `${dir}/${root}`, "--runroot", `${dir}/r-${root}`, "--config", `${dir}/cfg`];
+  const berth = (root: string) => [
+    process.execPath,
+    BERTH,
+    "--root",
+    `${dir}/${root}`,
+    "--runroot",
+    `${dir}/r-${root}`,
+    "--config",
+    `${dir}/cfg`,
+  ];
   const src = berth("src");
   const run = (cli: string[], args: string[]) => {
     const r = spawnSync(cli[0]!, [...cli.slice(1), ...args], { maxBuffer: 1 << 30 });
@@ -57,7 +66,11 @@ try {
   const ratios: string[] = [];
   for (const name of Object.keys(images)) {
     const ref = `${reg.host}/bench/${name}:1`;
-    const titles: Record<string, string> = { big: `one ${SIZE_MIB} MiB layer of random bytes`, text: `one ${SIZE_MIB / 2} MiB layer of base64 text`, small: "2,000 small files" };
+    const titles: Record<string, string> = {
+      big: `one ${SIZE_MIB} MiB layer of random bytes`,
+      text: `one ${SIZE_MIB / 2} MiB layer of base64 text`,
+      small: "2,000 small files",
+    };
     console.log(`== ${titles[name]}`);
     const push = timed(`berth push (gzip on the way)`, [...src, "push", ref]);
     const dst = berth(`dst-${name}`);
@@ -67,10 +80,17 @@ try {
       const sPull = timed(`skopeo copy registry → oci dir`, ["skopeo", "copy", ...flags, `docker://${ref}`, `oci:${dir}/oci-${name}:1`]);
       run(src, ["save", "-o", `${dir}/${name}.tar`, ref]);
       const sPush = timed(`skopeo copy --dest-compress → registry`, [
-        "skopeo", "copy", ...flags, "--dest-compress", `oci-archive:${dir}/${name}.tar`, `docker://${skopeoReg!.host}/bench/${name}:1`,
+        "skopeo",
+        "copy",
+        ...flags,
+        "--dest-compress",
+        `oci-archive:${dir}/${name}.tar`,
+        `docker://${skopeoReg!.host}/bench/${name}:1`,
       ]);
       fs.rmSync(`${dir}/${name}.tar`);
-      ratios.push(`${name}: berth pull / skopeo pull ${(pull / sPull).toFixed(2)}x, berth push / skopeo push ${(push / sPush).toFixed(2)}x`);
+      ratios.push(
+        `${name}: berth pull / skopeo pull ${(pull / sPull).toFixed(2)}x, berth push / skopeo push ${(push / sPush).toFixed(2)}x`,
+      );
     }
   }
   if (dockerHost) {

@@ -21,7 +21,9 @@ function timeOnce(engine: Engine, args: string[]): Promise<number> {
   const start = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd!, rest, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...engine.env } });
-    child.on("exit", (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - start) / 1e9) : reject(new Error(`${engine.name} exited ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(Number(process.hrtime.bigint() - start) / 1e9) : reject(new Error(`${engine.name} exited ${code}`)),
+    );
   });
 }
 
@@ -54,11 +56,16 @@ try {
   for (const engine of engines) {
     const r = await measure(engine);
     results.set(engine.name, r);
-    console.log(`${engine.name.padEnd(8)} run --rm busybox true: median ${r.serial.toFixed(3)} s over ${runs}; 20 in parallel: ${r.parallel.toFixed(2)} s`);
+    console.log(
+      `${engine.name.padEnd(8)} run --rm busybox true: median ${r.serial.toFixed(3)} s over ${runs}; 20 in parallel: ${r.parallel.toFixed(2)} s`,
+    );
   }
   const mine = results.get("berth")!;
   for (const [name, r] of results) {
-    if (name !== "berth") console.log(`ratio berth/${name}: serial ${(mine.serial / r.serial).toFixed(2)}x, parallel ${(mine.parallel / r.parallel).toFixed(2)}x`);
+    if (name !== "berth")
+      console.log(
+        `ratio berth/${name}: serial ${(mine.serial / r.serial).toFixed(2)}x, parallel ${(mine.parallel / r.parallel).toFixed(2)}x`,
+      );
   }
 } finally {
   spawnSync("bash", ["-c", `for p in $(grep -l ${dir} /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p; done`]);

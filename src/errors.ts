@@ -2,15 +2,7 @@
 // to HTTP statuses in api/errors.ts; messages carry Docker's exact wording.
 
 export type ErrorKind =
-  | "invalid-argument"
-  | "not-found"
-  | "conflict"
-  | "unauthorized"
-  | "forbidden"
-  | "unavailable"
-  | "not-implemented"
-  | "cancelled"
-  | "system";
+  "invalid-argument" | "not-found" | "conflict" | "unauthorized" | "forbidden" | "unavailable" | "not-implemented" | "cancelled" | "system";
 
 export abstract class BerthError extends Error {
   abstract readonly kind: ErrorKind;
@@ -57,14 +49,23 @@ export function wrapError(context: string, inner: unknown): BerthError {
 export function kindError(kind: ErrorKind, message: string, cause?: unknown): BerthError {
   const opts = cause === undefined ? undefined : { cause };
   switch (kind) {
-    case "invalid-argument": return new InvalidArgumentError(message, opts);
-    case "not-found": return new NotFoundError(message, opts);
-    case "conflict": return new ConflictError(message, opts);
-    case "unauthorized": return new UnauthorizedError(message, opts);
-    case "forbidden": return new ForbiddenError(message, opts);
-    case "unavailable": return new UnavailableError(message, opts);
-    case "not-implemented": return new NotImplementedError(message, opts);
-    case "cancelled": return new CancelledError(message, opts);
-    case "system": return new SystemError(message, opts);
+    case "invalid-argument":
+      return new InvalidArgumentError(message, opts);
+    case "not-found":
+      return new NotFoundError(message, opts);
+    case "conflict":
+      return new ConflictError(message, opts);
+    case "unauthorized":
+      return new UnauthorizedError(message, opts);
+    case "forbidden":
+      return new ForbiddenError(message, opts);
+    case "unavailable":
+      return new UnavailableError(message, opts);
+    case "not-implemented":
+      return new NotImplementedError(message, opts);
+    case "cancelled":
+      return new CancelledError(message, opts);
+    case "system":
+      return new SystemError(message, opts);
   }
 }

@@ -42,7 +42,8 @@ test("architecture: imports point down only (docs/architecture.md)", () => {
     const text = fs.readFileSync(file, "utf8");
     for (const match of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) {
       const target = folderOf(posix.resolve(posix.dirname(file), match[1]!));
-      if (target !== from && !allowed.includes(target)) violations.push(`${posix.relative(REPO, file)} imports ${match[1]} (${from || "src"} → ${target || "src"})`);
+      if (target !== from && !allowed.includes(target))
+        violations.push(`${posix.relative(REPO, file)} imports ${match[1]} (${from || "src"} → ${target || "src"})`);
     }
   }
   assert.deepEqual(violations, []);
@@ -53,7 +54,10 @@ test("architecture: nothing below the CLI reads a variable of process.env (confi
   const readers = sources(`${REPO}/src`)
     .filter((f) => ["image", "sys", "archive", "store", "runtime", "registry", "engine"].includes(folderOf(f)))
     .filter((f) => /(?<![.\w])process\.env(\.|\[)/.test(fs.readFileSync(f, "utf8")));
-  assert.deepEqual(readers.map((f) => posix.relative(REPO, f)), []);
+  assert.deepEqual(
+    readers.map((f) => posix.relative(REPO, f)),
+    [],
+  );
 });
 
 /**
@@ -109,8 +113,14 @@ function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][]
 test("architecture: no import cycles within src beyond the known ones", () => {
   // Keys resolved like the imports are (REPO ends in a slash), so the two match.
   const graph = new Map(sources(`${REPO}/src`).map((file) => [posix.resolve(file), staticImports(file)]));
-  assert.ok([...graph.values()].flat().every((dep) => graph.has(dep)), "every relative import names a source file");
+  assert.ok(
+    [...graph.values()].flat().every((dep) => graph.has(dep)),
+    "every relative import names a source file",
+  );
   const known = new Set(KNOWN_CYCLES.map((cycle) => cycle.join(" ↔ ")));
   const cycles = importCycles(graph).map((cycle) => cycle.join(" ↔ "));
-  assert.deepEqual(cycles.filter((cycle) => !known.has(cycle)), []);
+  assert.deepEqual(
+    cycles.filter((cycle) => !known.has(cycle)),
+    [],
+  );
 });

@@ -55,7 +55,9 @@ export function response(call: ApiCall): ServerResponse {
 
 export function sendJson(call: ApiCall, status: number, value: unknown): void {
   const body = JSON.stringify(value) + "\n";
-  response(call).writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
+  response(call)
+    .writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) })
+    .end(body);
 }
 
 export function sendEmpty(call: ApiCall, status: number): void {

@@ -34,7 +34,8 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
   };
   const logConfig = optionalObject(host, "LogConfig", H);
   const portBindings = optionalObject(host, "PortBindings", H) ?? {};
-  if (Object.keys(portBindings).length > 0) throw new NotImplementedError("port publishing is not supported by berth yet: containers use the host's network");
+  if (Object.keys(portBindings).length > 0)
+    throw new NotImplementedError("port publishing is not supported by berth yet: containers use the host's network");
   const labels = optionalObject(body, "Labels", C) ?? {};
   const stopTimeout = optionalNumber(body, "StopTimeout", C);
   const pidsLimit = optionalNumber(host, "PidsLimit", H);
@@ -66,7 +67,9 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     binds: binds.filter((b) => b.includes(":")),
     logConfig: logConfig && {
       Type: optionalString(logConfig, "Type", "container.LogConfig"),
-      Config: Object.fromEntries(Object.entries(optionalObject(logConfig, "Config", "container.LogConfig") ?? {}).map(([k, v]) => [k, String(v)])),
+      Config: Object.fromEntries(
+        Object.entries(optionalObject(logConfig, "Config", "container.LogConfig") ?? {}).map(([k, v]) => [k, String(v)]),
+      ),
     },
     host: {
       // Bridge networking arrives with the network issue; until then the default is the host's, as in the CLI.
@@ -85,16 +88,20 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
       MemorySwap: optionalNumber(host, "MemorySwap", H) ?? 0,
       NanoCpus: optionalNumber(host, "NanoCpus", H) ?? 0,
       PidsLimit: pidsLimit ? pidsLimit : null,
-      Ulimits: Array.isArray(ulimits) && ulimits.length ? (ulimits as Record<string, unknown>[]).map((u) => ({ Name: String(u.Name), Soft: Number(u.Soft), Hard: Number(u.Hard) })) : null,
+      Ulimits:
+        Array.isArray(ulimits) && ulimits.length
+          ? (ulimits as Record<string, unknown>[]).map((u) => ({ Name: String(u.Name), Soft: Number(u.Soft), Hard: Number(u.Hard) }))
+          : null,
       Init: optionalBool(host, "Init", H) ? true : null,
       ShmSize: optionalNumber(host, "ShmSize", H) || 64 * 1024 * 1024,
-      Devices: Array.isArray(devices) && devices.length
-        ? (devices as Record<string, unknown>[]).map((d) => ({
-            PathOnHost: String(d.PathOnHost ?? ""),
-            PathInContainer: String(d.PathInContainer || d.PathOnHost || ""),
-            CgroupPermissions: String(d.CgroupPermissions || "rwm"),
-          }))
-        : null,
+      Devices:
+        Array.isArray(devices) && devices.length
+          ? (devices as Record<string, unknown>[]).map((d) => ({
+              PathOnHost: String(d.PathOnHost ?? ""),
+              PathInContainer: String(d.PathInContainer || d.PathOnHost || ""),
+              CgroupPermissions: String(d.CgroupPermissions || "rwm"),
+            }))
+          : null,
       Runtime: optionalString(host, "Runtime", H) || "runc",
     },
   };

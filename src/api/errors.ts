@@ -43,7 +43,8 @@ export function errorBody(err: unknown): string {
 /** A plain Error reaching the API is a bug: it is logged with its stack and answered as a 500. */
 export function sendError(res: ServerResponse, err: unknown, log: (line: string) => void): void {
   const status = statusFor(err);
-  if (!(err instanceof BerthError) && !(err instanceof HttpStatus)) log(`internal error: ${err instanceof Error ? err.stack : String(err)}`);
+  if (!(err instanceof BerthError) && !(err instanceof HttpStatus))
+    log(`internal error: ${err instanceof Error ? err.stack : String(err)}`);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -71,6 +72,15 @@ export function writeRawError(socket: Duplex, err: unknown, headers: Readonly<Re
 }
 
 const REASONS: Record<number, string> = {
-  200: "OK", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-  409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
+  200: "OK",
+  304: "Not Modified",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Payload Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  503: "Service Unavailable",
 };

@@ -35,7 +35,16 @@ export class ExecSessions {
   private readonly instances = new Map<string, ExecInstance>();
 
   create(containerId: string, config: ExecConfig): ExecInstance {
-    const instance: ExecInstance = { id: randomBytes(32).toString("hex"), containerId, config, started: false, running: false, exitCode: null, pid: 0, ctlPath: undefined };
+    const instance: ExecInstance = {
+      id: randomBytes(32).toString("hex"),
+      containerId,
+      config,
+      started: false,
+      running: false,
+      exitCode: null,
+      pid: 0,
+      ctlPath: undefined,
+    };
     this.instances.set(instance.id, instance);
     // One that is never started is forgotten too.
     setTimeout(() => {

@@ -74,7 +74,13 @@ export function takeOver(call: ApiCall, opts: { tty: boolean; stdin: boolean }):
   // API 1.42 and later name the framing in the Content-Type; 1.41 says raw-stream for both.
   const type = framed && call.version >= 1042 ? "application/vnd.docker.multiplexed-stream" : "application/vnd.docker.raw-stream";
   const head = call.upgrade
-    ? ["HTTP/1.1 101 UPGRADED", `Content-Type: ${type}`, "Connection: Upgrade", "Upgrade: tcp", ...Object.entries(standardHeaders()).map(([k, v]) => `${k}: ${v}`)]
+    ? [
+        "HTTP/1.1 101 UPGRADED",
+        `Content-Type: ${type}`,
+        "Connection: Upgrade",
+        "Upgrade: tcp",
+        ...Object.entries(standardHeaders()).map(([k, v]) => `${k}: ${v}`),
+      ]
     : ["HTTP/1.1 200 OK", `Content-Type: ${type}`, ...Object.entries(standardHeaders()).map(([k, v]) => `${k}: ${v}`)];
   socket.write(head.join("\r\n") + "\r\n\r\n");
   const controller = new AbortController();

@@ -22,7 +22,6 @@ export function jsonMessages(call: ApiCall): { send(message: unknown): void; end
   };
 }
 
-
 /**
  * Runs an operation that reports as a JSON-message stream. A failure before the first message is
  * an ordinary HTTP error; once the stream has begun, dockerd ends it with an error message instead.

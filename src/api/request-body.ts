@@ -44,7 +44,8 @@ function discard(req: IncomingMessage): void {
 export function parseJsonBody(raw: Buffer, contentType: string | undefined, what: string): Record<string, unknown> | undefined {
   if (raw.length === 0 || raw.toString().trim() === "") return undefined;
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json") throw new InvalidArgumentError(`Content-Type specified (${contentType ?? ""}) must be 'application/json'`);
+  if (type !== "application/json")
+    throw new InvalidArgumentError(`Content-Type specified (${contentType ?? ""}) must be 'application/json'`);
   let value: unknown;
   try {
     value = JSON.parse(raw.toString("utf8"));
@@ -103,10 +104,15 @@ export function filterFlags(query: URLSearchParams): string[] {
   } catch (err) {
     throw new InvalidArgumentError(`invalid filter: ${goJsonError(raw, err as Error)}`);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new InvalidArgumentError("invalid filter: filters must be a JSON object");
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new InvalidArgumentError("invalid filter: filters must be a JSON object");
   const flags: string[] = [];
   for (const [key, values] of Object.entries(parsed as Record<string, unknown>)) {
-    const list = Array.isArray(values) ? values : values && typeof values === "object" ? Object.keys(values).filter((k) => (values as Record<string, unknown>)[k]) : [];
+    const list = Array.isArray(values)
+      ? values
+      : values && typeof values === "object"
+        ? Object.keys(values).filter((k) => (values as Record<string, unknown>)[k])
+        : [];
     for (const v of list) flags.push(`${key}=${String(v)}`);
   }
   return flags;

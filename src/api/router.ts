@@ -48,7 +48,9 @@ export class Router {
       version = parseVersion(prefix[1]!);
       path = prefix[2]!;
       if (version < parseVersion(MIN_API_VERSION)) {
-        throw new InvalidArgumentError(`client version ${prefix[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+        throw new InvalidArgumentError(
+          `client version ${prefix[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
+        );
       }
       if (version > parseVersion(MAX_ACCEPTED_VERSION)) {
         throw new InvalidArgumentError(`client version ${prefix[1]} is too new. Maximum supported API version is ${MAX_ACCEPTED_VERSION}`);

@@ -55,13 +55,26 @@ export interface ApiServer {
 /** Only clients that can reach the socket are trusted; no handler may ever take the server down. */
 export async function startApiServer(engine: Engine, opts: { hosts: readonly ListenAddress[]; log: ApiLog }): Promise<ApiServer> {
   const state: ApiState = { engine, log: opts.log, execs: new ExecSessions(), attaches: new PendingAttaches() };
-  const router = new Router().add([...systemRoutes, ...attachRoutes, ...execRoutes, ...containerRoutes, ...imageRoutes, ...registryRoutes, ...volumeRoutes, ...swarmRoutes]);
+  const router = new Router().add([
+    ...systemRoutes,
+    ...attachRoutes,
+    ...execRoutes,
+    ...containerRoutes,
+    ...imageRoutes,
+    ...registryRoutes,
+    ...volumeRoutes,
+    ...swarmRoutes,
+  ]);
   const servers: http.Server[] = [];
   const sockets = new Set<Duplex>();
   const addresses: string[] = [];
   const unixPaths: string[] = [];
 
-  const dispatch = (req: http.IncomingMessage, res: http.ServerResponse | undefined, upgrade: { socket: Duplex; head: Buffer } | undefined): void => {
+  const dispatch = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse | undefined,
+    upgrade: { socket: Duplex; head: Buffer } | undefined,
+  ): void => {
     const started = Date.now();
     const controller = new AbortController();
     const socket = upgrade?.socket ?? req.socket;
@@ -136,7 +149,9 @@ export async function startApiServer(engine: Engine, opts: { hosts: readonly Lis
       const bound = server.address() as net.AddressInfo;
       addresses.push(`tcp://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`);
       if (!isLoopback(host.host)) {
-        opts.log.warn(`Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network. host="tcp://${host.host}:${host.port}"`);
+        opts.log.warn(
+          `Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network. host="tcp://${host.host}:${host.port}"`,
+        );
       }
     }
     servers.push(server);

@@ -37,15 +37,17 @@ export async function sniff(source: Readable): Promise<{ compression: ReturnType
     if (next.done) done = true;
     else head = Buffer.concat([head, Buffer.from(next.value as Uint8Array)]);
   }
-  const rest = Readable.from((async function* () {
-    if (head.length) yield head;
-    if (done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value as Buffer;
-    }
-  })());
+  const rest = Readable.from(
+    (async function* () {
+      if (head.length) yield head;
+      if (done) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value as Buffer;
+      }
+    })(),
+  );
   rest.on("error", (err) => out.destroy(err));
   rest.pipe(out);
   return { compression: detectCompression(head), stream: out };
@@ -79,7 +81,9 @@ function zstdDecompress(source: Readable): Readable {
   let failure: Error | undefined;
   child.stderr.on("data", (c: Buffer) => stderr.push(c));
   child.on("error", (err) => {
-    failure = new NotImplementedError(`zstd-compressed layers need the zstd program: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "not installed" : err.message}`);
+    failure = new NotImplementedError(
+      `zstd-compressed layers need the zstd program: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "not installed" : err.message}`,
+    );
     out.destroy(failure);
   });
   source.on("error", (err) => {

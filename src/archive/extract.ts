@@ -184,7 +184,9 @@ class ExtractState {
       }
       default:
         await drain(body);
-        throw new InvalidLayerError(`invalid tar archive: unsupported entry type ${String(header.type)} for ${JSON.stringify(header.name)}`);
+        throw new InvalidLayerError(
+          `invalid tar archive: unsupported entry type ${String(header.type)} for ${JSON.stringify(header.name)}`,
+        );
     }
     if (header.type !== "link" && header.type !== "file" && header.type !== "contiguous-file") {
       this.setMetadata(name, abs, header);
@@ -205,13 +207,17 @@ class ExtractState {
     }
     if (st.isDirectory()) {
       if (header.type !== "directory") {
-        throw new InvalidLayerError(`cannot overwrite directory ${JSON.stringify(this.shown(name))} with non-directory ${JSON.stringify(this.shown(""))}`);
+        throw new InvalidLayerError(
+          `cannot overwrite directory ${JSON.stringify(this.shown(name))} with non-directory ${JSON.stringify(this.shown(""))}`,
+        );
       }
       this.dirs.add(name);
       return;
     }
     if (header.type === "directory") {
-      throw new InvalidLayerError(`cannot overwrite non-directory ${JSON.stringify(this.shown(name))} with directory ${JSON.stringify(this.shown(""))}`);
+      throw new InvalidLayerError(
+        `cannot overwrite non-directory ${JSON.stringify(this.shown(name))} with directory ${JSON.stringify(this.shown(""))}`,
+      );
     }
     // A file bind-mounted there is a mount point: the kernel will not unlink it.
     if (this.mounts.some((m) => m.name === name)) throw new SystemError(`unlinkat ${this.shown(name)}: device or resource busy`);
@@ -235,7 +241,7 @@ class ExtractState {
     try {
       const whole = (body as TarBody).bytes;
       for await (const chunk of whole ? [whole] : (body as AsyncIterable<Buffer>)) {
-        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+        for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }
       fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
@@ -273,7 +279,8 @@ class ExtractState {
       throw new InvalidLayerError(`invalid tar archive: invalid whiteout ${JSON.stringify(name)}`);
     }
     const rel = dir ? `${dir}/${target}` : target;
-    if (this.seen.has(rel)) throw new InvalidLayerError(`invalid tar archive: whiteout ${JSON.stringify(name)} deletes an entry of the same layer`);
+    if (this.seen.has(rel))
+      throw new InvalidLayerError(`invalid tar archive: whiteout ${JSON.stringify(name)} deletes an entry of the same layer`);
     this.seen.add(rel);
     exclusive(name, () => mknod(this.hostOf(rel), S_IFCHR | 0o000, 0, 0));
   }
@@ -346,7 +353,9 @@ function refuseMalformedWhiteout(header: TarEntryHeader): void {
   if (header.type === "link" && posix.basename(header.linkname ?? "").startsWith(WHITEOUT)) return;
   const what = file
     ? `a file with ${header.size} bytes of content`
-    : header.type === "link" ? `a hard link to ${JSON.stringify(header.linkname)}` : `a ${header.type}`;
+    : header.type === "link"
+      ? `a hard link to ${JSON.stringify(header.linkname)}`
+      : `a ${header.type}`;
   throw new InvalidLayerError(
     `invalid tar archive: ${JSON.stringify(header.name)} has a whiteout name (.wh. prefix) but is ${what}; a whiteout must be an empty file`,
   );
@@ -356,7 +365,9 @@ function refuseMalformedWhiteout(header: TarEntryHeader): void {
 function refuseInsideWhiteout(name: string, original: string): void {
   const dirs = name.split("/").slice(0, -1);
   if (dirs.some((part) => part.startsWith(WHITEOUT))) {
-    throw new InvalidLayerError(`invalid tar archive: ${JSON.stringify(original)} lies inside a directory with a whiteout name (.wh. prefix)`);
+    throw new InvalidLayerError(
+      `invalid tar archive: ${JSON.stringify(original)} lies inside a directory with a whiteout name (.wh. prefix)`,
+    );
   }
 }
 

@@ -28,7 +28,9 @@ export interface PackOptions {
  */
 export class WhiteoutNameError extends InvalidArgumentError {
   constructor(readonly path: string) {
-    super(`${JSON.stringify(path)} has a whiteout name (.wh. prefix): in an image layer it would ${whiteoutMeaning(path)} instead of holding this file; rename or remove it first`);
+    super(
+      `${JSON.stringify(path)} has a whiteout name (.wh. prefix): in an image layer it would ${whiteoutMeaning(path)} instead of holding this file; rename or remove it first`,
+    );
   }
 }
 
@@ -85,7 +87,12 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
   // The root has no entry of its own, but a layer whose root is opaque hides all the layers below.
   if (!start && overlay && lgetxattr(root, "trusted.overlay.opaque")?.toString() === "y") {
     const st = fs.lstatSync(root);
-    yield* emit(opaqueMarker({ name: "", type: "directory", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) }, ""));
+    yield* emit(
+      opaqueMarker(
+        { name: "", type: "directory", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) },
+        "",
+      ),
+    );
   }
   // With a start, entries are named after it: "<first>/x" becomes "<name>/x" (or "x" for contents).
   const nameOf = (rel: string): string => {
@@ -113,7 +120,13 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
     const st = fs.lstatSync(abs);
     if (overlay && posixBase(rel).startsWith(".wh.")) throw new WhiteoutNameError(`/${rel}`);
     const header: TarHeader = {
-      name, type: "file", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
+      name,
+      type: "file",
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      size: 0,
+      mtime: Math.floor(st.mtimeMs / 1000),
     };
     if (st.isDirectory()) {
       header.type = "directory";
@@ -178,7 +191,7 @@ function* packFileBody(
       return;
     }
     yield* flush();
-    for (let pos = 0; pos < size; ) {
+    for (let pos = 0; pos < size;) {
       const n = Math.min(CHUNK, size - pos);
       const chunk = Buffer.allocUnsafe(n);
       readExactly(fd, chunk, n, pos, abs);

@@ -23,7 +23,8 @@ export function pathBoundsProblem(name: string): string | undefined {
   for (let i = name.indexOf("/"); i >= 0; i = name.indexOf("/", i + 1)) depth++;
   if (depth > MAX_PATH_DEPTH) return `${quoteShort(name)} is ${depth} directories deep, more than the ${MAX_PATH_DEPTH} a layer may hold`;
   const bytes = Buffer.byteLength(name);
-  if (bytes > MAX_PATH_BYTES) return `${quoteShort(name)} is ${bytes} bytes long, more than the ${MAX_PATH_BYTES} a path in a layer may have`;
+  if (bytes > MAX_PATH_BYTES)
+    return `${quoteShort(name)} is ${bytes} bytes long, more than the ${MAX_PATH_BYTES} a path in a layer may have`;
   return undefined;
 }
 

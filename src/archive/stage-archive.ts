@@ -55,7 +55,8 @@ export async function stageArchive(source: Readable, dir: string, opts: { signal
   const stage = async (header: TarEntryHeader, body: Readable): Promise<void> => {
     const name = cleanName(header.name);
     if (header.type === "file" || header.type === "contiguous-file") {
-      if (files.has(name) || links.has(name)) throw new InvalidLayerError(`invalid archive: duplicate entry ${JSON.stringify(header.name)}`);
+      if (files.has(name) || links.has(name))
+        throw new InvalidLayerError(`invalid archive: duplicate entry ${JSON.stringify(header.name)}`);
       const path = `${dir}/member-${n++}`;
       const hashing = new HashingStream();
       let head = Buffer.alloc(0);

@@ -20,7 +20,13 @@ export interface TarHeader {
 }
 
 const TYPE_FLAGS: Record<TarType, string> = {
-  file: "0", hardlink: "1", symlink: "2", char: "3", block: "4", directory: "5", fifo: "6",
+  file: "0",
+  hardlink: "1",
+  symlink: "2",
+  char: "3",
+  block: "4",
+  directory: "5",
+  fifo: "6",
 };
 
 export const BLOCK = 512;
@@ -63,7 +69,13 @@ export function encodeHeader(h: TarHeader): Buffer {
 
   const records = Buffer.concat(pax.map(([k, v]) => paxRecord(k, v)));
   const paxHeader = encodeHeader({
-    name: paxName(h.name), type: "file", mode: 0o644, uid: 0, gid: 0, size: records.length, mtime: h.mtime,
+    name: paxName(h.name),
+    type: "file",
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: records.length,
+    mtime: h.mtime,
   });
   paxHeader.write("x", 156, "latin1");
   writeChecksum(paxHeader);
@@ -80,7 +92,10 @@ function paxName(name: string): string {
   const trimmed = name.replace(/\/+$/, "");
   const slash = trimmed.lastIndexOf("/");
   const joined = slash < 0 ? `PaxHeaders.0/${trimmed}` : `${trimmed.slice(0, slash)}/PaxHeaders.0/${trimmed.slice(slash + 1)}`;
-  return Buffer.from(joined).subarray(0, 99).toString("latin1").replace(/[^\x20-\x7e]/g, "_");
+  return Buffer.from(joined)
+    .subarray(0, 99)
+    .toString("latin1")
+    .replace(/[^\x20-\x7e]/g, "_");
 }
 
 /** "%d key=value\n" where the length counts its own digits. */

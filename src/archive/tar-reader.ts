@@ -6,8 +6,7 @@
 import { Readable } from "node:stream";
 
 export type TarEntryType =
-  | "file" | "link" | "symlink" | "character-device" | "block-device" | "directory" | "fifo" | "contiguous-file"
-  | `unsupported-${string}`;
+  "file" | "link" | "symlink" | "character-device" | "block-device" | "directory" | "fifo" | "contiguous-file" | `unsupported-${string}`;
 
 export interface TarEntryHeader {
   name: string;
@@ -143,7 +142,8 @@ function parsePax(data: Buffer, into: { records: Map<string, Buffer> }): void {
     const space = data.indexOf(0x20, at);
     if (space < 0) throw new TarFormatError("Invalid tar header: bad PAX record");
     const length = Number(data.subarray(at, space).toString("latin1"));
-    if (!Number.isInteger(length) || length <= 0 || at + length > data.length) throw new TarFormatError("Invalid tar header: bad PAX record length");
+    if (!Number.isInteger(length) || length <= 0 || at + length > data.length)
+      throw new TarFormatError("Invalid tar header: bad PAX record length");
     const record = data.subarray(space + 1, at + length - 1); // without the trailing newline
     const eq = record.indexOf(0x3d);
     if (eq < 0) throw new TarFormatError("Invalid tar header: bad PAX record");
@@ -153,8 +153,15 @@ function parsePax(data: Buffer, into: { records: Map<string, Buffer> }): void {
 }
 
 const TYPES: Record<string, TarEntryType> = {
-  "0": "file", "\0": "file", "1": "link", "2": "symlink", "3": "character-device", "4": "block-device",
-  "5": "directory", "6": "fifo", "7": "contiguous-file",
+  "0": "file",
+  "\0": "file",
+  "1": "link",
+  "2": "symlink",
+  "3": "character-device",
+  "4": "block-device",
+  "5": "directory",
+  "6": "fifo",
+  "7": "contiguous-file",
 };
 
 /** The largest metadata entry (PAX or GNU long name) read into memory. */

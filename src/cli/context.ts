@@ -14,7 +14,10 @@ const LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
 export class CliContext {
   private engineInstance: Engine | undefined;
 
-  constructor(readonly globals: GlobalOptions, readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    readonly globals: GlobalOptions,
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   /** Opens the store; mutating commands sweep up what crashed processes left first. */
   async engine(opts: { sweep?: boolean } = {}): Promise<Engine> {

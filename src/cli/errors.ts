@@ -6,7 +6,11 @@ export const FLAG_ERROR_EXIT = 125;
 
 /** A flag that does not parse: pflag's words, then the command's usage, as docker/cli's FlagErrorFunc prints them. */
 export class FlagError extends Error {
-  constructor(message: string, readonly command: string, readonly usage: string) {
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly usage: string,
+  ) {
     super(message);
   }
 }

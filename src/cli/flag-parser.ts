@@ -34,7 +34,9 @@ export class PflagCommand extends Command {
     const words = commandWords(this);
     const path = ["berth", ...words, this.args[0] ?? ""].join(" ");
     const usage = words.length ? `\n\nUsage:  berth ${words.join(" ")}` : "";
-    throw new UnknownCommandError(`berth: unknown command: ${path}${usage}\n\nRun '${["berth", ...words].join(" ")} --help' for more information`);
+    throw new UnknownCommandError(
+      `berth: unknown command: ${path}${usage}\n\nRun '${["berth", ...words].join(" ")} --help' for more information`,
+    );
   }
 
   override parseOptions(args: string[]): { operands: string[]; unknown: string[] } {
@@ -52,7 +54,8 @@ export class PflagCommand extends Command {
       if (!arg.startsWith("-") || arg === "-") {
         // The program and the management commands hand what follows their command word on to it.
         // (`help run` keeps its topic among the operands, where commander's help command looks.)
-        if (this.commands.length > 0) return arg === "help" ? { operands: [arg, ...rest], unknown: [] } : { operands: [arg], unknown: rest };
+        if (this.commands.length > 0)
+          return arg === "help" ? { operands: [arg, ...rest], unknown: [] } : { operands: [arg], unknown: rest };
         operands.push(arg);
         if (!rules.interspersed) {
           operands.push(...rest);
@@ -122,7 +125,8 @@ export class PflagCommand extends Command {
       try {
         this.fire(`option:${option.name()}`, value ?? null);
       } catch (err) {
-        const invalid = err instanceof CommanderError && err.code === "commander.invalidArgument" && /' is invalid\. ([\s\S]*)$/.exec(err.message);
+        const invalid =
+          err instanceof CommanderError && err.code === "commander.invalidArgument" && /' is invalid\. ([\s\S]*)$/.exec(err.message);
         if (invalid) throw this.flagError(`invalid argument ${goQuote(value ?? "")} for ${goQuote(flagNames(option))} flag: ${invalid[1]}`);
         throw err;
       }
@@ -132,7 +136,10 @@ export class PflagCommand extends Command {
     if (value !== undefined) {
       if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) on = true;
       else if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) on = false;
-      else throw this.flagError(`invalid argument ${goQuote(value)} for ${goQuote(flagNames(option))} flag: strconv.ParseBool: parsing ${goQuote(value)}: invalid syntax`);
+      else
+        throw this.flagError(
+          `invalid argument ${goQuote(value)} for ${goQuote(flagNames(option))} flag: strconv.ParseBool: parsing ${goQuote(value)}: invalid syntax`,
+        );
     }
     // Emitting keeps commander's own listeners (--version) working; false it cannot say.
     if (on) this.fire(`option:${option.name()}`);

@@ -20,7 +20,17 @@ import { eventsCommand } from "./commands/events-command.js";
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [...imageCommands, ...containerCommands, ...buildCommands, ...registryCommands, ...systemCommands, ...volumeCommands, serveCommand, statsCommand, eventsCommand];
+const ALL_COMMANDS: readonly CommandSpec[] = [
+  ...imageCommands,
+  ...containerCommands,
+  ...buildCommands,
+  ...registryCommands,
+  ...systemCommands,
+  ...volumeCommands,
+  serveCommand,
+  statsCommand,
+  eventsCommand,
+];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;
@@ -66,10 +76,7 @@ function reportFailure(err: unknown, running: { spec: CommandSpec; name: string 
   return exitCodeFor(err, { runLike: running?.spec.runLike ?? false });
 }
 
-function buildProgram(
-  env: NodeJS.ProcessEnv,
-  start: (spec: CommandSpec, name: string, globals: GlobalOptions) => CliContext,
-): Command {
+function buildProgram(env: NodeJS.ProcessEnv, start: (spec: CommandSpec, name: string, globals: GlobalOptions) => CliContext): Command {
   const program = new PflagCommand("berth");
   program
     .description("A Docker-compatible container engine")
@@ -79,9 +86,18 @@ function buildProgram(
     .option("--runroot <path>", "Directory for run-time state", env.BERTH_RUNROOT ?? "/run/berth")
     .option("-l, --log-level <level>", 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', "warn")
     .option("-D, --debug", "Enable debug mode")
-    .option("--config <string>", "Location of client config files (credentials)", env.BERTH_CONFIG ?? env.DOCKER_CONFIG ?? `${homedir()}/.docker`)
+    .option(
+      "--config <string>",
+      "Location of client config files (credentials)",
+      env.BERTH_CONFIG ?? env.DOCKER_CONFIG ?? `${homedir()}/.docker`,
+    )
     .option("--certs-dir <path>", "Per-registry CA certificates, as HOST[:PORT]/ca.crt", env.BERTH_CERTS_DIR ?? "/etc/berth/certs.d")
-    .option("--insecure-registry <host>", "Allow plain HTTP to this registry (repeatable; host[:port] or CIDR)", collect, (env.BERTH_INSECURE_REGISTRIES ?? "").split(",").filter(Boolean))
+    .option(
+      "--insecure-registry <host>",
+      "Allow plain HTTP to this registry (repeatable; host[:port] or CIDR)",
+      collect,
+      (env.BERTH_INSECURE_REGISTRIES ?? "").split(",").filter(Boolean),
+    )
     .version(`berth version ${VERSION}`, "-v, --version", "Print version information and quit")
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
@@ -96,7 +112,11 @@ function buildProgram(
       const key = group;
       let cmd = groups.get(key);
       if (!cmd) {
-        cmd = parent.command(group).description(`Manage ${group}s`).exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+        cmd = parent
+          .command(group)
+          .description(`Manage ${group}s`)
+          .exitOverride()
+          .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
         (cmd as PflagCommand).rules = groupRules(group, "");
         groups.set(key, cmd);
       }
@@ -119,7 +139,15 @@ function buildProgram(
     };
     spec.options?.(cmd);
     cmd.action(async (args: string[], opts: Record<string, unknown>) => {
-      const g = program.opts<{ root: string; runroot: string; logLevel: string; debug?: boolean; config: string; certsDir: string; insecureRegistry: string[] }>();
+      const g = program.opts<{
+        root: string;
+        runroot: string;
+        logLevel: string;
+        debug?: boolean;
+        config: string;
+        certsDir: string;
+        insecureRegistry: string[];
+      }>();
       const level = g.debug ? "debug" : g.logLevel;
       if (!["debug", "info", "warn", "error", "fatal"].includes(level)) {
         throw new CommanderError(1, "berth.logLevel", `unable to parse logging level: ${level}`);

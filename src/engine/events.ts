@@ -23,10 +23,16 @@ export interface DockerEvent {
 }
 
 /** Never fails the operation it reports: a full disk must not turn a finished stop into an error. */
-export function recordEvent(engine: Engine, type: EventType, action: string, actorId: string, attributes: Record<string, string> = {}): void {
+export function recordEvent(
+  engine: Engine,
+  type: EventType,
+  action: string,
+  actorId: string,
+  attributes: Record<string, string> = {},
+): void {
   try {
     const now = engine.clock.now();
-    const timeNano = BigInt(now.getTime()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
+    const timeNano = BigInt(now.getTime()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
     engine.store.events.append({ timeNano, type, action, actorId, attributes });
   } catch (err) {
     engine.log.warn(`recording event ${type} ${action}: ${err instanceof Error ? err.message : String(err)}`);
@@ -40,7 +46,10 @@ export function recordContainerEvent(engine: Engine, spec: ContainerSpec, action
 
 export function toDockerEvent(e: StoredEvent): DockerEvent {
   const type = e.type as EventType;
-  const legacy = type === "container" || type === "image" ? { status: e.action, id: e.actorId, ...(type === "container" && e.attributes.image ? { from: e.attributes.image } : {}) } : {};
+  const legacy =
+    type === "container" || type === "image"
+      ? { status: e.action, id: e.actorId, ...(type === "container" && e.attributes.image ? { from: e.attributes.image } : {}) }
+      : {};
   return {
     ...legacy,
     Type: type,

@@ -13,7 +13,13 @@ export type ProgressSink = (message: ProgressMessage) => void;
 export const noProgress: ProgressSink = () => undefined;
 
 /** Calls `sink` with byte progress at most every `intervalMs`, and always for the last byte. */
-export function throttledBytes(sink: ProgressSink, id: string, status: string, total: number | undefined, intervalMs = 100): (current: number) => void {
+export function throttledBytes(
+  sink: ProgressSink,
+  id: string,
+  status: string,
+  total: number | undefined,
+  intervalMs = 100,
+): (current: number) => void {
   let last = 0;
   return (current) => {
     const now = Date.now();

@@ -9,7 +9,17 @@ import { processWord } from "./shell-words.js";
 
 /** Docker's list (builder/dockerfile validCommitCommands). */
 const CHANGE_COMMANDS = new Set([
-  "cmd", "entrypoint", "healthcheck", "env", "expose", "label", "onbuild", "stopsignal", "user", "volume", "workdir",
+  "cmd",
+  "entrypoint",
+  "healthcheck",
+  "env",
+  "expose",
+  "label",
+  "onbuild",
+  "stopsignal",
+  "user",
+  "volume",
+  "workdir",
 ]);
 
 /** Returns a new config with every change applied in order; the input is not modified. */
@@ -25,7 +35,11 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
 
 /** A change may hold several instructions, one a line, with `\` continuations as in a Dockerfile. */
 function splitInstructions(text: string): string[] {
-  return text.replace(/\\\r?\n/g, "").split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  return text
+    .replace(/\\\r?\n/g, "")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
 }
 
 function applyInstruction(config: ContainerConfig, line: string): void {
@@ -48,7 +62,10 @@ function applyInstruction(config: ContainerConfig, line: string): void {
       return;
     case "expose":
       config.ExposedPorts = { ...(config.ExposedPorts ?? {}) };
-      for (const port of splitOnSpace(rest).map((w) => processWord(w, config.Env ?? [])).flatMap(expandPorts)) config.ExposedPorts[port] = {};
+      for (const port of splitOnSpace(rest)
+        .map((w) => processWord(w, config.Env ?? []))
+        .flatMap(expandPorts))
+        config.ExposedPorts[port] = {};
       return;
     case "volume":
       config.Volumes = { ...(config.Volumes ?? {}) };
@@ -120,7 +137,8 @@ function parseKeyValues(text: string, instruction: string): [string, string][] {
   }
   return words.map((word) => {
     const eq = word.indexOf("=");
-    if (eq === -1) throw new InvalidArgumentError(`Syntax error - can't find = in ${JSON.stringify(word)}. Must be of the form: name=value`);
+    if (eq === -1)
+      throw new InvalidArgumentError(`Syntax error - can't find = in ${JSON.stringify(word)}. Must be of the form: name=value`);
     if (eq === 0) throw new InvalidArgumentError(`${instruction} names can not be blank`);
     return [word.slice(0, eq), word.slice(eq + 1)];
   });

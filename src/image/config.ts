@@ -96,7 +96,15 @@ export interface Index {
 
 /** Node's arch names to the OCI/Go ones, so images made here say what Docker would. */
 export function hostPlatform(): Platform {
-  const archMap: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
+  const archMap: Record<string, string> = {
+    x64: "amd64",
+    arm64: "arm64",
+    arm: "arm",
+    ia32: "386",
+    ppc64: "ppc64le",
+    s390x: "s390x",
+    riscv64: "riscv64",
+  };
   return { architecture: archMap[process.arch] ?? process.arch, os: "linux" };
 }
 

@@ -30,7 +30,11 @@ export function shortId(digest: string): string {
 }
 
 export class DigestMismatchError extends InvalidArgumentError {
-  constructor(readonly expected: Digest, readonly actual: Digest, what = "content") {
+  constructor(
+    readonly expected: Digest,
+    readonly actual: Digest,
+    what = "content",
+  ) {
     super(`${what} digest mismatch: expected ${expected}, got ${actual}`);
   }
 }

@@ -6,12 +6,7 @@ import { MediaType, isLayerMediaType } from "./media-types.js";
 import type { Descriptor, Index, Manifest, Platform } from "./config.js";
 
 /** What berth asks registries for, best first. Schema 1 is not among them: it is refused. */
-export const MANIFEST_ACCEPT = [
-  MediaType.ociIndex,
-  MediaType.dockerManifestList,
-  MediaType.ociManifest,
-  MediaType.dockerManifest,
-];
+export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest];
 
 /** Registries refuse larger manifests too (distribution's manifests.go). */
 export const MANIFEST_SIZE_LIMIT = 4 << 20;
@@ -19,11 +14,15 @@ export const CONFIG_SIZE_LIMIT = 4 << 20;
 /** An index naming more entries than this is not an image anyone builds. */
 const INDEX_FAN_OUT_LIMIT = 1000;
 
-export type ManifestDocument = { kind: "manifest"; manifest: Manifest; mediaType: string } | { kind: "index"; index: Index; mediaType: string };
+export type ManifestDocument =
+  { kind: "manifest"; manifest: Manifest; mediaType: string } | { kind: "index"; index: Index; mediaType: string };
 
 const INDEX_TYPES = new Set<string>([MediaType.ociIndex, MediaType.dockerManifestList]);
 const MANIFEST_TYPES = new Set<string>([MediaType.ociManifest, MediaType.dockerManifest]);
-const SCHEMA1_TYPES = new Set(["application/vnd.docker.distribution.manifest.v1+json", "application/vnd.docker.distribution.manifest.v1+prettyjws"]);
+const SCHEMA1_TYPES = new Set([
+  "application/vnd.docker.distribution.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v1+prettyjws",
+]);
 const CONFIG_TYPES = new Set<string>([MediaType.ociConfig, MediaType.dockerConfig]);
 
 /**
@@ -43,7 +42,9 @@ export function parseManifestDocument(body: Buffer, contentType: string | undefi
   const header = contentType?.split(";")[0]?.trim().toLowerCase();
   const declared = typeof doc.mediaType === "string" ? doc.mediaType : undefined;
   if (doc.schemaVersion === 1 || SCHEMA1_TYPES.has(declared ?? "") || SCHEMA1_TYPES.has(header ?? "")) {
-    throw new InvalidArgumentError("unsupported manifest format: Docker image manifest schema 1 is no longer supported; the image must be pushed again with a newer tool");
+    throw new InvalidArgumentError(
+      "unsupported manifest format: Docker image manifest schema 1 is no longer supported; the image must be pushed again with a newer tool",
+    );
   }
   if ("manifests" in doc && ("layers" in doc || "config" in doc)) {
     throw new InvalidArgumentError("invalid manifest: the document is both an index and an image manifest");
@@ -51,7 +52,8 @@ export function parseManifestDocument(body: Buffer, contentType: string | undefi
   if (declared && header && header !== "application/json" && header !== "text/plain" && header !== declared) {
     throw new InvalidArgumentError(`invalid manifest: media type ${declared} does not match Content-Type ${header}`);
   }
-  const mediaType = declared ?? (header && header !== "application/json" && header !== "text/plain" ? header : undefined) ?? guessMediaType(doc);
+  const mediaType =
+    declared ?? (header && header !== "application/json" && header !== "text/plain" ? header : undefined) ?? guessMediaType(doc);
   if (doc.schemaVersion !== 2) throw new InvalidArgumentError(`unsupported manifest schema version ${String(doc.schemaVersion)}`);
   if (INDEX_TYPES.has(mediaType)) return { kind: "index", index: validateIndex(doc), mediaType };
   if (MANIFEST_TYPES.has(mediaType)) return { kind: "manifest", manifest: validateManifest(doc), mediaType };
@@ -70,7 +72,8 @@ function validateDescriptor(value: unknown, what: string): Descriptor {
   if (typeof d.digest !== "string" || !isDigest(d.digest)) {
     throw new InvalidArgumentError(`invalid manifest: ${what} has an invalid or unsupported digest ${JSON.stringify(d.digest)}`);
   }
-  if (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0) throw new InvalidArgumentError(`invalid manifest: ${what} has an invalid size`);
+  if (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0)
+    throw new InvalidArgumentError(`invalid manifest: ${what} has an invalid size`);
   return d as Descriptor;
 }
 

@@ -23,6 +23,5 @@ export function layerCompression(mediaType: string): Compression {
 }
 
 export function isLayerMediaType(mediaType: string): boolean {
-  return mediaType.startsWith("application/vnd.oci.image.layer.") ||
-    mediaType.startsWith("application/vnd.docker.image.rootfs.");
+  return mediaType.startsWith("application/vnd.oci.image.layer.") || mediaType.startsWith("application/vnd.docker.image.rootfs.");
 }

@@ -23,7 +23,10 @@ class LexError extends Error {}
 class Scanner {
   private pos = 0;
 
-  constructor(private readonly text: string, private readonly env: readonly string[]) {}
+  constructor(
+    private readonly text: string,
+    private readonly env: readonly string[],
+  ) {}
 
   private peek(): string | undefined {
     return this.text[this.pos];

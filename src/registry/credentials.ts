@@ -40,7 +40,9 @@ export class CredentialStore {
     const entry = config.auths?.[key] ?? config.auths?.[`https://${key}`] ?? config.auths?.[`http://${key}`];
     if (!entry) return undefined;
     if (entry.identitytoken) {
-      throw new UnauthorizedError(`${this.path}: identity tokens (OAuth refresh tokens) for ${key} are not supported by berth; log in with a password`);
+      throw new UnauthorizedError(
+        `${this.path}: identity tokens (OAuth refresh tokens) for ${key} are not supported by berth; log in with a password`,
+      );
     }
     if (entry.auth) return decodeAuth(entry.auth, key, this.path);
     if (entry.username !== undefined && entry.password !== undefined) return { username: entry.username, password: entry.password };
@@ -136,7 +138,12 @@ function runHelper(helper: string, action: "get" | "store" | "erase", input: str
     child.on("close", (code) => {
       const text = Buffer.concat(out).toString("utf8").trim();
       if (code === 0) resolve(text);
-      else reject(new SystemError(`error ${action === "get" ? "getting" : action === "store" ? "storing" : "erasing"} credentials - err: exit status ${code}, out: \`${text || Buffer.concat(err).toString("utf8").trim()}\``));
+      else
+        reject(
+          new SystemError(
+            `error ${action === "get" ? "getting" : action === "store" ? "storing" : "erasing"} credentials - err: exit status ${code}, out: \`${text || Buffer.concat(err).toString("utf8").trim()}\``,
+          ),
+        );
     });
     child.stdin.end(input);
   });

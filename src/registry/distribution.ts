@@ -10,7 +10,11 @@ import { discard, header, readLimited, type HttpResponse } from "./transport.js"
 import { readRegistryError } from "./registry-errors.js";
 
 export class RegistryResponseError extends UnavailableError {
-  constructor(message: string, readonly status: number, readonly codes: readonly string[]) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly codes: readonly string[],
+  ) {
     super(message);
   }
 }
@@ -27,7 +31,12 @@ export interface FetchedManifest {
   digest: Digest;
 }
 
-export async function getManifest(session: RegistrySession, repository: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+export async function getManifest(
+  session: RegistrySession,
+  repository: string,
+  reference: string,
+  signal?: AbortSignal,
+): Promise<FetchedManifest> {
   const res = await session.request({
     method: "GET",
     path: `/v2/${repository}/manifests/${reference}`,
@@ -68,12 +77,16 @@ export async function fetchBlob(session: RegistrySession, repository: string, de
 /** Fails the stream as soon as more than `size` bytes arrive, and at the end if fewer did. */
 class SizeLimit extends Transform {
   private seen = 0;
-  constructor(private readonly size: number, private readonly digest: string) {
+  constructor(
+    private readonly size: number,
+    private readonly digest: string,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.size) done(new InvalidArgumentError(`blob ${this.digest}: the registry sent more than the ${this.size} bytes the manifest says`));
+    if (this.seen > this.size)
+      done(new InvalidArgumentError(`blob ${this.digest}: the registry sent more than the ${this.size} bytes the manifest says`));
     else done(null, chunk);
   }
   override _flush(done: TransformCallback): void {
@@ -82,7 +95,12 @@ class SizeLimit extends Transform {
   }
 }
 
-export async function blobExists(session: RegistrySession, repository: string, digest: Digest, signal?: AbortSignal): Promise<{ size: number } | undefined> {
+export async function blobExists(
+  session: RegistrySession,
+  repository: string,
+  digest: Digest,
+  signal?: AbortSignal,
+): Promise<{ size: number } | undefined> {
   const res = await session.request({
     method: "HEAD",
     path: `/v2/${repository}/blobs/${digest}`,
@@ -100,7 +118,13 @@ export async function blobExists(session: RegistrySession, repository: string, d
  * Asks the registry to link a blob it holds in another repository (no bytes travel). A registry
  * that cannot mount starts an ordinary upload instead, which we cancel.
  */
-export async function mountBlob(session: RegistrySession, repository: string, digest: Digest, from: string, signal?: AbortSignal): Promise<boolean> {
+export async function mountBlob(
+  session: RegistrySession,
+  repository: string,
+  digest: Digest,
+  from: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const query = new URLSearchParams({ mount: digest, from });
   const res = await session.request({
     method: "POST",

@@ -68,7 +68,9 @@ export class RegistrySession {
       }
       await discard(res);
       if (res.status !== 200 && res.status !== 401) {
-        lastError = new UnavailableError(`${goMethod("GET")} "${url.href}": unexpected status ${statusText(res.status)}: this is not a registry speaking the v2 API`);
+        lastError = new UnavailableError(
+          `${goMethod("GET")} "${url.href}": unexpected status ${statusText(res.status)}: this is not a registry speaking the v2 API`,
+        );
         continue;
       }
       this.base = new URL(`${scheme}//${this.host}`);
@@ -99,7 +101,7 @@ export class RegistrySession {
     const replayable = init.body === undefined || init.body === null || Buffer.isBuffer(init.body);
     let scopes = [...init.scopes];
     let retriedAuth = false;
-    for (let hop = 0; ; ) {
+    for (let hop = 0; ;) {
       const headers: Record<string, string> = { ...init.headers };
       if (url.origin === this.endpoint.origin) {
         const authorization = await this.authorization(scopes, init.signal);
@@ -122,7 +124,8 @@ export class RegistrySession {
       const location = header(res, "location");
       if ((init.method === "GET" || init.method === "HEAD") && res.status >= 300 && res.status < 400 && location) {
         await discard(res);
-        if (++hop > MAX_REDIRECTS) throw new UnavailableError(`${goMethod(init.method)} "${url.href}": stopped after ${MAX_REDIRECTS} redirects`);
+        if (++hop > MAX_REDIRECTS)
+          throw new UnavailableError(`${goMethod(init.method)} "${url.href}": stopped after ${MAX_REDIRECTS} redirects`);
         url = new URL(location, url);
         if (url.protocol !== "https:" && url.protocol !== "http:") throw new InvalidArgumentError(`refusing redirect to ${url.href}`);
         continue;
@@ -136,7 +139,9 @@ export class RegistrySession {
       case "none":
         return undefined;
       case "basic":
-        return this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString("base64")}` : undefined;
+        return this.credentials
+          ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString("base64")}`
+          : undefined;
       case "bearer":
         return `Bearer ${await this.tokens.token(this.auth.challenge, scopes, signal)}`;
     }

@@ -90,14 +90,20 @@ export class TokenCache {
         const detail = tokenErrorText(body) ?? describe(res.status, body).text;
         throw new UnauthorizedError(`unauthorized: ${detail.replace(/^unauthorized: /, "")}`);
       }
-      if (res.status !== 200) throw new UnauthorizedError(`token service at ${origin} answered ${res.status}: ${describe(res.status, body).text}`);
+      if (res.status !== 200)
+        throw new UnauthorizedError(`token service at ${origin} answered ${res.status}: ${describe(res.status, body).text}`);
       let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
       try {
         parsed = JSON.parse(body.toString("utf8")) as typeof parsed;
       } catch {
         throw new UnauthorizedError(`token service at ${origin} sent a response that is not JSON`);
       }
-      const token = typeof parsed.token === "string" && parsed.token ? parsed.token : typeof parsed.access_token === "string" ? parsed.access_token : "";
+      const token =
+        typeof parsed.token === "string" && parsed.token
+          ? parsed.token
+          : typeof parsed.access_token === "string"
+            ? parsed.access_token
+            : "";
       if (!token) throw new UnauthorizedError(`token service at ${origin} sent no token`);
       const seconds = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 60;
       return { token, expires: Date.now() + seconds * 1000 };

@@ -41,7 +41,11 @@ export class Transport {
     let agent = this.agents.get(key);
     if (agent) return agent;
     const connect: { timeout: number; ca?: string[]; cert?: Buffer; key?: Buffer } = { timeout: 30_000 };
-    const cas = [...new Set([hostPort, trustFrom])].flatMap((h) => this.certFiles(h).filter((f) => f.endsWith(".crt")).map((f) => fs.readFileSync(f, "utf8")));
+    const cas = [...new Set([hostPort, trustFrom])].flatMap((h) =>
+      this.certFiles(h)
+        .filter((f) => f.endsWith(".crt"))
+        .map((f) => fs.readFileSync(f, "utf8")),
+    );
     if (cas.length) connect.ca = [...tls.rootCertificates, ...cas];
     const files = this.certFiles(hostPort);
     const cert = files.find((f) => f.endsWith(".cert"));
@@ -107,9 +111,12 @@ export function networkError(method: string, url: URL, err: unknown): Unavailabl
   else if (code === "ENOTFOUND" || code === "EAI_AGAIN") reason = `dial tcp: lookup ${url.hostname}: no such host`;
   else if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT") reason = `dial tcp ${addr}: i/o timeout`;
   else if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") reason = `read tcp ${addr}: connection reset by peer`;
-  else if (/wrong version number|packet length too long|EPROTO/i.test(`${code} ${inner.message}`)) reason = "http: server gave HTTP response to HTTPS client";
-  else if (/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|CERT_UNTRUSTED/.test(code)) reason = "tls: failed to verify certificate: x509: certificate signed by unknown authority";
-  else if (code === "ERR_TLS_CERT_ALTNAME_INVALID") reason = `tls: failed to verify certificate: x509: certificate is valid for other names, not ${url.hostname}`;
+  else if (/wrong version number|packet length too long|EPROTO/i.test(`${code} ${inner.message}`))
+    reason = "http: server gave HTTP response to HTTPS client";
+  else if (/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|CERT_UNTRUSTED/.test(code))
+    reason = "tls: failed to verify certificate: x509: certificate signed by unknown authority";
+  else if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    reason = `tls: failed to verify certificate: x509: certificate is valid for other names, not ${url.hostname}`;
   else if (code === "CERT_HAS_EXPIRED") reason = "tls: failed to verify certificate: x509: certificate has expired or is not yet valid";
   else if (code === "UND_ERR_ABORTED" || e.name === "AbortError") reason = "context canceled";
   else reason = inner.message || String(err);

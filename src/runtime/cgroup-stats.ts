@@ -108,6 +108,11 @@ function readV2(dir: string): CgroupSample | undefined {
 export function systemCpuUsageNs(procStat = read("/proc/stat") ?? ""): number {
   const line = procStat.split("\n").find((l) => l.startsWith("cpu "));
   if (!line) return 0;
-  const ticks = line.trim().split(/\s+/).slice(1, 8).map(Number).reduce((a, b) => a + b, 0);
+  const ticks = line
+    .trim()
+    .split(/\s+/)
+    .slice(1, 8)
+    .map(Number)
+    .reduce((a, b) => a + b, 0);
   return (ticks * 1e9) / CLOCK_TICKS;
 }

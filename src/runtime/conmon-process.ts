@@ -38,7 +38,10 @@ export class ConmonLaunch {
   private readonly startPipe: Socket;
   private readonly launcherExit: Promise<void>;
 
-  private constructor(private readonly child: ChildProcess, attachPipe: boolean) {
+  private constructor(
+    private readonly child: ChildProcess,
+    attachPipe: boolean,
+  ) {
     const stdio = child.stdio as unknown as (Socket | null)[];
     this.sync = new MessageReader(stdio[3] as Socket, "sync");
     this.startPipe = stdio[4] as Socket;
@@ -114,7 +117,10 @@ export class MessageReader {
   private waiter: { resolve: (m: ConmonMessage) => void; reject: (e: Error) => void } | undefined;
   private ended: Error | undefined;
 
-  constructor(private readonly socket: Socket, private readonly name: string) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly name: string,
+  ) {
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => this.push(chunk));
     socket.on("end", () => this.fail(new SystemError(`conmon closed the ${name} pipe without a message`)));

@@ -88,25 +88,44 @@ export async function createContainer(o: ConmonOptions): Promise<CreatedContaine
   const conmonPidFile = o.conmonPidFile ?? join(o.bundle, "conmon.pid");
   for (const dir of [o.runtimeRoot, o.exitDir, o.persistDir, o.socketDir]) fs.mkdirSync(dir, { recursive: true });
   // Stale results of an earlier run of the same container would look like this run's.
-  for (const f of [join(o.exitDir, o.id), join(o.persistDir, "exit"), join(o.persistDir, "oom"), join(o.bundle, "oom"), pidFile, conmonPidFile]) {
+  for (const f of [
+    join(o.exitDir, o.id),
+    join(o.persistDir, "exit"),
+    join(o.persistDir, "oom"),
+    join(o.bundle, "oom"),
+    pidFile,
+    conmonPidFile,
+  ]) {
     fs.rmSync(f, { force: true });
   }
 
   const args = [
-    "--api-version", "1",
-    "-c", o.id,
-    "-u", cuuid,
-    "-n", o.name ?? o.id,
-    "-r", o.runtimePath,
-    "-b", o.bundle,
-    "-p", pidFile,
-    "-P", conmonPidFile,
+    "--api-version",
+    "1",
+    "-c",
+    o.id,
+    "-u",
+    cuuid,
+    "-n",
+    o.name ?? o.id,
+    "-r",
+    o.runtimePath,
+    "-b",
+    o.bundle,
+    "-p",
+    pidFile,
+    "-P",
+    conmonPidFile,
     // "=" forms: glib would otherwise take "--root" for an option of conmon's own.
     `--runtime-arg=--root=${o.runtimeRoot}`,
-    "--exit-dir", o.exitDir,
-    "--persist-dir", o.persistDir,
-    "--socket-dir-path", o.socketDir,
-    "-l", o.logPath !== undefined ? `k8s-file:${o.logPath}` : "none",
+    "--exit-dir",
+    o.exitDir,
+    "--persist-dir",
+    o.persistDir,
+    "--socket-dir-path",
+    o.socketDir,
+    "-l",
+    o.logPath !== undefined ? `k8s-file:${o.logPath}` : "none",
     ...commonArgs(o),
   ];
   if (o.terminal) args.push("-t");

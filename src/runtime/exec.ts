@@ -89,21 +89,32 @@ export async function execInContainer(o: ExecOptions, streams?: AttachStreams): 
   const conmonPidFile = join(o.execDir, "conmon.pid");
 
   const args = [
-    "--api-version", "1",
-    "-c", o.id,
-    "-u", sessionId,
-    "-r", o.runtimePath,
-    "-b", o.execDir,
-    "-p", join(o.execDir, "exec_pid"),
-    "-P", conmonPidFile,
+    "--api-version",
+    "1",
+    "-c",
+    o.id,
+    "-u",
+    sessionId,
+    "-r",
+    o.runtimePath,
+    "-b",
+    o.execDir,
+    "-p",
+    join(o.execDir, "exec_pid"),
+    "-P",
+    conmonPidFile,
     `--runtime-arg=--root=${o.runtimeRoot}`,
-    "--exit-dir", exitDir,
-    "--socket-dir-path", o.socketDir,
-    "-l", o.logPath !== undefined ? `k8s-file:${o.logPath}` : "none",
+    "--exit-dir",
+    exitDir,
+    "--socket-dir-path",
+    o.socketDir,
+    "-l",
+    o.logPath !== undefined ? `k8s-file:${o.logPath}` : "none",
     ...commonArgs(o),
     "-e",
     "--exec-attach",
-    "--exec-process-spec", o.processSpecPath,
+    "--exec-process-spec",
+    o.processSpecPath,
   ];
   if (o.terminal) args.push("-t");
   if (o.stdin) args.push("-i");
@@ -127,7 +138,10 @@ export async function execInContainer(o: ExecOptions, streams?: AttachStreams): 
     // conmon writes the exit code on the sync pipe at the end and exits non-zero if it cannot: keep
     // our end open (read and dropped) without holding the Node process open for it.
     launch.unref();
-    void launch.sync.next().catch(() => undefined).finally(() => launch.close());
+    void launch.sync
+      .next()
+      .catch(() => undefined)
+      .finally(() => launch.close());
     const attached = conn && streams ? attach(conn, streams) : undefined;
     return {
       sessionId,

@@ -40,11 +40,7 @@ export function oomKilled(persistDir: string): boolean {
  * naming the file) and polls as well, because inotify misses events on some filesystems and the
  * directory may not exist yet when we start.
  */
-export function waitExit(
-  exitDir: string,
-  id: string,
-  opts: { signal?: AbortSignal; pollMs?: number } = {},
-): Promise<ExitInfo> {
+export function waitExit(exitDir: string, id: string, opts: { signal?: AbortSignal; pollMs?: number } = {}): Promise<ExitInfo> {
   const now = readExit(exitDir, id);
   if (now) return Promise.resolve(now);
   const { signal } = opts;

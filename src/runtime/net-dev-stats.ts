@@ -34,11 +34,21 @@ export function parseNetDev(text: string): Record<string, NetworkStats> {
     const colon = line.indexOf(":");
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
-    const n = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const n = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (name === "lo" || n.length < 16 || n.some((v) => !Number.isFinite(v))) continue;
     result[name] = {
-      rx_bytes: n[0]!, rx_packets: n[1]!, rx_errors: n[2]!, rx_dropped: n[3]!,
-      tx_bytes: n[8]!, tx_packets: n[9]!, tx_errors: n[10]!, tx_dropped: n[11]!,
+      rx_bytes: n[0]!,
+      rx_packets: n[1]!,
+      rx_errors: n[2]!,
+      rx_dropped: n[3]!,
+      tx_bytes: n[8]!,
+      tx_packets: n[9]!,
+      tx_errors: n[10]!,
+      tx_dropped: n[11]!,
     };
   }
   return result;

@@ -17,13 +17,7 @@ export async function startContainer(runtimePath: string, runtimeRoot: string, i
 }
 
 /** `signal` is anything runc accepts: "TERM", "SIGTERM" or "15". `all` signals every process. */
-export async function killContainer(
-  runtimePath: string,
-  runtimeRoot: string,
-  id: string,
-  signal: string,
-  all = false,
-): Promise<void> {
+export async function killContainer(runtimePath: string, runtimeRoot: string, id: string, signal: string, all = false): Promise<void> {
   await runc(runtimePath, runtimeRoot, all ? ["kill", "--all", id, signal] : ["kill", id, signal]);
 }
 
@@ -59,19 +53,14 @@ export async function runtimeState(runtimePath: string, runtimeRoot: string, id:
 
 function runc(runtimePath: string, runtimeRoot: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      runtimePath,
-      [`--root=${runtimeRoot}`, ...args],
-      { maxBuffer: 16 << 20, encoding: "utf8" },
-      (err, stdout, stderr) => {
-        if (!err) {
-          resolve(stdout);
-          return;
-        }
-        const text = runtimeErrorMessage(stderr) || err.message;
-        reject(runcError(`runc ${args[0] ?? ""}: ${text}`, text, err));
-      },
-    );
+    execFile(runtimePath, [`--root=${runtimeRoot}`, ...args], { maxBuffer: 16 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (!err) {
+        resolve(stdout);
+        return;
+      }
+      const text = runtimeErrorMessage(stderr) || err.message;
+      reject(runcError(`runc ${args[0] ?? ""}: ${text}`, text, err));
+    });
   });
 }
 

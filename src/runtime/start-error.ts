@@ -28,7 +28,10 @@ export function classifyStartError(message: string): StartErrorReason {
 /** The runtime refused to create or exec the process; `message` is runc's own text. */
 export class ContainerStartError extends SystemError {
   readonly reason: StartErrorReason;
-  constructor(readonly runtimeMessage: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly runtimeMessage: string,
+    options?: { cause?: unknown },
+  ) {
     super(runtimeMessage, options);
     this.reason = classifyStartError(runtimeMessage);
   }

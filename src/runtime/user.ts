@@ -11,8 +11,16 @@ export interface ResolvedUser {
   additionalGids: number[];
 }
 
-interface PasswdEntry { name: string; uid: number; gid: number }
-interface GroupEntry { name: string; gid: number; members: string[] }
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+}
+interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
 
 /** runc's minID..maxID; larger ids overflow to root in some runtimes (CVE-2024-40635). */
 const MAX_ID = 2 ** 31 - 1;

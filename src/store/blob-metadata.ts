@@ -26,16 +26,20 @@ export class BlobMetadata {
 
   get(digest: Digest): BlobInfo | undefined {
     const row = this.db.prepare("SELECT digest, diff_id, media_type, size FROM blob_info WHERE digest = ?").get(digest) as
-      | { digest: Digest; diff_id: Digest; media_type: string; size: number }
-      | undefined;
+      { digest: Digest; diff_id: Digest; media_type: string; size: number } | undefined;
     return row && { digest: row.digest, diffId: row.diff_id, mediaType: row.media_type, size: row.size };
   }
 
   /** Compressed forms of a layer that some registry has been seen to hold. */
   forDiffId(diffId: Digest): BlobInfo[] {
-    return (this.db.prepare("SELECT digest, diff_id, media_type, size FROM blob_info WHERE diff_id = ? ORDER BY digest").all(diffId) as {
-      digest: Digest; diff_id: Digest; media_type: string; size: number;
-    }[]).map((row) => ({ digest: row.digest, diffId: row.diff_id, mediaType: row.media_type, size: row.size }));
+    return (
+      this.db.prepare("SELECT digest, diff_id, media_type, size FROM blob_info WHERE diff_id = ? ORDER BY digest").all(diffId) as {
+        digest: Digest;
+        diff_id: Digest;
+        media_type: string;
+        size: number;
+      }[]
+    ).map((row) => ({ digest: row.digest, diffId: row.diff_id, mediaType: row.media_type, size: row.size }));
   }
 
   /** Inside a write transaction. */
@@ -44,14 +48,20 @@ export class BlobMetadata {
   }
 
   sources(digest: Digest, registry: string): string[] {
-    return (this.db.prepare("SELECT repository FROM blob_sources WHERE digest = ? AND registry = ? ORDER BY repository").all(digest, registry) as {
-      repository: string;
-    }[]).map((r) => r.repository);
+    return (
+      this.db
+        .prepare("SELECT repository FROM blob_sources WHERE digest = ? AND registry = ? ORDER BY repository")
+        .all(digest, registry) as {
+        repository: string;
+      }[]
+    ).map((r) => r.repository);
   }
 
   /** Inside a write transaction. */
   lease(digest: Digest, now: Date): void {
-    this.db.prepare("INSERT INTO leases (digest, created) VALUES (?, ?) ON CONFLICT(digest) DO UPDATE SET created = excluded.created").run(digest, now.toISOString());
+    this.db
+      .prepare("INSERT INTO leases (digest, created) VALUES (?, ?) ON CONFLICT(digest) DO UPDATE SET created = excluded.created")
+      .run(digest, now.toISOString());
   }
 
   release(digest: Digest): void {
@@ -62,6 +72,8 @@ export class BlobMetadata {
   leased(now: Date, expire: boolean): Set<string> {
     const cutoff = new Date(now.getTime() - LEASE_LIFETIME_MS).toISOString();
     if (expire) this.db.prepare("DELETE FROM leases WHERE created < ?").run(cutoff);
-    return new Set((this.db.prepare("SELECT digest FROM leases WHERE created >= ?").all(cutoff) as { digest: string }[]).map((r) => r.digest));
+    return new Set(
+      (this.db.prepare("SELECT digest FROM leases WHERE created >= ?").all(cutoff) as { digest: string }[]).map((r) => r.digest),
+    );
   }
 }

@@ -105,8 +105,17 @@ export const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 export function initialState(): ContainerState {
   return {
-    Status: "created", Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-    Pid: 0, ExitCode: 0, Error: "", StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME,
+    Status: "created",
+    Running: false,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: 0,
+    ExitCode: 0,
+    Error: "",
+    StartedAt: ZERO_TIME,
+    FinishedAt: ZERO_TIME,
   };
 }
 
@@ -173,7 +182,9 @@ export class ContainerStore {
   }
 
   setSpec(spec: ContainerSpec): void {
-    this.db.prepare("UPDATE containers SET spec = ?, name = ?, image_id = ? WHERE id = ?").run(JSON.stringify(spec), spec.name, spec.imageId, spec.id);
+    this.db
+      .prepare("UPDATE containers SET spec = ?, name = ?, image_id = ? WHERE id = ?")
+      .run(JSON.stringify(spec), spec.name, spec.imageId, spec.id);
   }
 
   delete(id: string): void {
@@ -185,7 +196,11 @@ export class ContainerStore {
   }
 
   topLayers(): Set<string> {
-    return new Set((this.db.prepare("SELECT DISTINCT top_layer FROM containers WHERE top_layer IS NOT NULL").all() as { top_layer: string }[]).map((r) => r.top_layer));
+    return new Set(
+      (this.db.prepare("SELECT DISTINCT top_layer FROM containers WHERE top_layer IS NOT NULL").all() as { top_layer: string }[]).map(
+        (r) => r.top_layer,
+      ),
+    );
   }
 
   checkName(name: string): void {

@@ -95,7 +95,10 @@ export class FileContentStore {
   }
 
   list(): Digest[] {
-    return fs.readdirSync(this.dir).map((hex) => `sha256:${hex}`).filter(isDigest) as Digest[];
+    return fs
+      .readdirSync(this.dir)
+      .map((hex) => `sha256:${hex}`)
+      .filter(isDigest) as Digest[];
   }
 
   /** Writes `source` to `path` (a fresh work-dir path), hashing it, and checks what the caller expected. */

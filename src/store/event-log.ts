@@ -35,7 +35,10 @@ export class EventLog {
 
   /** Events after `seq`, oldest first. */
   after(seq: number, limit = 1000): StoredEvent[] {
-    const rows = this.db.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").safeIntegers(true).all(seq, limit) as EventRow[];
+    const rows = this.db
+      .prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+      .safeIntegers(true)
+      .all(seq, limit) as EventRow[];
     return rows.map((r) => ({
       seq: Number(r.seq),
       timeNano: BigInt(r.time_nano),

@@ -3,9 +3,7 @@
 import type { Db } from "./db.js";
 import type { Digest } from "../image/digest.js";
 import { NotFoundError } from "../errors.js";
-import {
-  familiarString, formatReference, isFullImageId, parseReference, withDefaultTag, type Reference,
-} from "../image/reference.js";
+import { familiarString, formatReference, isFullImageId, parseReference, withDefaultTag, type Reference } from "../image/reference.js";
 
 export interface ImageRecord {
   readonly id: Digest;
@@ -89,7 +87,9 @@ export class ImageStore {
   /** Points `name` (normalised, with tag) at the image, taking it from any other. Inside a transaction. */
   tag(name: string, id: Digest, now: string | null): Digest | undefined {
     const previous = this.imageIdForName(name);
-    this.db.prepare("INSERT INTO tags (name, image_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id").run(name, id);
+    this.db
+      .prepare("INSERT INTO tags (name, image_id) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id")
+      .run(name, id);
     if (now) this.db.prepare("UPDATE images SET last_tag_time = ? WHERE id = ?").run(now, id);
     return previous === id ? undefined : previous;
   }
@@ -104,7 +104,9 @@ export class ImageStore {
 
   /** Deletes the row (tags and blob links go with it); returns the blobs no other image uses. */
   delete(id: Digest): Digest[] {
-    const blobs = (this.db.prepare("SELECT digest FROM image_blobs WHERE image_id = ?").all(id) as { digest: Digest }[]).map((r) => r.digest);
+    const blobs = (this.db.prepare("SELECT digest FROM image_blobs WHERE image_id = ?").all(id) as { digest: Digest }[]).map(
+      (r) => r.digest,
+    );
     this.db.prepare("DELETE FROM images WHERE id = ?").run(id);
     const stillUsed = this.db.prepare("SELECT 1 FROM image_blobs WHERE digest = ? LIMIT 1");
     return blobs.filter((digest) => !stillUsed.get(digest));
@@ -120,7 +122,10 @@ export class ImageStore {
 
   private allNames(): Map<string, string[]> {
     const map = new Map<string, string[]>();
-    for (const { name, image_id } of this.db.prepare("SELECT name, image_id FROM tags ORDER BY name").all() as { name: string; image_id: string }[]) {
+    for (const { name, image_id } of this.db.prepare("SELECT name, image_id FROM tags ORDER BY name").all() as {
+      name: string;
+      image_id: string;
+    }[]) {
       const list = map.get(image_id) ?? [];
       list.push(name);
       map.set(image_id, list);

@@ -76,11 +76,15 @@ export async function ingestLayer(
   if (opts.expected?.diffId && opts.expected.diffId !== diffId) {
     throw new DigestMismatchError(opts.expected.diffId, diffId, "layer diff ID");
   }
-  return { blob: opts.keep === "none" ? undefined : checked, layer: { diffId, size: extracted.size, path: diffDir }, compressed: compression !== "none" };
+  return {
+    blob: opts.keep === "none" ? undefined : checked,
+    layer: { diffId, size: extracted.size, path: diffDir },
+    compressed: compression !== "none",
+  };
 }
 
 function writeAll(fd: number, chunk: Buffer): void {
-  for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+  for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
 }
 
 /** Passes bytes on while writing them to a file descriptor. */

@@ -50,7 +50,10 @@ export function chainIds(diffIds: readonly Digest[]): Digest[] {
 export class LayerStore {
   readonly dir: string;
 
-  constructor(root: string, private readonly db: Db) {
+  constructor(
+    root: string,
+    private readonly db: Db,
+  ) {
     this.dir = `${root}/layers`;
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
@@ -67,7 +70,7 @@ export class LayerStore {
   /** The layer and its ancestors, top first. */
   chain(top: Digest): LayerRecord[] {
     const result: LayerRecord[] = [];
-    for (let at: Digest | null = top; at !== null; ) {
+    for (let at: Digest | null = top; at !== null;) {
       const layer = this.get(at);
       if (!layer) break;
       result.push(layer);

@@ -61,7 +61,10 @@ export class Store {
    */
   private readonly stuckRoot: string;
 
-  constructor(readonly root: string, private readonly opts: StoreOptions) {
+  constructor(
+    readonly root: string,
+    private readonly opts: StoreOptions,
+  ) {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     this.tmpRoot = `${root}/tmp`;
     fs.mkdirSync(this.tmpRoot, { recursive: true, mode: 0o700 });
@@ -161,10 +164,10 @@ export class Store {
       for (const digest of staged.sharedBlobs ?? []) {
         if (!this.content.has(digest)) throw new SystemError(`blob ${digest} vanished from the store`);
       }
-      const created = this.images.insert(
-        { ...staged.image, topLayer: top?.chainId ?? null, stored: now },
-        [...staged.blobs.map((b) => b.digest), ...(staged.sharedBlobs ?? [])],
-      );
+      const created = this.images.insert({ ...staged.image, topLayer: top?.chainId ?? null, stored: now }, [
+        ...staged.blobs.map((b) => b.digest),
+        ...(staged.sharedBlobs ?? []),
+      ]);
       const movedFrom: Digest[] = [];
       for (const name of staged.names) {
         const previous = this.images.tag(name, staged.image.id, staged.recordTagTime === false ? null : now);
@@ -201,10 +204,12 @@ export class Store {
       const abandoned = fs.readdirSync(this.tmpRoot).filter((name) => isAbandoned(name) && (opts.retryStuck || !stuck.has(name)));
       this.write((trash) => {
         for (const name of this.layers.strayDirs()) {
-          if (attempt(`layer dir ${name}`, () => fs.renameSync(`${this.layers.dir}/${name}`, trash(`layer-${name}`)))) report.layerDirs.push(name);
+          if (attempt(`layer dir ${name}`, () => fs.renameSync(`${this.layers.dir}/${name}`, trash(`layer-${name}`))))
+            report.layerDirs.push(name);
         }
         for (const id of this.strayContainerDirs()) {
-          if (attempt(`container dir ${id}`, () => fs.renameSync(`${this.containersDir}/${id}`, trash(`container-${id}`)))) report.containerDirs.push(id);
+          if (attempt(`container dir ${id}`, () => fs.renameSync(`${this.containersDir}/${id}`, trash(`container-${id}`))))
+            report.containerDirs.push(id);
         }
         const used = this.usedBlobs(true);
         for (const digest of this.content.list()) {

@@ -26,7 +26,10 @@ interface Row {
 export class VolumeStore {
   readonly dir: string;
 
-  constructor(root: string, private readonly db: Db) {
+  constructor(
+    root: string,
+    private readonly db: Db,
+  ) {
     this.dir = `${root}/volumes`;
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o701 });
   }

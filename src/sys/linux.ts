@@ -39,11 +39,24 @@ function load(): Libc {
 }
 
 const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 11: "EAGAIN", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 22: "EINVAL", 28: "ENOSPC", 61: "ENODATA", 95: "EOPNOTSUPP",
+  1: "EPERM",
+  2: "ENOENT",
+  11: "EAGAIN",
+  13: "EACCES",
+  17: "EEXIST",
+  20: "ENOTDIR",
+  22: "EINVAL",
+  28: "ENOSPC",
+  61: "ENODATA",
+  95: "EOPNOTSUPP",
 };
 
 export class ErrnoError extends SystemError {
-  constructor(readonly syscall: string, readonly errno: number, readonly path: string) {
+  constructor(
+    readonly syscall: string,
+    readonly errno: number,
+    readonly path: string,
+  ) {
     super(`${syscall} ${path}: ${ERRNO_NAMES[errno] ?? `errno ${errno}`}`);
   }
   get code(): string {
@@ -63,7 +76,10 @@ export function makedev(major: number, minor: number): bigint {
 }
 
 export function majorMinor(rdev: number): { major: number; minor: number } {
-  return { major: ((rdev >>> 8) & 0xfff) | Math.floor(rdev / 2 ** 32) & ~0xfff, minor: (rdev & 0xff) | ((rdev >>> 12) & ~0xff & 0xfffff) };
+  return {
+    major: ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff),
+    minor: (rdev & 0xff) | ((rdev >>> 12) & ~0xff & 0xfffff),
+  };
 }
 
 export function mknod(path: string, mode: number, major = 0, minor = 0): void {

@@ -32,13 +32,21 @@ test("Router.match() strips the version prefix, matches image names greedily and
   assert.deepEqual([m.params, m.version], [["dapi-myuser/myfirstrepo:mytag"], 1041]);
   assert.deepEqual(router.match("DELETE", "/images/a%2Fb:c").params, ["a/b:c"]);
   assert.equal(router.match("GET", "/images/json").version, 1050);
-  assert.throws(() => router.match("GET", "/v1.41/nothing"), (err: Error) => err instanceof NotFoundError && err.message === "page not found");
+  assert.throws(
+    () => router.match("GET", "/v1.41/nothing"),
+    (err: Error) => err instanceof NotFoundError && err.message === "page not found",
+  );
   assert.throws(() => router.match("GET", "/v1.9/images/json"), /client version 1.9 is too old/);
 });
 
 test("boolValue() and filterFlags() read queries as dockerd does", () => {
-  const q = new URLSearchParams("a=1&b=True&c=0&d=no&e=&f=none&filters=" + encodeURIComponent('{"status":["exited"],"dangling":{"true":true}}'));
-  assert.deepEqual(["a", "b", "c", "d", "e", "f", "missing"].map((k) => boolValue(q, k)), [true, true, false, false, false, false, false]);
+  const q = new URLSearchParams(
+    "a=1&b=True&c=0&d=no&e=&f=none&filters=" + encodeURIComponent('{"status":["exited"],"dangling":{"true":true}}'),
+  );
+  assert.deepEqual(
+    ["a", "b", "c", "d", "e", "f", "missing"].map((k) => boolValue(q, k)),
+    [true, true, false, false, false, false, false],
+  );
   assert.deepEqual(filterFlags(q), ["status=exited", "dangling=true"]);
   assert.throws(() => filterFlags(new URLSearchParams("filters=%7Bbad")), InvalidArgumentError);
 });
@@ -46,8 +54,14 @@ test("boolValue() and filterFlags() read queries as dockerd does", () => {
 test("parseJsonBody() wants application/json and an object, and words failures as Go does", () => {
   assert.deepEqual(parseJsonBody(Buffer.from('{"A":1}'), "application/json; charset=utf-8", "x"), { A: 1 });
   assert.equal(parseJsonBody(Buffer.alloc(0), undefined, "x"), undefined);
-  assert.throws(() => parseJsonBody(Buffer.from("{}"), "text/plain", "x"), /Content-Type specified \(text\/plain\) must be 'application\/json'/);
-  assert.throws(() => parseJsonBody(Buffer.from("[1]"), "application/json", "container.Config"), /json: cannot unmarshal array into Go value of type container.Config/);
+  assert.throws(
+    () => parseJsonBody(Buffer.from("{}"), "text/plain", "x"),
+    /Content-Type specified \(text\/plain\) must be 'application\/json'/,
+  );
+  assert.throws(
+    () => parseJsonBody(Buffer.from("[1]"), "application/json", "container.Config"),
+    /json: cannot unmarshal array into Go value of type container.Config/,
+  );
   assert.throws(() => parseJsonBody(Buffer.from("{x"), "application/json", "x"), /invalid character 'x' looking for beginning of value/);
 });
 
@@ -64,7 +78,14 @@ test("formatCommand(), formatLogTimestamp() and parseUnixTime() give Docker's fo
 
 test("statusFor() maps error kinds to Docker's status codes", () => {
   assert.deepEqual(
-    [new InvalidArgumentError("x"), new NotFoundError("x"), new ConflictError("x"), new NotImplementedError("x"), new SystemError("x"), new Error("x")].map(statusFor),
+    [
+      new InvalidArgumentError("x"),
+      new NotFoundError("x"),
+      new ConflictError("x"),
+      new NotImplementedError("x"),
+      new SystemError("x"),
+      new Error("x"),
+    ].map(statusFor),
     [400, 404, 409, 501, 500, 500],
   );
 });

@@ -18,7 +18,11 @@ describe("berth serve: the docker CLI", { skip }, () => {
   function docker(args: string[], opts: { input?: string | Buffer; code?: number } = {}): { stdout: string; stderr: string; code: number } {
     const r = spawnSync(DOCKER!, args, { input: opts.input ?? "", env: env(), encoding: "utf8", timeout: 60_000 });
     const result = { stdout: r.stdout, stderr: r.stderr, code: r.status ?? -1 };
-    assert.equal(result.code, opts.code ?? 0, `docker ${args.join(" ")} exited ${result.code}: ${r.stderr}\nserver: ${served.server.log().slice(-2000)}`);
+    assert.equal(
+      result.code,
+      opts.code ?? 0,
+      `docker ${args.join(" ")} exited ${result.code}: ${r.stderr}\nserver: ${served.server.log().slice(-2000)}`,
+    );
     return result;
   }
 
@@ -35,7 +39,10 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.match(docker(["run", "--rm", "busybox", "nosuchcmd"], { code: 127 }).stderr, /executable file not found/);
     assert.match(docker(["run", "--rm", "busybox", "/etc"], { code: 126 }).stderr, /permission denied/);
     const taken = docker(["run", "--name", "cli-fg", "busybox", "true"], { code: 125 });
-    assert.match(taken.stderr, /^docker: Error response from daemon: Conflict\. The container name "\/cli-fg" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\n/);
+    assert.match(
+      taken.stderr,
+      /^docker: Error response from daemon: Conflict\. The container name "\/cli-fg" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\n/,
+    );
     // The missing image is pulled, from a loopback port where no registry listens.
     const missing = docker(["run", "127.0.0.1:1/nosuchimage-dapi"], { code: 125 });
     assert.match(
@@ -48,14 +55,21 @@ describe("berth serve: the docker CLI", { skip }, () => {
   test("several docker runs at once each get their own output and exit code", async () => {
     const { spawn } = await import("node:child_process");
     const before = docker(["ps", "-aq"]).stdout;
-    const runs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(DOCKER!, ["run", "--rm", "busybox", "sh", "-c", `echo run-${i}; exit ${i}`], { env: env() });
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.on("exit", (code) => resolve({ code, out }));
-      })));
-    assert.deepEqual(runs, [1, 2, 3, 4, 5, 6].map((i) => ({ code: i, out: `run-${i}\n` })));
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(
+        (i) =>
+          new Promise<{ code: number | null; out: string }>((resolve) => {
+            const child = spawn(DOCKER!, ["run", "--rm", "busybox", "sh", "-c", `echo run-${i}; exit ${i}`], { env: env() });
+            let out = "";
+            child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+            child.on("exit", (code) => resolve({ code, out }));
+          }),
+      ),
+    );
+    assert.deepEqual(
+      runs,
+      [1, 2, 3, 4, 5, 6].map((i) => ({ code: i, out: `run-${i}\n` })),
+    );
     assert.equal(docker(["ps", "-aq"]).stdout, before, "every --rm container is gone");
   });
 
@@ -124,7 +138,7 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.match(docker(["commit", "-a", "@dockerinaction", "-m", "Added file", "hw", "hw_image"]).stdout, /^sha256:[0-9a-f]{64}\n$/);
     assert.match(docker(["run", "--rm", "hw_image", "ls", "-l", "/HelloWorld"]).stdout, /\/HelloWorld\n$/);
     assert.equal(docker(["run", "--rm", "hw_image", "sh", "-c", "echo $ENV_EXAMPLE1"]).stdout, "Rich\n");
-    docker(["commit", "-c", "CMD [\"echo\", \"from-cmd\"]", "-c", "ENV X=1", "hw", "hw_image:c"]);
+    docker(["commit", "-c", 'CMD ["echo", "from-cmd"]', "-c", "ENV X=1", "hw", "hw_image:c"]);
     assert.equal(docker(["run", "--rm", "hw_image:c"]).stdout, "from-cmd\n");
     const history = docker(["history", "hw_image"]).stdout.trim().split("\n");
     assert.equal(history.length, 3);
@@ -132,16 +146,23 @@ describe("berth serve: the docker CLI", { skip }, () => {
     docker(["tag", "hw_image", "myuser/myfirstrepo:mytag"]);
     docker(["tag", "myuser/myfirstrepo:mytag", "myuser/mod_ubuntu"]);
     const images = docker(["images", "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split("\n");
-    for (const name of ["hw_image:latest", "myuser/myfirstrepo:mytag", "myuser/mod_ubuntu:latest", "busybox:latest"]) assert.ok(images.includes(name), images.join(","));
+    for (const name of ["hw_image:latest", "myuser/myfirstrepo:mytag", "myuser/mod_ubuntu:latest", "busybox:latest"])
+      assert.ok(images.includes(name), images.join(","));
     const inspect = JSON.parse(docker(["inspect", "hw_image"]).stdout)[0];
     assert.equal(inspect.Author, "@dockerinaction");
     assert.equal(inspect.Comment, "Added file");
     assert.equal(docker(["inspect", "-f", "{{.State.ExitCode}} {{.Config.Cmd}}", "hw"]).stdout, "0 [touch /HelloWorld]\n");
     const nothing = docker(["inspect", "nosuchthing-dapi"], { code: 1 });
     assert.deepEqual([nothing.stdout, nothing.stderr], ["[]\n", "Error: No such object: nosuchthing-dapi\n"]);
-    assert.equal(docker(["rmi", "myuser/mod_ubuntu", "myuser/myfirstrepo:mytag"]).stdout, "Untagged: myuser/mod_ubuntu:latest\nUntagged: myuser/myfirstrepo:mytag\n");
+    assert.equal(
+      docker(["rmi", "myuser/mod_ubuntu", "myuser/myfirstrepo:mytag"]).stdout,
+      "Untagged: myuser/mod_ubuntu:latest\nUntagged: myuser/myfirstrepo:mytag\n",
+    );
     docker(["run", "--name", "user", "hw_image", "true"]);
-    assert.match(docker(["rmi", "hw_image"], { code: 1 }).stderr, /^Error response from daemon: conflict: unable to remove repository reference "hw_image" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}\n$/);
+    assert.match(
+      docker(["rmi", "hw_image"], { code: 1 }).stderr,
+      /^Error response from daemon: conflict: unable to remove repository reference "hw_image" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}\n$/,
+    );
     docker(["rm", "user"]);
     assert.equal(docker(["rmi", "nosuch-dapi"], { code: 1 }).stderr, "Error response from daemon: No such image: nosuch-dapi:latest\n");
     docker(["rm", "-vf", "tweak-d", "hw"]);
@@ -166,9 +187,18 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.equal(fs.readFileSync(`${dir}/back.txt`, "utf8"), "hello cp\n");
     docker(["cp", "packer:/renamed.txt", `${dir}/back2.txt`]);
     assert.equal(fs.readFileSync(`${dir}/back2.txt`, "utf8"), "hello cp\n");
-    assert.equal(docker(["cp", "packer:/nonexist", dir], { code: 1 }).stderr, "Error response from daemon: Could not find the file /nonexist in container packer\n");
-    assert.equal(docker(["cp", `${dir}/note.txt`, "packer:/nonexistdir/sub/x"], { code: 1 }).stderr, "Error response from daemon: Could not find the file /nonexistdir/sub in container packer\n");
-    assert.equal(docker(["cp", `${dir}/note.txt`, "packer:/bin/sh/x"], { code: 1 }).stderr, "Error response from daemon: extraction point is not a directory\n");
+    assert.equal(
+      docker(["cp", "packer:/nonexist", dir], { code: 1 }).stderr,
+      "Error response from daemon: Could not find the file /nonexist in container packer\n",
+    );
+    assert.equal(
+      docker(["cp", `${dir}/note.txt`, "packer:/nonexistdir/sub/x"], { code: 1 }).stderr,
+      "Error response from daemon: Could not find the file /nonexistdir/sub in container packer\n",
+    );
+    assert.equal(
+      docker(["cp", `${dir}/note.txt`, "packer:/bin/sh/x"], { code: 1 }).stderr,
+      "Error response from daemon: extraction point is not a directory\n",
+    );
     docker(["save", "-o", `${dir}/flat.tar`, "flat:c"]);
     docker(["rmi", "flat:c"]);
     assert.match(docker(["load", "-i", `${dir}/flat.tar`]).stdout, /Loaded image: flat:c\n/);
@@ -187,7 +217,8 @@ describe("berth serve: the docker CLI", { skip }, () => {
     fs.writeFileSync(`${dir}/tree/data/x`, "x\n");
     fs.writeFileSync(`${dir}/out/existing`, "e\n");
     // The CLI's last line; before a refusal of its own it may log that its tar writer saw the pipe close (so does it against dockerd).
-    const fails = (args: string[], stderr: string) => assert.equal(docker(args, { code: 1 }).stderr.replace(/^time=".*" level=error msg="Can't .*\n/gm, ""), stderr);
+    const fails = (args: string[], stderr: string) =>
+      assert.equal(docker(args, { code: 1 }).stderr.replace(/^time=".*" level=error msg="Can't .*\n/gm, ""), stderr);
     docker(["create", "--name", "cli-ro", "--read-only", "-v", "cli-rw:/rw", "busybox", "true"]);
     fails(["cp", `${dir}/file`, "cli-ro:/"], "Error response from daemon: container rootfs is marked read-only\n");
     fails(["cp", `${dir}/file`, "cli-ro:/tmp/"], "Error response from daemon: container rootfs is marked read-only\n");
@@ -198,15 +229,24 @@ describe("berth serve: the docker CLI", { skip }, () => {
     docker(["create", "--name", "cli-bro", "--mount", `type=bind,src=${dir}/dir,dst=/data,readonly`, "busybox", "true"]);
     for (const ctr of ["cli-vro", "cli-bro"]) {
       fails(["cp", `${dir}/file`, `${ctr}:/data/`], "Error response from daemon: mounted volume is marked read-only\n");
-      fails(["cp", `${dir}/tree/.`, `${ctr}:/`], "Error response from daemon: Error processing tar file(exit status 1): lchown /data: read-only file system\n");
+      fails(
+        ["cp", `${dir}/tree/.`, `${ctr}:/`],
+        "Error response from daemon: Error processing tar file(exit status 1): lchown /data: read-only file system\n",
+      );
     }
     assert.deepEqual(fs.readdirSync(`${dir}/dir`), ["sub"], "the read-only bind's directory is untouched");
     docker(["run", "--name", "cli-links", "busybox", "sh", "-c", "ln -s /etc /link-to-dir"]);
     fails(["cp", `${dir}/file`, "cli-links:/nonexistent/"], "no such directory\n");
     fails(["cp", `${dir}/dir`, "cli-links:/etc/hostname"], "cannot copy directory\n");
-    fails(["cp", `${dir}/dir`, "cli-links:/etc/passwd/"], 'Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory "/etc/passwd" with directory "/etc"\n');
+    fails(
+      ["cp", `${dir}/dir`, "cli-links:/etc/passwd/"],
+      'Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory "/etc/passwd" with directory "/etc"\n',
+    );
     docker(["cp", "cli-links:/link-to-dir/", `${dir}/out/a`]);
-    assert.ok(fs.lstatSync(`${dir}/out/a`).isDirectory() && fs.existsSync(`${dir}/out/a/passwd`), "the directory the link names, not the link");
+    assert.ok(
+      fs.lstatSync(`${dir}/out/a`).isDirectory() && fs.existsSync(`${dir}/out/a/passwd`),
+      "the directory the link names, not the link",
+    );
     fails(["cp", "cli-links:/etc", `${dir}/out/existing`], "cannot copy directory\n");
     fails(["cp", "cli-links:/etc/passwd", `${dir}/out/nonexist/`], "no such directory\n");
     docker(["rm", "cli-ro", "cli-vro", "cli-bro", "cli-links"]);
@@ -232,7 +272,17 @@ describe("berth serve: the docker CLI", { skip }, () => {
     const since = String(Date.now() / 1000);
     docker(["run", "--name", "cli-events", "busybox", "true"]);
     docker(["rm", "cli-events"]);
-    const out = docker(["events", "--since", since, "--until", String(Date.now() / 1000 + 1), "--filter", "container=cli-events", "--format", "{{.Action}} {{.Actor.Attributes.name}}"]).stdout;
+    const out = docker([
+      "events",
+      "--since",
+      since,
+      "--until",
+      String(Date.now() / 1000 + 1),
+      "--filter",
+      "container=cli-events",
+      "--format",
+      "{{.Action}} {{.Actor.Attributes.name}}",
+    ]).stdout;
     assert.equal(out, "create cli-events\nstart cli-events\ndie cli-events\ndestroy cli-events\n");
   });
 
@@ -245,8 +295,14 @@ describe("berth serve: the docker CLI", { skip }, () => {
 
   test("restart policies travel through the API", async () => {
     const id = docker(["run", "-d", "--restart", "on-failure:1", "busybox", "sh", "-c", "exit 7"]).stdout.trim();
-    assert.equal(docker(["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", id]).stdout.trim(), '{"Name":"on-failure","MaximumRetryCount":1}');
-    for (const end = Date.now() + 20_000; docker(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id]).stdout.trim() !== "1 exited"; ) {
+    assert.equal(
+      docker(["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", id]).stdout.trim(),
+      '{"Name":"on-failure","MaximumRetryCount":1}',
+    );
+    for (
+      const end = Date.now() + 20_000;
+      docker(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id]).stdout.trim() !== "1 exited";
+    ) {
       assert.ok(Date.now() < end, "the one retry did not happen");
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -260,7 +316,10 @@ describe("berth serve: the docker CLI", { skip }, () => {
       const repo = `${reg.host}/api/busybox`;
       const refused = docker(["login", "-u", reg.username!, "--password-stdin", reg.host], { input: "wrong\n", code: 1 });
       assert.match(refused.stderr, new RegExp(`login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized`));
-      assert.match(docker(["login", "-u", reg.username!, "--password-stdin", reg.host], { input: `${reg.password}\n` }).stdout, /Login Succeeded/);
+      assert.match(
+        docker(["login", "-u", reg.username!, "--password-stdin", reg.host], { input: `${reg.password}\n` }).stdout,
+        /Login Succeeded/,
+      );
       docker(["tag", "busybox", `${repo}:1`]);
       const pushed = docker(["push", `${repo}:1`]).stdout;
       assert.match(pushed, new RegExp(`^The push refers to repository \\[${reg.host}/api/busybox\\]$`, "m"));
@@ -286,9 +345,15 @@ describe("berth serve: the docker CLI", { skip }, () => {
   });
   test("what dockerd refuses at create and start: an unnamed variable, a working directory that is a file", async () => {
     const create = (body: object) =>
-      served.server.request("POST", "/v1.41/containers/create", { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+      served.server.request("POST", "/v1.41/containers/create", {
+        body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json" },
+      });
     // dockerd 20.10's answers, measured with curl.
-    for (const [entry, message] of [["", "invalid environment variable: "], ["=x", "invalid environment variable: =x"]] as const) {
+    for (const [entry, message] of [
+      ["", "invalid environment variable: "],
+      ["=x", "invalid environment variable: =x"],
+    ] as const) {
       const r = await create({ Image: "busybox", Cmd: ["env"], Env: [entry] });
       assert.equal(r.status, 400);
       assert.deepEqual(JSON.parse(r.body.toString()), { message });
@@ -297,15 +362,24 @@ describe("berth serve: the docker CLI", { skip }, () => {
     assert.equal(file.status, 500);
     assert.deepEqual(JSON.parse(file.body.toString()), { message: "Cannot mkdir: /bin/busybox is not a directory" });
     const run = docker(["run", "--rm", "-w", "/bin/busybox", "busybox", "pwd"], { code: 125 });
-    assert.equal(run.stderr, "docker: Error response from daemon: Cannot mkdir: /bin/busybox is not a directory\n\nRun 'docker run --help' for more information\n");
+    assert.equal(
+      run.stderr,
+      "docker: Error response from daemon: Cannot mkdir: /bin/busybox is not a directory\n\nRun 'docker run --help' for more information\n",
+    );
 
     docker(["run", "--name", "cli-wfile", "-w", "/w", "busybox", "sh", "-c", "cd / && rmdir /w && touch /w"]);
     const start = docker(["start", "cli-wfile"], { code: 1 });
-    assert.equal(start.stderr, "Error response from daemon: Cannot mkdir: /w is not a directory\nError: failed to start containers: cli-wfile\n");
+    assert.equal(
+      start.stderr,
+      "Error response from daemon: Cannot mkdir: /w is not a directory\nError: failed to start containers: cli-wfile\n",
+    );
     const raw = await served.server.request("POST", "/v1.41/containers/cli-wfile/start");
     assert.equal(raw.status, 500);
     assert.deepEqual(JSON.parse(raw.body.toString()), { message: "Cannot mkdir: /w is not a directory" });
-    assert.equal(docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", "cli-wfile"]).stdout, 'exited 128 "Cannot mkdir: /w is not a directory"\n');
+    assert.equal(
+      docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", "cli-wfile"]).stdout,
+      'exited 128 "Cannot mkdir: /w is not a directory"\n',
+    );
     const rm = docker(["rm", "-f", "nosuch-dapi", "cli-wfile"]);
     assert.deepEqual([rm.stdout, rm.stderr], ["cli-wfile\n", "Error response from daemon: No such container: nosuch-dapi\n"]);
   });

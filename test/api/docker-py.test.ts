@@ -16,7 +16,10 @@ describe("berth serve: docker-py", { skip }, () => {
 
   /** One case of engine-answers.py: the facts it printed. */
   function answers(name: string): Record<string, unknown> {
-    const r = spawnSync(PYTHON!, [`${REPO}/test/api/py/engine-answers.py`, served.server.dockerHost, name], { encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(PYTHON!, [`${REPO}/test/api/py/engine-answers.py`, served.server.dockerHost, name], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     assert.equal(r.status, 0, `${r.stderr}\nserver: ${served.server.log().slice(-3000)}`);
     return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
   }
@@ -33,7 +36,10 @@ describe("berth serve: docker-py", { skip }, () => {
     assert.deepEqual(facts.diff, [{ Path: "/made", Kind: 1 }]);
     assert.equal(facts.status, "exited");
     assert.match(facts.image_id, /^sha256:[0-9a-f]{64}$/);
-    assert.deepEqual(facts.history, [["M", ["py-img:v1"]], ["Imported from -", ["busybox:latest"]]]);
+    assert.deepEqual(facts.history, [
+      ["M", ["py-img:v1"]],
+      ["Imported from -", ["busybox:latest"]],
+    ]);
     assert.deepEqual(facts.tags, ["py-img:v1", "py-img:v2"]);
     assert.deepEqual(facts.images, ["busybox:latest", "py-img:v1", "py-img:v2"]);
     assert.deepEqual(facts.exec, [4, "in-exec\n"]);
@@ -89,7 +95,8 @@ describe("berth serve: docker-py", { skip }, () => {
 
   test("swarm: 503 with dockerd's words, as a node outside any swarm", () => {
     const facts = answers("swarm");
-    const notManager = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+    const notManager =
+      'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
     assert.deepEqual(facts.swarm, [503, notManager]);
     assert.deepEqual(facts.lists, [503, 503, 503, 503]);
     assert.deepEqual(facts.leave, [503, "This node is not part of a swarm"]);

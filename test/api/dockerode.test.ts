@@ -28,7 +28,13 @@ describe("berth serve: dockerode", { skip: !isRoot() && "needs root" }, () => {
 
   test("create, attach (no upgrade), start, wait, inspect, logs, changes", async () => {
     const docker = client();
-    const container = await docker.createContainer({ Image: "busybox", Cmd: ["sh", "-c", "echo out1; echo err1 >&2; touch /made; exit 3"], name: "dode-1", AttachStdout: true, AttachStderr: true });
+    const container = await docker.createContainer({
+      Image: "busybox",
+      Cmd: ["sh", "-c", "echo out1; echo err1 >&2; touch /made; exit 3"],
+      name: "dode-1",
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const out = new PassThrough();
     const err = new PassThrough();
@@ -94,13 +100,20 @@ describe("berth serve: dockerode", { skip: !isRoot() && "needs root" }, () => {
     const status = JSON.parse(progress.toString().trim().split("\r\n").pop()!) as { status: string };
     assert.match(status.status, /^sha256:[0-9a-f]{64}$/);
     const out = new PassThrough();
-    const [result, ran] = (await docker.run("dode-imported", ["sh", "-c", "cat /made && echo ran-with-tty; exit 5"], out)) as [{ StatusCode: number }, Docker.Container];
+    const [result, ran] = (await docker.run("dode-imported", ["sh", "-c", "cat /made && echo ran-with-tty; exit 5"], out)) as [
+      { StatusCode: number },
+      Docker.Container,
+    ];
     assert.equal(result.StatusCode, 5);
     out.end();
     assert.equal((await collect(out)).toString().replace(/\r/g, ""), "ran-with-tty\n");
     await ran.remove({ force: true, v: true });
     await docker.getContainer("dode-1").remove({ force: true, v: true });
-    await assert.rejects(docker.getContainer("dode-1").inspect(), (err: { statusCode?: number; json?: { message?: string } }) => err.statusCode === 404 && err.json?.message === "No such container: dode-1");
+    await assert.rejects(
+      docker.getContainer("dode-1").inspect(),
+      (err: { statusCode?: number; json?: { message?: string } }) =>
+        err.statusCode === 404 && err.json?.message === "No such container: dode-1",
+    );
     const removed = (await docker.getImage("dode-img:v2").remove()) as { Untagged?: string }[];
     assert.deepEqual(removed, [{ Untagged: "dode-img:v2" }]);
     await docker.getImage("dode-img:v1").remove();

@@ -57,7 +57,7 @@ function rawResponse(socketPath: string, request: string): Promise<string> {
 /** Splits stdcopy frames: [[stream, text], …]. */
 function frames(data: Buffer): [number, string][] {
   const out: [number, string][] = [];
-  for (let off = 0; off + 8 <= data.length; ) {
+  for (let off = 0; off + 8 <= data.length;) {
     const size = data.readUInt32BE(off + 4);
     out.push([data[off]!, data.subarray(off + 8, off + 8 + size).toString()]);
     off += 8 + size;
@@ -87,20 +87,45 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
 
   test("swarm paths answer as a dockerd outside any swarm (measured on 20.10), after their own checks", async () => {
     const { server } = served;
-    const notManager = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+    const notManager =
+      'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
     const ask = async (method: string, path: string, body?: string) => {
       const r = await server.request(method, path, body === undefined ? {} : { body, headers: { "Content-Type": "application/json" } });
       return [r.status, (json(r.body) as { message: string }).message];
     };
-    for (const path of ["/swarm", "/v1.41/swarm/unlockkey", "/nodes", "/nodes/n1", "/services", "/services/s1", "/tasks", "/tasks/t1", "/secrets", "/secrets/x", "/configs", "/configs/x"]) {
+    for (const path of [
+      "/swarm",
+      "/v1.41/swarm/unlockkey",
+      "/nodes",
+      "/nodes/n1",
+      "/services",
+      "/services/s1",
+      "/tasks",
+      "/tasks/t1",
+      "/secrets",
+      "/secrets/x",
+      "/configs",
+      "/configs/x",
+    ]) {
       assert.deepEqual(await ask("GET", path), [503, notManager], path);
     }
-    for (const path of ["/nodes/n1", "/services/s1", "/secrets/x", "/configs/x"]) assert.deepEqual(await ask("DELETE", path), [503, notManager], path);
-    for (const path of ["/services/create", "/secrets/create", "/configs/create", "/swarm/unlock", "/services/s1/update?version=3", "/swarm/update?version=1"]) {
+    for (const path of ["/nodes/n1", "/services/s1", "/secrets/x", "/configs/x"])
+      assert.deepEqual(await ask("DELETE", path), [503, notManager], path);
+    for (const path of [
+      "/services/create",
+      "/secrets/create",
+      "/configs/create",
+      "/swarm/unlock",
+      "/services/s1/update?version=3",
+      "/swarm/update?version=1",
+    ]) {
       assert.deepEqual(await ask("POST", path, "{}"), [503, notManager], path);
     }
     assert.deepEqual(await ask("POST", "/swarm/leave"), [503, "This node is not part of a swarm"]);
-    assert.deepEqual(await ask("POST", "/nodes/n1/update", "{}"), [400, `invalid node version '': strconv.ParseUint: parsing "": invalid syntax`]);
+    assert.deepEqual(await ask("POST", "/nodes/n1/update", "{}"), [
+      400,
+      `invalid node version '': strconv.ParseUint: parsing "": invalid syntax`,
+    ]);
     assert.deepEqual(await ask("POST", "/secrets/x/update", "{}"), [400, "invalid secret version"]);
     assert.deepEqual(await ask("GET", "/services/s1/logs"), [500, "Bad parameters: you must choose at least one stream"]);
     assert.deepEqual(await ask("GET", "/tasks/t1/logs?stdout=1"), [503, notManager]);
@@ -117,7 +142,10 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     assert.equal(json((await server.request("GET", "/v1.41/version")).body).ApiVersion, "1.41");
     const old = await server.request("GET", "/v1.11/version");
     assert.equal(old.status, 400);
-    assert.equal(json(old.body).message, "client version 1.11 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version");
+    assert.equal(
+      json(old.body).message,
+      "client version 1.11 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version",
+    );
     const tooNew = await server.request("GET", "/v1.99/version");
     assert.equal(tooNew.status, 400);
     assert.equal(json(tooNew.body).message, "client version 1.99 is too new. Maximum supported API version is 1.50");
@@ -137,7 +165,12 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
       ["GET", "/exec/nosuch/json", 404, "No such exec instance: nosuch"],
       ["GET", "/volumes/nosuch", 404, "get nosuch: no such volume"],
       // A registry that is not there (loopback port 1): the pull fails before its stream begins.
-      ["POST", "/images/create?fromImage=127.0.0.1%3A1%2Falpine&tag=latest", 503, 'Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused'],
+      [
+        "POST",
+        "/images/create?fromImage=127.0.0.1%3A1%2Falpine&tag=latest",
+        503,
+        'Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused',
+      ],
     ];
     for (const [method, path, status, message] of cases) {
       const r = await server.request(method, path);
@@ -154,16 +187,30 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     assert.equal(json(bad.body).message, "invalid character 'b' looking for beginning of value");
     const truncated = await server.request("POST", "/containers/create", { body: '{"Image":', headers: JSON_HEADERS });
     assert.deepEqual([truncated.status, json(truncated.body).message], [400, "unexpected EOF"]);
-    const wrongType = await server.request("POST", "/containers/create", { body: JSON.stringify({ Image: "busybox", Cmd: 5 }), headers: JSON_HEADERS });
-    assert.deepEqual([wrongType.status, json(wrongType.body).message], [400, "json: cannot unmarshal number into Go struct field container.Config.Cmd of type []string"]);
+    const wrongType = await server.request("POST", "/containers/create", {
+      body: JSON.stringify({ Image: "busybox", Cmd: 5 }),
+      headers: JSON_HEADERS,
+    });
+    assert.deepEqual(
+      [wrongType.status, json(wrongType.body).message],
+      [400, "json: cannot unmarshal number into Go struct field container.Config.Cmd of type []string"],
+    );
     const text = await server.request("POST", "/containers/create", { body: "{}", headers: { "Content-Type": "text/plain" } });
     assert.deepEqual([text.status, json(text.body).message], [400, "Content-Type specified (text/plain) must be 'application/json'"]);
     // A body declared larger than the limit is refused before it is sent (the answer is read with
     // the body still unsent, so no write of ours races the server's close).
-    const huge = await rawResponse(server.socket, `POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${5 << 20}\r\n\r\n{"Image":`);
+    const huge = await rawResponse(
+      server.socket,
+      `POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${5 << 20}\r\n\r\n{"Image":`,
+    );
     assert.match(huge, /^HTTP\/1\.1 400 Bad Request\r\n/);
     assert.match(huge, /\{"message":"request body of 5242880 bytes exceeds the limit of 4194304 bytes"\}/);
-    const chunked = await server.request("POST", "/containers/create", { body: Buffer.alloc(4 << 20, 0x20), headers: { ...JSON_HEADERS, "Transfer-Encoding": "chunked" } }).catch((err: NodeJS.ErrnoException) => err.code);
+    const chunked = await server
+      .request("POST", "/containers/create", {
+        body: Buffer.alloc(4 << 20, 0x20),
+        headers: { ...JSON_HEADERS, "Transfer-Encoding": "chunked" },
+      })
+      .catch((err: NodeJS.ErrnoException) => err.code);
     assert.ok(chunked === "EPIPE" || chunked === "ECONNRESET" || (typeof chunked === "object" && chunked.status === 400), String(chunked));
     const unknown = await server.request("POST", "/containers/create?name=api-unknown", {
       body: JSON.stringify({ Image: "busybox", Cmd: ["true"], NoSuchField: { deep: [1] }, name: "ignored" }),
@@ -171,12 +218,27 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     });
     assert.equal(unknown.status, 201, unknown.body.toString());
     assert.match(String(json(unknown.body).Id), /^[0-9a-f]{64}$/);
-    const conflict = await server.request("POST", "/containers/create?name=api-unknown", { body: JSON.stringify({ Image: "busybox" }), headers: JSON_HEADERS });
+    const conflict = await server.request("POST", "/containers/create?name=api-unknown", {
+      body: JSON.stringify({ Image: "busybox" }),
+      headers: JSON_HEADERS,
+    });
     assert.equal(conflict.status, 409);
-    assert.equal(json(conflict.body).message, `Conflict. The container name "/api-unknown" is already in use by container "${json(unknown.body).Id}". You have to remove (or rename) that container to be able to reuse that name.`);
-    const badName = await server.request("POST", "/containers/create?name=bad/name", { body: JSON.stringify({ Image: "busybox" }), headers: JSON_HEADERS });
-    assert.deepEqual([badName.status, json(badName.body).message], [400, "Invalid container name (bad/name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"]);
-    const noImage = await server.request("POST", "/containers/create", { body: JSON.stringify({ Image: "nosuchimage-dapi" }), headers: JSON_HEADERS });
+    assert.equal(
+      json(conflict.body).message,
+      `Conflict. The container name "/api-unknown" is already in use by container "${json(unknown.body).Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+    );
+    const badName = await server.request("POST", "/containers/create?name=bad/name", {
+      body: JSON.stringify({ Image: "busybox" }),
+      headers: JSON_HEADERS,
+    });
+    assert.deepEqual(
+      [badName.status, json(badName.body).message],
+      [400, "Invalid container name (bad/name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"],
+    );
+    const noImage = await server.request("POST", "/containers/create", {
+      body: JSON.stringify({ Image: "nosuchimage-dapi" }),
+      headers: JSON_HEADERS,
+    });
     assert.deepEqual([noImage.status, json(noImage.body).message], [404, "No such image: nosuchimage-dapi:latest"]);
     assert.equal((await server.request("DELETE", "/containers/api-unknown")).status, 204);
     assert.equal((await server.request("GET", "/_ping")).status, 200);
@@ -185,20 +247,32 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
   test("attach before start streams framed stdout and stderr on a 101, ends at exit, and wait's headers come first", async () => {
     const { server } = served;
     const created = await server.request("POST", "/containers/create?name=api-attach", {
-      body: JSON.stringify({ Image: "busybox", Cmd: ["sh", "-c", "echo out1; echo err1 >&2; exit 3"], AttachStdout: true, AttachStderr: true }),
+      body: JSON.stringify({
+        Image: "busybox",
+        Cmd: ["sh", "-c", "echo out1; echo err1 >&2; exit 3"],
+        AttachStdout: true,
+        AttachStderr: true,
+      }),
       headers: JSON_HEADERS,
     });
     const id = String(json(created.body).Id);
-    const attached = rawExchange(server.socket, `POST /v1.41/containers/${id}/attach?stderr=1&stdout=1&stream=1 HTTP/1.1\r\nHost: api.moby.localhost\r\nContent-Length: 0\r\nConnection: Upgrade\r\nContent-Type: text/plain\r\nUpgrade: tcp\r\n\r\n`, { closeWrite: true });
+    const attached = rawExchange(
+      server.socket,
+      `POST /v1.41/containers/${id}/attach?stderr=1&stdout=1&stream=1 HTTP/1.1\r\nHost: api.moby.localhost\r\nContent-Length: 0\r\nConnection: Upgrade\r\nContent-Type: text/plain\r\nUpgrade: tcp\r\n\r\n`,
+      { closeWrite: true },
+    );
     // wait?condition=next-exit must answer its headers before the container has even started.
     const waitBody = new Promise<{ headersBeforeStart: boolean; body: string }>((resolve, reject) => {
       let started = false;
-      const req = http.request({ socketPath: server.socket, method: "POST", path: `/v1.41/containers/${id}/wait?condition=next-exit`, agent: false }, (res) => {
-        const headersBeforeStart = !started;
-        let body = "";
-        res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => resolve({ headersBeforeStart, body }));
-      });
+      const req = http.request(
+        { socketPath: server.socket, method: "POST", path: `/v1.41/containers/${id}/wait?condition=next-exit`, agent: false },
+        (res) => {
+          const headersBeforeStart = !started;
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ headersBeforeStart, body }));
+        },
+      );
       req.on("error", reject);
       req.end();
       setTimeout(() => {
@@ -209,10 +283,25 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     const raw = await attached;
     const headEnd = raw.indexOf("\r\n\r\n");
     const head = raw.subarray(0, headEnd).toString();
-    assert.match(head, /^HTTP\/1\.1 101 UPGRADED\r\nContent-Type: application\/vnd\.docker\.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n/);
+    assert.match(
+      head,
+      /^HTTP\/1\.1 101 UPGRADED\r\nContent-Type: application\/vnd\.docker\.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n/,
+    );
     const got = frames(raw.subarray(headEnd + 4));
-    assert.deepEqual(got.filter(([s]) => s === 1).map(([, t]) => t).join(""), "out1\n");
-    assert.deepEqual(got.filter(([s]) => s === 2).map(([, t]) => t).join(""), "err1\n");
+    assert.deepEqual(
+      got
+        .filter(([s]) => s === 1)
+        .map(([, t]) => t)
+        .join(""),
+      "out1\n",
+    );
+    assert.deepEqual(
+      got
+        .filter(([s]) => s === 2)
+        .map(([, t]) => t)
+        .join(""),
+      "err1\n",
+    );
     const waited = await waitBody;
     assert.equal(waited.headersBeforeStart, true);
     assert.deepEqual(JSON.parse(waited.body), { Error: null, StatusCode: 3 });
@@ -225,7 +314,10 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
 
   test("exec start hijacks with the JSON body in the upgrade head, and the exit code is recorded before the stream ends", async () => {
     const { server } = served;
-    const created = await server.request("POST", "/containers/create?name=api-exec", { body: JSON.stringify({ Image: "busybox", Cmd: ["sleep", "300"] }), headers: JSON_HEADERS });
+    const created = await server.request("POST", "/containers/create?name=api-exec", {
+      body: JSON.stringify({ Image: "busybox", Cmd: ["sleep", "300"] }),
+      headers: JSON_HEADERS,
+    });
     const id = String(json(created.body).Id);
     assert.equal((await server.request("POST", `/containers/${id}/start`)).status, 204);
     assert.equal((await server.request("POST", `/containers/${id}/start`)).status, 304);
@@ -236,39 +328,69 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     assert.equal(exec.status, 201);
     const execId = String(json(exec.body).Id);
     const startBody = '{"Detach":false,"Tty":false}';
-    const raw = await rawExchange(server.socket, `POST /v1.41/exec/${execId}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${startBody.length}\r\n\r\n${startBody}`, { closeWrite: true });
+    const raw = await rawExchange(
+      server.socket,
+      `POST /v1.41/exec/${execId}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${startBody.length}\r\n\r\n${startBody}`,
+      { closeWrite: true },
+    );
     const body = raw.subarray(raw.indexOf("\r\n\r\n") + 4);
     assert.deepEqual(frames(body), [[1, "in-exec\n"]]);
     const inspect = json((await server.request("GET", `/exec/${execId}/json`)).body);
     assert.equal(inspect.ExitCode, 4);
     assert.equal(inspect.Running, false);
     assert.deepEqual(inspect.ProcessConfig, { tty: false, entrypoint: "sh", arguments: ["-c", "echo in-exec; exit 4"], privileged: false });
-    const missing = await server.request("POST", `/containers/${id}/exec`, { body: JSON.stringify({ Cmd: ["nosuchcmd"], AttachStdout: true }), headers: JSON_HEADERS });
+    const missing = await server.request("POST", `/containers/${id}/exec`, {
+      body: JSON.stringify({ Cmd: ["nosuchcmd"], AttachStdout: true }),
+      headers: JSON_HEADERS,
+    });
     const missingId = String(json(missing.body).Id);
-    const raw2 = await rawExchange(server.socket, `POST /exec/${missingId}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${startBody.length}\r\n\r\n${startBody}`, { closeWrite: true });
-    const text = frames(raw2.subarray(raw2.indexOf("\r\n\r\n") + 4)).map(([, t]) => t).join("");
+    const raw2 = await rawExchange(
+      server.socket,
+      `POST /exec/${missingId}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${startBody.length}\r\n\r\n${startBody}`,
+      { closeWrite: true },
+    );
+    const text = frames(raw2.subarray(raw2.indexOf("\r\n\r\n") + 4))
+      .map(([, t]) => t)
+      .join("");
     assert.match(text, /executable file not found in \$PATH: unknown\r\n$/);
     assert.equal(json((await server.request("GET", `/exec/${missingId}/json`)).body).ExitCode, 127);
     const rm = await server.request("DELETE", `/containers/${id}`);
     assert.equal(rm.status, 409);
-    assert.equal(json(rm.body).message, `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+    assert.equal(
+      json(rm.body).message,
+      `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`,
+    );
     assert.equal((await server.request("DELETE", `/containers/${id}?force=True&v=True&link=False`)).status, 204);
-    const stopped = await server.request("POST", `/containers/api-exec/exec`, { body: JSON.stringify({ Cmd: ["true"] }), headers: JSON_HEADERS });
+    const stopped = await server.request("POST", `/containers/api-exec/exec`, {
+      body: JSON.stringify({ Cmd: ["true"] }),
+      headers: JSON_HEADERS,
+    });
     assert.equal(stopped.status, 404);
   });
 
   test("archive endpoints keep paths inside the container and refuse tars that climb out", async () => {
     const { server } = served;
-    const created = await server.request("POST", "/containers/create?name=api-cp", { body: JSON.stringify({ Image: "busybox", Cmd: ["true"] }), headers: JSON_HEADERS });
+    const created = await server.request("POST", "/containers/create?name=api-cp", {
+      body: JSON.stringify({ Image: "busybox", Cmd: ["true"] }),
+      headers: JSON_HEADERS,
+    });
     const id = String(json(created.body).Id);
     fs.writeFileSync(`${server.t.dir}/host-secret`, "secret");
-    const climb = await server.request("HEAD", `/containers/${id}/archive?path=${encodeURIComponent(`/../../../../..${server.t.dir}/host-secret`)}`);
+    const climb = await server.request(
+      "HEAD",
+      `/containers/${id}/archive?path=${encodeURIComponent(`/../../../../..${server.t.dir}/host-secret`)}`,
+    );
     assert.equal(climb.status, 404);
     const stat = await server.request("HEAD", `/containers/${id}/archive?path=%2Fbin%2Fsh`);
     assert.equal(stat.status, 200);
     const decoded = JSON.parse(Buffer.from(String(stat.headers["x-docker-container-path-stat"]), "base64").toString());
     assert.deepEqual({ ...decoded, mtime: undefined }, { name: "sh", size: 7, mode: 134218239, mtime: undefined, linkTarget: "busybox" });
-    const etc = JSON.parse(Buffer.from(String((await server.request("HEAD", `/containers/${id}/archive?path=/etc`)).headers["x-docker-container-path-stat"]), "base64").toString());
+    const etc = JSON.parse(
+      Buffer.from(
+        String((await server.request("HEAD", `/containers/${id}/archive?path=/etc`)).headers["x-docker-container-path-stat"]),
+        "base64",
+      ).toString(),
+    );
     assert.equal(etc.mode, 2147484141);
     // A tar whose entry climbs out with "..": refused, nothing written outside.
     const { default: tarStream } = await import("tar-stream");
@@ -277,7 +399,10 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     pack.finalize();
     const chunks: Buffer[] = [];
     for await (const c of pack) chunks.push(c as Buffer);
-    const put = await server.request("PUT", `/containers/${id}/archive?path=%2Ftmp`, { body: Buffer.concat(chunks), headers: { "Content-Type": "application/x-tar" } });
+    const put = await server.request("PUT", `/containers/${id}/archive?path=%2Ftmp`, {
+      body: Buffer.concat(chunks),
+      headers: { "Content-Type": "application/x-tar" },
+    });
     assert.ok(put.status >= 400 && put.status < 500, `PUT answered ${put.status} ${put.body}`);
     assert.equal(fs.existsSync("/tmp/berth-api-escape"), false);
     const missing = await server.request("GET", `/containers/${id}/archive?path=/nonexist`);
@@ -290,13 +415,19 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     const { server } = served;
     const { buildTar } = await import("../helpers/tar-builder.js");
     const create = async (name: string, hostConfig: object) => {
-      const created = await server.request("POST", `/containers/create?name=${name}`, { body: JSON.stringify({ Image: "busybox", Cmd: ["sh", "-c", "ln -s /etc /link-to-dir"], HostConfig: hostConfig }), headers: JSON_HEADERS });
+      const created = await server.request("POST", `/containers/create?name=${name}`, {
+        body: JSON.stringify({ Image: "busybox", Cmd: ["sh", "-c", "ln -s /etc /link-to-dir"], HostConfig: hostConfig }),
+        headers: JSON_HEADERS,
+      });
       assert.equal(created.status, 201, created.body.toString());
     };
     await create("api-ro", { ReadonlyRootfs: true, Binds: ["api-rw:/data"] });
     await create("api-vro", { Binds: ["api-vol:/data:ro"] });
     const put = async (name: string, path: string, tar: Buffer) => {
-      const r = await server.request("PUT", `/containers/${name}/archive?path=${encodeURIComponent(path)}`, { body: tar, headers: { "Content-Type": "application/x-tar" } });
+      const r = await server.request("PUT", `/containers/${name}/archive?path=${encodeURIComponent(path)}`, {
+        body: tar,
+        headers: { "Content-Type": "application/x-tar" },
+      });
       return [r.status, r.status === 200 ? "" : json(r.body).message];
     };
     const file = await buildTar([{ type: "file", name: "f", body: "f\n" }]);
@@ -340,8 +471,19 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     await new Promise((r) => setTimeout(r, 300));
     const pid = server.proc.pid!;
     const before = openFds(pid);
-    const waiting = String(json((await server.request("POST", "/containers/create?name=api-later", { body: JSON.stringify({ Image: "busybox", Cmd: ["echo", "later"] }), headers: JSON_HEADERS })).body).Id);
-    const parallel = await Promise.all(Array.from({ length: 30 }, (_, i) => server.request("GET", i % 2 ? "/containers/json?all=1" : "/images/json")));
+    const waiting = String(
+      json(
+        (
+          await server.request("POST", "/containers/create?name=api-later", {
+            body: JSON.stringify({ Image: "busybox", Cmd: ["echo", "later"] }),
+            headers: JSON_HEADERS,
+          })
+        ).body,
+      ).Id,
+    );
+    const parallel = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => server.request("GET", i % 2 ? "/containers/json?all=1" : "/images/json")),
+    );
     assert.ok(parallel.every((r) => r.status === 200));
     // Followers of logs, attaches and waits that the client abandons.
     const abandoned: net.Socket[] = [];
@@ -371,7 +513,10 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
     assert.equal((await server.request("DELETE", `/containers/${id}?force=1`)).status, 204);
     // The attaches that waited for api-later's start are gone: it starts and runs with no one attached.
     assert.equal((await server.request("POST", `/containers/${waiting}/start`)).status, 204);
-    assert.deepEqual(JSON.parse((await server.request("POST", `/containers/${waiting}/wait`)).body.toString()), { Error: null, StatusCode: 0 });
+    assert.deepEqual(JSON.parse((await server.request("POST", `/containers/${waiting}/wait`)).body.toString()), {
+      Error: null,
+      StatusCode: 0,
+    });
     assert.equal((await server.request("DELETE", `/containers/${waiting}`)).status, 204);
     for (let i = 0; i < 30 && openFds(pid) > before + 2; i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(openFds(pid) <= before + 2, `fds before ${before}, at the end ${openFds(pid)}`);
@@ -379,7 +524,10 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
 
   test("a client that leaves an export or an archive download half-read leaves no mount behind", async () => {
     const { server } = served;
-    const created = await server.request("POST", "/containers/create?name=api-export", { body: JSON.stringify({ Image: "busybox", Cmd: ["true"] }), headers: JSON_HEADERS });
+    const created = await server.request("POST", "/containers/create?name=api-export", {
+      body: JSON.stringify({ Image: "busybox", Cmd: ["true"] }),
+      headers: JSON_HEADERS,
+    });
     const id = String(json(created.body).Id);
     const merged = `${server.t.root}/containers/${id}/merged`;
     for (const path of [`/containers/${id}/export`, `/containers/${id}/archive?path=/bin`]) {

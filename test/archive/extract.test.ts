@@ -76,13 +76,19 @@ describe("extractLayer()", { skip }, () => {
   });
 
   test("extractLayer() marks the layer's root opaque for a /.wh..wh..opq entry", async () => {
-    await extract([{ type: "file", name: ".wh..wh..opq" }, { type: "file", name: "kept", body: "k" }]);
+    await extract([
+      { type: "file", name: ".wh..wh..opq" },
+      { type: "file", name: "kept", body: "k" },
+    ]);
     assert.equal(lgetxattr(dest, "trusted.overlay.opaque")?.toString(), "y");
     assert.deepEqual(fs.readdirSync(dest), ["kept"]);
   });
 
   test("extractLayer() takes a hard link between whiteouts as a whiteout (aufs-era layers)", async () => {
-    await extract([{ type: "file", name: ".wh.a" }, { type: "link", name: "d/.wh.b", linkname: ".wh.a" }]);
+    await extract([
+      { type: "file", name: ".wh.a" },
+      { type: "link", name: "d/.wh.b", linkname: ".wh.a" },
+    ]);
     for (const path of ["a", "d/b"]) {
       const st = fs.lstatSync(`${dest}/${path}`);
       assert.ok(st.isCharacterDevice() && st.rdev === 0, `${path} is a whiteout`);
@@ -121,7 +127,10 @@ describe("extractLayer()", { skip }, () => {
   });
 
   test("extractLayer() counts absolute names from the layer's root", async () => {
-    await extract([{ type: "file", name: "/abs/file", body: "a" }, { type: "link", name: "/abs/hard", linkname: "/abs/file" }]);
+    await extract([
+      { type: "file", name: "/abs/file", body: "a" },
+      { type: "link", name: "/abs/hard", linkname: "/abs/file" },
+    ]);
     assert.equal(fs.readFileSync(`${dest}/abs/file`, "utf8"), "a");
     assert.equal(fs.statSync(`${dest}/abs/hard`).ino, fs.statSync(`${dest}/abs/file`).ino);
     assertVictimIntact();
@@ -129,7 +138,12 @@ describe("extractLayer()", { skip }, () => {
 
   test("extractLayer() drops xattrs that would forge overlay metadata", async () => {
     await extract([
-      { type: "file", name: "f", body: "x", pax: { "SCHILY.xattr.trusted.overlay.opaque": "y", "SCHILY.xattr.user.overlay.redirect": "/x", "SCHILY.xattr.user.keep": "v" } },
+      {
+        type: "file",
+        name: "f",
+        body: "x",
+        pax: { "SCHILY.xattr.trusted.overlay.opaque": "y", "SCHILY.xattr.user.overlay.redirect": "/x", "SCHILY.xattr.user.keep": "v" },
+      },
     ]);
     assert.equal(lgetxattr(`${dest}/f`, "trusted.overlay.opaque"), undefined);
     assert.equal(lgetxattr(`${dest}/f`, "user.overlay.redirect"), undefined);
@@ -141,19 +155,85 @@ describe("extractLayer()", { skip }, () => {
     ["a deep name that climbs out", [{ type: "file", name: "a/b/../../../victim/x", body: "pwned" }], /climbs out/],
     ["a hardlink to a path outside", [{ type: "link", name: "h", linkname: "../victim/hello" }], /climbs out/],
     ["a hardlink to a host path", [{ type: "link", name: "h", linkname: "/etc/passwd" }], /not a file of this layer/],
-    ["a write through a planted symlink (a -> /etc, a/passwd)", [{ type: "symlink", name: "a", linkname: "/etc" }, { type: "file", name: "a/passwd", body: "pwned" }], /through the symlink "a"/],
-    ["a write through a relative symlink to the victim", [{ type: "symlink", name: "v", linkname: "../victim" }, { type: "file", name: "v/hello", body: "pwned" }], /through the symlink/],
-    ["a two-hop symlink chain", [{ type: "symlink", name: "a", linkname: "b" }, { type: "symlink", name: "b", linkname: "../victim" }, { type: "file", name: "a/x", body: "p" }], /through the symlink/],
-    ["a duplicate entry", [{ type: "file", name: "f", body: "1" }, { type: "file", name: "f", body: "2" }], /duplicate entry/],
-    ["a file replacing a symlink", [{ type: "symlink", name: "s", linkname: "/etc/shadow" }, { type: "file", name: "s", body: "x" }], /duplicate entry/],
+    [
+      "a write through a planted symlink (a -> /etc, a/passwd)",
+      [
+        { type: "symlink", name: "a", linkname: "/etc" },
+        { type: "file", name: "a/passwd", body: "pwned" },
+      ],
+      /through the symlink "a"/,
+    ],
+    [
+      "a write through a relative symlink to the victim",
+      [
+        { type: "symlink", name: "v", linkname: "../victim" },
+        { type: "file", name: "v/hello", body: "pwned" },
+      ],
+      /through the symlink/,
+    ],
+    [
+      "a two-hop symlink chain",
+      [
+        { type: "symlink", name: "a", linkname: "b" },
+        { type: "symlink", name: "b", linkname: "../victim" },
+        { type: "file", name: "a/x", body: "p" },
+      ],
+      /through the symlink/,
+    ],
+    [
+      "a duplicate entry",
+      [
+        { type: "file", name: "f", body: "1" },
+        { type: "file", name: "f", body: "2" },
+      ],
+      /duplicate entry/,
+    ],
+    [
+      "a file replacing a symlink",
+      [
+        { type: "symlink", name: "s", linkname: "/etc/shadow" },
+        { type: "file", name: "s", body: "x" },
+      ],
+      /duplicate entry/,
+    ],
     ["a whiteout of ..", [{ type: "file", name: "a/.wh..." }], /invalid whiteout|climbs out/],
-    ["a whiteout with content (a user's file from a flattened export)", [{ type: "file", name: ".wh.secret", body: "mine" }], /"\.wh\.secret" has a whiteout name \(\.wh\. prefix\) but is a file with 4 bytes of content; a whiteout must be an empty file/],
-    ["an opaque marker with content", [{ type: "directory", name: "e/" }, { type: "file", name: "e/.wh..wh..opq", body: "x" }], /"e\/\.wh\.\.wh\.\.opq" has a whiteout name .* but is a file with 1 bytes/],
-    ["a whiteout that is a directory", [{ type: "directory", name: ".wh.dir/" }], /"\.wh\.dir\/" has a whiteout name .* but is a directory/],
-    ["a whiteout that is a symlink", [{ type: "symlink", name: "a/.wh.x", linkname: "../victim/hello" }], /"a\/\.wh\.x" has a whiteout name .* but is a symlink/],
-    ["a whiteout that is a hard link to a file", [{ type: "file", name: "f", body: "data" }, { type: "link", name: ".wh.g", linkname: "f" }], /"\.wh\.g" has a whiteout name .* but is a hard link to "f"/],
+    [
+      "a whiteout with content (a user's file from a flattened export)",
+      [{ type: "file", name: ".wh.secret", body: "mine" }],
+      /"\.wh\.secret" has a whiteout name \(\.wh\. prefix\) but is a file with 4 bytes of content; a whiteout must be an empty file/,
+    ],
+    [
+      "an opaque marker with content",
+      [
+        { type: "directory", name: "e/" },
+        { type: "file", name: "e/.wh..wh..opq", body: "x" },
+      ],
+      /"e\/\.wh\.\.wh\.\.opq" has a whiteout name .* but is a file with 1 bytes/,
+    ],
+    [
+      "a whiteout that is a directory",
+      [{ type: "directory", name: ".wh.dir/" }],
+      /"\.wh\.dir\/" has a whiteout name .* but is a directory/,
+    ],
+    [
+      "a whiteout that is a symlink",
+      [{ type: "symlink", name: "a/.wh.x", linkname: "../victim/hello" }],
+      /"a\/\.wh\.x" has a whiteout name .* but is a symlink/,
+    ],
+    [
+      "a whiteout that is a hard link to a file",
+      [
+        { type: "file", name: "f", body: "data" },
+        { type: "link", name: ".wh.g", linkname: "f" },
+      ],
+      /"\.wh\.g" has a whiteout name .* but is a hard link to "f"/,
+    ],
     ["a whiteout that is a device", [{ type: "character-device", name: ".wh.x", devmajor: 1, devminor: 3 }], /but is a character-device/],
-    ["an entry inside a whiteout name", [{ type: "file", name: "a/.wh.dir/f", body: "x" }], /"a\/\.wh\.dir\/f" lies inside a directory with a whiteout name/],
+    [
+      "an entry inside a whiteout name",
+      [{ type: "file", name: "a/.wh.dir/f", body: "x" }],
+      /"a\/\.wh\.dir\/f" lies inside a directory with a whiteout name/,
+    ],
     ["a PAX name with a NUL byte", [{ type: "file", name: "ab", body: "x", pax: { path: "a\u0000b" } }], /NUL/],
   ];
   for (const [what, entries, message] of hostile) {
@@ -166,7 +246,10 @@ describe("extractLayer()", { skip }, () => {
 
   test("extractLayer() reports a truncated archive clearly", async () => {
     const tar = await buildTar([{ type: "file", name: "big", body: Buffer.alloc(100_000, 1) }]);
-    await assert.rejects(extractLayer(Readable.from([tar.subarray(0, 5000)]), dest), /invalid tar archive: .*(Unexpected end|unexpected end)/i);
+    await assert.rejects(
+      extractLayer(Readable.from([tar.subarray(0, 5000)]), dest),
+      /invalid tar archive: .*(Unexpected end|unexpected end)/i,
+    );
   });
 
   test("extractLayer() stops at the end-of-archive marker, as Go's reader does", async () => {
@@ -179,7 +262,9 @@ describe("extractLayer()", { skip }, () => {
   test("extractLayer() refuses a 5,000-level tree at the depth bound, having made no more than it (issue 9 item 1)", async () => {
     await assert.rejects(
       extractLayer(Readable.from([deepTar(5000)]), dest),
-      new RegExp(`^InvalidLayerError: invalid tar archive: entry "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/…" is 1025 directories deep, more than the 1024 a layer may hold$`),
+      new RegExp(
+        `^InvalidLayerError: invalid tar archive: entry "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/…" is 1025 directories deep, more than the 1024 a layer may hold$`,
+      ),
     );
     let depth = 0;
     for (let at = dest; fs.existsSync(`${at}/d`); at += "/d") depth++;
@@ -190,7 +275,10 @@ describe("extractLayer()", { skip }, () => {
     await assert.rejects(extract([{ type: "file", name: "x/".repeat(1500) + "f", body: "x" }]), /is 1501 directories deep/);
     assert.deepEqual(fs.readdirSync(dest), []);
     const long = `${"n".repeat(250)}/`.repeat(17) + "f";
-    await assert.rejects(extract([{ type: "file", name: long, body: "x" }]), new RegExp(`is ${long.length} bytes long, more than the ${MAX_PATH_BYTES} a path in a layer may have`));
+    await assert.rejects(
+      extract([{ type: "file", name: long, body: "x" }]),
+      new RegExp(`is ${long.length} bytes long, more than the ${MAX_PATH_BYTES} a path in a layer may have`),
+    );
     assert.deepEqual(fs.readdirSync(dest), []);
   });
 
@@ -237,7 +325,13 @@ describe("extractLayer() for cp, with mounts below the destination", { skip }, (
     [[{ type: "directory", name: "ro/sub" }], "mkdir /ro/sub"],
     [[{ type: "file", name: "ro/sub/deep", body: "x" }], "mkdir /ro/sub"],
     [[{ type: "symlink", name: "ro/sl", linkname: "/etc" }], "symlink /etc /ro/sl"],
-    [[{ type: "file", name: "rw/f", body: "f" }, { type: "link", name: "ro/hard", linkname: "rw/f" }], "link /rw/f /ro/hard"],
+    [
+      [
+        { type: "file", name: "rw/f", body: "f" },
+        { type: "link", name: "ro/hard", linkname: "rw/f" },
+      ],
+      "link /rw/f /ro/hard",
+    ],
     [[{ type: "character-device", name: "ro/null", devmajor: 1, devminor: 3 }], "mknod /ro/null"],
   ] as const) {
     test(`a write into a read-only mount fails as EROFS does: ${message}`, async () => {
@@ -247,7 +341,9 @@ describe("extractLayer() for cp, with mounts below the destination", { skip }, (
   }
 
   test("a file bound over a path is a mount point: it is not unlinked, and its host file stays", async () => {
-    await assert.rejects(copyInto([{ type: "file", name: "etc/bound", body: "replaced" }]), { message: "unlinkat /etc/bound: device or resource busy" });
+    await assert.rejects(copyInto([{ type: "file", name: "etc/bound", body: "replaced" }]), {
+      message: "unlinkat /etc/bound: device or resource busy",
+    });
     assert.equal(fs.readFileSync(`${dir}/bound-src`, "utf8"), "bound");
   });
 
@@ -259,9 +355,12 @@ describe("extractLayer() for cp, with mounts below the destination", { skip }, (
       message: 'cannot overwrite non-directory "/etc/passwd" with directory "/etc"',
     });
     fs.mkdirSync(`${dest}/etc/dir`);
-    await assert.rejects(extractLayer(Readable.from([await buildTar([{ type: "file", name: "dir", body: "x" }])]), `${dest}/etc`, { copy }), {
-      message: 'cannot overwrite directory "/etc/dir" with non-directory "/etc"',
-    });
+    await assert.rejects(
+      extractLayer(Readable.from([await buildTar([{ type: "file", name: "dir", body: "x" }])]), `${dest}/etc`, { copy }),
+      {
+        message: 'cannot overwrite directory "/etc/dir" with non-directory "/etc"',
+      },
+    );
   });
 });
 
@@ -274,5 +373,8 @@ test("cleanName() strips leading slashes and refuses climbing names", () => {
   assert.throws(() => cleanName("/../x"), /climbs out/);
   assert.equal(cleanName("a/".repeat(1023) + "b"), "a/".repeat(1023) + "b");
   assert.throws(() => cleanName("a/".repeat(1024) + "b"), /1025 directories deep/);
-  assert.throws(() => cleanName("l", "link target") && cleanName("x".repeat(4095), "link target"), /link target "x{64}…" is 4095 bytes long/);
+  assert.throws(
+    () => cleanName("l", "link target") && cleanName("x".repeat(4095), "link target"),
+    /link target "x{64}…" is 4095 bytes long/,
+  );
 });

@@ -57,7 +57,10 @@ test("encodeHeader() writes USTAR that GNU tar lists, with PAX for long names", 
   assert.equal(headers[1]!.name, "café");
   assert.equal(headers[1]!.linkname, "x".repeat(150));
   fs.writeFileSync(`${dir}/t.tar`, tar);
-  const listed = spawnSync("tar", ["-tf", `${dir}/t.tar`]).stdout.toString().trim().split("\n");
+  const listed = spawnSync("tar", ["-tf", `${dir}/t.tar`])
+    .stdout.toString()
+    .trim()
+    .split("\n");
   assert.deepEqual(listed, [long, "café"]);
 });
 
@@ -69,56 +72,72 @@ describe("packTree()", () => {
     fs.linkSync(`${dir}/a/b/f`, `${dir}/z`);
     fs.symlinkSync("a/b/f", `${dir}/s`);
     const headers = await readEntries(await collect(packTree(dir)));
-    assert.deepEqual(headers.map((h) => `${h.type}:${h.name}`), [
-      "directory:a/", "directory:a/b/", "file:a/b/f", "file:a-b", "symlink:s", "link:z",
-    ]);
+    assert.deepEqual(
+      headers.map((h) => `${h.type}:${h.name}`),
+      ["directory:a/", "directory:a/b/", "file:a/b/f", "file:a-b", "symlink:s", "link:z"],
+    );
     assert.equal(headers[5]!.linkname, "a/b/f");
   });
 
-  test("packTree() turns overlay whiteouts into OCI ones and back again", { skip: isRoot() ? false : "needs root for mknod and trusted xattrs" }, async () => {
-    const upper = `${dir}/upper`;
-    fs.mkdirSync(`${upper}/etc/opaque`, { recursive: true });
-    fs.writeFileSync(`${upper}/etc/opaque/new`, "n");
-    lsetxattr(`${upper}/etc/opaque`, "trusted.overlay.opaque", Buffer.from("y"));
-    mknod(`${upper}/etc/deleted`, S_IFCHR, 0, 0);
-    const tar = await collect(packTree(upper, { whiteouts: "overlay" }));
-    const names = (await readEntries(tar)).map((h) => h.name);
-    assert.deepEqual(names, ["etc/", "etc/.wh.deleted", "etc/opaque/", "etc/opaque/.wh..wh..opq", "etc/opaque/new"]);
-    const back = `${dir}/back`;
-    fs.mkdirSync(back);
-    await extractLayer(Readable.from([tar]), back);
-    assert.ok(fs.lstatSync(`${back}/etc/deleted`).isCharacterDevice());
-    assert.equal(fs.readFileSync(`${back}/etc/opaque/new`, "utf8"), "n");
-  });
+  test(
+    "packTree() turns overlay whiteouts into OCI ones and back again",
+    { skip: isRoot() ? false : "needs root for mknod and trusted xattrs" },
+    async () => {
+      const upper = `${dir}/upper`;
+      fs.mkdirSync(`${upper}/etc/opaque`, { recursive: true });
+      fs.writeFileSync(`${upper}/etc/opaque/new`, "n");
+      lsetxattr(`${upper}/etc/opaque`, "trusted.overlay.opaque", Buffer.from("y"));
+      mknod(`${upper}/etc/deleted`, S_IFCHR, 0, 0);
+      const tar = await collect(packTree(upper, { whiteouts: "overlay" }));
+      const names = (await readEntries(tar)).map((h) => h.name);
+      assert.deepEqual(names, ["etc/", "etc/.wh.deleted", "etc/opaque/", "etc/opaque/.wh..wh..opq", "etc/opaque/new"]);
+      const back = `${dir}/back`;
+      fs.mkdirSync(back);
+      await extractLayer(Readable.from([tar]), back);
+      assert.ok(fs.lstatSync(`${back}/etc/deleted`).isCharacterDevice());
+      assert.equal(fs.readFileSync(`${back}/etc/opaque/new`, "utf8"), "n");
+    },
+  );
 
-  test("packTree() refuses a user's file named like a whiteout in overlay mode, naming it; a plain tree keeps it", { skip: isRoot() ? false : "needs root for trusted xattrs" }, async () => {
-    const upper = `${dir}/upper`;
-    fs.mkdirSync(`${upper}/e`, { recursive: true });
-    fs.writeFileSync(`${upper}/.wh.secret`, "mine");
-    await assert.rejects(collect(packTree(upper, { whiteouts: "overlay" })), (err: Error) => {
-      assert.ok(err instanceof WhiteoutNameError);
-      assert.equal(err.message, '"/.wh.secret" has a whiteout name (.wh. prefix): in an image layer it would delete "/secret" instead of holding this file; rename or remove it first');
-      return true;
-    });
-    fs.rmSync(`${upper}/.wh.secret`);
-    fs.writeFileSync(`${upper}/e/.wh..wh..opq`, "");
-    await assert.rejects(
-      collect(packTree(upper, { whiteouts: "overlay" })),
-      { message: '"/e/.wh..wh..opq" has a whiteout name (.wh. prefix): in an image layer it would hide everything the layers below hold in "/e" instead of holding this file; rename or remove it first' },
-    );
-    // export: the container's files as they are, not a layer.
-    const names = (await readEntries(await collect(packTree(upper)))).map((h) => h.name);
-    assert.deepEqual(names, ["e/", "e/.wh..wh..opq"]);
-  });
+  test(
+    "packTree() refuses a user's file named like a whiteout in overlay mode, naming it; a plain tree keeps it",
+    { skip: isRoot() ? false : "needs root for trusted xattrs" },
+    async () => {
+      const upper = `${dir}/upper`;
+      fs.mkdirSync(`${upper}/e`, { recursive: true });
+      fs.writeFileSync(`${upper}/.wh.secret`, "mine");
+      await assert.rejects(collect(packTree(upper, { whiteouts: "overlay" })), (err: Error) => {
+        assert.ok(err instanceof WhiteoutNameError);
+        assert.equal(
+          err.message,
+          '"/.wh.secret" has a whiteout name (.wh. prefix): in an image layer it would delete "/secret" instead of holding this file; rename or remove it first',
+        );
+        return true;
+      });
+      fs.rmSync(`${upper}/.wh.secret`);
+      fs.writeFileSync(`${upper}/e/.wh..wh..opq`, "");
+      await assert.rejects(collect(packTree(upper, { whiteouts: "overlay" })), {
+        message:
+          '"/e/.wh..wh..opq" has a whiteout name (.wh. prefix): in an image layer it would hide everything the layers below hold in "/e" instead of holding this file; rename or remove it first',
+      });
+      // export: the container's files as they are, not a layer.
+      const names = (await readEntries(await collect(packTree(upper)))).map((h) => h.name);
+      assert.deepEqual(names, ["e/", "e/.wh..wh..opq"]);
+    },
+  );
 
-  test("packTree() writes an opaque root as .wh..wh..opq at the top of the layer", { skip: isRoot() ? false : "needs root for trusted xattrs" }, async () => {
-    const upper = `${dir}/upper`;
-    fs.mkdirSync(upper);
-    fs.writeFileSync(`${upper}/kept`, "k");
-    lsetxattr(upper, "trusted.overlay.opaque", Buffer.from("y"));
-    const names = (await readEntries(await collect(packTree(upper, { whiteouts: "overlay" })))).map((h) => h.name);
-    assert.deepEqual(names, [".wh..wh..opq", "kept"]);
-  });
+  test(
+    "packTree() writes an opaque root as .wh..wh..opq at the top of the layer",
+    { skip: isRoot() ? false : "needs root for trusted xattrs" },
+    async () => {
+      const upper = `${dir}/upper`;
+      fs.mkdirSync(upper);
+      fs.writeFileSync(`${upper}/kept`, "k");
+      lsetxattr(upper, "trusted.overlay.opaque", Buffer.from("y"));
+      const names = (await readEntries(await collect(packTree(upper, { whiteouts: "overlay" })))).map((h) => h.name);
+      assert.deepEqual(names, [".wh..wh..opq", "kept"]);
+    },
+  );
 
   test("packTree() and extractLayer() round-trip contents, modes and capabilities", { skip: isRoot() ? false : "needs root" }, async () => {
     const src = `${dir}/src`;

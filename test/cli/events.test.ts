@@ -27,7 +27,13 @@ test("event filters: values of a key are alternatives, keys must all match", () 
   assert.equal(f([["label", ["com.example.team=blue"]]]), true);
   assert.equal(f([["label", ["com.example.team=red"]]]), false);
   assert.equal(f([["label", ["com.example.team"]]]), true);
-  assert.equal(f([["type", ["container"]], ["event", ["start"]]]), false);
+  assert.equal(
+    f([
+      ["type", ["container"]],
+      ["event", ["start"]],
+    ]),
+    false,
+  );
 });
 
 test("event JSON keeps timeNano exact and carries the legacy status/id/from", () => {

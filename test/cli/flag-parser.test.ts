@@ -66,7 +66,10 @@ describe("pflag's rules", () => {
   test("flags mix with arguments unless the command stops at its first argument", () => {
     assert.deepEqual(parse(["a", "-d", "b"]), { opts: { ...parse([]).opts, detach: true }, args: ["a", "b"] });
     assert.deepEqual(parse(["busybox", "-weird:tag"], false).args, ["busybox", "-weird:tag"]);
-    assert.deepEqual(parse(["-d", "busybox", "sh", "-c", "--rm"], false), { opts: { ...parse([]).opts, detach: true }, args: ["busybox", "sh", "-c", "--rm"] });
+    assert.deepEqual(parse(["-d", "busybox", "sh", "-c", "--rm"], false), {
+      opts: { ...parse([]).opts, detach: true },
+      args: ["busybox", "sh", "-c", "--rm"],
+    });
     assert.deepEqual(parse(["--", "-d"]).args, ["-d"], "-- ends the flags");
   });
 
@@ -79,8 +82,14 @@ describe("pflag's rules", () => {
     assert.equal(parseError(["--memory"]), "flag needs an argument: --memory");
     assert.equal(parseError(["---x"]), "bad flag syntax: ---x");
     assert.equal(parseError(["--=x"]), "bad flag syntax: --=x");
-    assert.equal(parseError(["--rm=maybe"]), 'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax');
-    assert.equal(parseError(["-H=maybe"]), 'invalid argument "maybe" for "-H, --human" flag: strconv.ParseBool: parsing "maybe": invalid syntax');
+    assert.equal(
+      parseError(["--rm=maybe"]),
+      'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax',
+    );
+    assert.equal(
+      parseError(["-H=maybe"]),
+      'invalid argument "maybe" for "-H, --human" flag: strconv.ParseBool: parsing "maybe": invalid syntax',
+    );
     assert.equal(parseError(["-p", "80"]), "berth does not support the '-p, --publish' flag of 'berth t' yet");
     assert.equal(parseError(["--publish=80"]), "berth does not support the '-p, --publish' flag of 'berth t' yet");
   });
@@ -89,27 +98,66 @@ describe("pflag's rules", () => {
 describe("the berth command line's words for what it cannot take", () => {
   const t = createTempRoot("berth-flags-");
   after(() => t.cleanup());
-  const usage = (name: string, line: string) => `\n\nUsage:  berth ${name}${line ? " " + line : ""}\n\nRun 'berth ${name} --help' for more information\n`;
+  const usage = (name: string, line: string) =>
+    `\n\nUsage:  berth ${name}${line ? " " + line : ""}\n\nRun 'berth ${name} --help' for more information\n`;
   const RUN = "[OPTIONS] IMAGE [COMMAND] [ARG...]";
   const cases: [string[], number, string][] = [
     [["run", "--frobnicate", "busybox"], 125, "unknown flag: --frobnicate" + usage("run", RUN)],
     [["run", "-dZ", "busybox"], 125, "unknown shorthand flag: 'Z' in -Z" + usage("run", RUN)],
-    [["run", "--rm=maybe", "busybox"], 125, 'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax' + usage("run", RUN)],
+    [
+      ["run", "--rm=maybe", "busybox"],
+      125,
+      'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax' + usage("run", RUN),
+    ],
     [["run", "-e", "", "busybox"], 125, 'invalid argument "" for "-e, --env" flag: invalid environment variable: ' + usage("run", RUN)],
-    [["run", "--env=A=1", "-e=", "busybox"], 125, 'invalid argument "=" for "-e, --env" flag: invalid environment variable: =' + usage("run", RUN)],
-    [["create", "-e", "=x", "busybox"], 125, 'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x' + usage("create", RUN)],
-    [["exec", "-e", "", "c", "true"], 125, 'invalid argument "" for "-e, --env" flag: invalid environment variable: ' + usage("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]")],
+    [
+      ["run", "--env=A=1", "-e=", "busybox"],
+      125,
+      'invalid argument "=" for "-e, --env" flag: invalid environment variable: =' + usage("run", RUN),
+    ],
+    [
+      ["create", "-e", "=x", "busybox"],
+      125,
+      'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x' + usage("create", RUN),
+    ],
+    [
+      ["exec", "-e", "", "c", "true"],
+      125,
+      'invalid argument "" for "-e, --env" flag: invalid environment variable: ' + usage("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]"),
+    ],
     [["ps", "-n"], 125, "flag needs an argument: 'n' in -n" + usage("ps", "[OPTIONS]")],
     [["ps", "--last"], 125, "flag needs an argument: --last" + usage("ps", "[OPTIONS]")],
     [["container", "ls", "--frob"], 125, "unknown flag: --frob" + usage("container ls", "[OPTIONS]")],
-    [["images", "--filter", "foo"], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)' + usage("images", "[OPTIONS] [REPOSITORY[:TAG]]")],
-    [["history", "-H=maybe", "busybox"], 125, 'invalid argument "maybe" for "-H, --human" flag: strconv.ParseBool: parsing "maybe": invalid syntax' + usage("history", "[OPTIONS] IMAGE")],
+    [
+      ["images", "--filter", "foo"],
+      125,
+      'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)' +
+        usage("images", "[OPTIONS] [REPOSITORY[:TAG]]"),
+    ],
+    [
+      ["history", "-H=maybe", "busybox"],
+      125,
+      'invalid argument "maybe" for "-H, --human" flag: strconv.ParseBool: parsing "maybe": invalid syntax' +
+        usage("history", "[OPTIONS] IMAGE"),
+    ],
     [["rm", "-fq", "x"], 125, "unknown shorthand flag: 'q' in -q" + usage("rm", "[OPTIONS] CONTAINER [CONTAINER...]")],
-    [["--frob", "ps"], 125, "unknown flag: --frob\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n"],
-    [["--log-level"], 125, "flag needs an argument: --log-level\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n"],
+    [
+      ["--frob", "ps"],
+      125,
+      "unknown flag: --frob\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n",
+    ],
+    [
+      ["--log-level"],
+      125,
+      "flag needs an argument: --log-level\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n",
+    ],
     [["image", "--frob"], 125, "unknown flag: --frob\n\nUsage:  berth image\n\nRun 'berth image --help' for more information\n"],
     [["frobnicate"], 1, "berth: unknown command: berth frobnicate\n\nRun 'berth --help' for more information\n"],
-    [["image", "frob"], 1, "berth: unknown command: berth image frob\n\nUsage:  berth image\n\nRun 'berth image --help' for more information\n"],
+    [
+      ["image", "frob"],
+      1,
+      "berth: unknown command: berth image frob\n\nUsage:  berth image\n\nRun 'berth image --help' for more information\n",
+    ],
     [["build", "-t", "x", "."], 1, "berth does not support 'berth build' yet\n"],
     [["image", "build", "."], 1, "berth does not support 'berth image build' yet\n"],
     [["network", "ls"], 1, "berth does not support 'berth network' yet\n"],
@@ -117,8 +165,16 @@ describe("the berth command line's words for what it cannot take", () => {
     [["container", "update", "--memory", "1g", "c"], 1, "berth does not support 'berth container update' yet\n"],
     [["run", "-p", "8080:80", "busybox"], 125, "berth does not support the '-p, --publish' flag of 'berth run' yet" + usage("run", RUN)],
     [["run", "-dP", "busybox"], 125, "berth does not support the '-P, --publish-all' flag of 'berth run' yet" + usage("run", RUN)],
-    [["create", "--publish=80", "busybox"], 125, "berth does not support the '-p, --publish' flag of 'berth create' yet" + usage("create", RUN)],
-    [["container", "run", "--dns", "1.1.1.1", "busybox"], 125, "berth does not support the '--dns' flag of 'berth container run' yet" + usage("container run", RUN)],
+    [
+      ["create", "--publish=80", "busybox"],
+      125,
+      "berth does not support the '-p, --publish' flag of 'berth create' yet" + usage("create", RUN),
+    ],
+    [
+      ["container", "run", "--dns", "1.1.1.1", "busybox"],
+      125,
+      "berth does not support the '--dns' flag of 'berth container run' yet" + usage("container run", RUN),
+    ],
   ];
   for (const [argv, code, stderr] of cases) {
     test(`berth ${argv.join(" ")}`, () => {
@@ -130,7 +186,12 @@ describe("the berth command line's words for what it cannot take", () => {
   }
 
   test("help still works: --help anywhere among the flags, and `help COMMAND`", () => {
-    for (const argv of [["run", "--help"], ["run", "-d", "--help", "busybox"], ["help", "run"], ["image", "ls", "--help"]]) {
+    for (const argv of [
+      ["run", "--help"],
+      ["run", "-d", "--help", "busybox"],
+      ["help", "run"],
+      ["image", "ls", "--help"],
+    ]) {
       const r = t.berth(argv);
       assert.equal(r.code, 0, argv.join(" "));
       assert.match(r.stdout, /^Usage: berth (run|image ls) /, argv.join(" "));

@@ -81,7 +81,10 @@ describe("text and fields", () => {
       }
     }
     assert.equal(run("{{.Value}} {{.Twice}} {{.constructor}}", new Box("v")), "v vv <no value>");
-    const map = new Map<string, unknown>([["z", 1], ["a", 2]]);
+    const map = new Map<string, unknown>([
+      ["z", 1],
+      ["a", 2],
+    ]);
     assert.equal(run("{{.a}} {{.q}} {{.}} {{len .}}", map), "2 <no value> map[a:2 z:1] 2");
   });
 });
@@ -226,7 +229,7 @@ describe("define, template, block", () => {
 
 describe("builtin functions", () => {
   it("and / or return the deciding argument and short-circuit", () => {
-    assert.equal(run("{{and 1 0 2}} {{and 1 2}} {{or 0 \"\" 3}} {{or 0 \"\"}}"), "0 2 3 ");
+    assert.equal(run('{{and 1 0 2}} {{and 1 2}} {{or 0 "" 3}} {{or 0 ""}}'), "0 2 3 ");
     assert.equal(run("{{or .A (index .Items 99)}}", data), "x");
     assert.equal(run("{{not 0}} {{not .A}}", data), "true false");
   });
@@ -342,7 +345,13 @@ describe("user functions", () => {
   });
 
   it("wraps thrown errors as error calling", () => {
-    const opts: ParseOptions = { funcs: { boom: () => { throw new Error("kaput"); } } };
+    const opts: ParseOptions = {
+      funcs: {
+        boom: () => {
+          throw new Error("kaput");
+        },
+      },
+    };
     assertFails(() => run("{{boom}}", {}, opts), 'template: :1:2: executing "" at <boom>: error calling boom: kaput');
   });
 });
@@ -380,7 +389,7 @@ describe("execution errors", () => {
     execError("{{.Nil.B}}", data, ':1:6: executing "" at <.Nil.B>: nil pointer evaluating interface {}.B');
     // Like Go, a field chain is located at its second field (docker shows `:1:8: … at <.State.Health.Status>`).
     execError("x\n  {{.Items.B}}", data, ':2:10: executing "" at <.Items.B>: can\'t evaluate field B in type []interface {}');
-    execError('{{eq .A 1}}', data, ':1:2: executing "" at <eq .A 1>: error calling eq: incompatible types for comparison');
+    execError("{{eq .A 1}}", data, ':1:2: executing "" at <eq .A 1>: error calling eq: incompatible types for comparison');
     execError("{{nil}}", data, ':1:2: executing "" at <nil>: nil is not a command');
     execError('{{"a" "b"}}', data, ':1:2: executing "" at <"a">: can\'t give argument to non-function "a"');
     execError("{{range .A}}{{end}}", data, ':1:8: executing "" at <.A>: range can\'t iterate over x');
@@ -390,7 +399,10 @@ describe("execution errors", () => {
   });
 
   it("fails on missing keys with missingkey=error, as docker inspect's raw fallback does", () => {
-    assertFails(() => run("{{.Nope}}", { A: 1 }, { missingKey: "error" }), 'template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"');
+    assertFails(
+      () => run("{{.Nope}}", { A: 1 }, { missingKey: "error" }),
+      'template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"',
+    );
   });
 });
 
@@ -408,7 +420,15 @@ describe("tabwrite", () => {
 
   it("aligns only contiguous blocks of a column", () => {
     // From Go's tabwriter tests (13b), padchar shown as spaces.
-    const lines = ["4444\t333\t22\t1\t333", "999999999\t22", "7\t22", "\t\t\t88888888", "", "666666\t666666\t666666\t4444", "1\t1\t999999999\t0000000000"];
+    const lines = [
+      "4444\t333\t22\t1\t333",
+      "999999999\t22",
+      "7\t22",
+      "\t\t\t88888888",
+      "",
+      "666666\t666666\t666666\t4444",
+      "1\t1\t999999999\t0000000000",
+    ];
     assert.deepEqual(tabwrite(lines, { minWidth: 4, padding: 3 }), [
       "4444        333   22   1   333",
       "999999999   22",
@@ -440,7 +460,14 @@ describe("renderList", () => {
   const rows = [
     { Repository: "allchanges", Tag: "latest", ID: "98067b60b5fa", CreatedSince: "17 seconds ago", Size: "1.98MB", Digest: "<none>" },
     { Repository: "<none>", Tag: "<none>", ID: "1d445f261959", CreatedSince: "About a minute ago", Size: "1.98MB", Digest: "<none>" },
-    { Repository: "localhost:5000/team/busybox", Tag: "dev", ID: "237d4b9d6f52", CreatedSince: "About a minute ago", Size: "1.98MB", Digest: "<none>" },
+    {
+      Repository: "localhost:5000/team/busybox",
+      Tag: "dev",
+      ID: "237d4b9d6f52",
+      CreatedSince: "About a minute ago",
+      Size: "1.98MB",
+      Digest: "<none>",
+    },
   ];
 
   it("renders docker's default image table", () => {
@@ -472,13 +499,19 @@ describe("renderList", () => {
   });
 
   it("keeps column titles intact under docker's header functions", () => {
-    assert.equal(renderList("table {{upper .Repository}}\t{{json .Tag}}", rows.slice(0, 1), headers), 'REPOSITORY   TAG\nALLCHANGES   "latest"\n');
+    assert.equal(
+      renderList("table {{upper .Repository}}\t{{json .Tag}}", rows.slice(0, 1), headers),
+      'REPOSITORY   TAG\nALLCHANGES   "latest"\n',
+    );
   });
 
   it("keeps the header rendered before a failing function, as docker does", () => {
     // Ranging over the title string fails, so the header keeps only its first cell.
     const format = "table {{.Name}}\t{{range .Items}}{{.}},{{end}}";
-    assert.equal(renderList(format, [{ Name: "web", Items: ["a", "b"] }], { Name: "NAME", Items: "ITEMS" }), "NAME      \nweb       a,b,\n");
+    assert.equal(
+      renderList(format, [{ Name: "web", Items: ["a", "b"] }], { Name: "NAME", Items: "ITEMS" }),
+      "NAME      \nweb       a,b,\n",
+    );
   });
 
   it("renders raw templates one line per row, without header or alignment", () => {
@@ -496,7 +529,10 @@ describe("renderList", () => {
 
   it("reports template errors with docker's prefix", () => {
     assertFails(() => renderList("{{.ID", rows, headers), "template parsing error: template: :1: unclosed action");
-    assertFails(() => renderList("{{index .ID 99}}", rows, headers), 'template parsing error: template: :1:2: executing "" at <index .ID 99>: error calling index: index out of range: 99');
+    assertFails(
+      () => renderList("{{index .ID 99}}", rows, headers),
+      'template parsing error: template: :1:2: executing "" at <index .ID 99>: error calling index: index out of range: 99',
+    );
   });
 
   it("treats unknown fields as docker's struct errors when given the row type", () => {
@@ -507,7 +543,7 @@ describe("renderList", () => {
     );
   });
 
-  it("renders a bare \"table\" as an empty template, so callers must expand it first", () => {
+  it('renders a bare "table" as an empty template, so callers must expand it first', () => {
     assert.equal(renderList("table", rows.slice(0, 2), headers), "\n\n\n");
   });
 });

@@ -16,18 +16,26 @@ export interface ApiServerHandle {
   log(): string;
   /** DOCKER_HOST for clients. */
   readonly dockerHost: string;
-  request(method: string, path: string, opts?: { body?: string | Buffer; headers?: Record<string, string> }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: string | Buffer; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>;
   /** SIGTERM and the exit code. */
   stop(): Promise<number | null>;
 }
 
 export async function startApiServer(t: TempRoot, extraArgs: readonly string[] = [], socketName = "api.sock"): Promise<ApiServerHandle> {
   const socket = `${t.dir}/${socketName}`;
-  const proc = spawn(process.execPath, [BERTH, "--root", t.root, "--runroot", t.runroot, "-l", "debug", "serve", "-H", `unix://${socket}`, ...extraArgs], {
-    stdio: ["ignore", "ignore", "pipe"],
-    // Tests reach loopback only: a stray pull of a Docker Hub name fails before any lookup.
-    env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1" },
-  });
+  const proc = spawn(
+    process.execPath,
+    [BERTH, "--root", t.root, "--runroot", t.runroot, "-l", "debug", "serve", "-H", `unix://${socket}`, ...extraArgs],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+      // Tests reach loopback only: a stray pull of a Docker Hub name fails before any lookup.
+      env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1" },
+    },
+  );
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));

@@ -112,13 +112,14 @@ export async function startHostileRegistry(opts: HostileOptions = {}): Promise<H
   const ctx = { store, switches, tokens, cut, origins, auth: opts.auth };
 
   const servers: http.Server[] = [];
-  const serve = (origin: Origin) => http.createServer((req, res) => {
-    requests.push({ origin, method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers } });
-    handle(ctx, origin, req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(err));
-      else res.destroy();
+  const serve = (origin: Origin) =>
+    http.createServer((req, res) => {
+      requests.push({ origin, method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers } });
+      handle(ctx, origin, req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(err));
+        else res.destroy();
+      });
     });
-  });
 
   const primary = serve("primary");
   servers.push(primary);
@@ -168,7 +169,15 @@ export async function startHostileRegistry(opts: HostileOptions = {}): Promise<H
     blobs: (repo) => store.blobs(repo),
     manifests: (repo) => store.manifests(repo),
     stop: async () => {
-      await Promise.all(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.closeAllConnections();
+              s.close(() => r());
+            }),
+        ),
+      );
     },
   };
 }
@@ -251,7 +260,9 @@ function issueToken(ctx: Ctx, req: http.IncomingMessage, res: http.ServerRespons
   }
   const token = "hostile-" + crypto.randomBytes(12).toString("hex");
   ctx.tokens.add(token);
-  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token, expires_in: 300, issued_at: new Date().toISOString() }));
+  res
+    .writeHead(200, { "content-type": "application/json" })
+    .end(JSON.stringify({ token, expires_in: 300, issued_at: new Date().toISOString() }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +283,14 @@ function lieAboutManifest(s: HostileSwitches, body: Buffer, byDigest: boolean): 
   let doc = body;
   if (s.disguisedIndex) {
     const obj = JSON.parse(doc.toString()) as Record<string, unknown>;
-    obj["manifests"] = [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha256("decoy"), size: 5, platform: { os: "linux", architecture: "amd64" } }];
+    obj["manifests"] = [
+      {
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: sha256("decoy"),
+        size: 5,
+        platform: { os: "linux", architecture: "amd64" },
+      },
+    ];
     doc = Buffer.from(JSON.stringify(obj));
   }
   if (s.tamperManifest && byDigest) doc = Buffer.from(JSON.stringify(JSON.parse(doc.toString()), null, 3));
@@ -309,7 +327,11 @@ function serveBlob(ctx: Ctx, repo: string, digest: string, method: string, req: 
   if (lying && s.extraBytes) body = Buffer.concat([body, Buffer.alloc(s.extraBytes, 0x78)]);
 
   let status = 200;
-  const headers: http.OutgoingHttpHeaders = { "content-type": "application/octet-stream", "docker-content-digest": digest, "accept-ranges": "bytes" };
+  const headers: http.OutgoingHttpHeaders = {
+    "content-type": "application/octet-stream",
+    "docker-content-digest": digest,
+    "accept-ranges": "bytes",
+  };
   const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
   if (range && !(lying && s.ignoreRange)) {
     const start = Number(range[1]);
@@ -319,12 +341,16 @@ function serveBlob(ctx: Ctx, repo: string, digest: string, method: string, req: 
     body = body.subarray(start, end + 1);
     status = 206;
   }
-  const delta = lying ? s.contentLengthDelta ?? 0 : 0;
+  const delta = lying ? (s.contentLengthDelta ?? 0) : 0;
   headers["content-length"] = body.length + delta;
   res.writeHead(status, headers);
   if (method === "HEAD") return void res.end();
   const cutAt = lying ? takeCut(ctx) : undefined;
-  void writeBody(res, body, { ...(lying && s.drip ? { drip: s.drip } : {}), ...(cutAt !== undefined ? { cutAt } : {}), destroyAtEnd: delta !== 0 });
+  void writeBody(res, body, {
+    ...(lying && s.drip ? { drip: s.drip } : {}),
+    ...(cutAt !== undefined ? { cutAt } : {}),
+    destroyAtEnd: delta !== 0,
+  });
 }
 
 function flipLastByte(b: Buffer): Buffer {
@@ -346,7 +372,11 @@ function takeCut(ctx: Ctx): number | undefined {
  * `cutAt` bytes, or after the whole body when the Content-Length lied (Node does not enforce
  * Content-Length by default, and a clean end would leave the client waiting on keep-alive).
  */
-async function writeBody(res: http.ServerResponse, body: Buffer, o: { drip?: { bytes: number; intervalMs: number }; cutAt?: number; destroyAtEnd: boolean }): Promise<void> {
+async function writeBody(
+  res: http.ServerResponse,
+  body: Buffer,
+  o: { drip?: { bytes: number; intervalMs: number }; cutAt?: number; destroyAtEnd: boolean },
+): Promise<void> {
   const limit = o.cutAt !== undefined ? Math.min(o.cutAt, body.length) : body.length;
   const step = o.drip ? Math.max(1, o.drip.bytes) : limit || 1;
   for (let off = 0; off < limit; off += step) {
@@ -365,15 +395,29 @@ async function writeBody(res: http.ServerResponse, body: Buffer, o: { drip?: { b
 // ---------------------------------------------------------------------------------------------
 // Uploads: POST (optionally monolithic with ?digest=), PATCH chunks, PUT ?digest= to finish.
 
-async function handleUpload(ctx: Ctx, origin: Origin, method: string, repo: string, id: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handleUpload(
+  ctx: Ctx,
+  origin: Origin,
+  method: string,
+  repo: string,
+  id: string,
+  url: URL,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const body = await readAll(req);
   if (method === "POST" && id === "") {
     const digest = url.searchParams.get("digest");
     if (digest) return finishUpload(ctx, repo, digest, [body], res);
     const uuid = crypto.randomUUID();
     ctx.store.uploads.set(uuid, { repo, chunks: [] });
-    const base = ctx.switches.crossOriginUploadLocation && ctx.origins.secondary ? ctx.origins.secondary : ctx.origins[origin] ?? ctx.origins.primary;
-    return void res.writeHead(202, { location: `${base}/v2/${repo}/blobs/uploads/${uuid}`, "docker-upload-uuid": uuid, range: "0-0" }).end();
+    const base =
+      ctx.switches.crossOriginUploadLocation && ctx.origins.secondary
+        ? ctx.origins.secondary
+        : (ctx.origins[origin] ?? ctx.origins.primary);
+    return void res
+      .writeHead(202, { location: `${base}/v2/${repo}/blobs/uploads/${uuid}`, "docker-upload-uuid": uuid, range: "0-0" })
+      .end();
   }
   const upload = ctx.store.uploads.get(id);
   if (!upload || upload.repo !== repo) return sendError(res, 404, "BLOB_UPLOAD_UNKNOWN", "upload unknown");

@@ -118,7 +118,10 @@ export function buildLayer(tar: Buffer, compression: Compression = "gzip", kind:
 }
 
 /** A valid OCI image config (which Docker's config type is a subset of). */
-export function buildConfig(layers: readonly BuiltLayer[], opts: Pick<ImageOptions, "platform" | "runConfig" | "configOverrides"> = {}): Buffer {
+export function buildConfig(
+  layers: readonly BuiltLayer[],
+  opts: Pick<ImageOptions, "platform" | "runConfig" | "configOverrides"> = {},
+): Buffer {
   const platform = opts.platform ?? { os: "linux", architecture: "amd64" };
   const config = {
     created: CREATED,
@@ -195,7 +198,9 @@ export async function filesLayer(files: Record<string, string | Buffer>): Promis
 }
 
 /** Layers for an image that runs in berth: busybox, then a layer with `files`. */
-export async function runnableLayers(files: Record<string, string | Buffer> = { "hello.txt": "hello from the registry\n" }): Promise<Buffer[]> {
+export async function runnableLayers(
+  files: Record<string, string | Buffer> = { "hello.txt": "hello from the registry\n" },
+): Promise<Buffer[]> {
   return [busyboxLayer(), await filesLayer(files)];
 }
 
@@ -282,7 +287,11 @@ export class RegistryClient {
    * A request to the registry, answering one 401 challenge: Basic with the target's credentials,
    * or Bearer through the realm with `scope` (defaults to the challenge's own scope).
    */
-  async request(method: string, pathOrUrl: string, opts: { headers?: Record<string, string>; body?: Buffer; scope?: string } = {}): Promise<HttpResponse> {
+  async request(
+    method: string,
+    pathOrUrl: string,
+    opts: { headers?: Record<string, string>; body?: Buffer; scope?: string } = {},
+  ): Promise<HttpResponse> {
     const url = new URL(pathOrUrl, this.target.url);
     const send = (auth?: string) =>
       httpRequest(url, {
@@ -322,7 +331,9 @@ export class RegistryClient {
 
   private basicAuth(): string | undefined {
     const { username, password } = this.target;
-    return username !== undefined && password !== undefined ? "Basic " + Buffer.from(`${username}:${password}`).toString("base64") : undefined;
+    return username !== undefined && password !== undefined
+      ? "Basic " + Buffer.from(`${username}:${password}`).toString("base64")
+      : undefined;
   }
 }
 
@@ -353,9 +364,19 @@ export async function pushBlob(reg: RegistryTarget | RegistryClient, repo: strin
 }
 
 /** PUT /v2/REPO/manifests/REF. Returns the digest the registry reports (sha256 of `body`). */
-export async function pushManifest(reg: RegistryTarget | RegistryClient, repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
+export async function pushManifest(
+  reg: RegistryTarget | RegistryClient,
+  repo: string,
+  ref: string,
+  body: Buffer,
+  mediaType: string,
+): Promise<string> {
   const client = clientFor(reg);
-  const res = await client.request("PUT", `/v2/${repo}/manifests/${ref}`, { scope: pushScope(repo), body, headers: { "content-type": mediaType } });
+  const res = await client.request("PUT", `/v2/${repo}/manifests/${ref}`, {
+    scope: pushScope(repo),
+    body,
+    headers: { "content-type": mediaType },
+  });
   expectStatus(res, 201, `push manifest ${repo}:${ref}`);
   return String(res.headers["docker-content-digest"] ?? sha256(body));
 }
@@ -369,7 +390,12 @@ export interface PushedImage {
 }
 
 /** Pushes a built image's blobs and manifest; tags it when `tag` is given, else pushes by digest. */
-export async function pushBuiltImage(reg: RegistryTarget | RegistryClient, repo: string, image: BuiltImage, tag?: string): Promise<PushedImage> {
+export async function pushBuiltImage(
+  reg: RegistryTarget | RegistryClient,
+  repo: string,
+  image: BuiltImage,
+  tag?: string,
+): Promise<PushedImage> {
   const client = clientFor(reg);
   for (const bytes of image.blobs.values()) await pushBlob(client, repo, bytes);
   await pushManifest(client, repo, tag ?? image.manifestDigest, image.manifest, image.mediaType);
@@ -387,7 +413,13 @@ export async function pushImage(reg: RegistryTarget | RegistryClient, repo: stri
 }
 
 /** Pushes an index over manifests that are already in `repo` (the registry checks that). */
-export async function pushIndex(reg: RegistryTarget | RegistryClient, repo: string, tag: string, manifests: readonly IndexEntry[], kind: ManifestKind = "oci"): Promise<BuiltIndex> {
+export async function pushIndex(
+  reg: RegistryTarget | RegistryClient,
+  repo: string,
+  tag: string,
+  manifests: readonly IndexEntry[],
+  kind: ManifestKind = "oci",
+): Promise<BuiltIndex> {
   const index = buildIndex(manifests, kind);
   await pushManifest(reg, repo, tag, index.body, index.mediaType);
   return index;
@@ -421,7 +453,12 @@ export async function buildMultiPlatform(opts: { kind?: ManifestKind; compressio
 }
 
 /** buildMultiPlatform, pushed: both images by digest, then the index under `tag`. */
-export async function pushMultiPlatform(reg: RegistryTarget | RegistryClient, repo: string, tag: string, opts: { kind?: ManifestKind; compression?: Compression } = {}): Promise<MultiPlatform> {
+export async function pushMultiPlatform(
+  reg: RegistryTarget | RegistryClient,
+  repo: string,
+  tag: string,
+  opts: { kind?: ManifestKind; compression?: Compression } = {},
+): Promise<MultiPlatform> {
   const client = clientFor(reg);
   const mp = await buildMultiPlatform(opts);
   await pushBuiltImage(client, repo, mp.amd64);

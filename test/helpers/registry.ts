@@ -146,14 +146,57 @@ function getPki(): Pki {
   if (pki) return pki;
   const dir = fs.mkdtempSync(`${os.tmpdir()}/berth-test-pki-`);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=berth test CA",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+  openssl(
+    [
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=berth test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
+    dir,
+  );
   openssl(["req", "-new", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
-  fs.writeFileSync(`${dir}/server.ext`, "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", "0x" + crypto.randomBytes(8).toString("hex"),
-    "-days", "3650", "-extfile", "server.ext", "-out", "server.crt"], dir);
+  fs.writeFileSync(
+    `${dir}/server.ext`,
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+  );
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-set_serial",
+      "0x" + crypto.randomBytes(8).toString("hex"),
+      "-days",
+      "3650",
+      "-extfile",
+      "server.ext",
+      "-out",
+      "server.crt",
+    ],
+    dir,
+  );
   // The token signer: self-signed, and itself the registry's rootcertbundle (see signToken).
-  openssl(["req", "-x509", ...ec, "-keyout", "signing.key", "-out", "signing.crt", "-days", "3650", "-subj", "/CN=berth test token signer"], dir);
+  openssl(
+    ["req", "-x509", ...ec, "-keyout", "signing.key", "-out", "signing.crt", "-days", "3650", "-subj", "/CN=berth test token signer"],
+    dir,
+  );
   pki = {
     dir,
     caCert: `${dir}/ca.crt`,
@@ -203,7 +246,14 @@ export function parseScope(scope: string): ResourceAccess | undefined {
   const first = scope.indexOf(":");
   const last = scope.lastIndexOf(":");
   if (first < 0 || last === first) return undefined;
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(",").filter(Boolean) };
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope
+      .slice(last + 1)
+      .split(",")
+      .filter(Boolean),
+  };
 }
 
 function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
@@ -236,9 +286,20 @@ function tokenHandler(cfg: IssuerConfig) {
       params = new URLSearchParams(await readBody(req));
       if (params.get("grant_type") === "password") creds = { user: params.get("username") ?? "", password: params.get("password") ?? "" };
     }
-    const scopes = params.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean);
+    const scopes = params
+      .getAll("scope")
+      .flatMap((s) => s.split(" "))
+      .filter(Boolean);
     const credentials = !creds ? "anonymous" : creds.user === cfg.username && creds.password === cfg.password ? "valid" : "invalid";
-    const record: TokenRequest = { method: req.method ?? "", url: req.url ?? "", service: params.get("service") ?? undefined, scopes, account: credentials === "valid" ? creds!.user : undefined, credentials, granted: [] };
+    const record: TokenRequest = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      service: params.get("service") ?? undefined,
+      scopes,
+      account: credentials === "valid" ? creds!.user : undefined,
+      credentials,
+      granted: [],
+    };
     cfg.log.push(record);
     if (credentials === "invalid") {
       res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ details: "invalid username or password" }));
@@ -246,9 +307,9 @@ function tokenHandler(cfg: IssuerConfig) {
     }
     record.granted = grant(scopes, credentials === "valid", cfg.anonymousPull);
     const token = signToken(getPki(), { sub: record.account ?? "", access: record.granted, ttl: cfg.ttl });
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({ token, access_token: token, expires_in: cfg.ttl, issued_at: new Date().toISOString() }),
-    );
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ token, access_token: token, expires_in: cfg.ttl, issued_at: new Date().toISOString() }));
   };
 }
 
@@ -343,14 +404,22 @@ async function waitReady(url: string, child: ChildProcess, ca: Buffer | undefine
   throw new Error(`registry at ${url} did not answer /v2/ within ${timeoutMs} ms`);
 }
 
-async function launch(dir: string, logPath: string, tls: boolean, auth: Record<string, unknown> | undefined): Promise<{ child: ChildProcess; port: number }> {
+async function launch(
+  dir: string,
+  logPath: string,
+  tls: boolean,
+  auth: Record<string, unknown> | undefined,
+): Promise<{ child: ChildProcess; port: number }> {
   const ca = tls ? fs.readFileSync(getPki().caCert) : undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const config = registryConfig(dir, port, tls, auth);
     const log = fs.openSync(logPath, "a");
     // A clean environment: REGISTRY_* variables would override the config file.
-    const child = spawn("docker-registry", ["serve", config], { stdio: ["ignore", log, log], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } });
+    const child = spawn("docker-registry", ["serve", config], {
+      stdio: ["ignore", log, log],
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+    });
     fs.closeSync(log);
     const spawned = await new Promise<boolean>((resolve) => {
       child.once("spawn", () => resolve(true));
@@ -425,10 +494,20 @@ async function startIn(
   if (mode === "token") {
     // The issuer speaks TLS when the registry does, so a client that insists on an https realm
     // for a TLS registry is satisfied.
-    const issue = tokenHandler({ username, password, anonymousPull: opts.anonymousPull ?? true, ttl: opts.tokenTtlSeconds ?? 300, log: tokenRequests });
-    const handler = front ? frontHandler(issue, () => backendPort, tls) : (q: http.IncomingMessage, s: http.ServerResponse) => void issue(q, s);
+    const issue = tokenHandler({
+      username,
+      password,
+      anonymousPull: opts.anonymousPull ?? true,
+      ttl: opts.tokenTtlSeconds ?? 300,
+      log: tokenRequests,
+    });
+    const handler = front
+      ? frontHandler(issue, () => backendPort, tls)
+      : (q: http.IncomingMessage, s: http.ServerResponse) => void issue(q, s);
     const p = tls ? getPki() : undefined;
-    const server = p ? https.createServer({ cert: fs.readFileSync(p.serverCert), key: fs.readFileSync(p.serverKey) }, handler) : http.createServer(handler);
+    const server = p
+      ? https.createServer({ cert: fs.readFileSync(p.serverCert), key: fs.readFileSync(p.serverKey) }, handler)
+      : http.createServer(handler);
     entry.servers.push(server);
     const port = await listen(server);
     if (front) frontPort = port;
@@ -471,14 +550,17 @@ function frontHandler(issue: (q: http.IncomingMessage, s: http.ServerResponse) =
     if (new URL(req.url ?? "/", "http://x").pathname === "/token") return void issue(req, res);
     const headers: http.OutgoingHttpHeaders = { "x-forwarded-proto": tls ? "https" : "http" };
     for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
-    const upstream = http.request({ host: "127.0.0.1", port: backendPort(), method: req.method, path: req.url, headers, agent: false }, (up) => {
-      const out: string[] = [];
-      for (let i = 0; i + 1 < up.rawHeaders.length; i += 2) {
-        if (!HOP_BY_HOP.has(up.rawHeaders[i]!.toLowerCase())) out.push(up.rawHeaders[i]!, up.rawHeaders[i + 1]!);
-      }
-      res.writeHead(up.statusCode ?? 502, out);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      { host: "127.0.0.1", port: backendPort(), method: req.method, path: req.url, headers, agent: false },
+      (up) => {
+        const out: string[] = [];
+        for (let i = 0; i + 1 < up.rawHeaders.length; i += 2) {
+          if (!HOP_BY_HOP.has(up.rawHeaders[i]!.toLowerCase())) out.push(up.rawHeaders[i]!, up.rawHeaders[i + 1]!);
+        }
+        res.writeHead(up.statusCode ?? 502, out);
+        up.pipe(res);
+      },
+    );
     upstream.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
     req.pipe(upstream);
   };
@@ -517,7 +599,15 @@ export function readAccessLog(handle: Pick<RegistryHandle, "logPath">): AccessLo
   for (const line of text.split("\n")) {
     const m = COMBINED.exec(line);
     if (!m) continue;
-    out.push({ remote: m[1]!, user: m[2]!, method: m[3]!, url: m[4]!, status: Number(m[5]), size: m[6] === "-" ? 0 : Number(m[6]), userAgent: m[7]! });
+    out.push({
+      remote: m[1]!,
+      user: m[2]!,
+      method: m[3]!,
+      url: m[4]!,
+      status: Number(m[5]),
+      size: m[6] === "-" ? 0 : Number(m[6]),
+      userAgent: m[7]!,
+    });
   }
   return out;
 }
@@ -527,9 +617,16 @@ export function readAccessLog(handle: Pick<RegistryHandle, "logPath">): AccessLo
  * The line is written after the handler returns, which can be a moment after the client saw the
  * response end, so this waits until the log stops growing (≥ 60 ms unchanged) before counting.
  */
-export async function countRequests(handle: Pick<RegistryHandle, "logPath">, method: string, pathRegex: RegExp, opts: { status?: number } = {}): Promise<number> {
+export async function countRequests(
+  handle: Pick<RegistryHandle, "logPath">,
+  method: string,
+  pathRegex: RegExp,
+  opts: { status?: number } = {},
+): Promise<number> {
   await logSettled(handle.logPath);
-  return readAccessLog(handle).filter((e) => e.method === method && pathRegex.test(e.url) && (opts.status === undefined || e.status === opts.status)).length;
+  return readAccessLog(handle).filter(
+    (e) => e.method === method && pathRegex.test(e.url) && (opts.status === undefined || e.status === opts.status),
+  ).length;
 }
 
 async function logSettled(path: string, quietMs = 60, maxMs = 2000): Promise<void> {

@@ -4,7 +4,16 @@ import tarStream from "tar-stream";
 import { gzipSync } from "node:zlib";
 
 export type TarSpec =
-  | { type: "file"; name: string; body?: string | Buffer; mode?: number; uid?: number; gid?: number; mtime?: Date; pax?: Record<string, string> }
+  | {
+      type: "file";
+      name: string;
+      body?: string | Buffer;
+      mode?: number;
+      uid?: number;
+      gid?: number;
+      mtime?: Date;
+      pax?: Record<string, string>;
+    }
   | { type: "directory"; name: string; mode?: number; uid?: number; gid?: number; mtime?: Date }
   | { type: "symlink"; name: string; linkname: string }
   | { type: "link"; name: string; linkname: string }
@@ -21,10 +30,19 @@ export async function buildTar(entries: readonly TarSpec[], opts: { gzip?: boole
   for (const e of entries) {
     const mtime = ("mtime" in e && e.mtime) || new Date(1_700_000_000_000);
     if (e.type === "file") {
-      const body = typeof e.body === "string" ? Buffer.from(e.body) : e.body ?? Buffer.alloc(0);
+      const body = typeof e.body === "string" ? Buffer.from(e.body) : (e.body ?? Buffer.alloc(0));
       await new Promise<void>((resolve, reject) =>
         pack.entry(
-          { name: e.name, type: "file", mode: e.mode ?? 0o644, uid: e.uid ?? 0, gid: e.gid ?? 0, mtime, size: body.length, ...(e.pax ? { pax: e.pax } : {}) },
+          {
+            name: e.name,
+            type: "file",
+            mode: e.mode ?? 0o644,
+            uid: e.uid ?? 0,
+            gid: e.gid ?? 0,
+            mtime,
+            size: body.length,
+            ...(e.pax ? { pax: e.pax } : {}),
+          },
           body,
           (err) => (err ? reject(err) : resolve()),
         ),

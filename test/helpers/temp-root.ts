@@ -58,7 +58,9 @@ export function createTempRoot(prefix = "berth-test-"): TempRoot {
       });
     },
     spawnBerth(args, opts = {}) {
-      return spawn(process.execPath, [BERTH, ...globals, ...args], { env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1", ...opts.env } });
+      return spawn(process.execPath, [BERTH, ...globals, ...args], {
+        env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1", ...opts.env },
+      });
     },
     cleanup() {
       killProcessesUsing(dir);

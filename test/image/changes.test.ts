@@ -29,7 +29,13 @@ test("applyChanges() joins a relative WORKDIR to the previous one", () => {
 });
 
 test("applyChanges() records LABEL, USER, STOPSIGNAL, ONBUILD and HEALTHCHECK", () => {
-  const c = applyChanges({}, ['LABEL a=b c="d e"', "USER nobody", "STOPSIGNAL SIGINT", "ONBUILD RUN x", "HEALTHCHECK --interval=5s CMD true"]);
+  const c = applyChanges({}, [
+    'LABEL a=b c="d e"',
+    "USER nobody",
+    "STOPSIGNAL SIGINT",
+    "ONBUILD RUN x",
+    "HEALTHCHECK --interval=5s CMD true",
+  ]);
   assert.deepEqual(c.Labels, { a: "b", c: "d e" });
   assert.equal(c.User, "nobody");
   assert.equal(c.StopSignal, "SIGINT");
@@ -60,9 +66,19 @@ const INHERITED = { Env: ["PATH=/usr/bin:/bin", "HOME=/root"] };
 
 test("applyChanges() expands variables from the inherited environment as Docker's builder does", () => {
   const c = applyChanges(INHERITED, [
-    "ENV PATH=/usr/local/bin:$PATH", "WORKDIR $HOME/x", "ENV A=1 B=$A", "LABEL l=$HOME", "EXPOSE 80/tcp", "VOLUME $HOME/v", "USER $A",
+    "ENV PATH=/usr/local/bin:$PATH",
+    "WORKDIR $HOME/x",
+    "ENV A=1 B=$A",
+    "LABEL l=$HOME",
+    "EXPOSE 80/tcp",
+    "VOLUME $HOME/v",
+    "USER $A",
   ]);
-  assert.deepEqual(c.Env, ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "A=1", "B="], "B sees the environment from before its own ENV");
+  assert.deepEqual(
+    c.Env,
+    ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "A=1", "B="],
+    "B sees the environment from before its own ENV",
+  );
   assert.equal(c.WorkingDir, "/root/x");
   assert.deepEqual(c.Labels, { l: "/root" });
   assert.deepEqual(c.Volumes, { "/root/v": {} });
@@ -88,7 +104,22 @@ test("applyChanges() knows quotes, escapes and the :- :+ :? modifiers, and leave
   assert.deepEqual(c, {
     User: "nobody:82",
     ExposedPorts: { "81/udp": {}, "82/tcp": {}, "83/tcp": {} },
-    Env: ["PATH=/usr/bin:/bin", "HOME=/root", "Z=/root", "W=", "Q=$HOME", "R=/root x", "S=a b", "T=$HOME", "U=a$", "V=", "K=", "L=/root  and /root", "P=82", "SIG=SIGKILL"],
+    Env: [
+      "PATH=/usr/bin:/bin",
+      "HOME=/root",
+      "Z=/root",
+      "W=",
+      "Q=$HOME",
+      "R=/root x",
+      "S=a b",
+      "T=$HOME",
+      "U=a$",
+      "V=",
+      "K=",
+      "L=/root  and /root",
+      "P=82",
+      "SIG=SIGKILL",
+    ],
     Entrypoint: ["$HOME"],
     Cmd: ["/bin/sh", "-c", "echo $HOME"],
     Volumes: { "/root/j": {}, "/root/k": {}, "/root/l": {} },
@@ -107,16 +138,19 @@ test("applyChanges() knows quotes, escapes and the :- :+ :? modifiers, and leave
 
 test("applyChanges() refuses bad substitutions with dockerd's words", () => {
   const refuses = (change: string, message: string) => assert.throws(() => applyChanges(INHERITED, [change]), { message });
-  refuses("ENV A=${HOME#x}", 'failed to process "${HOME#x}": missing \':\' in substitution');
-  refuses("ENV A=${HOME", 'failed to process "${HOME": missing \':\' in substitution');
+  refuses("ENV A=${HOME#x}", "failed to process \"${HOME#x}\": missing ':' in substitution");
+  refuses("ENV A=${HOME", "failed to process \"${HOME\": missing ':' in substitution");
   refuses("ENV A=${HOME:=x}", 'failed to process "${HOME:=x}": unsupported modifier (=) in substitution');
   refuses("ENV A=${}", 'failed to process "${}": syntax error: bad substitution');
-  refuses("ENV A=${HOME:-x", 'failed to process "${HOME:-x": syntax error: missing \'}\'');
+  refuses("ENV A=${HOME:-x", "failed to process \"${HOME:-x\": syntax error: missing '}'");
   refuses("ENV A=${NOPE:?x}", 'failed to process "${NOPE:?x}": NOPE: x');
   refuses("ENV A=${NOPE:?}", 'failed to process "${NOPE:?}": NOPE: is not allowed to be unset');
   refuses('ENV A="x', 'failed to process "\\"x": unexpected end of statement while looking for matching double-quote');
   refuses("ENV A=${NOPE:-a b}", 'Syntax error - can\'t find = in "b}". Must be of the form: name=value');
-  refuses('VOLUME $HOME/k "$HOME/l m"', 'failed to process "\\"$HOME/l": unexpected end of statement while looking for matching double-quote');
+  refuses(
+    'VOLUME $HOME/k "$HOME/l m"',
+    'failed to process "\\"$HOME/l": unexpected end of statement while looking for matching double-quote',
+  );
   refuses("WORKDIR $NOPE", "cannot normalize nothing");
   refuses("ENV =x", "ENV names can not be blank");
   refuses("ENV A", "ENV must have two arguments");

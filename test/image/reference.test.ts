@@ -139,19 +139,46 @@ describe("parseReference: TestValidateRemoteName", () => {
 describe("parseReference: TestParseRepositoryInfo", () => {
   const cases: ReadonlyArray<{ remote: string; familiar: string; full: string; ambiguous?: string; domain: string }> = [
     { remote: "fooo", familiar: "localhost/fooo", full: "localhost/fooo", ambiguous: "localhost/fooo", domain: "localhost" },
-    { remote: "fooo/bar", familiar: "localhost/fooo/bar", full: "localhost/fooo/bar", ambiguous: "localhost/fooo/bar", domain: "localhost" },
+    {
+      remote: "fooo/bar",
+      familiar: "localhost/fooo/bar",
+      full: "localhost/fooo/bar",
+      ambiguous: "localhost/fooo/bar",
+      domain: "localhost",
+    },
     { remote: "fooo", familiar: "LOCALDOMAIN/fooo", full: "LOCALDOMAIN/fooo", ambiguous: "LOCALDOMAIN/fooo", domain: "LOCALDOMAIN" },
-    { remote: "fooo/bar", familiar: "LOCALDOMAIN/fooo/bar", full: "LOCALDOMAIN/fooo/bar", ambiguous: "LOCALDOMAIN/fooo/bar", domain: "LOCALDOMAIN" },
+    {
+      remote: "fooo/bar",
+      familiar: "LOCALDOMAIN/fooo/bar",
+      full: "LOCALDOMAIN/fooo/bar",
+      ambiguous: "LOCALDOMAIN/fooo/bar",
+      domain: "LOCALDOMAIN",
+    },
     { remote: "fooo/bar", familiar: "fooo/bar", full: "docker.io/fooo/bar", ambiguous: "index.docker.io/fooo/bar", domain: "docker.io" },
     { remote: "library/ubuntu", familiar: "ubuntu", full: "docker.io/library/ubuntu", ambiguous: "library/ubuntu", domain: "docker.io" },
     { remote: "nonlibrary/ubuntu", familiar: "nonlibrary/ubuntu", full: "docker.io/nonlibrary/ubuntu", domain: "docker.io" },
     { remote: "other/library", familiar: "other/library", full: "docker.io/other/library", domain: "docker.io" },
-    { remote: "private/moonbase", familiar: "127.0.0.1:8000/private/moonbase", full: "127.0.0.1:8000/private/moonbase", domain: "127.0.0.1:8000" },
+    {
+      remote: "private/moonbase",
+      familiar: "127.0.0.1:8000/private/moonbase",
+      full: "127.0.0.1:8000/private/moonbase",
+      domain: "127.0.0.1:8000",
+    },
     { remote: "privatebase", familiar: "127.0.0.1:8000/privatebase", full: "127.0.0.1:8000/privatebase", domain: "127.0.0.1:8000" },
     { remote: "private/moonbase", familiar: "example.com/private/moonbase", full: "example.com/private/moonbase", domain: "example.com" },
     { remote: "privatebase", familiar: "example.com/privatebase", full: "example.com/privatebase", domain: "example.com" },
-    { remote: "private/moonbase", familiar: "example.com:8000/private/moonbase", full: "example.com:8000/private/moonbase", domain: "example.com:8000" },
-    { remote: "privatebasee", familiar: "example.com:8000/privatebasee", full: "example.com:8000/privatebasee", domain: "example.com:8000" },
+    {
+      remote: "private/moonbase",
+      familiar: "example.com:8000/private/moonbase",
+      full: "example.com:8000/private/moonbase",
+      domain: "example.com:8000",
+    },
+    {
+      remote: "privatebasee",
+      familiar: "example.com:8000/privatebasee",
+      full: "example.com:8000/privatebasee",
+      domain: "example.com:8000",
+    },
     {
       remote: "library/ubuntu-12.04-base",
       familiar: "ubuntu-12.04-base",
@@ -211,7 +238,10 @@ describe("parseReference: TestParseAnyReference (name cases) and identifiers", (
     [`dmcgowan/myapp@${dgst}`, `docker.io/dmcgowan/myapp@${dgst}`],
     [`docker.io/dmcgowan/myapp@${dgst}`, `docker.io/dmcgowan/myapp@${dgst}`],
     // One hex digit short of an identifier, so it is a name.
-    ["dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9", "docker.io/library/dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9"],
+    [
+      "dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9",
+      "docker.io/library/dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9",
+    ],
     ["dbcc1", "docker.io/library/dbcc1"],
   ];
   for (const [input, full] of cases) {
@@ -455,7 +485,10 @@ describe("parseDaemonReference: dockerd 20.10's older normalisation", () => {
   const DAEMON_UPPERCASE = "invalid reference format: repository name must be lowercase";
   for (const input of ["Foo/bar", "Foo/bar:v1", "LOCALDOMAIN/debian", "foo/Bar", "Busybox", "library/Busybox", "localhost:5000/Foo"]) {
     it(`refuses ${input} with the daemon's bare sentence`, () => {
-      assert.throws(() => parseDaemonReference(input), (err: unknown) => err instanceof InvalidArgumentError && err.message === DAEMON_UPPERCASE);
+      assert.throws(
+        () => parseDaemonReference(input),
+        (err: unknown) => err instanceof InvalidArgumentError && err.message === DAEMON_UPPERCASE,
+      );
     });
   }
   it("accepts what names a registry by '.', ':' or localhost, in any case", () => {

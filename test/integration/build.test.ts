@@ -18,7 +18,11 @@ describe("building images from containers", { skip }, () => {
     ok(["commit", "base", "withopt"]);
     ok(["run", "--name", "opq", "withopt", "sh", "-c", "rm -rf /opt && mkdir /opt && echo new > /opt/only && rm /bin/vi"]);
     const diff = ok(["diff", "opq"]);
-    assert.equal(diff, "C /bin\nD /bin/vi\nC /opt\nD /opt/old\nA /opt/only\n", "the opaque /opt hides the image's /opt/old: a deletion, as Docker prints it");
+    assert.equal(
+      diff,
+      "C /bin\nD /bin/vi\nC /opt\nD /opt/old\nA /opt/only\n",
+      "the opaque /opt hides the image's /opt/old: a deletion, as Docker prints it",
+    );
     ok(["commit", "-c", 'CMD ["ls", "/opt"]', "opq", "opqimg"]);
     assert.equal(ok(["run", "--rm", "opqimg"]), "only\n", "the image's old /opt is hidden by the opaque directory");
     assert.notEqual(root.t.berth(["run", "--rm", "opqimg", "ls", "/bin/vi"]).code, 0);
@@ -27,11 +31,34 @@ describe("building images from containers", { skip }, () => {
   });
 
   test("commit carries env, workdir, ports, volumes, entrypoint, cmd, user and labels, and inherits the rest", () => {
-    ok(["run", "--name", "ctx", "-e", "A=1", "-w", "/tmp", "-u", "nobody", "-l", "k=v", "--expose", "8080", "-v", "/data", "--entrypoint", "/bin/echo", "busybox", "hi"]);
+    ok([
+      "run",
+      "--name",
+      "ctx",
+      "-e",
+      "A=1",
+      "-w",
+      "/tmp",
+      "-u",
+      "nobody",
+      "-l",
+      "k=v",
+      "--expose",
+      "8080",
+      "-v",
+      "/data",
+      "--entrypoint",
+      "/bin/echo",
+      "busybox",
+      "hi",
+    ]);
     ok(["commit", "-c", "EXPOSE 9090", "ctx", "ctximg"]);
     const [img] = JSON.parse(ok(["image", "inspect", "ctximg"]));
     assert.ok(img.Config.Env.includes("A=1"));
-    assert.ok(img.Config.Env.some((e: string) => e.startsWith("PATH=")), "PATH inherited from the image");
+    assert.ok(
+      img.Config.Env.some((e: string) => e.startsWith("PATH=")),
+      "PATH inherited from the image",
+    );
     assert.equal(img.Config.WorkingDir, "/tmp");
     assert.equal(img.Config.User, "nobody");
     assert.deepEqual(img.Config.Labels, { k: "v" });
@@ -77,8 +104,12 @@ describe("building images from containers", { skip }, () => {
 
   test("export | import gives a one-layer image that runs the same programs", () => {
     ok(["export", "-o", `${root.t.dir}/opq.tar`, "opq"]);
-    const names = spawnSync("tar", ["-tf", `${root.t.dir}/opq.tar`]).stdout.toString().split("\n");
-    assert.ok(names.includes("opt/only") && !names.includes("opt/old") && !names.includes("bin/vi") && !names.some((n) => n.includes(".wh.")));
+    const names = spawnSync("tar", ["-tf", `${root.t.dir}/opq.tar`])
+      .stdout.toString()
+      .split("\n");
+    assert.ok(
+      names.includes("opt/only") && !names.includes("opt/old") && !names.includes("bin/vi") && !names.some((n) => n.includes(".wh.")),
+    );
     ok(["import", `${root.t.dir}/opq.tar`, "flat"]);
     assert.equal(ok(["run", "--rm", "flat", "cat", "/opt/only"]), "new\n");
     assert.deepEqual(mountsUnder(`${root.t.root}/containers`), [], "export unmounted the stopped container again");
@@ -110,7 +141,8 @@ describe("building images from containers", { skip }, () => {
     ok(["cp", `${root.t.dir}/src`, "cpc:/newdir"]);
     ok(["cp", `${root.t.dir}/src/.`, "cpc:/tmp"]);
     const diff = ok(["diff", "cpc"]);
-    for (const line of ["A /tmp/a.txt", "A /renamed", "A /newdir/sub/b.txt", "A /tmp/sub/b.txt"]) assert.match(diff, new RegExp(`^${line}$`, "m"));
+    for (const line of ["A /tmp/a.txt", "A /renamed", "A /newdir/sub/b.txt", "A /tmp/sub/b.txt"])
+      assert.match(diff, new RegExp(`^${line}$`, "m"));
     const bad = root.t.berth(["cp", `${root.t.dir}/src/a.txt`, "cpc:/nodir/"]);
     assert.equal(bad.code, 1);
     fs.mkdirSync(`${root.t.dir}/out`);

@@ -10,7 +10,7 @@ import { buildTar } from "../helpers/tar-builder.js";
 import { withTty } from "../helpers/tty.js";
 
 async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !cond(); ) {
+  for (const end = Date.now() + ms; !cond();) {
     if (Date.now() > end) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -42,7 +42,10 @@ describe("containers", { skip }, () => {
   test("run exits 127 for a missing command and 126 for one that cannot run, with the runtime's words", () => {
     const missing = t.berth(["run", "--rm", "busybox", "nosuchcmd"]);
     assert.equal(missing.code, 127);
-    assert.match(missing.stderr, /^berth: Error response from daemon: .*exec: "nosuchcmd": executable file not found in \$PATH: unknown\n\nRun 'berth run --help' for more information\n$/);
+    assert.match(
+      missing.stderr,
+      /^berth: Error response from daemon: .*exec: "nosuchcmd": executable file not found in \$PATH: unknown\n\nRun 'berth run --help' for more information\n$/,
+    );
     const notExec = t.berth(["run", "--rm", "busybox", "/etc"]);
     assert.equal(notExec.code, 126);
     assert.match(notExec.stderr, /"\/etc": permission denied/);
@@ -53,7 +56,10 @@ describe("containers", { skip }, () => {
     const missing = t.berth(["run", "--rm", "127.0.0.1:1/nosuchimage"]);
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, /^Unable to find image '127\.0\.0\.1:1\/nosuchimage:latest' locally\n/);
-    assert.match(missing.stderr, /Error response from daemon: Get "http:\/\/127\.0\.0\.1:1\/v2\/": dial tcp 127\.0\.0\.1:1: connect: connection refused/);
+    assert.match(
+      missing.stderr,
+      /Error response from daemon: Get "http:\/\/127\.0\.0\.1:1\/v2\/": dial tcp 127\.0\.0\.1:1: connect: connection refused/,
+    );
     const never = t.berth(["run", "--rm", "--pull", "never", "nosuchimage"]);
     assert.equal(never.code, 125);
     assert.doesNotMatch(never.stderr, /Unable to find image/);
@@ -61,7 +67,10 @@ describe("containers", { skip }, () => {
     ok(t, ["create", "--name", "taken", "busybox", "true"]);
     const taken = t.berth(["run", "--name", "taken", "busybox", "true"]);
     assert.equal(taken.code, 125);
-    assert.match(taken.stderr, /Conflict\. The container name "\/taken" is already in use by container "[a-f0-9]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\./);
+    assert.match(
+      taken.stderr,
+      /Conflict\. The container name "\/taken" is already in use by container "[a-f0-9]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\./,
+    );
     const bad = t.berth(["run", "--name", "bad/name", "busybox", "true"]);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /Invalid container name \(bad\/name\), only \[a-zA-Z0-9\]\[a-zA-Z0-9_.-\] are allowed/);
@@ -84,8 +93,24 @@ describe("containers", { skip }, () => {
   test("env, workdir, user and hostname reach the process", () => {
     fs.writeFileSync(`${t.dir}/env.list`, "# comment\nFROM_FILE=1\nHOST_VAR\n");
     const out = ok(t, [
-      "run", "--rm", "-e", "A=1", "-e", "PATH=/bin", "--env-file", `${t.dir}/env.list`, "-w", "/tmp", "-u", "nobody", "-h", "box",
-      "busybox", "sh", "-c", 'echo $A $PATH $FROM_FILE $HOST_VAR; pwd; id -u; hostname; echo $HOSTNAME',
+      "run",
+      "--rm",
+      "-e",
+      "A=1",
+      "-e",
+      "PATH=/bin",
+      "--env-file",
+      `${t.dir}/env.list`,
+      "-w",
+      "/tmp",
+      "-u",
+      "nobody",
+      "-h",
+      "box",
+      "busybox",
+      "sh",
+      "-c",
+      "echo $A $PATH $FROM_FILE $HOST_VAR; pwd; id -u; hostname; echo $HOSTNAME",
     ]);
     assert.equal(out, "1 /bin 1\n/tmp\n65534\nbox\nbox\n");
     const byId = ok(t, ["run", "--rm", "-u", "1234:5678", "busybox", "id"]);
@@ -96,23 +121,38 @@ describe("containers", { skip }, () => {
   });
 
   test("run -it gives a real terminal: size, input, and the exit code", () => {
-    const r = withTty(t, ["run", "-it", "--rm", "busybox", "sh"], [
-      { after: 1.5, text: "stty size; echo tty-$((6*7))\r" },
-      { after: 0.7, text: "exit 5\r" },
-    ]);
+    const r = withTty(
+      t,
+      ["run", "-it", "--rm", "busybox", "sh"],
+      [
+        { after: 1.5, text: "stty size; echo tty-$((6*7))\r" },
+        { after: 0.7, text: "exit 5\r" },
+      ],
+    );
     assert.match(r.output, /30 100/);
     assert.match(r.output, /tty-42/);
     assert.equal(r.code, 5);
   });
 
   test("Ctrl-P Ctrl-Q detaches; attach comes back; logs show a detached container's output", () => {
-    withTty(t, ["run", "-it", "--name", "det", "busybox", "sh"], [
-      { after: 1.5, text: "echo before-detach\r" },
-      { after: 0.5, text: "\u0010\u0011" },
-      { after: 0.5, text: "" },
-    ]);
+    withTty(
+      t,
+      ["run", "-it", "--name", "det", "busybox", "sh"],
+      [
+        { after: 1.5, text: "echo before-detach\r" },
+        { after: 0.5, text: "\u0010\u0011" },
+        { after: 0.5, text: "" },
+      ],
+    );
     assert.match(ok(t, ["ps", "--format", "{{.Names}} {{.State}}"]), /^det running$/m);
-    const back = withTty(t, ["attach", "det"], [{ after: 1, text: "echo again\r" }, { after: 0.5, text: "exit 7\r" }]);
+    const back = withTty(
+      t,
+      ["attach", "det"],
+      [
+        { after: 1, text: "echo again\r" },
+        { after: 0.5, text: "exit 7\r" },
+      ],
+    );
     assert.match(back.output, /again/);
     assert.equal(back.code, 7);
     assert.match(ok(t, ["logs", "det"]), /before-detach/);
@@ -136,7 +176,19 @@ describe("containers", { skip }, () => {
 
   test("exec runs in a running container with its exit code, env, user and workdir", () => {
     ok(t, ["run", "-d", "--name", "ex", "-e", "BASE=1", "busybox", "sleep", "60"]);
-    const r = t.berth(["exec", "-e", "EXTRA=2", "-u", "nobody", "-w", "/tmp", "ex", "sh", "-c", "echo $BASE $EXTRA $(id -u) $(pwd); exit 4"]);
+    const r = t.berth([
+      "exec",
+      "-e",
+      "EXTRA=2",
+      "-u",
+      "nobody",
+      "-w",
+      "/tmp",
+      "ex",
+      "sh",
+      "-c",
+      "echo $BASE $EXTRA $(id -u) $(pwd); exit 4",
+    ]);
     assert.equal(r.code, 4);
     assert.equal(r.stdout, "1 2 65534 /tmp\n");
     assert.equal(ok(t, ["exec", "-i", "ex", "cat"], "piped\n"), "piped\n");
@@ -160,7 +212,10 @@ describe("containers", { skip }, () => {
     ok(t, ["run", "-d", "--name", "st", "busybox", "sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"]);
     const running = t.berth(["rm", "st"]);
     assert.equal(running.code, 1);
-    assert.match(running.stderr, /You cannot remove a running container [a-f0-9]{64}\. Stop the container before attempting removal or force remove/);
+    assert.match(
+      running.stderr,
+      /You cannot remove a running container [a-f0-9]{64}\. Stop the container before attempting removal or force remove/,
+    );
     assert.equal(ok(t, ["stop", "st"]), "st\n");
     assert.equal(ok(t, ["inspect", "-f", "{{.State.ExitCode}}", "st"]), "42\n");
     ok(t, ["start", "st"]);
@@ -189,7 +244,10 @@ describe("containers", { skip }, () => {
     assert.match(ok(t, ["volume", "ls", "-q"]), /^data$/m);
     fs.mkdirSync(`${t.dir}/bind`);
     fs.writeFileSync(`${t.dir}/bind/host.txt`, "host\n");
-    assert.equal(ok(t, ["run", "--rm", "--mount", `type=bind,source=${t.dir}/bind,target=/b,readonly`, "busybox", "cat", "/b/host.txt"]), "host\n");
+    assert.equal(
+      ok(t, ["run", "--rm", "--mount", `type=bind,source=${t.dir}/bind,target=/b,readonly`, "busybox", "cat", "/b/host.txt"]),
+      "host\n",
+    );
     const inUse = t.berth(["volume", "rm", "data"]);
     assert.equal(inUse.code, 0, "no container uses it any more");
   });
@@ -199,7 +257,17 @@ describe("containers", { skip }, () => {
     assert.match(caps, /CapEff:\s+00000000a80425fb/, "Docker's 14 default capabilities");
     const dropped = ok(t, ["run", "--rm", "--cap-drop", "ALL", "busybox", "grep", "CapEff", "/proc/self/status"]);
     assert.match(dropped, /CapEff:\s+0000000000000000/);
-    const readOnly = t.berth(["run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c", "touch /scratch/ok && touch /nope"]);
+    const readOnly = t.berth([
+      "run",
+      "--rm",
+      "--read-only",
+      "--tmpfs",
+      "/scratch",
+      "busybox",
+      "sh",
+      "-c",
+      "touch /scratch/ok && touch /nope",
+    ]);
     assert.notEqual(readOnly.code, 0);
     assert.match(readOnly.stderr, /Read-only file system/);
     assert.equal(ok(t, ["run", "--rm", "--network", "none", "busybox", "sh", "-c", "ls /sys/class/net"]), "lo\n");
@@ -211,7 +279,18 @@ describe("containers", { skip }, () => {
   });
 
   test("/etc/hosts, /etc/hostname and /etc/resolv.conf are the container's own and diff-free", () => {
-    const out = ok(t, ["run", "--rm", "-h", "myhost", "--network", "none", "busybox", "sh", "-c", "cat /etc/hostname; grep -c localhost /etc/hosts"]);
+    const out = ok(t, [
+      "run",
+      "--rm",
+      "-h",
+      "myhost",
+      "--network",
+      "none",
+      "busybox",
+      "sh",
+      "-c",
+      "cat /etc/hostname; grep -c localhost /etc/hosts",
+    ]);
     assert.equal(out.split("\n")[0], "myhost");
   });
 
@@ -257,7 +336,10 @@ describe("containers", { skip }, () => {
     } finally {
       fs.rmSync(marker);
     }
-    assert.equal(ok(t, ["inspect", "-f", "{{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.UTSMode}}", target]).trim(), "|private|");
+    assert.equal(
+      ok(t, ["inspect", "-f", "{{.HostConfig.PidMode}}|{{.HostConfig.IpcMode}}|{{.HostConfig.UTSMode}}", target]).trim(),
+      "|private|",
+    );
     ok(t, ["rm", "-f", target]);
     const stopped = ok(t, ["create", "--name", "ns-stopped", "busybox", "true"]).trim();
     const join = t.berth(["run", "--rm", "--pid", "container:ns-stopped", "busybox", "true"]);
@@ -276,9 +358,15 @@ describe("containers", { skip }, () => {
     ok(t, ["rmi", "ev-tag"]);
     const until = String(Date.now() / 1000);
     const past = ok(t, ["events", "--since", since, "--until", until, "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"]);
-    assert.equal(past, "container create ev1\ncontainer start ev1\ncontainer die ev1\ncontainer destroy ev1\nimage tag ev-tag:latest\nimage untag ev-tag:latest\n");
+    assert.equal(
+      past,
+      "container create ev1\ncontainer start ev1\ncontainer die ev1\ncontainer destroy ev1\nimage tag ev-tag:latest\nimage untag ev-tag:latest\n",
+    );
     const filtered = ok(t, ["events", "--since", since, "--until", until, "--filter", "event=die", "--filter", "label=team=blue"]);
-    assert.match(filtered, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container die [0-9a-f]{64} \(exitCode=4, image=busybox, name=ev1, team=blue\)\n$/);
+    assert.match(
+      filtered,
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container die [0-9a-f]{64} \(exitCode=4, image=busybox, name=ev1, team=blue\)\n$/,
+    );
     const bad = t.berth(["events", "--until", "0s", "--filter", "colour=red"]);
     assert.match(bad.stderr, /Invalid filter 'colour'/);
 
@@ -295,7 +383,13 @@ describe("containers", { skip }, () => {
 
   test("stats reads the container's cgroups: its memory limit, its processes, a busy CPU", () => {
     const busy = ok(t, ["run", "-d", "--name", "stats-busy", "--memory", "64m", "busybox", "sh", "-c", "while true; do :; done"]).trim();
-    const line = ok(t, ["stats", "--no-stream", "--format", "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.PIDs}}", "stats-busy"]).trim();
+    const line = ok(t, [
+      "stats",
+      "--no-stream",
+      "--format",
+      "{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.PIDs}}",
+      "stats-busy",
+    ]).trim();
     const [name, cpu, mem, , pids] = line.split("|");
     assert.equal(name, "stats-busy");
     assert.ok(Number(cpu!.replace("%", "")) > 30, `a busy loop uses a CPU: ${line}`);
@@ -354,7 +448,10 @@ describe("containers", { skip }, () => {
       assert.ok(r.code === 0 || /No such container/.test(r.stderr), r.stderr);
     }
     assert.deepEqual(mountsUnder(t.root), []);
-    assert.deepEqual(processesUsing(t.dir).filter((pid) => !String(fs.readFileSync(`/proc/${pid}/cmdline`)).includes("node")), []);
+    assert.deepEqual(
+      processesUsing(t.dir).filter((pid) => !String(fs.readFileSync(`/proc/${pid}/cmdline`)).includes("node")),
+      [],
+    );
     assert.equal(ok(t, ["system", "check"]), "No problems found\n");
   });
 });
@@ -407,10 +504,20 @@ async function manyLayerArchive(t: TempRoot, n: number): Promise<string> {
     diffIds.push(`sha256:${createHash("sha256").update(data).digest("hex")}`);
   };
   add("base.tar", fs.readFileSync(busyboxRootfsTar()));
-  for (let i = 1; i <= n - 1; i++) add(`l${i}.tar`, await buildTar([{ type: "directory", name: "layers/" }, { type: "file", name: `layers/f${i + 1 === n ? n : i}`, body: `${i + 1 === n ? n : i}\n` }]));
+  for (let i = 1; i <= n - 1; i++)
+    add(
+      `l${i}.tar`,
+      await buildTar([
+        { type: "directory", name: "layers/" },
+        { type: "file", name: `layers/f${i + 1 === n ? n : i}`, body: `${i + 1 === n ? n : i}\n` },
+      ]),
+    );
   const config = JSON.stringify({
-    architecture: "amd64", os: "linux", created: "2026-01-01T00:00:00Z",
-    config: { Env: ["PATH=/bin"], Cmd: ["sh"] }, rootfs: { type: "layers", diff_ids: diffIds },
+    architecture: "amd64",
+    os: "linux",
+    created: "2026-01-01T00:00:00Z",
+    config: { Env: ["PATH=/bin"], Cmd: ["sh"] },
+    rootfs: { type: "layers", diff_ids: diffIds },
     history: diffIds.map(() => ({ created: "2026-01-01T00:00:00Z", created_by: "test layer" })),
   });
   fs.writeFileSync(`${dir}/config.json`, config);

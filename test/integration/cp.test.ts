@@ -74,7 +74,10 @@ describe("cp: read-only places and docker's placement rules", { skip }, () => {
       fails(["cp", `${h}/file`, `${ctr}:/data`], refused);
       fails(["cp", `${h}/file`, `${ctr}:/data/newname`], refused);
       // Entries of a tar unpacked at / that land in the mount: dockerd's chrooted unpack meets EROFS.
-      fails(["cp", `${h}/tree/.`, `${ctr}:/`], "Error response from daemon: Error processing tar file(exit status 1): lchown /data: read-only file system\n");
+      fails(
+        ["cp", `${h}/tree/.`, `${ctr}:/`],
+        "Error response from daemon: Error processing tar file(exit status 1): lchown /data: read-only file system\n",
+      );
     }
     // The same tree under another name, and a file next to the mount, are fine.
     ok(["cp", `${h}/tree`, "vro:/"]);
@@ -82,7 +85,20 @@ describe("cp: read-only places and docker's placement rules", { skip }, () => {
     assert.deepEqual(listing(volumeDir("ro-vol")), ["old"]);
     assert.deepEqual(listing(bind), ["old"]);
     // Running, with symlinks into the read-only volume, one of them through a writable one.
-    ok(["run", "-d", "--name", "lnk", "-v", "ro-vol:/data:ro", "-v", "lnk-rw:/rw", "busybox", "sh", "-c", "ln -s /data /link; ln -s /rw/../data /link2; sleep 100"]);
+    ok([
+      "run",
+      "-d",
+      "--name",
+      "lnk",
+      "-v",
+      "ro-vol:/data:ro",
+      "-v",
+      "lnk-rw:/rw",
+      "busybox",
+      "sh",
+      "-c",
+      "ln -s /data /link; ln -s /rw/../data /link2; sleep 100",
+    ]);
     for (let i = 0; i < 50 && !ok(["diff", "lnk"]).includes("/link2"); i++) spawnSync("sleep", ["0.1"]);
     fails(["cp", `${h}/file`, "lnk:/link/"], refused);
     fails(["cp", `${h}/file`, "lnk:/link"], refused);
@@ -115,7 +131,10 @@ describe("cp: read-only places and docker's placement rules", { skip }, () => {
     fails(["cp", `${h}/file`, "place:/etc/passwd/"], "no such directory\n");
     fails(["cp", `${h}/dir`, "place:/etc/hostname"], "cannot copy directory\n");
     fails(["cp", `${h}/dir/.`, "place:/etc/hostname"], "cannot copy directory\n");
-    fails(["cp", `${h}/dir`, "place:/etc/passwd/"], 'Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory "/etc/passwd" with directory "/etc"\n');
+    fails(
+      ["cp", `${h}/dir`, "place:/etc/passwd/"],
+      'Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory "/etc/passwd" with directory "/etc"\n',
+    );
     fails(["cp", "-", "place:/etc/passwd"], 'destination "place:/etc/passwd" must be a directory\n', Buffer.alloc(1024));
     // A missing DIR/ is made for a directory.
     ok(["cp", `${h}/dir`, "place:/newdir/"]);
@@ -123,7 +142,15 @@ describe("cp: read-only places and docker's placement rules", { skip }, () => {
   });
 
   test("cp out of a container: a symlink to a directory with a trailing / copies the directory; the host's DIR/ and files", () => {
-    ok(["run", "--name", "links", "busybox", "sh", "-c", "ln -s /etc /link-to-dir; ln -s /etc/passwd /link-to-file; mkdir /d; echo x > /d/x; ln -s d /rel-link"]);
+    ok([
+      "run",
+      "--name",
+      "links",
+      "busybox",
+      "sh",
+      "-c",
+      "ln -s /etc /link-to-dir; ln -s /etc/passwd /link-to-file; mkdir /d; echo x > /d/x; ln -s d /rel-link",
+    ]);
     const out = `${root.t.dir}/out`;
     fs.mkdirSync(out);
     fs.writeFileSync(`${out}/existing`, "e\n");
@@ -143,7 +170,10 @@ describe("cp: read-only places and docker's placement rules", { skip }, () => {
     fails(["cp", "links:/etc", `${out}/existing/`], `stat ${out}/existing/: not a directory\n`);
     fails(["cp", "links:/etc/passwd", `${out}/existing/`], `stat ${out}/existing/: not a directory\n`);
     fails(["cp", "links:/etc", `${out}/nonexist/deeper`], `invalid output path: directory "${out}/nonexist" does not exist\n`);
-    fails(["cp", "links:/etc/passwd", "/dev/null"], 'invalid output path: "/dev/null" must be a directory or a regular file: got a device\n');
+    fails(
+      ["cp", "links:/etc/passwd", "/dev/null"],
+      'invalid output path: "/dev/null" must be a directory or a regular file: got a device\n',
+    );
     assert.equal(fs.readFileSync(`${out}/existing`, "utf8"), "e\n");
     ok(["cp", "links:/d", `${out}/newdir/`]);
     assert.deepEqual(listing(`${out}/newdir`), ["x"]);

@@ -85,12 +85,14 @@ describe("crash safety", { skip }, () => {
       t.spawnBerth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "two:latest"]),
       t.spawnBerth(["import", busyboxRootfsTar(), "three:latest"]),
     ];
-    const codes = await Promise.all(runs.map(async (child) => {
-      let stderr = "";
-      child.stderr!.on("data", (d: Buffer) => (stderr += d));
-      const [code] = (await once(child, "exit")) as [number];
-      return { code, stderr };
-    }));
+    const codes = await Promise.all(
+      runs.map(async (child) => {
+        let stderr = "";
+        child.stderr!.on("data", (d: Buffer) => (stderr += d));
+        const [code] = (await once(child, "exit")) as [number];
+        return { code, stderr };
+      }),
+    );
     for (const c of codes) assert.equal(c.code, 0, c.stderr);
     const layers = ["one", "two", "three"].map((n) => JSON.parse(t.berth(["image", "inspect", n]).stdout)[0].RootFS.Layers[0]);
     assert.equal(new Set(layers).size, 1, "one diff ID for the three images");

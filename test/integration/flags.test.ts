@@ -15,13 +15,39 @@ describe("more run flags, list options and faults", { skip }, () => {
   const ok = root.ok;
 
   test("--device, --security-opt, --cpus, --pids-limit and --stop-signal reach the container", () => {
-    assert.equal(ok(["run", "--rm", "--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c", "echo x > /dev/mynull && echo wrote"]), "wrote\n");
-    assert.match(ok(["run", "--rm", "--security-opt", "no-new-privileges", "busybox", "grep", "NoNewPrivs", "/proc/self/status"]), /NoNewPrivs:\s+1/);
-    assert.match(ok(["run", "--rm", "busybox", "grep", "Seccomp:", "/proc/self/status"]), /Seccomp:\s+2/, "the default seccomp profile is on");
-    assert.match(ok(["run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "grep", "Seccomp:", "/proc/self/status"]), /Seccomp:\s+0/);
+    assert.equal(
+      ok(["run", "--rm", "--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c", "echo x > /dev/mynull && echo wrote"]),
+      "wrote\n",
+    );
+    assert.match(
+      ok(["run", "--rm", "--security-opt", "no-new-privileges", "busybox", "grep", "NoNewPrivs", "/proc/self/status"]),
+      /NoNewPrivs:\s+1/,
+    );
+    assert.match(
+      ok(["run", "--rm", "busybox", "grep", "Seccomp:", "/proc/self/status"]),
+      /Seccomp:\s+2/,
+      "the default seccomp profile is on",
+    );
+    assert.match(
+      ok(["run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "grep", "Seccomp:", "/proc/self/status"]),
+      /Seccomp:\s+0/,
+    );
     assert.match(ok(["run", "--rm", "--cpus", "0.5", "busybox", "cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"]), /^50000$/m);
     assert.match(ok(["run", "--rm", "--pids-limit", "32", "busybox", "cat", "/sys/fs/cgroup/pids/pids.max"]), /^32$/m);
-    ok(["run", "-d", "--name", "sig", "--stop-signal", "USR1", "--stop-timeout", "5", "busybox", "sh", "-c", "trap 'exit 11' USR1; while true; do sleep 0.1; done"]);
+    ok([
+      "run",
+      "-d",
+      "--name",
+      "sig",
+      "--stop-signal",
+      "USR1",
+      "--stop-timeout",
+      "5",
+      "busybox",
+      "sh",
+      "-c",
+      "trap 'exit 11' USR1; while true; do sleep 0.1; done",
+    ]);
     spawnSync("sleep", ["0.3"]);
     ok(["stop", "sig"]);
     assert.equal(ok(["inspect", "-f", "{{.State.ExitCode}} {{.Config.StopSignal}} {{.Config.StopTimeout}}", "sig"]), "11 USR1 5\n");
@@ -41,7 +67,10 @@ describe("more run flags, list options and faults", { skip }, () => {
     follow.stdout!.on("data", (d: Buffer) => (followed += d));
     await once(follow, "exit");
     assert.equal(followed, "one\ntwo\nthree\n", "-f ends when the container does");
-    const stamps = ok(["logs", "-t", "lg"]).trim().split("\n").map((l) => l.split(" ")[0]!);
+    const stamps = ok(["logs", "-t", "lg"])
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ")[0]!);
     assert.equal(ok(["logs", "--since", stamps[1]!, "lg"]), "two\nthree\n");
     assert.equal(ok(["logs", "--until", stamps[1]!, "lg"]), "one\ntwo\n");
     assert.equal(ok(["logs", "--since", "1h", "--tail", "2", "lg"]), "two\nthree\n");
@@ -53,7 +82,14 @@ describe("more run flags, list options and faults", { skip }, () => {
     assert.equal(ok(["ps", "-l", "--format", "{{.Names}}"]), "p2\n");
     assert.equal(ok(["ps", "-n", "2", "--format", "{{.Names}}"]), "p2\np1\n");
     assert.equal(ok(["ps", "-a", "--filter", "label=team=a", "--format", "{{.Names}}"]), "p1\n");
-    assert.equal(ok(["ps", "-a", "--filter", "status=created", "--filter", "name=p", "--format", "{{.Names}}"]).split("\n").filter(Boolean).sort().join(","), "p1,p2");
+    assert.equal(
+      ok(["ps", "-a", "--filter", "status=created", "--filter", "name=p", "--format", "{{.Names}}"])
+        .split("\n")
+        .filter(Boolean)
+        .sort()
+        .join(","),
+      "p1,p2",
+    );
     assert.match(ok(["ps", "-a", "-s", "--filter", "name=p1"]), /SIZE\n.*\(virtual 1\.98MB\)\n$/);
     ok(["run", "--name", "p3", "busybox", "sh", "-c", "echo 12345 > /five"]);
     const df = ok(["system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}"]);
@@ -120,13 +156,20 @@ describe("flags and names as the docker CLI takes them", { skip }, () => {
 
   test("-X=value and -Xvalue give value for short flags, as pflag does", () => {
     ok(["create", "--name", "short-eq", "-m=6m", "-e=A=1", "-eB=2", "-l=team=x", "busybox", "true"]);
-    assert.equal(ok(["inspect", "-f", "{{.HostConfig.Memory}} {{json .Config.Env}} {{json .Config.Labels}}", "short-eq"]), '6291456 ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1","B=2"] {"team":"x"}\n');
+    assert.equal(
+      ok(["inspect", "-f", "{{.HostConfig.Memory}} {{json .Config.Env}} {{json .Config.Labels}}", "short-eq"]),
+      '6291456 ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1","B=2"] {"team":"x"}\n',
+    );
     ok(["rm", "short-eq"]);
   });
 
   test("tag and commit stop parsing flags at their first argument (docker's SetInterspersed(false))", () => {
     const tag = root.t.berth(["tag", "busybox", "-weird:tag"]);
-    assert.deepEqual(tag, { code: 1, stdout: "", stderr: 'Error parsing reference: "-weird:tag" is not a valid repository/tag: invalid reference format\n' });
+    assert.deepEqual(tag, {
+      code: 1,
+      stdout: "",
+      stderr: 'Error parsing reference: "-weird:tag" is not a valid repository/tag: invalid reference format\n',
+    });
     ok(["create", "--name", "to-commit", "busybox", "true"]);
     assert.deepEqual(root.t.berth(["commit", "to-commit", "-x"]), { code: 1, stdout: "", stderr: "invalid reference format\n" });
     ok(["rm", "to-commit"]);
@@ -159,7 +202,12 @@ describe("flags and names as the docker CLI takes them", { skip }, () => {
 
   test("-w naming a file: Docker's message at create (run exits 125) and at start (the container records 128)", () => {
     const run = root.t.berth(["run", "--rm", "-w", "/bin/busybox", "busybox", "pwd"]);
-    assert.deepEqual(run, { code: 125, stdout: "", stderr: "berth: Error response from daemon: Cannot mkdir: /bin/busybox is not a directory\n\nRun 'berth run --help' for more information\n" });
+    assert.deepEqual(run, {
+      code: 125,
+      stdout: "",
+      stderr:
+        "berth: Error response from daemon: Cannot mkdir: /bin/busybox is not a directory\n\nRun 'berth run --help' for more information\n",
+    });
     const below = root.t.berth(["create", "-w", "/bin/busybox/sub", "busybox", "true"]);
     assert.match(below.stderr, /Error response from daemon: mkdir \/bin\/busybox\/sub: not a directory\n/);
     assert.equal(ok(["ps", "-aq"]), "", "nothing was created");
@@ -170,8 +218,15 @@ describe("flags and names as the docker CLI takes them", { skip }, () => {
 
     ok(["run", "--name", "became-file", "-w", "/w", "busybox", "sh", "-c", "cd / && rmdir /w && touch /w"]);
     const start = root.t.berth(["start", "became-file"]);
-    assert.deepEqual(start, { code: 1, stdout: "", stderr: "Error response from daemon: Cannot mkdir: /w is not a directory\nError: failed to start containers: became-file\n" });
-    assert.equal(ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", "became-file"]), 'exited 128 "Cannot mkdir: /w is not a directory"\n');
+    assert.deepEqual(start, {
+      code: 1,
+      stdout: "",
+      stderr: "Error response from daemon: Cannot mkdir: /w is not a directory\nError: failed to start containers: became-file\n",
+    });
+    assert.equal(
+      ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", "became-file"]),
+      'exited 128 "Cannot mkdir: /w is not a directory"\n',
+    );
     ok(["rm", "made", "became-file"]);
     assert.equal(ok(["system", "check"]), "No problems found\n");
   });

@@ -45,17 +45,22 @@ function assertHealthy(t: TempRoot): void {
   assert.deepEqual(mountsUnder(t.root), []);
 }
 
-
 /** A docker-save archive whose one layer is `layer`. */
 function dockerArchive(t: TempRoot, layer: Buffer): string {
   const dir = `${t.dir}/archive`;
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(`${dir}/layer.tar`, layer);
   const diffId = `sha256:${createHash("sha256").update(layer).digest("hex")}`;
-  fs.writeFileSync(`${dir}/config.json`, JSON.stringify({
-    architecture: "amd64", os: "linux", created: "2026-01-01T00:00:00Z",
-    config: { Cmd: ["sh"] }, rootfs: { type: "layers", diff_ids: [diffId] },
-  }));
+  fs.writeFileSync(
+    `${dir}/config.json`,
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      created: "2026-01-01T00:00:00Z",
+      config: { Cmd: ["sh"] },
+      rootfs: { type: "layers", diff_ids: [diffId] },
+    }),
+  );
   fs.writeFileSync(`${dir}/manifest.json`, JSON.stringify([{ Config: "config.json", RepoTags: ["deep:latest"], Layers: ["layer.tar"] }]));
   const archive = `${t.dir}/deep-archive.tar`;
   assert.equal(spawnSync("tar", ["-C", dir, "-cf", archive, "."]).status, 0);
@@ -72,16 +77,36 @@ function ociLayoutArchive(t: TempRoot, layer: Buffer): string {
     return { mediaType, digest: `sha256:${hex}`, size: data.length };
   };
   const layerDesc = put(layer, "application/vnd.oci.image.layer.v1.tar");
-  const config = put(Buffer.from(JSON.stringify({
-    architecture: "amd64", os: "linux", created: "2026-01-01T00:00:00Z",
-    config: { Cmd: ["sh"] }, rootfs: { type: "layers", diff_ids: [layerDesc.digest] },
-  })), "application/vnd.oci.image.config.v1+json");
-  const manifest = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config, layers: [layerDesc] })), "application/vnd.oci.image.manifest.v1+json");
+  const config = put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: "amd64",
+        os: "linux",
+        created: "2026-01-01T00:00:00Z",
+        config: { Cmd: ["sh"] },
+        rootfs: { type: "layers", diff_ids: [layerDesc.digest] },
+      }),
+    ),
+    "application/vnd.oci.image.config.v1+json",
+  );
+  const manifest = put(
+    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config, layers: [layerDesc] })),
+    "application/vnd.oci.image.manifest.v1+json",
+  );
   fs.writeFileSync(`${dir}/oci-layout`, JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  fs.writeFileSync(`${dir}/index.json`, JSON.stringify({
-    schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
-    manifests: [{ ...manifest, annotations: { "io.containerd.image.name": "docker.io/library/deep:oci", "org.opencontainers.image.ref.name": "oci" } }],
-  }));
+  fs.writeFileSync(
+    `${dir}/index.json`,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [
+        {
+          ...manifest,
+          annotations: { "io.containerd.image.name": "docker.io/library/deep:oci", "org.opencontainers.image.ref.name": "oci" },
+        },
+      ],
+    }),
+  );
   const archive = `${t.dir}/deep-oci.tar`;
   assert.equal(spawnSync("tar", ["-C", dir, "-cf", archive, "."]).status, 0);
   return archive;
@@ -161,7 +186,10 @@ describe("hostile trees (issue 9 item 1)", { skip }, () => {
     try {
       const first = t.berth(["run", "--rm", "busybox", "true"]);
       assert.equal(first.code, 0, first.stderr);
-      assert.equal(first.stderr, `WARN[0000] cannot remove ${leftover}: ${leftover}/mnt is a mount point; berth system check --repair will try again\n`);
+      assert.equal(
+        first.stderr,
+        `WARN[0000] cannot remove ${leftover}: ${leftover}/mnt is a mount point; berth system check --repair will try again\n`,
+      );
       const second = t.berth(["tag", "busybox", "busybox:again"]);
       assert.equal(second.code, 0, second.stderr);
       assert.equal(second.stderr, "", "reported once, not by every command");
@@ -187,10 +215,16 @@ describe("hostile trees (issue 9 item 1)", { skip }, () => {
     ok(t, ["run", "--name", "digger", "busybox", "sh", "-c", `cd /tmp && ${MAKE_DEEP_TREE}`]);
     const diff = t.berth(["diff", "digger"]);
     assert.equal(diff.code, 1, diff.stderr);
-    assert.equal(diff.stderr, `Error response from daemon: cannot list the changes: "tmp/${"d/".repeat(30)}…" is 1025 directories deep, more than the 1024 a layer may hold\n`);
+    assert.equal(
+      diff.stderr,
+      `Error response from daemon: cannot list the changes: "tmp/${"d/".repeat(30)}…" is 1025 directories deep, more than the 1024 a layer may hold\n`,
+    );
     const commit = t.berth(["commit", "digger", "dug"]);
     assert.equal(commit.code, 1, commit.stderr);
-    assert.equal(commit.stderr, `Error response from daemon: cannot archive "tmp/${"d/".repeat(30)}…" is 1025 directories deep, more than the 1024 a layer may hold\n`);
+    assert.equal(
+      commit.stderr,
+      `Error response from daemon: cannot archive "tmp/${"d/".repeat(30)}…" is 1025 directories deep, more than the 1024 a layer may hold\n`,
+    );
     ok(t, ["rm", "digger"]);
     assert.deepEqual(fs.readdirSync(`${t.root}/containers`), []);
     assertHealthy(t);

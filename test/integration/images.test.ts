@@ -62,8 +62,15 @@ describe("image commands", { skip }, () => {
   test("import -c applies every change Docker allows, as Docker records them", async () => {
     const tar = await buildTar([{ type: "file", name: "etc/hello", body: "hello\n" }]);
     const changes = [
-      "ENV A=1 B=2", "EXPOSE 80", "VOLUME /data", "WORKDIR /w", "USER nobody", "LABEL a=b",
-      'ENTRYPOINT ["/bin/sh"]', 'CMD ["sh"]', "ONBUILD RUN x",
+      "ENV A=1 B=2",
+      "EXPOSE 80",
+      "VOLUME /data",
+      "WORKDIR /w",
+      "USER nobody",
+      "LABEL a=b",
+      'ENTRYPOINT ["/bin/sh"]',
+      'CMD ["sh"]',
+      "ONBUILD RUN x",
     ].flatMap((c) => ["-c", c]);
     ok(t, ["import", ...changes, "-m", "all changes", "-", "allchanges"], tar);
     const [inspect] = JSON.parse(ok(t, ["image", "inspect", "allchanges"]));
@@ -104,14 +111,23 @@ describe("image commands", { skip }, () => {
   test("tag reports bad names and missing images with Docker's words", () => {
     const upper = t.berth(["tag", "busybox", "Busybox"]);
     assert.equal(upper.code, 1);
-    assert.equal(upper.stderr, 'Error parsing reference: "Busybox" is not a valid repository/tag: invalid reference format: repository name (library/Busybox) must be lowercase\n');
-    assert.equal(t.berth(["tag", "busybox", "a:b:c"]).stderr, 'Error parsing reference: "a:b:c" is not a valid repository/tag: invalid reference format\n');
+    assert.equal(
+      upper.stderr,
+      'Error parsing reference: "Busybox" is not a valid repository/tag: invalid reference format: repository name (library/Busybox) must be lowercase\n',
+    );
+    assert.equal(
+      t.berth(["tag", "busybox", "a:b:c"]).stderr,
+      'Error parsing reference: "a:b:c" is not a valid repository/tag: invalid reference format\n',
+    );
     const missing = t.berth(["tag", "nosuch", "x"]);
     assert.equal(missing.stderr, "Error response from daemon: No such image: nosuch:latest\n");
     assert.equal(missing.code, 1);
     const one = t.berth(["tag", "busybox"]);
     assert.equal(one.code, 1);
-    assert.match(one.stderr, /^berth: 'berth tag' requires 2 arguments\n\nUsage:  berth tag SOURCE_IMAGE\[:TAG\] TARGET_IMAGE\[:TAG\]\n\nRun 'berth tag --help' for more information\n$/);
+    assert.match(
+      one.stderr,
+      /^berth: 'berth tag' requires 2 arguments\n\nUsage:  berth tag SOURCE_IMAGE\[:TAG\] TARGET_IMAGE\[:TAG\]\n\nRun 'berth tag --help' for more information\n$/,
+    );
   });
 
   // Measured with docker CLI 28.2.2 and dockerd 20.10.24 (issue 9, item 5): the CLI checks the
@@ -158,13 +174,30 @@ describe("image commands", { skip }, () => {
     const quiet = ok(t, ["images", "-q"]).trim().split("\n");
     assert.equal(quiet.length, lines.length - 1, "-q prints one ID per row, duplicates kept");
     const json = JSON.parse(ok(t, ["images", "--format", "json"]).split("\n")[0]!);
-    assert.deepEqual(Object.keys(json), ["Containers", "CreatedAt", "CreatedSince", "Digest", "ID", "Repository", "SharedSize", "Size", "Tag", "UniqueSize", "VirtualSize"]);
+    assert.deepEqual(Object.keys(json), [
+      "Containers",
+      "CreatedAt",
+      "CreatedSince",
+      "Digest",
+      "ID",
+      "Repository",
+      "SharedSize",
+      "Size",
+      "Tag",
+      "UniqueSize",
+      "VirtualSize",
+    ]);
     assert.match(ok(t, ["images", "--format", "{{json .}}"]), /"Digest":"\\u003cnone\\u003e"/);
     assert.match(ok(t, ["images", "--no-trunc", "-q"]), /^sha256:[a-f0-9]{64}$/m);
   });
 
   test("images filters by reference, dangling, label, before and since", () => {
-    const tags = (args: string[]) => ok(t, ["images", ...args, "--format", "{{.Repository}}:{{.Tag}}"]).trim().split("\n").filter(Boolean).sort();
+    const tags = (args: string[]) =>
+      ok(t, ["images", ...args, "--format", "{{.Repository}}:{{.Tag}}"])
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .sort();
     assert.deepEqual(tags(["--filter", "reference=busy*"]), ["busybox:1.36", "busybox:latest"]);
     assert.deepEqual(tags(["--filter", "reference=*/*/busybox"]), ["localhost:5000/team/busybox:dev"]);
     assert.deepEqual(tags(["busybox:latest"]), ["busybox:latest"]);
@@ -187,9 +220,19 @@ describe("image commands", { skip }, () => {
     const out = ok(t, ["history", "busybox"]);
     assert.match(out, /^IMAGE +CREATED +CREATED BY +SIZE +COMMENT\n[a-f0-9]{12} +\S.* ago +1\.98MB +Imported from -\n$/);
     const raw = ok(t, ["history", "-H=false", "busybox"]);
-    assert.match(raw, /^IMAGE +CREATED AT +CREATED BY +SIZE +COMMENT\n[a-f0-9]{12} +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d+ +Imported from -\n$/);
+    assert.match(
+      raw,
+      /^IMAGE +CREATED AT +CREATED BY +SIZE +COMMENT\n[a-f0-9]{12} +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d+ +Imported from -\n$/,
+    );
     assert.match(ok(t, ["history", "-q", "--no-trunc", "busybox"]), /^sha256:[a-f0-9]{64}\n$/);
-    assert.deepEqual(Object.keys(JSON.parse(ok(t, ["history", "--format", "{{json .}}", "busybox"]))), ["Comment", "CreatedAt", "CreatedBy", "CreatedSince", "ID", "Size"]);
+    assert.deepEqual(Object.keys(JSON.parse(ok(t, ["history", "--format", "{{json .}}", "busybox"]))), [
+      "Comment",
+      "CreatedAt",
+      "CreatedBy",
+      "CreatedSince",
+      "ID",
+      "Size",
+    ]);
     const missing = t.berth(["history", "nosuch"]);
     assert.equal(missing.stderr, "Error response from daemon: No such image: nosuch:latest\n");
   });
@@ -218,7 +261,11 @@ describe("image commands", { skip }, () => {
     assert.deepEqual(manifest[0].RepoTags, ["busybox:latest"]);
     assert.equal(manifest[0].Config, `blobs/sha256/${id.slice(7)}`);
     const layer = spawnSync("tar", ["-xOf", archive, manifest[0].Layers[0]], { maxBuffer: 64 << 20 }).stdout;
-    assert.equal(`sha256:${sha256(layer)}`, JSON.parse(ok(t, ["image", "inspect", "busybox"]))[0].RootFS.Layers[0], "the layer file is the diff");
+    assert.equal(
+      `sha256:${sha256(layer)}`,
+      JSON.parse(ok(t, ["image", "inspect", "busybox"]))[0].RootFS.Layers[0],
+      "the layer file is the diff",
+    );
 
     for (const name of ["busybox:latest", "busybox:1.36", "localhost:5000/team/busybox:dev", "byid:latest"]) t.berth(["rmi", name]);
     assert.match(t.berth(["image", "inspect", "busybox"]).stderr, /No such image/);
@@ -258,7 +305,10 @@ describe("image commands", { skip }, () => {
     assert.equal(ok(t, ["rmi", "rmme:two"]), `Untagged: rmme:two\nDeleted: ${id}\nDeleted: ${diffId}\n`);
     const missing = t.berth(["rmi", "nosuch", "busybox:nosuchtag"]);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, "Error response from daemon: No such image: nosuch:latest\nError response from daemon: No such image: busybox:nosuchtag\n");
+    assert.equal(
+      missing.stderr,
+      "Error response from daemon: No such image: nosuch:latest\nError response from daemon: No such image: busybox:nosuchtag\n",
+    );
     assertConsistent(t);
   });
 
@@ -267,7 +317,10 @@ describe("image commands", { skip }, () => {
     ok(t, ["tag", "multi:a", "other:b"]);
     const r = t.berth(["rmi", id.slice(7, 19)]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories\n`);
+    assert.equal(
+      r.stderr,
+      `Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories\n`,
+    );
     assert.equal(ok(t, ["rmi", "-f", id.slice(7, 19)]), `Untagged: multi:a\nUntagged: other:b\nDeleted: ${id}\n`);
   });
 
@@ -301,9 +354,29 @@ describe("bad input leaves the store as it was", { skip }, () => {
   const cases: [string, () => Promise<Buffer>, RegExp][] = [
     ["a name that climbs out", () => buildTar([{ type: "file", name: "../../escape", body: "x" }]), /climbs out/],
     ["a hardlink outside the layer", () => buildTar([{ type: "link", name: "h", linkname: "../../../etc/passwd" }]), /climbs out/],
-    ["a write through a planted symlink", () => buildTar([{ type: "symlink", name: "a", linkname: "/etc" }, { type: "file", name: "a/passwd", body: "pwned" }]), /symlink/],
-    ["duplicate entries", () => buildTar([{ type: "file", name: "f", body: "1" }, { type: "file", name: "f", body: "2" }]), /duplicate/],
-    ["a truncated tar", async () => (await buildTar([{ type: "file", name: "f", body: Buffer.alloc(50_000) }])).subarray(0, 10_000), /invalid tar archive/],
+    [
+      "a write through a planted symlink",
+      () =>
+        buildTar([
+          { type: "symlink", name: "a", linkname: "/etc" },
+          { type: "file", name: "a/passwd", body: "pwned" },
+        ]),
+      /symlink/,
+    ],
+    [
+      "duplicate entries",
+      () =>
+        buildTar([
+          { type: "file", name: "f", body: "1" },
+          { type: "file", name: "f", body: "2" },
+        ]),
+      /duplicate/,
+    ],
+    [
+      "a truncated tar",
+      async () => (await buildTar([{ type: "file", name: "f", body: Buffer.alloc(50_000) }])).subarray(0, 10_000),
+      /invalid tar archive/,
+    ],
     ["text that is not a tar", async () => Buffer.from("this is not a tar archive\n".repeat(50)), /invalid tar archive/],
   ];
   for (const [what, make, message] of cases) {
@@ -360,6 +433,9 @@ describe("bad input leaves the store as it was", { skip }, () => {
   test("an unknown flag exits 125 with Docker's words", () => {
     const r = t.berth(["images", "--bogus"]);
     assert.equal(r.code, 125);
-    assert.equal(r.stderr, "unknown flag: --bogus\n\nUsage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nRun 'berth images --help' for more information\n");
+    assert.equal(
+      r.stderr,
+      "unknown flag: --bogus\n\nUsage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nRun 'berth images --help' for more information\n",
+    );
   });
 });

@@ -36,7 +36,10 @@ describe("inspect templates", { skip }, () => {
     const container = (format: string) => ok(t, ["inspect", "-f", format, "ctr"]);
     assert.equal(container("{{.State}}"), "{created false false false false false 0 0  0001-01-01T00:00:00Z 0001-01-01T00:00:00Z <nil>}\n");
     assert.equal(container("{{.Config.ExposedPorts}} {{.Config.Volumes}}"), "map[8080/tcp:{}] map[/data:{}]\n");
-    assert.equal(container("{{.HostConfig.Ulimits}} {{.HostConfig.RestartPolicy}} {{.HostConfig.PortBindings}}"), "[nofile=20000:20000] {no 0} map[]\n");
+    assert.equal(
+      container("{{.HostConfig.Ulimits}} {{.HostConfig.RestartPolicy}} {{.HostConfig.PortBindings}}"),
+      "[nofile=20000:20000] {no 0} map[]\n",
+    );
     assert.match(container("{{.Mounts}}"), /^\[\{volume [0-9a-f]{64} \S+\/_data \/data local \S* true \S*\}\]\n$/);
   });
 });

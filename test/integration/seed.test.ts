@@ -22,13 +22,22 @@ function berth(args: string[], expectCode = 0): string {
   return r.stdout;
 }
 
-const FAKE_GIT = "printf '#!/bin/sh\\nif [ $# -eq 0 ]; then echo \"usage: git [--version] <command> [<args>]\"; exit 1; fi\\necho \"git version 2.39.5\"\\n' > /usr/bin/git && chmod +x /usr/bin/git";
+const FAKE_GIT =
+  'printf \'#!/bin/sh\\nif [ $# -eq 0 ]; then echo "usage: git [--version] <command> [<args>]"; exit 1; fi\\necho "git version 2.39.5"\\n\' > /usr/bin/git && chmod +x /usr/bin/git';
 
 before(() => {
   if (skip) return;
   t = createTempRoot("berth-seed-");
   berth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox:latest"]);
-  berth(["import", "-c", 'CMD ["/bin/bash"]', "-c", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ubuntuStandInTar(), "ubuntu:latest"]);
+  berth([
+    "import",
+    "-c",
+    'CMD ["/bin/bash"]',
+    "-c",
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ubuntuStandInTar(),
+    "ubuntu:latest",
+  ]);
 });
 after(() => t?.cleanup());
 
@@ -41,18 +50,26 @@ test("the seed: building from a container (hw_container → hw_image)", { skip }
 
 test("the seed: packaging git interactively, diff, commit -a -m, images", { skip }, () => {
   // docker run -it --name image-dev ubuntu:latest /bin/bash; apt-get -y install git; git version; exit
-  const session = withTty(t, ["run", "-it", "--name", "image-dev", "ubuntu:latest", "/bin/bash"], [
-    { after: 1.5, text: `${FAKE_GIT}\r` },
-    { after: 0.7, text: "git version\r" },
-    { after: 0.7, text: "exit\r" },
-  ]);
+  const session = withTty(
+    t,
+    ["run", "-it", "--name", "image-dev", "ubuntu:latest", "/bin/bash"],
+    [
+      { after: 1.5, text: `${FAKE_GIT}\r` },
+      { after: 0.7, text: "git version\r" },
+      { after: 0.7, text: "exit\r" },
+    ],
+  );
   assert.equal(session.code, 0, session.output);
   assert.match(session.output, /git version 2\.39\.5/);
   const diff = berth(["diff", "image-dev"]);
   assert.match(diff, /^C \/usr\/bin$/m);
   assert.match(diff, /^A \/usr\/bin\/git$/m);
   const lines = diff.trim().split("\n");
-  assert.deepEqual(lines, [...lines].sort((a, b) => (a.slice(2) < b.slice(2) ? -1 : 1)), "sorted by path, as Docker prints");
+  assert.deepEqual(
+    lines,
+    [...lines].sort((a, b) => (a.slice(2) < b.slice(2) ? -1 : 1)),
+    "sorted by path, as Docker prints",
+  );
   berth(["commit", "-a", "@dockerinaction", "-m", "Added git", "image-dev", "ubuntu-git"]);
   assert.match(berth(["images"]), /^ubuntu-git +latest +[a-f0-9]{12} /m);
   assert.equal(berth(["run", "--rm", "ubuntu-git", "git", "version"]), "git version 2.39.5\n");
@@ -123,7 +140,9 @@ test("the seed: tags, a branch that removes git, history and export", { skip }, 
   assert.equal(berth(["run", "--name", "export-test", "dockerinaction/ch7_packed:latest", "./echo", "For", "Export"]), "For Export\n");
   berth(["export", "--output", `${t.dir}/contents.tar`, "export-test"]);
   berth(["rm", "export-test"]);
-  const listing = spawnSync("tar", ["-tf", `${t.dir}/contents.tar`]).stdout.toString().split("\n");
+  const listing = spawnSync("tar", ["-tf", `${t.dir}/contents.tar`])
+    .stdout.toString()
+    .split("\n");
   assert.ok(listing.includes("echo") && listing.includes("bin/busybox"));
   assert.ok(!listing.some((n) => n.includes(".wh.")), "export has no whiteouts");
   // The chapter ends with import: the export comes back as a one-layer image that runs the same program.

@@ -17,23 +17,114 @@ function ok(t: TempRoot, args: string[], input?: string): string {
 
 /** The labels of `docker info` on dockerd 20.10.24 (overlay2, cgroup v1, no swarm), in order. */
 const DOCKER_INFO_LABELS = [
-  "Client:", " Version:", " Context:", " Debug Mode:", "", "Server:", " Containers:", "  Running:", "  Paused:", "  Stopped:",
-  " Images:", " Server Version:", " Storage Driver:", "  Backing Filesystem:", "  Supports d_type:", "  Native Overlay Diff:",
-  "  userxattr:", " Logging Driver:", " Cgroup Driver:", " Cgroup Version:", " Plugins:", "  Volume:", "  Network:", "  Log:",
-  " Swarm:", " Runtimes:", " Default Runtime:", " Init Binary:", " containerd version:", " runc version:", " init version:",
-  " Security Options:", "  seccomp", "   Profile:", " Kernel Version:", " Operating System:", " OSType:", " Architecture:", " CPUs:",
-  " Total Memory:", " Name:", " ID:", " Docker Root Dir:", " Debug Mode:", " Experimental:", " Insecure Registries:",
-  "  127.0.0.0/8", " Live Restore Enabled:", "",
+  "Client:",
+  " Version:",
+  " Context:",
+  " Debug Mode:",
+  "",
+  "Server:",
+  " Containers:",
+  "  Running:",
+  "  Paused:",
+  "  Stopped:",
+  " Images:",
+  " Server Version:",
+  " Storage Driver:",
+  "  Backing Filesystem:",
+  "  Supports d_type:",
+  "  Native Overlay Diff:",
+  "  userxattr:",
+  " Logging Driver:",
+  " Cgroup Driver:",
+  " Cgroup Version:",
+  " Plugins:",
+  "  Volume:",
+  "  Network:",
+  "  Log:",
+  " Swarm:",
+  " Runtimes:",
+  " Default Runtime:",
+  " Init Binary:",
+  " containerd version:",
+  " runc version:",
+  " init version:",
+  " Security Options:",
+  "  seccomp",
+  "   Profile:",
+  " Kernel Version:",
+  " Operating System:",
+  " OSType:",
+  " Architecture:",
+  " CPUs:",
+  " Total Memory:",
+  " Name:",
+  " ID:",
+  " Docker Root Dir:",
+  " Debug Mode:",
+  " Experimental:",
+  " Insecure Registries:",
+  "  127.0.0.0/8",
+  " Live Restore Enabled:",
+  "",
 ];
 
 /** `docker info --format '{{json .}}'`'s keys, in order, less the fields dockerd has and berth does not. */
 const DOCKER_INFO_JSON_KEYS = [
-  "ID", "Containers", "ContainersRunning", "ContainersPaused", "ContainersStopped", "Images", "Driver", "DriverStatus", "Plugins",
-  "MemoryLimit", "SwapLimit", "CpuCfsPeriod", "CpuCfsQuota", "CPUShares", "CPUSet", "PidsLimit", "IPv4Forwarding", "Debug", "NFd",
-  "NGoroutines", "SystemTime", "LoggingDriver", "CgroupDriver", "CgroupVersion", "NEventsListener", "KernelVersion", "OperatingSystem",
-  "OSVersion", "OSType", "Architecture", "IndexServerAddress", "RegistryConfig", "NCPU", "MemTotal", "GenericResources", "DockerRootDir",
-  "HttpProxy", "HttpsProxy", "NoProxy", "Name", "Labels", "ExperimentalBuild", "ServerVersion", "Runtimes", "DefaultRuntime", "Swarm",
-  "LiveRestoreEnabled", "Isolation", "InitBinary", "ContainerdCommit", "RuncCommit", "InitCommit", "SecurityOptions", "Warnings", "ClientInfo",
+  "ID",
+  "Containers",
+  "ContainersRunning",
+  "ContainersPaused",
+  "ContainersStopped",
+  "Images",
+  "Driver",
+  "DriverStatus",
+  "Plugins",
+  "MemoryLimit",
+  "SwapLimit",
+  "CpuCfsPeriod",
+  "CpuCfsQuota",
+  "CPUShares",
+  "CPUSet",
+  "PidsLimit",
+  "IPv4Forwarding",
+  "Debug",
+  "NFd",
+  "NGoroutines",
+  "SystemTime",
+  "LoggingDriver",
+  "CgroupDriver",
+  "CgroupVersion",
+  "NEventsListener",
+  "KernelVersion",
+  "OperatingSystem",
+  "OSVersion",
+  "OSType",
+  "Architecture",
+  "IndexServerAddress",
+  "RegistryConfig",
+  "NCPU",
+  "MemTotal",
+  "GenericResources",
+  "DockerRootDir",
+  "HttpProxy",
+  "HttpsProxy",
+  "NoProxy",
+  "Name",
+  "Labels",
+  "ExperimentalBuild",
+  "ServerVersion",
+  "Runtimes",
+  "DefaultRuntime",
+  "Swarm",
+  "LiveRestoreEnabled",
+  "Isolation",
+  "InitBinary",
+  "ContainerdCommit",
+  "RuncCommit",
+  "InitCommit",
+  "SecurityOptions",
+  "Warnings",
+  "ClientInfo",
 ];
 
 describe("info", { skip }, () => {
@@ -49,7 +140,10 @@ describe("info", { skip }, () => {
     const r = t.berth(["info"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split("\n").slice(0, -1);
-    assert.deepEqual(lines.map((l) => (l.includes(":") ? l.slice(0, l.indexOf(":") + 1) : l)), DOCKER_INFO_LABELS);
+    assert.deepEqual(
+      lines.map((l) => (l.includes(":") ? l.slice(0, l.indexOf(":") + 1) : l)),
+      DOCKER_INFO_LABELS,
+    );
     const value = (label: string) => lines.find((l) => l.startsWith(`${label}:`))?.slice(label.length + 2);
     assert.equal(value(" Containers"), "1");
     assert.equal(value("  Stopped"), "1");
@@ -70,15 +164,23 @@ describe("info", { skip }, () => {
     const lines = ok(t, ["-D", "info"]).split("\n");
     const at = lines.indexOf(" Debug Mode: true", 4);
     assert.ok(at > 0);
-    assert.deepEqual(lines.slice(at + 1, at + 5).map((l) => l.slice(0, l.indexOf(":") + 1)), ["  File Descriptors:", "  Goroutines:", "  System Time:", "  EventsListeners:"]);
+    assert.deepEqual(
+      lines.slice(at + 1, at + 5).map((l) => l.slice(0, l.indexOf(":") + 1)),
+      ["  File Descriptors:", "  Goroutines:", "  System Time:", "  EventsListeners:"],
+    );
   });
 
   test("info --format runs Go templates over GET /info's object plus ClientInfo", async () => {
-    assert.equal(ok(t, ["info", "--format", "{{.Containers}} {{.ContainersStopped}} {{.Images}} {{.Driver}} {{.OSType}} {{.Swarm.LocalNodeState}}"]), "1 1 1 overlay2 linux inactive\n");
+    assert.equal(
+      ok(t, ["info", "--format", "{{.Containers}} {{.ContainersStopped}} {{.Images}} {{.Driver}} {{.OSType}} {{.Swarm.LocalNodeState}}"]),
+      "1 1 1 overlay2 linux inactive\n",
+    );
     assert.equal(ok(t, ["system", "info", "-f", "{{.ClientInfo.Context}} {{.ClientInfo.Debug}}"]), "default false\n");
     // Structs print as Go prints docker's system.Info members (docker: `{  inactive false  [] 0 0 <nil> []}` …).
-    assert.equal(ok(t, ["info", "-f", "{{.Swarm}}|{{.Plugins}}|{{.ContainerdCommit}}|{{.RegistryConfig}}|{{.Labels}}"]),
-      "{  inactive false  [] 0 0 <nil> []}|{[local] [host null] [] [json-file none]}|{ }|{[] [] [127.0.0.0/8] map[docker.io:0xc000000000] [] map[]}|[]\n");
+    assert.equal(
+      ok(t, ["info", "-f", "{{.Swarm}}|{{.Plugins}}|{{.ContainerdCommit}}|{{.RegistryConfig}}|{{.Labels}}"]),
+      "{  inactive false  [] 0 0 <nil> []}|{[local] [host null] [] [json-file none]}|{ }|{[] [] [127.0.0.0/8] map[docker.io:0xc000000000] [] map[]}|[]\n",
+    );
     const all = JSON.parse(ok(t, ["info", "--format", "{{json .}}"]));
     assert.deepEqual(Object.keys(all), DOCKER_INFO_JSON_KEYS);
     assert.deepEqual(JSON.parse(ok(t, ["info", "--format", "json"])).ID, all.ID);
@@ -112,7 +214,10 @@ describe("system prune", { skip }, () => {
     ok(t, ["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]);
     ok(t, ["create", "--name", "kept", "busybox"]);
     assert.equal(ok(t, ["system", "prune"], "n\n"), `${WARNING_HEAD}  - all dangling images\n  - unused build cache\n\n${PROMPT}`);
-    assert.equal(ok(t, ["system", "prune", "-a"], "n\n"), `${WARNING_HEAD}  - all images without at least one container associated to them\n  - all build cache\n\n${PROMPT}`);
+    assert.equal(
+      ok(t, ["system", "prune", "-a"], "n\n"),
+      `${WARNING_HEAD}  - all images without at least one container associated to them\n  - all build cache\n\n${PROMPT}`,
+    );
     assert.equal(
       ok(t, ["system", "prune", "-a", "--volumes"], "n\n"),
       `${WARNING_HEAD}  - all anonymous volumes not used by at least one container\n  - all images without at least one container associated to them\n  - all build cache\n\n${PROMPT}`,
@@ -150,7 +255,12 @@ describe("system prune", { skip }, () => {
 
   test("prune -a removes images no container uses", () => {
     const id = JSON.parse(ok(t, ["image", "inspect", "busybox"]))[0].Id;
-    assert.match(ok(t, ["system", "prune", "-a", "-f"]), new RegExp(`^Deleted Images:\nuntagged: busybox:latest\ndeleted: ${id}\ndeleted: sha256:[a-f0-9]{64}\n\nTotal reclaimed space: [1-9][0-9.]*MB\n$`));
+    assert.match(
+      ok(t, ["system", "prune", "-a", "-f"]),
+      new RegExp(
+        `^Deleted Images:\nuntagged: busybox:latest\ndeleted: ${id}\ndeleted: sha256:[a-f0-9]{64}\n\nTotal reclaimed space: [1-9][0-9.]*MB\n$`,
+      ),
+    );
     assert.equal(ok(t, ["images", "-q"]), "");
     assert.equal(t.berth(["system", "check"]).code, 0);
   });

@@ -17,14 +17,16 @@ const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).d
 
 /** A docker save archive of one image made of `layers` (uncompressed tars, bottom first). */
 async function dockerArchive(tag: string, layers: readonly Buffer[]): Promise<Buffer> {
-  const config = Buffer.from(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    config: { Cmd: ["/bin/busybox", "ls", "/"] },
-    rootfs: { type: "layers", diff_ids: layers.map(sha256) },
-    history: layers.map(() => ({ created: "2023-11-14T22:13:20Z" })),
-    created: "2023-11-14T22:13:20Z",
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      config: { Cmd: ["/bin/busybox", "ls", "/"] },
+      rootfs: { type: "layers", diff_ids: layers.map(sha256) },
+      history: layers.map(() => ({ created: "2023-11-14T22:13:20Z" })),
+      created: "2023-11-14T22:13:20Z",
+    }),
+  );
   const configName = `${sha256(config).slice(7)}.json`;
   const layerNames = layers.map((_, i) => `layer${i}/layer.tar`);
   return buildTar([
@@ -119,7 +121,10 @@ describe("whiteouts at the edges", { skip }, () => {
     const images = ok(["images", "-q", "--no-trunc"]);
     const imported = root.t.berth(["import", tar, "reimported"]);
     assert.equal(imported.code, 1);
-    assert.match(imported.stderr, /invalid tar archive: "\.wh\.secret" has a whiteout name \(\.wh\. prefix\) but is a file with 5 bytes of content; a whiteout must be an empty file/);
+    assert.match(
+      imported.stderr,
+      /invalid tar archive: "\.wh\.secret" has a whiteout name \(\.wh\. prefix\) but is a file with 5 bytes of content; a whiteout must be an empty file/,
+    );
     assert.equal(ok(["images", "-q", "--no-trunc"]), images);
     assert.equal(ok(["system", "check"]), "No problems found\n");
   });

@@ -25,7 +25,9 @@ function rawGet(host: string, path: string, authorization: string): Promise<Buff
   const [address, port] = host.split(":") as [string, string];
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const sock = net.connect(Number(port), address, () => sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${authorization}\r\n\r\n`));
+    const sock = net.connect(Number(port), address, () =>
+      sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${authorization}\r\n\r\n`),
+    );
     sock.on("data", (c: Buffer) => chunks.push(c));
     sock.on("close", () => resolve(Buffer.concat(chunks)));
     sock.on("error", reject);
@@ -76,10 +78,15 @@ describe("real registries (docker-registry)", () => {
       const index = await client.request("GET", "/v2/test/multi/manifests/latest", { headers: { accept: MT.ociIndex } });
       assert.equal(index.status, 200);
       const doc = JSON.parse(index.body.toString());
-      assert.deepEqual(doc.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture), ["amd64", "arm64"]);
+      assert.deepEqual(
+        doc.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture),
+        ["amd64", "arm64"],
+      );
       assert.equal(mp.amd64.layers[0]!.digest, mp.arm64.layers[0]!.digest, "busybox layer shared");
       assert.notEqual(mp.amd64.layers[1]!.digest, mp.arm64.layers[1]!.digest, "platform layer differs");
-      const arm = await client.request("GET", `/v2/test/multi/manifests/${mp.arm64.manifestDigest}`, { headers: { accept: MT.ociManifest } });
+      const arm = await client.request("GET", `/v2/test/multi/manifests/${mp.arm64.manifestDigest}`, {
+        headers: { accept: MT.ociManifest },
+      });
       assert.equal(sha256(arm.body), mp.arm64.manifestDigest);
     });
   });
@@ -124,23 +131,35 @@ describe("real registries (docker-registry)", () => {
       const scope = "repository:tok/app:pull,push";
       const anonymous = new RegistryClient({ url: reg.url });
       const anonToken = await anonymous.fetchToken(reg.tokenRealm!, reg.tokenService, scope);
-      const denied = await httpRequest(`${reg.url}/v2/tok/app/blobs/uploads/`, { method: "POST", headers: { authorization: `Bearer ${anonToken}` } });
+      const denied = await httpRequest(`${reg.url}/v2/tok/app/blobs/uploads/`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${anonToken}` },
+      });
       assert.equal(denied.status, 401);
       assert.match(String(denied.headers["www-authenticate"]), /insufficient_scope/);
 
       const authed = new RegistryClient(reg);
       const token = await authed.fetchToken(reg.tokenRealm!, reg.tokenService, scope);
-      const allowed = await httpRequest(`${reg.url}/v2/tok/app/blobs/uploads/`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      const allowed = await httpRequest(`${reg.url}/v2/tok/app/blobs/uploads/`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
       assert.equal(allowed.status, 202, allowed.body.toString());
 
-      assert.deepEqual(reg.tokenRequests.map((t) => [t.credentials, t.scopes, t.granted.map((g) => g.actions.join(","))]), [
-        ["anonymous", [scope], ["pull"]],
-        ["valid", [scope], ["pull,push"]],
-      ]);
+      assert.deepEqual(
+        reg.tokenRequests.map((t) => [t.credentials, t.scopes, t.granted.map((g) => g.actions.join(","))]),
+        [
+          ["anonymous", [scope], ["pull"]],
+          ["valid", [scope], ["pull,push"]],
+        ],
+      );
 
       // A full push and an anonymous pull of it.
       const pushed = await pushImage(reg, "tok/app", "v1", { layers: await smallLayers() });
-      const pulled = await anonymous.request("GET", `/v2/tok/app/manifests/${pushed.manifestDigest}`, { scope: "repository:tok/app:pull", headers: { accept: MT.ociManifest } });
+      const pulled = await anonymous.request("GET", `/v2/tok/app/manifests/${pushed.manifestDigest}`, {
+        scope: "repository:tok/app:pull",
+        headers: { accept: MT.ociManifest },
+      });
       assert.equal(pulled.status, 200);
 
       const wrong = new RegistryClient({ url: reg.url, username: reg.username!, password: "wrong" });
@@ -154,9 +173,13 @@ describe("real registries (docker-registry)", () => {
       const res = await httpRequest(`${reg.url}/v2/`, caOf(reg));
       assert.equal(parseChallenge(res.headers["www-authenticate"])["realm"], `${reg.url}/token`);
       const pushed = await pushImage(reg, "front/app", "v1", { layers: await smallLayers() });
-      const start = await new RegistryClient(reg).request("POST", "/v2/front/app/blobs/uploads/", { scope: "repository:front/app:pull,push" });
+      const start = await new RegistryClient(reg).request("POST", "/v2/front/app/blobs/uploads/", {
+        scope: "repository:front/app:pull,push",
+      });
       assert.ok(String(start.headers.location).startsWith(`${reg.url}/`), "Location names the front's origin");
-      const blob = await new RegistryClient(reg).request("GET", `/v2/front/app/blobs/${pushed.layerDigests[0]}`, { scope: "repository:front/app:pull" });
+      const blob = await new RegistryClient(reg).request("GET", `/v2/front/app/blobs/${pushed.layerDigests[0]}`, {
+        scope: "repository:front/app:pull",
+      });
       assert.equal(sha256(blob.body), pushed.layerDigests[0]);
       assert.equal(await countRequests(reg, "PUT", /^\/v2\/front\/app\/blobs\/uploads\//), 3);
     });
@@ -167,7 +190,9 @@ describe("real registries (docker-registry)", () => {
       assert.match(reg.tokenRealm!, /^https:\/\/127\.0\.0\.1:\d+\/token$/);
       const pushed = await pushImage(reg, "tok/private", "v1", { layers: await smallLayers() });
       const anonymous = new RegistryClient({ url: reg.url, caPath: reg.caPath! });
-      const res = await anonymous.request("GET", `/v2/tok/private/manifests/${pushed.manifestDigest}`, { scope: "repository:tok/private:pull" });
+      const res = await anonymous.request("GET", `/v2/tok/private/manifests/${pushed.manifestDigest}`, {
+        scope: "repository:tok/private:pull",
+      });
       assert.equal(res.status, 401);
       assert.deepEqual(reg.tokenRequests.at(-1)?.granted, []);
     });

@@ -79,7 +79,15 @@ describe("registries", { skip }, () => {
     assert.equal((first.match(/: Pushed$/gm) ?? []).length, 2, first);
     const digest = manifestDigestOf(first, "v1");
     const uploadsAfterFirst = await countRequests(reg, "PUT", /\/blobs\/uploads\//, { status: 201 });
-    assert.equal(uploadsAfterFirst, 3, `two layers and the config: ${JSON.stringify(readAccessLog(reg).filter((e) => e.method === "PUT").map((e) => e.url.slice(0, 60)))}`);
+    assert.equal(
+      uploadsAfterFirst,
+      3,
+      `two layers and the config: ${JSON.stringify(
+        readAccessLog(reg)
+          .filter((e) => e.method === "PUT")
+          .map((e) => e.url.slice(0, 60)),
+      )}`,
+    );
 
     // Same image under another tag: every layer is already there; the manifest is the same bytes.
     await b.ok(["tag", `${repo}:v1`, `${repo}:v2`]);
@@ -147,7 +155,11 @@ describe("registries", { skip }, () => {
   });
 
   test("run pulls a missing image, zstd layers included; --pull never does not", async () => {
-    await pushImage(reg, "zstd/app", "1", { layers: await runnableLayers(), compression: "zstd", runConfig: { Cmd: ["cat", "/hello.txt"] } });
+    await pushImage(reg, "zstd/app", "1", {
+      layers: await runnableLayers(),
+      compression: "zstd",
+      runConfig: { Cmd: ["cat", "/hello.txt"] },
+    });
     const never = await b.run(["run", "--rm", "--pull", "never", `${reg.host}/zstd/app:1`]);
     assert.equal(never.code, 125);
     const r = await b.run(["run", "--rm", `${reg.host}/zstd/app:1`]);
@@ -173,7 +185,10 @@ describe("registries", { skip }, () => {
     assert.match(await b.ok(["images", "--format", "{{.Tag}}", `${reg.host}/alltags/app`]), /^b\na\n$|^a\nb\n$/);
     const missing = await b.run(["pull", `${reg.host}/alltags/app:nope`]);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, new RegExp(`Error response from daemon: manifest for ${reg.host}/alltags/app:nope not found: manifest unknown: manifest unknown`));
+    assert.match(
+      missing.stderr,
+      new RegExp(`Error response from daemon: manifest for ${reg.host}/alltags/app:nope not found: manifest unknown: manifest unknown`),
+    );
   });
 });
 
@@ -240,7 +255,10 @@ describe("registries with TLS and credentials", { skip }, () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, "hello from the registry\n");
       const berthTokens = reg.tokenRequests.filter((q) => q.credentials === "anonymous");
-      assert.ok(berthTokens.some((q) => q.scopes.includes("repository:library/hello:pull")), JSON.stringify(reg.tokenRequests));
+      assert.ok(
+        berthTokens.some((q) => q.scopes.includes("repository:library/hello:pull")),
+        JSON.stringify(reg.tokenRequests),
+      );
     } finally {
       await reg.stop();
     }
@@ -363,12 +381,19 @@ describe("a registry that lies", { skip }, () => {
   });
 
   test("a redirect to another origin gets no credentials", async () => {
-    const reg = await startHostileRegistry({ secondOrigin: true, auth: { type: "basic", username: "u", password: "p" }, switches: { redirectBlobs: true } });
+    const reg = await startHostileRegistry({
+      secondOrigin: true,
+      auth: { type: "basic", username: "u", password: "p" },
+      switches: { redirectBlobs: true },
+    });
     try {
       reg.addImage("redir/app", await image(), "1");
       await b.ok(["login", "-u", "u", "--password-stdin", reg.host], { input: "p" });
       await b.ok(["pull", `${reg.host}/redir/app:1`]);
-      assert.ok(reg.requests.some((r) => r.origin === "secondary"), "the blobs came from the second origin");
+      assert.ok(
+        reg.requests.some((r) => r.origin === "secondary"),
+        "the blobs came from the second origin",
+      );
       assert.deepEqual(reg.credentialsSentToSecondOrigin(), []);
       assert.equal(await b.ok(["run", "--rm", `${reg.host}/redir/app:1`]), "hello from the registry\n");
       await b.ok(["rmi", `${reg.host}/redir/app:1`]);
@@ -390,7 +415,7 @@ describe("a registry that lies", { skip }, () => {
       let out = "";
       child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
       const smallDone = `${small.digest.slice(7, 19)}: Download complete`;
-      for (const end = Date.now() + 20_000; !out.includes(smallDone); ) {
+      for (const end = Date.now() + 20_000; !out.includes(smallDone);) {
         assert.ok(Date.now() < end, `timed out; output so far:\n${out}`);
         await new Promise((r) => setTimeout(r, 20));
       }

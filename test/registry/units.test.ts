@@ -16,14 +16,24 @@ import type { Index } from "../../src/image/config.js";
 const D = (c: string) => `sha256:${c.repeat(64)}` as const;
 
 test("WWW-Authenticate: Docker Hub's bearer challenge, several challenges, quoted escapes", () => {
-  assert.deepEqual(parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"'), [
-    { scheme: "bearer", params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/busybox:pull" } },
-  ]);
+  assert.deepEqual(
+    parseWwwAuthenticate(
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
+    ),
+    [
+      {
+        scheme: "bearer",
+        params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/busybox:pull" },
+      },
+    ],
+  );
   assert.deepEqual(parseWwwAuthenticate('Basic realm="Registry Realm", Bearer realm="https://a/t",error="insufficient_scope"'), [
     { scheme: "basic", params: { realm: "Registry Realm" } },
     { scheme: "bearer", params: { realm: "https://a/t", error: "insufficient_scope" } },
   ]);
-  assert.deepEqual(parseWwwAuthenticate('Bearer realm="a\\"b", service=plain'), [{ scheme: "bearer", params: { realm: 'a"b', service: "plain" } }]);
+  assert.deepEqual(parseWwwAuthenticate('Bearer realm="a\\"b", service=plain'), [
+    { scheme: "bearer", params: { realm: 'a"b', service: "plain" } },
+  ]);
   assert.deepEqual(parseWwwAuthenticate(""), []);
 });
 
@@ -42,13 +52,27 @@ test("manifests: recognised by media type, refused when they lie about what they
   assert.equal(parseManifestDocument(manifest(), "application/vnd.oci.image.manifest.v1+json").kind, "manifest");
   assert.equal(parseManifestDocument(manifest({ mediaType: undefined }), undefined).kind, "manifest", "OCI may leave mediaType out");
   assert.throws(() => parseManifestDocument(manifest({ manifests: [] }), undefined), /both an index and an image manifest/);
-  assert.throws(() => parseManifestDocument(manifest(), "application/vnd.docker.distribution.manifest.list.v2+json"), /does not match Content-Type/);
-  assert.throws(() => parseManifestDocument(Buffer.from('{"schemaVersion":1,"fsLayers":[]}'), "application/vnd.docker.distribution.manifest.v1+prettyjws"), /schema 1/);
   assert.throws(
-    () => parseManifestDocument(manifest({ layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: "sha256:../../etc/passwd", size: 1 }] }), undefined),
+    () => parseManifestDocument(manifest(), "application/vnd.docker.distribution.manifest.list.v2+json"),
+    /does not match Content-Type/,
+  );
+  assert.throws(
+    () =>
+      parseManifestDocument(Buffer.from('{"schemaVersion":1,"fsLayers":[]}'), "application/vnd.docker.distribution.manifest.v1+prettyjws"),
+    /schema 1/,
+  );
+  assert.throws(
+    () =>
+      parseManifestDocument(
+        manifest({ layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: "sha256:../../etc/passwd", size: 1 }] }),
+        undefined,
+      ),
     /invalid or unsupported digest/,
   );
-  assert.throws(() => parseManifestDocument(manifest({ layers: [{ mediaType: "text/html", digest: D("c"), size: 1 }] }), undefined), /unsupported layer media type/);
+  assert.throws(
+    () => parseManifestDocument(manifest({ layers: [{ mediaType: "text/html", digest: D("c"), size: 1 }] }), undefined),
+    /unsupported layer media type/,
+  );
   assert.throws(() => parseManifestDocument(Buffer.alloc(5 << 20, 32), undefined), /larger than 4194304/);
   assert.throws(() => parseManifestDocument(Buffer.from("<html>"), "text/html"), /not JSON/);
 });
@@ -73,7 +97,10 @@ test("token realms: https for secure registries, never link-local, internal addr
   assert.throws(() => checkRealm(new URL("http://auth.example.com/token"), "registry.example.com", false), /must be https/);
   assert.doesNotThrow(() => checkRealm(new URL("http://127.0.0.1:9999/token"), "127.0.0.1:5000", true));
   assert.throws(() => checkRealm(new URL("http://169.254.169.254/token"), "127.0.0.1:5000", true), /link-local/);
-  assert.throws(() => checkRealm(new URL("https://127.0.0.1/token"), "registry.example.com", false), /loopback address for a remote registry/);
+  assert.throws(
+    () => checkRealm(new URL("https://127.0.0.1/token"), "registry.example.com", false),
+    /loopback address for a remote registry/,
+  );
   assert.throws(() => checkRealm(new URL("https://10.0.0.5/token"), "registry.example.com", false), /private address/);
   assert.doesNotThrow(() => checkRealm(new URL("https://10.0.0.5/token"), "10.0.0.4:5000", false));
   assert.throws(() => checkRealm(new URL("https://[fe80::1]/token"), "registry.example.com", false), /link-local/);
@@ -92,7 +119,10 @@ test("insecure registries: loopback by default, then what --insecure-registry na
 });
 
 test("registry errors read as Docker prints them", () => {
-  assert.equal(describeError(404, Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}')).text, "manifest unknown: manifest unknown");
+  assert.equal(
+    describeError(404, Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}')).text,
+    "manifest unknown: manifest unknown",
+  );
   assert.equal(describeError(401, Buffer.alloc(0)).text, "unauthorized: authentication required");
   assert.equal(describeError(403, Buffer.alloc(0)).text, "denied: requested access to the resource is denied");
   assert.equal(describeError(502, Buffer.from("<html>bad gateway</html>")).text, "502 Bad Gateway");
@@ -126,7 +156,10 @@ test("progress display: piped output keeps status lines and drops byte counts; a
   plain.show({ id: "abc", status: "Downloading", progressDetail: { current: 10, total: 100 } });
   plain.show({ id: "abc", status: "Pull complete" });
   plain.show({ status: "Digest: sha256:x" });
-  assert.equal(written.join(""), "abc: Pulling fs layer\nabc: Downloading\nabc: Pull complete\nDigest: sha256:x\n".replace("abc: Downloading\n", ""));
+  assert.equal(
+    written.join(""),
+    "abc: Pulling fs layer\nabc: Downloading\nabc: Pull complete\nDigest: sha256:x\n".replace("abc: Downloading\n", ""),
+  );
   written.length = 0;
   const tty = progressDisplay(out, { terminal: true, now: () => 0 });
   tty.show({ id: "a", status: "Pulling fs layer" });

@@ -40,7 +40,10 @@ test("cgroup v1: cpuacct, memory, pids and blkio of the container's cgroup", () 
     assert.equal(s.memoryStats.total_inactive_file, 1048576);
     assert.equal(s.pids, 3);
     assert.equal(s.pidsLimit, 0);
-    assert.deepEqual(s.blkio.map((b) => b.op), ["Read", "Write", "Total"]);
+    assert.deepEqual(
+      s.blkio.map((b) => b.op),
+      ["Read", "Write", "Total"],
+    );
     assert.equal(readCgroupStats("/berth/gone", root), undefined);
   } finally {
     fs.rmSync(root, { recursive: true });
@@ -83,7 +86,13 @@ test("docker/cli's stats arithmetic: CPU % from two samples, memory without inac
     cpu_stats: cpu(1_500_000_000, 12_000_000_000),
     precpu_stats: cpu(500_000_000, 10_000_000_000),
     memory_stats: { usage: 10 << 20, stats: { total_inactive_file: 2 << 20 }, limit: 64 << 20 },
-    blkio_stats: { io_service_bytes_recursive: [{ major: 8, minor: 0, op: "Read", value: 4096 }, { major: 8, minor: 0, op: "Write", value: 10 }, { major: 8, minor: 0, op: "Total", value: 4106 }] },
+    blkio_stats: {
+      io_service_bytes_recursive: [
+        { major: 8, minor: 0, op: "Read", value: 4096 },
+        { major: 8, minor: 0, op: "Write", value: 10 },
+        { major: 8, minor: 0, op: "Total", value: 4106 },
+      ],
+    },
   } as unknown as StatsJson;
   assert.equal(cpuPercent(s), 100); // one of two CPUs busy over the interval
   assert.equal(memoryUsage(s), 8 << 20);

@@ -16,14 +16,7 @@ import { DetachFilter, parseDetachKeys } from "../../src/runtime/detach-keys.js"
 import { execInContainer } from "../../src/runtime/exec.js";
 import { readExit, waitExit } from "../../src/runtime/exit-file.js";
 import { resize } from "../../src/runtime/resize.js";
-import {
-  deleteContainer,
-  killContainer,
-  pauseContainer,
-  resumeContainer,
-  runtimeState,
-  startContainer,
-} from "../../src/runtime/runc.js";
+import { deleteContainer, killContainer, pauseContainer, resumeContainer, runtimeState, startContainer } from "../../src/runtime/runc.js";
 import { classifyStartError, ContainerStartError, runtimeErrorMessage } from "../../src/runtime/start-error.js";
 
 const RUNC = "/usr/sbin/runc";
@@ -246,8 +239,14 @@ describe("conmon + runc", { skip: skipReason() }, () => {
     const records = [];
     for await (const r of readLog(ctx.opts.logPath!)) records.push(`${r.stream} ${r.partial ? "P" : "F"} ${r.line.toString()}`);
     // Streams are separate pipes, so only the order within one stream is certain.
-    assert.deepEqual(records.filter((r) => r.startsWith("stdout")), ["stdout F out", "stdout P part"]);
-    assert.deepEqual(records.filter((r) => r.startsWith("stderr")), ["stderr F err"]);
+    assert.deepEqual(
+      records.filter((r) => r.startsWith("stdout")),
+      ["stdout F out", "stdout P part"],
+    );
+    assert.deepEqual(
+      records.filter((r) => r.startsWith("stderr")),
+      ["stderr F err"],
+    );
     assert.equal((await runtimeState(RUNC, ctx.opts.runtimeRoot, ctx.id))?.status, "stopped");
     await waitFor(() => fs.existsSync(marker));
     assert.equal(fs.readFileSync(marker, "utf8"), "bye\n");

@@ -41,6 +41,15 @@ test("readNetworkStats: a process in its own namespace, and one in the host's", 
   ip("link", "set", "v1", "up");
   const stats = readNetworkStats(pid)!;
   assert.deepEqual(Object.keys(stats).sort(), ["v0", "v1"]);
-  assert.deepEqual(Object.keys(stats.v0!), ["rx_bytes", "rx_packets", "rx_errors", "rx_dropped", "tx_bytes", "tx_packets", "tx_errors", "tx_dropped"]);
+  assert.deepEqual(Object.keys(stats.v0!), [
+    "rx_bytes",
+    "rx_packets",
+    "rx_errors",
+    "rx_dropped",
+    "tx_bytes",
+    "tx_packets",
+    "tx_errors",
+    "tx_dropped",
+  ]);
   assert.equal(readNetworkStats(2 ** 22 + 1), undefined, "a process that is gone");
 });

@@ -15,18 +15,61 @@ import { DEFAULT_SECCOMP_PROFILE_PATH, dockerSeccompToOci } from "../../src/runt
 import type { BuildOciSpecOptions, RuntimeSpecInput } from "../../src/runtime/spec/spec-input.js";
 
 const DOCKER_DEFAULT_CAPS = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-  "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FSETID",
+  "CAP_FOWNER",
+  "CAP_MKNOD",
+  "CAP_NET_RAW",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETFCAP",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT",
+  "CAP_KILL",
+  "CAP_AUDIT_WRITE",
 ];
 
 /** `docker run --cap-add ALL --cap-drop sys_resource` on Docker 20.10.24: bounding set, in order. */
 const DOCKER_ALL_BUT_SYS_RESOURCE = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
-  "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
-  "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-  "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_TIME",
-  "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
-  "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_DAC_READ_SEARCH",
+  "CAP_FOWNER",
+  "CAP_FSETID",
+  "CAP_KILL",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETPCAP",
+  "CAP_LINUX_IMMUTABLE",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_NET_BROADCAST",
+  "CAP_NET_ADMIN",
+  "CAP_NET_RAW",
+  "CAP_IPC_LOCK",
+  "CAP_IPC_OWNER",
+  "CAP_SYS_MODULE",
+  "CAP_SYS_RAWIO",
+  "CAP_SYS_CHROOT",
+  "CAP_SYS_PTRACE",
+  "CAP_SYS_PACCT",
+  "CAP_SYS_ADMIN",
+  "CAP_SYS_BOOT",
+  "CAP_SYS_NICE",
+  "CAP_SYS_TIME",
+  "CAP_SYS_TTY_CONFIG",
+  "CAP_MKNOD",
+  "CAP_LEASE",
+  "CAP_AUDIT_WRITE",
+  "CAP_AUDIT_CONTROL",
+  "CAP_SETFCAP",
+  "CAP_MAC_OVERRIDE",
+  "CAP_MAC_ADMIN",
+  "CAP_SYSLOG",
+  "CAP_WAKE_ALARM",
+  "CAP_BLOCK_SUSPEND",
+  "CAP_AUDIT_READ",
 ];
 
 /** A small Docker-format profile exercising every condition kind. */
@@ -46,7 +89,8 @@ const TEST_PROFILE = {
     { names: ["ptrace"], action: "SCMP_ACT_ALLOW", includes: { minKernel: "4.8" } },
     { names: ["old_ptrace"], action: "SCMP_ACT_ALLOW", excludes: { minKernel: "4.8" } },
     {
-      names: ["personality"], action: "SCMP_ACT_ALLOW",
+      names: ["personality"],
+      action: "SCMP_ACT_ALLOW",
       args: [{ index: 0, value: 8, valueTwo: 0, op: "SCMP_CMP_EQ" }],
     },
     { name: "reboot", action: "SCMP_ACT_ALLOW", includes: { caps: ["CAP_SYS_BOOT", "CAP_SYS_ADMIN"] } },
@@ -160,7 +204,12 @@ test("buildOciSpec() writes Docker's default mounts with the shm size", () => {
   assert.deepEqual(spec({ resources: { shmSize: 33554432 } }).mounts, [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
-    { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+    {
+      destination: "/dev/pts",
+      type: "devpts",
+      source: "devpts",
+      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+    },
     { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
     { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["ro", "nosuid", "noexec", "nodev"] },
     { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
@@ -177,16 +226,35 @@ test("buildOciSpec() lets user mounts replace defaults and sorts them parents fi
       { destination: "/dev/shm", type: "bind", source: "/host/shm", options: ["rbind"] },
     ],
   });
-  assert.deepEqual(s.mounts.filter((m) => m.destination === "/dev/shm").map((m) => m.source), ["/host/shm"]);
-  assert.deepEqual(s.mounts.slice(-3).map((m) => m.destination), ["/data", "/data/sub", "/dev/shm"]);
+  assert.deepEqual(
+    s.mounts.filter((m) => m.destination === "/dev/shm").map((m) => m.source),
+    ["/host/shm"],
+  );
+  assert.deepEqual(
+    s.mounts.slice(-3).map((m) => m.destination),
+    ["/data", "/data/sub", "/dev/shm"],
+  );
   const dev = spec({ mounts: [{ destination: "/dev", type: "bind", source: "/dev", options: ["rbind"] }] });
-  assert.deepEqual(dev.mounts.map((m) => m.destination), ["/proc", "/sys", "/sys/fs/cgroup", "/dev"]);
+  assert.deepEqual(
+    dev.mounts.map((m) => m.destination),
+    ["/proc", "/sys", "/sys/fs/cgroup", "/dev"],
+  );
 });
 
 test("buildOciSpec() masks and protects Docker's paths by default", () => {
   const s = spec();
-  for (const p of ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]) {
+  for (const p of [
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+  ]) {
     assert.ok(s.linux.maskedPaths?.includes(p), p);
   }
   assert.deepEqual(s.linux.readonlyPaths, ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]);
@@ -219,7 +287,10 @@ test("buildOciSpec() gives --network none a fresh netns and host none", () => {
   assert.deepEqual(none.linux.namespaces, [{ type: "mount" }, { type: "network" }, { type: "uts" }, { type: "pid" }, { type: "ipc" }]);
   assert.deepEqual(none.linux.sysctl, { "net.ipv4.ip_unprivileged_port_start": "0", "net.ipv4.ping_group_range": "0 2147483647" });
   const host = spec({ network: { kind: "host" } });
-  assert.deepEqual(host.linux.namespaces.map((n) => n.type), ["mount", "uts", "pid", "ipc"]);
+  assert.deepEqual(
+    host.linux.namespaces.map((n) => n.type),
+    ["mount", "uts", "pid", "ipc"],
+  );
   assert.equal(host.linux.sysctl, undefined, "net sysctls would touch the host");
   const joined = spec({ network: { kind: "path", path: "/run/berth/netns/x" }, sysctls: { "net.ipv4.ping_group_range": "0 0" } });
   assert.deepEqual(joined.linux.namespaces[1], { type: "network", path: "/run/berth/netns/x" });
@@ -249,7 +320,10 @@ test("buildOciSpec() runs --init as /sbin/docker-init with a read-only bind", ()
   const s = spec({ init: "/usr/bin/tini-static" });
   assert.deepEqual(s.process.args, ["/sbin/docker-init", "--", "sleep", "1000"]);
   assert.deepEqual(mount(s, "/sbin/docker-init"), {
-    destination: "/sbin/docker-init", type: "bind", source: "/usr/bin/tini-static", options: ["bind", "ro"],
+    destination: "/sbin/docker-init",
+    type: "bind",
+    source: "/usr/bin/tini-static",
+    options: ["bind", "ro"],
   });
 });
 
@@ -266,7 +340,9 @@ test("buildOciSpec() maps memory, cpus and pids as dockerd 20.10 does", () => {
   assert.equal(none.memory, undefined);
   assert.equal(none.cpu, undefined);
   assert.equal(none.pids, undefined);
-  assert.deepEqual(spec({ resources: { memory: 67108864, shmSize: 0 } }, { ...AMD64, swapAccounting: false }).linux.resources.memory, { limit: 67108864 });
+  assert.deepEqual(spec({ resources: { memory: 67108864, shmSize: 0 } }, { ...AMD64, swapAccounting: false }).linux.resources.memory, {
+    limit: 67108864,
+  });
 });
 
 test("buildOciSpec() rejects memory settings with Docker's messages", () => {
@@ -295,23 +371,37 @@ test("buildOciSpec() keeps Docker's device cgroup rules and appends --device one
 });
 
 test("buildOciSpec() reports bad --device paths with Docker's messages", () => {
-  const dev = (pathOnHost: string, permissions = "rwm") => () =>
-    spec({ devices: [{ pathOnHost, pathInContainer: pathOnHost, permissions }] });
-  assert.throws(dev("/dev/nope"), { message: 'error gathering device information while adding custom device "/dev/nope": no such file or directory' });
-  assert.throws(dev("/etc/passwd"), { message: 'error gathering device information while adding custom device "/etc/passwd": not a device node' });
+  const dev =
+    (pathOnHost: string, permissions = "rwm") =>
+    () =>
+      spec({ devices: [{ pathOnHost, pathInContainer: pathOnHost, permissions }] });
+  assert.throws(dev("/dev/nope"), {
+    message: 'error gathering device information while adding custom device "/dev/nope": no such file or directory',
+  });
+  assert.throws(dev("/etc/passwd"), {
+    message: 'error gathering device information while adding custom device "/etc/passwd": not a device node',
+  });
   assert.throws(dev("/dev/null", "rwx"), { message: "invalid device mode: rwx" });
 });
 
 test("buildOciSpec() clamps ulimits to the host's hard limits", () => {
-  const hostRlimits = parseProcLimits([
-    "Limit                     Soft Limit           Hard Limit           Units     ",
-    "Max processes             96365                96365                processes ",
-    "Max open files            20000                20000                files     ",
-    "Max core file size        0                    unlimited            bytes     ",
-  ].join("\n"));
+  const hostRlimits = parseProcLimits(
+    [
+      "Limit                     Soft Limit           Hard Limit           Units     ",
+      "Max processes             96365                96365                processes ",
+      "Max open files            20000                20000                files     ",
+      "Max core file size        0                    unlimited            bytes     ",
+    ].join("\n"),
+  );
   assert.deepEqual(hostRlimits, { nproc: 96365, nofile: 20000, core: Infinity });
   const s = spec(
-    { ulimits: [{ name: "nofile", soft: 1000, hard: 2000 }, { name: "nproc", soft: 1048576, hard: 1048576 }, { name: "core", soft: -1, hard: -1 }] },
+    {
+      ulimits: [
+        { name: "nofile", soft: 1000, hard: 2000 },
+        { name: "nproc", soft: 1048576, hard: 1048576 },
+        { name: "core", soft: -1, hard: -1 },
+      ],
+    },
     { ...AMD64, hostRlimits },
   );
   assert.deepEqual(s.process.rlimits, [
@@ -326,7 +416,13 @@ test("buildOciSpec() clamps ulimits to the host's hard limits", () => {
 });
 
 test("formatOciSpec() writes unlimited rlimits as runc's uint64 RLIM_INFINITY", () => {
-  const s = spec({ args: ["-1", "rlim-infinity"], ulimits: [{ name: "core", soft: -1, hard: -1 }, { name: "nofile", soft: 10, hard: 20 }] });
+  const s = spec({
+    args: ["-1", "rlim-infinity"],
+    ulimits: [
+      { name: "core", soft: -1, hard: -1 },
+      { name: "nofile", soft: 10, hard: 20 },
+    ],
+  });
   const text = formatOciSpec(s);
   assert.match(text, /"type": "RLIMIT_CORE",\s*"hard": 18446744073709551615,\s*"soft": 18446744073709551615/);
   assert.match(text, /"type": "RLIMIT_NOFILE",\s*"hard": 20,\s*"soft": 10/);
@@ -341,8 +437,15 @@ test("dockerSeccompToOci() keeps cap-conditional rules only when the cap is in t
   const plain = dockerSeccompToOci(TEST_PROFILE, { capabilities: DOCKER_DEFAULT_CAPS, arch: "amd64", kernelRelease: "6.1.0" });
   const allowMount = plain?.syscalls?.find((c) => c.names.includes("mount"));
   assert.deepEqual(allowMount, { names: ["bpf", "mount"], action: "SCMP_ACT_ERRNO", errnoRet: 1 });
-  const admin = dockerSeccompToOci(TEST_PROFILE, { capabilities: [...DOCKER_DEFAULT_CAPS, "CAP_SYS_ADMIN"], arch: "amd64", kernelRelease: "6.1.0" });
-  assert.deepEqual(admin?.syscalls?.find((c) => c.names.includes("mount")), { names: ["bpf", "mount"], action: "SCMP_ACT_ALLOW" });
+  const admin = dockerSeccompToOci(TEST_PROFILE, {
+    capabilities: [...DOCKER_DEFAULT_CAPS, "CAP_SYS_ADMIN"],
+    arch: "amd64",
+    kernelRelease: "6.1.0",
+  });
+  assert.deepEqual(
+    admin?.syscalls?.find((c) => c.names.includes("mount")),
+    { names: ["bpf", "mount"], action: "SCMP_ACT_ALLOW" },
+  );
   assert.ok(!syscallNames(spec()).includes("reboot"), "every listed cap must be present");
   assert.ok(syscallNames(spec({ capAdd: ["SYS_BOOT", "SYS_ADMIN"] })).includes("reboot"));
 });
@@ -368,17 +471,31 @@ test("dockerSeccompToOci() evaluates minKernel and passes errno fields through",
   const out = dockerSeccompToOci(TEST_PROFILE, { capabilities: [], arch: "amd64", kernelRelease: "6.1" });
   assert.equal(out?.defaultAction, "SCMP_ACT_ERRNO");
   assert.equal(out?.defaultErrnoRet, 38);
-  assert.deepEqual(out?.syscalls?.find((c) => c.names[0] === "personality"), {
-    names: ["personality"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 8, op: "SCMP_CMP_EQ" }],
-  });
-  assert.deepEqual(out?.syscalls?.find((c) => c.names[0] === "reboot"), undefined);
+  assert.deepEqual(
+    out?.syscalls?.find((c) => c.names[0] === "personality"),
+    {
+      names: ["personality"],
+      action: "SCMP_ACT_ALLOW",
+      args: [{ index: 0, value: 8, op: "SCMP_CMP_EQ" }],
+    },
+  );
+  assert.deepEqual(
+    out?.syscalls?.find((c) => c.names[0] === "reboot"),
+    undefined,
+  );
 });
 
 test("dockerSeccompToOci() rejects contradictory profiles and disables on empty ones", () => {
   const ctx = { capabilities: [], arch: "amd64", kernelRelease: "6.1" };
   assert.equal(dockerSeccompToOci({}, ctx), undefined);
-  assert.throws(() => dockerSeccompToOci({ ...TEST_PROFILE, architectures: ["SCMP_ARCH_X86_64"] }, ctx), /use either 'architectures' or 'archMap'/);
-  assert.throws(() => dockerSeccompToOci({ defaultAction: "SCMP_ACT_ERRNO", syscalls: [{ name: "a", names: ["b"], action: "SCMP_ACT_ALLOW" }] }, ctx), /use either 'name' or 'names'/);
+  assert.throws(
+    () => dockerSeccompToOci({ ...TEST_PROFILE, architectures: ["SCMP_ARCH_X86_64"] }, ctx),
+    /use either 'architectures' or 'archMap'/,
+  );
+  assert.throws(
+    () => dockerSeccompToOci({ defaultAction: "SCMP_ACT_ERRNO", syscalls: [{ name: "a", names: ["b"], action: "SCMP_ACT_ALLOW" }] }, ctx),
+    /use either 'name' or 'names'/,
+  );
   assert.throws(() => dockerSeccompToOci({ defaultAction: 1 }, ctx), /Decoding seccomp profile failed/);
   assert.throws(() => dockerSeccompToOci("nope", ctx), /Decoding seccomp profile failed/);
 });
@@ -397,15 +514,19 @@ test("buildOciSpec() reads the default profile file, and names the package when 
   );
 });
 
-test("buildOciSpec() converts the installed containers-common profile", { skip: !fs.existsSync(DEFAULT_SECCOMP_PROFILE_PATH) && `${DEFAULT_SECCOMP_PROFILE_PATH} is not installed` }, () => {
-  const s = spec({ seccomp: { kind: "default" } }, { arch: "x64", kernelRelease: "6.1.0" });
-  const names = syscallNames(s);
-  assert.ok(names.includes("read") && names.includes("arch_prctl") && names.includes("chroot"));
-  assert.ok(!names.includes("s390_pci_mmio_read"));
-  const allowed = (s.linux.seccomp?.syscalls ?? []).filter((c) => c.action === "SCMP_ACT_ALLOW").flatMap((c) => c.names);
-  assert.ok(!allowed.includes("bpf"), "bpf is allowed only with CAP_SYS_ADMIN");
-  assert.ok(JSON.stringify(s.linux.seccomp).indexOf('"errno"') === -1, "containers-common's errno names are not OCI");
-});
+test(
+  "buildOciSpec() converts the installed containers-common profile",
+  { skip: !fs.existsSync(DEFAULT_SECCOMP_PROFILE_PATH) && `${DEFAULT_SECCOMP_PROFILE_PATH} is not installed` },
+  () => {
+    const s = spec({ seccomp: { kind: "default" } }, { arch: "x64", kernelRelease: "6.1.0" });
+    const names = syscallNames(s);
+    assert.ok(names.includes("read") && names.includes("arch_prctl") && names.includes("chroot"));
+    assert.ok(!names.includes("s390_pci_mmio_read"));
+    const allowed = (s.linux.seccomp?.syscalls ?? []).filter((c) => c.action === "SCMP_ACT_ALLOW").flatMap((c) => c.names);
+    assert.ok(!allowed.includes("bpf"), "bpf is allowed only with CAP_SYS_ADMIN");
+    assert.ok(JSON.stringify(s.linux.seccomp).indexOf('"errno"') === -1, "containers-common's errno names are not OCI");
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // The real thing: runc runs what buildOciSpec() writes.
@@ -425,7 +546,10 @@ function hostOptions(): BuildOciSpecOptions {
   return { hostCapabilities: parseCapabilityMask(capBnd), hostRlimits: parseProcLimits(fs.readFileSync("/proc/self/limits", "utf8")) };
 }
 
-function runInRunc(t: { after(fn: () => void): void }, over: Partial<RuntimeSpecInput>): { status: number | null; stdout: string; stderr: string } {
+function runInRunc(
+  t: { after(fn: () => void): void },
+  over: Partial<RuntimeSpecInput>,
+): { status: number | null; stdout: string; stderr: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-runc-"));
   const id = `berth-oci-test-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   const state = path.join(dir, "state");
@@ -437,29 +561,44 @@ function runInRunc(t: { after(fn: () => void): void }, over: Partial<RuntimeSpec
   const config = buildOciSpec(
     baseInput({
       rootfs,
-      args: ["/bin/sh", "-c", "echo ok; cat /proc/self/status | grep -E 'CapEff|Seccomp:|NoNewPrivs'; id; echo core=$(ulimit -c) nofile=$(ulimit -n)"],
+      args: [
+        "/bin/sh",
+        "-c",
+        "echo ok; cat /proc/self/status | grep -E 'CapEff|Seccomp:|NoNewPrivs'; id; echo core=$(ulimit -c) nofile=$(ulimit -n)",
+      ],
       env: ["PATH=/bin"],
       hostname: "berthtest",
       cgroupsPath: `/${id}`,
       seccomp: { kind: "default" },
       // 1048576 is above these hosts' hard limit: clamped, or runc would fail (DESIGN.md).
-      ulimits: [{ name: "nofile", soft: 1024, hard: 1048576 }, { name: "core", soft: -1, hard: -1 }],
+      ulimits: [
+        { name: "nofile", soft: 1024, hard: 1048576 },
+        { name: "core", soft: -1, hard: -1 },
+      ],
       resources: { memory: 64 << 20, pidsLimit: 64, shmSize: 0 },
       ...over,
     }),
     hostOptions(),
   );
   fs.writeFileSync(path.join(dir, "config.json"), formatOciSpec(config));
-  const result = spawnSync("runc", ["--root", state, "run", "--bundle", dir, id], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
+  const result = spawnSync("runc", ["--root", state, "run", "--bundle", dir, id], {
+    encoding: "utf8",
+    timeout: 60_000,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 const runcSkip =
-  process.getuid?.() !== 0 ? "runc needs root"
-  : !fs.existsSync("/usr/sbin/runc") ? "runc is not installed"
-  : !fs.existsSync("/bin/busybox") ? "busybox-static is not installed"
-  : !fs.existsSync(DEFAULT_SECCOMP_PROFILE_PATH) ? `${DEFAULT_SECCOMP_PROFILE_PATH} is not installed`
-  : false;
+  process.getuid?.() !== 0
+    ? "runc needs root"
+    : !fs.existsSync("/usr/sbin/runc")
+      ? "runc is not installed"
+      : !fs.existsSync("/bin/busybox")
+        ? "busybox-static is not installed"
+        : !fs.existsSync(DEFAULT_SECCOMP_PROFILE_PATH)
+          ? `${DEFAULT_SECCOMP_PROFILE_PATH} is not installed`
+          : false;
 
 test("runc runs a default buildOciSpec() config with Docker's capabilities and seccomp", { skip: runcSkip }, (t) => {
   const r = runInRunc(t, {});

@@ -16,14 +16,7 @@ const PASSWD = [
   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false",
 ].join("\n");
 
-const GROUP = [
-  "root:x:0:",
-  "wheel:x:10:root,alice",
-  "audio:x:29:alice",
-  "alice:x:1000:",
-  "staff:x:50:",
-  "nogroup:x:65534:",
-].join("\n");
+const GROUP = ["root:x:0:", "wheel:x:10:root,alice", "audio:x:29:alice", "alice:x:1000:", "staff:x:50:", "nogroup:x:65534:"].join("\n");
 
 function rootfsWith(t: { after(fn: () => void): void }, files: { passwd?: string; group?: string }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-user-"));

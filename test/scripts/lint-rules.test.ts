@@ -7,7 +7,10 @@ import * as os from "node:os";
 import { ESLint } from "eslint";
 import { REPO } from "../helpers/temp-root.js";
 
-const TSCONFIG = { compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, lib: ["ES2023"], types: [] }, include: ["*.ts"] };
+const TSCONFIG = {
+  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, lib: ["ES2023"], types: [] },
+  include: ["*.ts"],
+};
 
 const SOURCES: Record<string, string> = {
   "floating.ts": `export async function save(): Promise<void> {}

@@ -36,34 +36,50 @@ function within<T>(promise: Promise<T>, ms = 5_000): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-test("read() streams a blob's bytes and checks them", withStore(async (store) => {
-  const data = Buffer.from("hello, layer\n");
-  const digest = place(store, data);
-  assert.deepEqual(await within(buffer(store.read(digest))), data);
-}));
+test(
+  "read() streams a blob's bytes and checks them",
+  withStore(async (store) => {
+    const data = Buffer.from("hello, layer\n");
+    const digest = place(store, data);
+    assert.deepEqual(await within(buffer(store.read(digest))), data);
+  }),
+);
 
-test("read() of a blob whose bytes changed fails at its end with the digest mismatch", withStore(async (store) => {
-  const digest = place(store, Buffer.from("original"));
-  fs.writeFileSync(store.path(digest), "tampered");
-  await assert.rejects(within(buffer(store.read(digest))), /digest/i);
-}));
+test(
+  "read() of a blob whose bytes changed fails at its end with the digest mismatch",
+  withStore(async (store) => {
+    const digest = place(store, Buffer.from("original"));
+    fs.writeFileSync(store.path(digest), "tampered");
+    await assert.rejects(within(buffer(store.read(digest))), /digest/i);
+  }),
+);
 
-test("read() hands a read error to its reader instead of leaving it waiting", withStore(async (store) => {
-  const digest = sha256Digest(Buffer.from("a blob that became a directory"));
-  // Present by name, unreadable by content: the read stream fails with EISDIR.
-  fs.mkdirSync(store.path(digest));
-  await assert.rejects(within(buffer(store.read(digest))), /EISDIR/);
-}));
+test(
+  "read() hands a read error to its reader instead of leaving it waiting",
+  withStore(async (store) => {
+    const digest = sha256Digest(Buffer.from("a blob that became a directory"));
+    // Present by name, unreadable by content: the read stream fails with EISDIR.
+    fs.mkdirSync(store.path(digest));
+    await assert.rejects(within(buffer(store.read(digest))), /EISDIR/);
+  }),
+);
 
-test("read() of a missing blob is not found", withStore((store) => {
-  assert.throws(() => store.read(sha256Digest(Buffer.from("never stored"))), NotFoundError);
-}));
+test(
+  "read() of a missing blob is not found",
+  withStore((store) => {
+    assert.throws(() => store.read(sha256Digest(Buffer.from("never stored"))), NotFoundError);
+  }),
+);
 
-test("readAll() of a blob over its cap is damage, not a missing blob", withStore((store) => {
-  const digest = place(store, Buffer.alloc(2048, 1));
-  assert.throws(
-    () => store.readAll(digest, 1024),
-    (err: unknown) => err instanceof SystemError && !(err instanceof NotFoundError) && /larger than 1024 bytes/.test((err as Error).message),
-  );
-  assert.equal(store.readAll(digest, 4096).length, 2048);
-}));
+test(
+  "readAll() of a blob over its cap is damage, not a missing blob",
+  withStore((store) => {
+    const digest = place(store, Buffer.alloc(2048, 1));
+    assert.throws(
+      () => store.readAll(digest, 1024),
+      (err: unknown) =>
+        err instanceof SystemError && !(err instanceof NotFoundError) && /larger than 1024 bytes/.test((err as Error).message),
+    );
+    assert.equal(store.readAll(digest, 4096).length, 2048);
+  }),
+);

@@ -65,34 +65,42 @@ describe("removeTree()", () => {
     assert.equal(fs.existsSync(`${dir}/tree`), false);
   });
 
-  test("removeTree() clears immutable and append-only flags in the tree", { skip: isRoot() ? false : "chattr +i needs CAP_LINUX_IMMUTABLE" }, () => {
-    fs.mkdirSync(`${dir}/tree/append`, { recursive: true });
-    fs.writeFileSync(`${dir}/tree/frozen`, "x");
-    fs.writeFileSync(`${dir}/tree/append/f`, "x");
-    const chattr = spawnSync("chattr", ["+i", `${dir}/tree/frozen`]);
-    if (chattr.status !== 0) return; // a filesystem without inode flags (tmpfs): nothing to prove here
-    assert.equal(spawnSync("chattr", ["+a", `${dir}/tree/append`]).status, 0);
-    assert.throws(() => fs.unlinkSync(`${dir}/tree/frozen`), /EPERM/);
-    removeTree(`${dir}/tree`);
-    assert.equal(fs.existsSync(`${dir}/tree`), false);
-  });
+  test(
+    "removeTree() clears immutable and append-only flags in the tree",
+    { skip: isRoot() ? false : "chattr +i needs CAP_LINUX_IMMUTABLE" },
+    () => {
+      fs.mkdirSync(`${dir}/tree/append`, { recursive: true });
+      fs.writeFileSync(`${dir}/tree/frozen`, "x");
+      fs.writeFileSync(`${dir}/tree/append/f`, "x");
+      const chattr = spawnSync("chattr", ["+i", `${dir}/tree/frozen`]);
+      if (chattr.status !== 0) return; // a filesystem without inode flags (tmpfs): nothing to prove here
+      assert.equal(spawnSync("chattr", ["+a", `${dir}/tree/append`]).status, 0);
+      assert.throws(() => fs.unlinkSync(`${dir}/tree/frozen`), /EPERM/);
+      removeTree(`${dir}/tree`);
+      assert.equal(fs.existsSync(`${dir}/tree`), false);
+    },
+  );
 
-  test("removeTree() leaves a mount point inside the tree, and what it shows, and says so", { skip: isRoot() ? false : "mounting needs root" }, () => {
-    fs.mkdirSync(`${dir}/tree/a/mnt`, { recursive: true });
-    fs.mkdirSync(`${dir}/tree/b`, { recursive: true });
-    fs.writeFileSync(`${dir}/tree/b/f`, "");
-    assert.equal(spawnSync("mount", ["-t", "tmpfs", "tmpfs", `${dir}/tree/a/mnt`]).status, 0);
-    fs.writeFileSync(`${dir}/tree/a/mnt/precious`, "host data");
-    assert.throws(
-      () => removeTree(`${dir}/tree`),
-      (err: unknown) => err instanceof RemoveTreeError && err.message === `cannot remove ${dir}/tree: ${dir}/tree/a/mnt is a mount point`,
-    );
-    assert.equal(fs.readFileSync(`${dir}/tree/a/mnt/precious`, "utf8"), "host data");
-    assert.deepEqual(fs.readdirSync(`${dir}/tree`), ["a"], "everything else went");
-    spawnSync("umount", [`${dir}/tree/a/mnt`]);
-    removeTree(`${dir}/tree`);
-    assert.equal(fs.existsSync(`${dir}/tree`), false);
-  });
+  test(
+    "removeTree() leaves a mount point inside the tree, and what it shows, and says so",
+    { skip: isRoot() ? false : "mounting needs root" },
+    () => {
+      fs.mkdirSync(`${dir}/tree/a/mnt`, { recursive: true });
+      fs.mkdirSync(`${dir}/tree/b`, { recursive: true });
+      fs.writeFileSync(`${dir}/tree/b/f`, "");
+      assert.equal(spawnSync("mount", ["-t", "tmpfs", "tmpfs", `${dir}/tree/a/mnt`]).status, 0);
+      fs.writeFileSync(`${dir}/tree/a/mnt/precious`, "host data");
+      assert.throws(
+        () => removeTree(`${dir}/tree`),
+        (err: unknown) => err instanceof RemoveTreeError && err.message === `cannot remove ${dir}/tree: ${dir}/tree/a/mnt is a mount point`,
+      );
+      assert.equal(fs.readFileSync(`${dir}/tree/a/mnt/precious`, "utf8"), "host data");
+      assert.deepEqual(fs.readdirSync(`${dir}/tree`), ["a"], "everything else went");
+      spawnSync("umount", [`${dir}/tree/a/mnt`]);
+      removeTree(`${dir}/tree`);
+      assert.equal(fs.existsSync(`${dir}/tree`), false);
+    },
+  );
 
   test("removeTree() leaves a bind mount of the same filesystem too", { skip: isRoot() ? false : "mounting needs root" }, () => {
     fs.mkdirSync(`${dir}/host`);

@@ -43,7 +43,8 @@ async function create(call: ApiCall): Promise<void> {
   const body = (await readJsonBody(call.req, "container.Config")) ?? {};
   const name = call.query.get("name") || undefined;
   const platform = call.query.get("platform");
-  if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform)) throw new InvalidArgumentError(`image with platform ${platform} is not available: berth runs linux/amd64 images`);
+  if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform))
+    throw new InvalidArgumentError(`image with platform ${platform} is not available: berth runs linux/amd64 images`);
   const result = createContainer(call.api.engine, toCreateRequest(body, name));
   call.api.log.info(`container ${result.id.slice(0, 12)} created`);
   sendJson(call, 201, { Id: result.id, Warnings: result.warnings });
@@ -63,7 +64,18 @@ function summary(call: ApiCall, record: ContainerRecord, withSize: boolean): Rec
     State: state.Status,
     Status: statusText(state),
     HostConfig: { NetworkMode: spec.hostConfig.NetworkMode },
-    NetworkSettings: { Networks: { [spec.hostConfig.NetworkMode]: { NetworkID: spec.hostConfig.NetworkMode, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "" } } },
+    NetworkSettings: {
+      Networks: {
+        [spec.hostConfig.NetworkMode]: {
+          NetworkID: spec.hostConfig.NetworkMode,
+          EndpointID: "",
+          Gateway: "",
+          IPAddress: "",
+          IPPrefixLen: 0,
+          MacAddress: "",
+        },
+      },
+    },
     Mounts: spec.mounts.map(({ options: _o, ...m }) => m),
   };
   if (withSize) {
@@ -82,7 +94,11 @@ async function list(call: ApiCall): Promise<void> {
     filters: filterFlags(call.query),
   });
   const withSize = boolValue(call.query, "size");
-  sendJson(call, 200, records.map((r) => summary(call, r, withSize)));
+  sendJson(
+    call,
+    200,
+    records.map((r) => summary(call, r, withSize)),
+  );
 }
 
 async function inspect(call: ApiCall): Promise<void> {
@@ -128,7 +144,10 @@ async function startWithAttaches(api: ApiState, id: string): Promise<boolean> {
   await task.start();
   // An attach that arrived while the task was being created missed the hand-over: it joins now.
   for (const late of attaches.take(id)) {
-    attachRunning(engine, id).then((r) => late.begin(r.connection), () => late.cancel());
+    attachRunning(engine, id).then(
+      (r) => late.begin(r.connection),
+      () => late.cancel(),
+    );
   }
   api.log.info(`container ${id.slice(0, 12)} started`);
   return true;
@@ -180,7 +199,11 @@ async function wait(call: ApiCall): Promise<void> {
 async function remove(call: ApiCall): Promise<void> {
   if (boolValue(call.query, "link")) throw new InvalidArgumentError("Conflict, cannot remove the default link name of the container");
   const id = resolveContainer(call.api.engine, call.params[0]!).spec.id;
-  await removeContainer(call.api.engine, id, { force: boolValue(call.query, "force"), volumes: boolValue(call.query, "v"), runtime: runtimeCleanup });
+  await removeContainer(call.api.engine, id, {
+    force: boolValue(call.query, "force"),
+    volumes: boolValue(call.query, "v"),
+    runtime: runtimeCleanup,
+  });
   // Attaches waiting for a start that will never come end now.
   for (const pending of call.api.attaches.take(id)) pending.cancel();
   sendEmpty(call, 204);
@@ -194,7 +217,7 @@ async function rename(call: ApiCall): Promise<void> {
 async function resizeTty(call: ApiCall): Promise<void> {
   const h = intValue(call.query, "h");
   const w = intValue(call.query, "w");
-  if (h === undefined || w === undefined) throw new InvalidArgumentError("strconv.Atoi: parsing \"\": invalid syntax");
+  if (h === undefined || w === undefined) throw new InvalidArgumentError('strconv.Atoi: parsing "": invalid syntax');
   const record = resolveContainer(call.api.engine, call.params[0]!);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
   await resize(`${containerPaths(call.api.engine, record.spec.id).bundle}/ctl`, h, w).catch((err: unknown) => {
@@ -244,9 +267,12 @@ function goFileMode(mode: number): number {
   if (mode & 0o1000) go |= 1 << 20; // sticky
   if (type === 0o040000) go |= 2 ** 31;
   else if (type === 0o120000) go |= 1 << 27;
-  else if (type === 0o010000) go |= 1 << 25; // named pipe
-  else if (type === 0o140000) go |= 1 << 24; // socket
-  else if (type === 0o020000) go |= (1 << 26) | (1 << 21); // device | char device
+  else if (type === 0o010000)
+    go |= 1 << 25; // named pipe
+  else if (type === 0o140000)
+    go |= 1 << 24; // socket
+  else if (type === 0o020000)
+    go |= (1 << 26) | (1 << 21); // device | char device
   else if (type === 0o060000) go |= 1 << 26;
   return go >>> 0;
 }
@@ -283,7 +309,9 @@ async function archiveGet(call: ApiCall): Promise<void> {
 
 async function archivePut(call: ApiCall): Promise<void> {
   const path = archivePath(call);
-  await extractIntoContainer(call.api.engine, call.params[0]!, path, () => bodyStream(call.req), { archive: boolValue(call.query, "copyUIDGID") });
+  await extractIntoContainer(call.api.engine, call.params[0]!, path, () => bodyStream(call.req), {
+    archive: boolValue(call.query, "copyUIDGID"),
+  });
   sendEmpty(call, 200);
 }
 
@@ -306,14 +334,19 @@ async function logs(call: ApiCall): Promise<void> {
   const tty = Boolean(record.spec.config.Tty);
   const timestamps = boolValue(q, "timestamps");
   const res = response(call);
-  const headers: Record<string, string> = call.version >= 1042 ? { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" } : {};
+  const headers: Record<string, string> =
+    call.version >= 1042 ? { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" } : {};
   res.writeHead(200, headers);
   res.flushHeaders();
   try {
     for await (const r of records) {
       if (call.signal.aborted) break;
       if ((r.stream === "stdout" && !stdout) || (r.stream === "stderr" && !stderr)) continue;
-      const text = Buffer.concat([Buffer.from(timestamps ? `${formatLogTimestamp(r.timestamp)} ` : ""), r.line, Buffer.from(r.partial ? "" : "\n")]);
+      const text = Buffer.concat([
+        Buffer.from(timestamps ? `${formatLogTimestamp(r.timestamp)} ` : ""),
+        r.line,
+        Buffer.from(r.partial ? "" : "\n"),
+      ]);
       if (!res.write(encodeOutput(tty, r.stream === "stderr" ? 2 : 1, text))) {
         await new Promise<void>((resolve) => {
           res.once("drain", resolve);
@@ -377,4 +410,3 @@ export const containerRoutes: readonly Route[] = [
   route("PUT", `/containers/${ID}/archive`, archivePut),
   route("DELETE", `/containers/${ID}`, remove),
 ];
-

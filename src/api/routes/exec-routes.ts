@@ -60,12 +60,23 @@ async function startExec(call: ApiCall): Promise<void> {
   const detach = optionalBool(body, "Detach", "types.ExecStartCheck") ?? false;
   const rawOutput = optionalBool(body, "Tty", "types.ExecStartCheck") ?? false;
   const cfg = instance.config;
-  const req = { cmd: cfg.cmd, env: cfg.env, user: cfg.user || undefined, workdir: cfg.workdir || undefined, tty: cfg.tty, stdin: cfg.attachStdin && !detach, detach };
+  const req = {
+    cmd: cfg.cmd,
+    env: cfg.env,
+    user: cfg.user || undefined,
+    workdir: cfg.workdir || undefined,
+    tty: cfg.tty,
+    stdin: cfg.attachStdin && !detach,
+    detach,
+  };
   instance.started = true;
   if (detach) {
     const session = await execProcess(engine, instance.containerId, req);
     running(call, instance, session.pid, session.ctlPath);
-    session.wait().then((exit) => execs.finish(instance, exit.code), () => execs.finish(instance, -1));
+    session.wait().then(
+      (exit) => execs.finish(instance, exit.code),
+      () => execs.finish(instance, -1),
+    );
     if (call.res) sendEmpty(call, 200);
     else call.upgrade?.socket.end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     return;
@@ -94,7 +105,10 @@ async function startExec(call: ApiCall): Promise<void> {
     const result = await session.attached;
     if (result === "detached") {
       // The client went away or detached: the process runs on; its code is still recorded.
-      session.wait().then((exit) => execs.finish(instance, exit.code), () => execs.finish(instance, -1));
+      session.wait().then(
+        (exit) => execs.finish(instance, exit.code),
+        () => execs.finish(instance, -1),
+      );
       await h.end();
       return;
     }
@@ -121,7 +135,13 @@ async function inspectExec(call: ApiCall): Promise<void> {
     ID: i.id,
     Running: i.running,
     ExitCode: i.exitCode,
-    ProcessConfig: { tty: i.config.tty, entrypoint, arguments: args, privileged: i.config.privileged, ...(i.config.user ? { user: i.config.user } : {}) },
+    ProcessConfig: {
+      tty: i.config.tty,
+      entrypoint,
+      arguments: args,
+      privileged: i.config.privileged,
+      ...(i.config.user ? { user: i.config.user } : {}),
+    },
     OpenStdin: i.config.attachStdin,
     OpenStderr: i.config.attachStderr,
     OpenStdout: i.config.attachStdout,
@@ -135,7 +155,7 @@ async function inspectExec(call: ApiCall): Promise<void> {
 async function resizeExec(call: ApiCall): Promise<void> {
   const h = intValue(call.query, "h");
   const w = intValue(call.query, "w");
-  if (h === undefined || w === undefined) throw new InvalidArgumentError("strconv.Atoi: parsing \"\": invalid syntax");
+  if (h === undefined || w === undefined) throw new InvalidArgumentError('strconv.Atoi: parsing "": invalid syntax');
   const instance = call.api.execs.get(call.params[0]!);
   if (!instance.running || !instance.ctlPath) throw new ConflictError(`Exec ${instance.id} is not running`);
   await resize(instance.ctlPath, h, w);

@@ -27,22 +27,26 @@ function route(method: string, pattern: RegExp, handler: (call: ApiCall) => Prom
 async function list(call: ApiCall): Promise<void> {
   const filters = parseFilters(filterFlags(call.query));
   const images = listImages(call.api.engine, { all: boolValue(call.query, "all"), filters });
-  sendJson(call, 200, images.map((i) => {
-    const untagged = i.repoTags.length === 1 && i.repoTags[0] === "<none>:<none>";
-    return {
-      Containers: i.containers,
-      Created: Math.floor(i.created.getTime() / 1000),
-      Id: i.id,
-      Labels: Object.keys(i.labels).length ? i.labels : null,
-      ParentId: i.parentId,
-      // API 1.43 replaced the placeholders with empty lists.
-      RepoDigests: call.version >= 1043 && untagged ? [] : i.repoDigests.length ? i.repoDigests : null,
-      RepoTags: call.version >= 1043 && untagged ? [] : i.repoTags,
-      SharedSize: i.sharedSize,
-      Size: i.size,
-      ...(call.version < 1044 ? { VirtualSize: i.size } : {}),
-    };
-  }));
+  sendJson(
+    call,
+    200,
+    images.map((i) => {
+      const untagged = i.repoTags.length === 1 && i.repoTags[0] === "<none>:<none>";
+      return {
+        Containers: i.containers,
+        Created: Math.floor(i.created.getTime() / 1000),
+        Id: i.id,
+        Labels: Object.keys(i.labels).length ? i.labels : null,
+        ParentId: i.parentId,
+        // API 1.43 replaced the placeholders with empty lists.
+        RepoDigests: call.version >= 1043 && untagged ? [] : i.repoDigests.length ? i.repoDigests : null,
+        RepoTags: call.version >= 1043 && untagged ? [] : i.repoTags,
+        SharedSize: i.sharedSize,
+        Size: i.size,
+        ...(call.version < 1044 ? { VirtualSize: i.size } : {}),
+      };
+    }),
+  );
 }
 
 async function inspect(call: ApiCall): Promise<void> {
@@ -65,21 +69,26 @@ async function inspect(call: ApiCall): Promise<void> {
 
 async function history(call: ApiCall): Promise<void> {
   const rows = imageHistory(call.api.engine, call.params[0]!);
-  sendJson(call, 200, rows.map((r) => ({
-    Comment: r.comment,
-    Created: r.created ? Math.floor(r.created.getTime() / 1000) : 0,
-    CreatedBy: r.createdBy,
-    Id: r.id,
-    Size: r.size,
-    Tags: r.tags.length ? r.tags : null,
-  })));
+  sendJson(
+    call,
+    200,
+    rows.map((r) => ({
+      Comment: r.comment,
+      Created: r.created ? Math.floor(r.created.getTime() / 1000) : 0,
+      CreatedBy: r.createdBy,
+      Id: r.id,
+      Size: r.size,
+      Tags: r.tags.length ? r.tags : null,
+    })),
+  );
 }
 
 /** repo and tag query values as one name; the CLI sends repo fully qualified, import may put the tag in repo. */
 function targetName(repo: string | null, tag: string | null): string | undefined {
   if (!repo) return undefined;
   if (!tag) return repo;
-  if (/:[^/]*$/.test(repo) || repo.includes("@")) throw new InvalidArgumentError(`invalid reference format: repository name (${repo}) must not carry a tag when a tag is given`);
+  if (/:[^/]*$/.test(repo) || repo.includes("@"))
+    throw new InvalidArgumentError(`invalid reference format: repository name (${repo}) must not carry a tag when a tag is given`);
   return `${repo}:${tag}`;
 }
 
@@ -92,8 +101,15 @@ async function tag(call: ApiCall): Promise<void> {
 }
 
 async function remove(call: ApiCall): Promise<void> {
-  const records = removeImage(call.api.engine, call.params[0]!, { force: boolValue(call.query, "force"), prune: !boolValue(call.query, "noprune") });
-  sendJson(call, 200, records.map((r) => ("untagged" in r ? { Untagged: r.untagged } : { Deleted: r.deleted })));
+  const records = removeImage(call.api.engine, call.params[0]!, {
+    force: boolValue(call.query, "force"),
+    prune: !boolValue(call.query, "noprune"),
+  });
+  sendJson(
+    call,
+    200,
+    records.map((r) => ("untagged" in r ? { Untagged: r.untagged } : { Deleted: r.deleted })),
+  );
 }
 
 async function createImage(call: ApiCall): Promise<void> {
@@ -112,7 +128,8 @@ async function createImage(call: ApiCall): Promise<void> {
       } catch {
         throw new InvalidArgumentError(`invalid URL: ${from}`);
       }
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`unsupported import source scheme: ${url.protocol}`);
+      if (url.protocol !== "http:" && url.protocol !== "https:")
+        throw new InvalidArgumentError(`unsupported import source scheme: ${url.protocol}`);
       const fetched = await fetch(url, { signal: call.signal }).catch((err: unknown) => {
         throw new InvalidArgumentError(`Get "${from}": ${err instanceof Error ? err.message : String(err)}`);
       });
@@ -164,7 +181,9 @@ async function prune(call: ApiCall): Promise<void> {
     labels: flags.filter((f) => f.startsWith("label=")).map((f) => f.slice("label=".length)),
   });
   sendJson(call, 200, {
-    ImagesDeleted: result.records.length ? result.records.map((r) => ("untagged" in r ? { Untagged: r.untagged } : { Deleted: r.deleted })) : null,
+    ImagesDeleted: result.records.length
+      ? result.records.map((r) => ("untagged" in r ? { Untagged: r.untagged } : { Deleted: r.deleted }))
+      : null,
     SpaceReclaimed: result.spaceReclaimed,
   });
 }
@@ -185,7 +204,8 @@ function configChanges(body: Record<string, unknown> | undefined): string[] {
     const eq = e.indexOf("=");
     if (eq > 0) changes.push(`ENV ${e.slice(0, eq)}=${JSON.stringify(e.slice(eq + 1))}`);
   }
-  for (const [k, v] of Object.entries(optionalObject(body, "Labels", C) ?? {})) changes.push(`LABEL ${JSON.stringify(k)}=${JSON.stringify(String(v))}`);
+  for (const [k, v] of Object.entries(optionalObject(body, "Labels", C) ?? {}))
+    changes.push(`LABEL ${JSON.stringify(k)}=${JSON.stringify(String(v))}`);
   for (const port of Object.keys(optionalObject(body, "ExposedPorts", C) ?? {})) changes.push(`EXPOSE ${port}`);
   const volumes = Object.keys(optionalObject(body, "Volumes", C) ?? {});
   if (volumes.length) changes.push(`VOLUME ${JSON.stringify(volumes)}`);

@@ -79,7 +79,10 @@ async function login(call: ApiCall): Promise<void> {
   }
   if (typeof body.username !== "string" || !body.username) throw new InvalidArgumentError("username is required");
   const server = typeof body.serveraddress === "string" && body.serveraddress ? body.serveraddress : undefined;
-  await checkCredentials(call.api.engine, server, { username: body.username, password: typeof body.password === "string" ? body.password : "" });
+  await checkCredentials(call.api.engine, server, {
+    username: body.username,
+    password: typeof body.password === "string" ? body.password : "",
+  });
   sendJson(call, 200, { Status: "Login Succeeded", IdentityToken: "" });
 }
 
@@ -90,7 +93,9 @@ export const registryRoutes: readonly Route[] = [
     method: "GET",
     pattern: /^\/images\/search$/,
     handler: async () => {
-      throw new NotImplementedError("search is not supported by berth: registries have no standard search API, and Docker Hub's is Docker's own");
+      throw new NotImplementedError(
+        "search is not supported by berth: registries have no standard search API, and Docker Hub's is Docker's own",
+      );
     },
   },
 ];

@@ -27,7 +27,11 @@ function update(kind: "swarm" | "node" | "service" | "secret" | "config", type: 
   return async (call) => {
     const version = call.query.get("version") ?? "";
     if (!/^\d+$/.test(version)) {
-      throw new InvalidArgumentError(kind === "secret" || kind === "config" ? `invalid ${kind} version` : `invalid ${kind} version '${version}': strconv.ParseUint: parsing "${version}": invalid syntax`);
+      throw new InvalidArgumentError(
+        kind === "secret" || kind === "config"
+          ? `invalid ${kind} version`
+          : `invalid ${kind} version '${version}': strconv.ParseUint: parsing "${version}": invalid syntax`,
+      );
     }
     await readJsonBody(call.req, type);
     throw notSwarmManager();
@@ -35,7 +39,8 @@ function update(kind: "swarm" | "node" | "service" | "secret" | "config", type: 
 }
 
 async function logs(call: ApiCall): Promise<void> {
-  if (!boolValue(call.query, "stdout") && !boolValue(call.query, "stderr")) throw new SystemError("Bad parameters: you must choose at least one stream");
+  if (!boolValue(call.query, "stdout") && !boolValue(call.query, "stderr"))
+    throw new SystemError("Bad parameters: you must choose at least one stream");
   throw notSwarmManager();
 }
 

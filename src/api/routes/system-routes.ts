@@ -15,7 +15,11 @@ import { filterFlags } from "../request-body.js";
 
 async function ping(call: ApiCall): Promise<void> {
   const res = response(call);
-  const headers = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache, no-store, must-revalidate", Pragma: "no-cache" };
+  const headers = {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Cache-Control": "no-cache, no-store, must-revalidate",
+    Pragma: "no-cache",
+  };
   if (call.req.method === "HEAD") res.writeHead(200, { ...headers, "Content-Length": 0 }).end();
   else res.writeHead(200, { ...headers, "Content-Length": 2 }).end("OK");
 }
@@ -30,8 +34,15 @@ function goArch(): string {
 
 async function version(call: ApiCall): Promise<void> {
   const details = {
-    ApiVersion: API_VERSION, Arch: goArch(), BuildTime: "", Experimental: "false", GitCommit: "", GoVersion: `node${process.versions.node}`,
-    KernelVersion: kernelVersion(), MinAPIVersion: MIN_API_VERSION, Os: "linux",
+    ApiVersion: API_VERSION,
+    Arch: goArch(),
+    BuildTime: "",
+    Experimental: "false",
+    GitCommit: "",
+    GoVersion: `node${process.versions.node}`,
+    KernelVersion: kernelVersion(),
+    MinAPIVersion: MIN_API_VERSION,
+    Os: "linux",
   };
   sendJson(call, 200, {
     Platform: { Name: `berth ${VERSION}` },
@@ -108,7 +119,23 @@ async function network(call: ApiCall): Promise<void> {
 }
 
 function networkJson(name: "host" | "none"): Record<string, unknown> {
-  return { Name: name, Id: name, Created: "0001-01-01T00:00:00Z", Scope: "local", Driver: name === "host" ? "host" : "null", EnableIPv6: false, IPAM: { Driver: "default", Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: "" }, ConfigOnly: false, Containers: {}, Options: {}, Labels: {} };
+  return {
+    Name: name,
+    Id: name,
+    Created: "0001-01-01T00:00:00Z",
+    Scope: "local",
+    Driver: name === "host" ? "host" : "null",
+    EnableIPv6: false,
+    IPAM: { Driver: "default", Options: null, Config: [] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: "" },
+    ConfigOnly: false,
+    Containers: {},
+    Options: {},
+    Labels: {},
+  };
 }
 
 async function networks(call: ApiCall): Promise<void> {

@@ -23,7 +23,8 @@ async function createFromFlags(ctx: CliContext, args: string[], opts: Record<str
   const { createContainer } = await import("../../engine/containers/create-container.js");
   const engine = await ctx.engine({ sweep: true });
   const pull = opts.pull as string;
-  if (!["always", "missing", "never"].includes(pull)) throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  if (!["always", "missing", "never"].includes(pull))
+    throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   // docker run shows the pull on stderr, so that stdout stays the container's.
   const pullOpts = { quiet: Boolean(opts.quiet), platform: opts.platform as string | undefined, out: process.stderr };
   const { pullWithProgress } = await import("./registry-commands.js");
@@ -107,11 +108,7 @@ function discard(): Writable {
 }
 
 /** Create the task, attach, start, stream until the container ends or the user detaches. */
-async function runAttached(
-  engine: Engine,
-  id: string,
-  o: AttachChoice,
-): Promise<number> {
+async function runAttached(engine: Engine, id: string, o: AttachChoice): Promise<number> {
   const { createTask } = await import("../../engine/containers/start-container.js");
   const task = await createTask(engine, id);
   if ("alreadyRunning" in task) throw new ClientError("container is already running");
@@ -236,7 +233,8 @@ function eachContainer(
         } catch (err) {
           if (err instanceof ClientError) failures.push(err.message);
           else if (!(err instanceof BerthError)) throw err;
-          else if (err instanceof NotFoundError && opts.forgiveMissing?.(flags)) process.stderr.write(`Error response from daemon: ${err.message}\n`);
+          else if (err instanceof NotFoundError && opts.forgiveMissing?.(flags))
+            process.stderr.write(`Error response from daemon: ${err.message}\n`);
           else failures.push(`Error response from daemon: ${err.message}`);
         }
       }
@@ -253,11 +251,17 @@ const stopCommand = eachContainer(
     usage: "[OPTIONS] CONTAINER [CONTAINER...]",
     description: "Stop one or more running containers",
     args: { min: 1, max: Infinity },
-    options: (cmd) => cmd.option("-t, --time <seconds>", "Seconds to wait before killing the container", Number).option("-s, --signal <signal>", "Signal to send to the container"),
+    options: (cmd) =>
+      cmd
+        .option("-t, --time <seconds>", "Seconds to wait before killing the container", Number)
+        .option("-s, --signal <signal>", "Signal to send to the container"),
   },
   async (engine, name, opts) => {
     const { stopContainer } = await import("../../engine/containers/container-lifecycle.js");
-    await stopContainer(engine, name, { timeout: opts.time as number | undefined, ...(opts.signal ? { signal: opts.signal as string } : {}) });
+    await stopContainer(engine, name, {
+      timeout: opts.time as number | undefined,
+      ...(opts.signal ? { signal: opts.signal as string } : {}),
+    });
   },
 );
 
@@ -314,7 +318,13 @@ const rmCommand = eachContainer(
 );
 
 const pauseCommand = eachContainer(
-  { path: ["container", "pause"], aliases: [["pause"]], usage: "CONTAINER [CONTAINER...]", description: "Pause all processes within one or more containers", args: { min: 1, max: Infinity } },
+  {
+    path: ["container", "pause"],
+    aliases: [["pause"]],
+    usage: "CONTAINER [CONTAINER...]",
+    description: "Pause all processes within one or more containers",
+    args: { min: 1, max: Infinity },
+  },
   async (engine, name) => {
     const { pauseOrResume } = await import("../../engine/containers/container-lifecycle.js");
     await pauseOrResume(engine, name, true);
@@ -322,7 +332,13 @@ const pauseCommand = eachContainer(
 );
 
 const unpauseCommand = eachContainer(
-  { path: ["container", "unpause"], aliases: [["unpause"]], usage: "CONTAINER [CONTAINER...]", description: "Unpause all processes within one or more containers", args: { min: 1, max: Infinity } },
+  {
+    path: ["container", "unpause"],
+    aliases: [["unpause"]],
+    usage: "CONTAINER [CONTAINER...]",
+    description: "Unpause all processes within one or more containers",
+    args: { min: 1, max: Infinity },
+  },
   async (engine, name) => {
     const { pauseOrResume } = await import("../../engine/containers/container-lifecycle.js");
     await pauseOrResume(engine, name, false);
@@ -330,7 +346,13 @@ const unpauseCommand = eachContainer(
 );
 
 const waitCommand = eachContainer(
-  { path: ["container", "wait"], aliases: [["wait"]], usage: "CONTAINER [CONTAINER...]", description: "Block until one or more containers stop, then print their exit codes", args: { min: 1, max: Infinity } },
+  {
+    path: ["container", "wait"],
+    aliases: [["wait"]],
+    usage: "CONTAINER [CONTAINER...]",
+    description: "Block until one or more containers stop, then print their exit codes",
+    args: { min: 1, max: Infinity },
+  },
   async (engine, name) => {
     const { waitContainer, cleanupContainer } = await import("../../engine/containers/container-lifecycle.js");
     const code = await waitContainer(engine, name);
@@ -376,8 +398,20 @@ export function statusText(record: ContainerRecord, now = Date.now()): string {
 }
 
 const PS_HEADERS = {
-  ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", RunningFor: "CREATED", CreatedAt: "CREATED AT", Status: "STATUS",
-  Ports: "PORTS", Names: "NAMES", Size: "SIZE", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS", State: "STATE", LocalVolumes: "LOCAL VOLUMES",
+  ID: "CONTAINER ID",
+  Image: "IMAGE",
+  Command: "COMMAND",
+  RunningFor: "CREATED",
+  CreatedAt: "CREATED AT",
+  Status: "STATUS",
+  Ports: "PORTS",
+  Names: "NAMES",
+  Size: "SIZE",
+  Labels: "LABELS",
+  Mounts: "MOUNTS",
+  Networks: "NETWORKS",
+  State: "STATE",
+  LocalVolumes: "LOCAL VOLUMES",
 };
 
 const psCommand: CommandSpec = {
@@ -400,35 +434,52 @@ const psCommand: CommandSpec = {
     const { listContainers } = await import("../../engine/containers/list-containers.js");
     const engine = await ctx.engine();
     const last = opts.latest ? 1 : (opts.last as number | undefined);
-    const records = listContainers(engine, { all: Boolean(opts.all), ...(last !== undefined ? { last } : {}), filters: opts.filter as string[] });
+    const records = listContainers(engine, {
+      all: Boolean(opts.all),
+      ...(last !== undefined ? { last } : {}),
+      filters: opts.filter as string[],
+    });
     const trunc = opts.trunc !== false;
-    const rows = await Promise.all(records.map(async (r) => {
-      const command = [r.spec.path, ...r.spec.args].join(" ");
-      return {
-        Command: JSON.stringify(trunc ? ellipsis(command, 20) : command),
-        CreatedAt: goTimeString(new Date(r.spec.created)),
-        ID: trunc ? r.spec.id.slice(0, 12) : r.spec.id,
-        Image: r.spec.image,
-        Labels: Object.entries(r.spec.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
-        LocalVolumes: String(r.spec.mounts.filter((m) => m.Type === "volume").length),
-        Mounts: r.spec.mounts.map((m) => m.Name ?? m.Source).map((n) => (trunc ? ellipsis(n, 15) : n)).join(","),
-        Names: r.spec.name,
-        Networks: r.spec.hostConfig.NetworkMode,
-        Ports: "",
-        RunningFor: `${humanDuration(Date.now() - Date.parse(r.spec.created))} ago`,
-        Size: opts.size ? await containerSize(engine, r) : "0B",
-        State: r.state.Status,
-        Status: statusText(r),
-      };
-    }));
+    const rows = await Promise.all(
+      records.map(async (r) => {
+        const command = [r.spec.path, ...r.spec.args].join(" ");
+        return {
+          Command: JSON.stringify(trunc ? ellipsis(command, 20) : command),
+          CreatedAt: goTimeString(new Date(r.spec.created)),
+          ID: trunc ? r.spec.id.slice(0, 12) : r.spec.id,
+          Image: r.spec.image,
+          Labels: Object.entries(r.spec.config.Labels ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(","),
+          LocalVolumes: String(r.spec.mounts.filter((m) => m.Type === "volume").length),
+          Mounts: r.spec.mounts
+            .map((m) => m.Name ?? m.Source)
+            .map((n) => (trunc ? ellipsis(n, 15) : n))
+            .join(","),
+          Names: r.spec.name,
+          Networks: r.spec.hostConfig.NetworkMode,
+          Ports: "",
+          RunningFor: `${humanDuration(Date.now() - Date.parse(r.spec.created))} ago`,
+          Size: opts.size ? await containerSize(engine, r) : "0B",
+          State: r.state.Status,
+          Status: statusText(r),
+        };
+      }),
+    );
     const sizeColumn = opts.size ? "\t{{.Size}}" : "";
-    ctx.out(await formatList({
-      format: opts.format as string | undefined,
-      quiet: Boolean(opts.quiet),
-      defaultTable: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${sizeColumn}`,
-      quietFormat: "{{.ID}}",
-      rowType: "*formatter.ContainerContext",
-    }, rows, PS_HEADERS));
+    ctx.out(
+      await formatList(
+        {
+          format: opts.format as string | undefined,
+          quiet: Boolean(opts.quiet),
+          defaultTable: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${sizeColumn}`,
+          quietFormat: "{{.ID}}",
+          rowType: "*formatter.ContainerContext",
+        },
+        rows,
+        PS_HEADERS,
+      ),
+    );
   },
 };
 
@@ -513,7 +564,7 @@ const execCommand: CommandSpec = {
       .option("-i, --interactive", "Keep STDIN open even if not attached")
       .option("--privileged", "Give extended privileges to the command")
       .option("-t, --tty", "Allocate a pseudo-TTY")
-      .option("-u, --user <string>", "Username or UID (format: \"<name|uid>[:<group|gid>]\")")
+      .option("-u, --user <string>", 'Username or UID (format: "<name|uid>[:<group|gid>]")')
       .option("-w, --workdir <string>", "Working directory inside the container"),
   action: async (ctx, [name, ...cmd], opts) => {
     if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
@@ -569,7 +620,10 @@ const pruneCommand: CommandSpec = {
   usage: "[OPTIONS]",
   description: "Remove all stopped containers",
   args: { min: 0, max: 0 },
-  options: (cmd) => cmd.option("--filter <filter>", 'Provide filter values (e.g. "until=<timestamp>")', collectFilter, []).option("-f, --force", "Do not prompt for confirmation"),
+  options: (cmd) =>
+    cmd
+      .option("--filter <filter>", 'Provide filter values (e.g. "until=<timestamp>")', collectFilter, [])
+      .option("-f, --force", "Do not prompt for confirmation"),
   action: async (ctx, _args, opts) => {
     if (!opts.force && !(await confirm(ctx, "WARNING! This will remove all stopped containers."))) return 0;
     const { pruneContainers } = await import("../../engine/containers/prune-containers.js");
@@ -589,7 +643,8 @@ const inspectCommand: CommandSpec = {
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   description: "Display detailed information on one or more containers",
   args: { min: 1, max: Infinity },
-  options: (cmd) => cmd.option("-f, --format <string>", "Format output using a custom template").option("-s, --size", "Display total file sizes"),
+  options: (cmd) =>
+    cmd.option("-f, --format <string>", "Format output using a custom template").option("-s, --size", "Display total file sizes"),
   action: async (ctx, names, opts) => {
     const { inspectContainer } = await import("../../engine/containers/inspect-container.js");
     const engine = await ctx.engine();
@@ -609,7 +664,23 @@ const inspectCommand: CommandSpec = {
 };
 
 export const containerCommands: readonly CommandSpec[] = [
-  runCommand, createCommand, startCommand, stopCommand, restartCommand, killCommand, rmCommand, psCommand, logsCommand,
-  waitCommand, attachCommand, execCommand, renameCommand, pauseCommand, unpauseCommand, topCommand, pruneCommand,
-  inspectCommand, cleanupCommand,
+  runCommand,
+  createCommand,
+  startCommand,
+  stopCommand,
+  restartCommand,
+  killCommand,
+  rmCommand,
+  psCommand,
+  logsCommand,
+  waitCommand,
+  attachCommand,
+  execCommand,
+  renameCommand,
+  pauseCommand,
+  unpauseCommand,
+  topCommand,
+  pruneCommand,
+  inspectCommand,
+  cleanupCommand,
 ];

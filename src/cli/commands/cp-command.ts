@@ -25,7 +25,10 @@ export const cpCommand: CommandSpec = {
     cmd
       .option("-a, --archive", "Archive mode (copy all uid/gid information)")
       .option("-L, --follow-link", "Always follow symbol link in SRC_PATH")
-      .option("-q, --quiet", "Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached"),
+      .option(
+        "-q, --quiet",
+        "Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached",
+      ),
   action: async (ctx, [from, to], opts) => {
     const src = splitCopyArg(from!);
     const dest = splitCopyArg(to!);
@@ -33,7 +36,8 @@ export const cpCommand: CommandSpec = {
     if (!src.container && !dest.container) throw new ClientError("must specify at least one container source");
     const engine = await ctx.engine();
     const { planCopy, CopyPlanError } = await import("../../engine/containers/copy-plan.js");
-    const { copyFromContainer, copyIntoContainer, extractIntoContainer, statInContainer } = await import("../../engine/containers/copy-container.js");
+    const { copyFromContainer, copyIntoContainer, extractIntoContainer, statInContainer } =
+      await import("../../engine/containers/copy-container.js");
     const { extractLayer } = await import("../../archive/extract.js");
     const { packPath } = await import("../../archive/pack.js");
     const follow = Boolean(opts.followLink);

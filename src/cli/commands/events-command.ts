@@ -14,7 +14,9 @@ function nanoTime(timeNano: number | bigint): string {
 
 /** docker/cli's prettyPrintEvent: time, type, action, actor, then (k=v, …) sorted. */
 export function formatEvent(e: DockerEvent, timeNano: bigint): string {
-  const attrs = Object.keys(e.Actor.Attributes).sort().map((k) => `${k}=${e.Actor.Attributes[k]}`);
+  const attrs = Object.keys(e.Actor.Attributes)
+    .sort()
+    .map((k) => `${k}=${e.Actor.Attributes[k]}`);
   return `${nanoTime(timeNano)} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs.length ? ` (${attrs.join(", ")})` : ""}\n`;
 }
 
@@ -46,7 +48,10 @@ export const eventsCommand: CommandSpec = {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     const format = opts.format as string | undefined;
-    const template = format && format !== "json" ? (await import("../format/template/index.js")).parseTemplate(format.replace(/\\t/g, "\t").replace(/\\n/g, "\n")) : undefined;
+    const template =
+      format && format !== "json"
+        ? (await import("../format/template/index.js")).parseTemplate(format.replace(/\\t/g, "\t").replace(/\\n/g, "\n"))
+        : undefined;
     for await (const stored of followEvents(engine, { since, until, filters, signal: controller.signal })) {
       const e = toDockerEvent(stored);
       if (format === "json") ctx.line(eventJson(stored));

@@ -65,8 +65,17 @@ async function openFile(path: string): Promise<Readable> {
 }
 
 const IMAGE_HEADERS = {
-  Repository: "REPOSITORY", Tag: "TAG", Digest: "DIGEST", ID: "IMAGE ID", CreatedSince: "CREATED", CreatedAt: "CREATED AT",
-  Size: "SIZE", Containers: "CONTAINERS", SharedSize: "SHARED SIZE", UniqueSize: "UNIQUE SIZE", VirtualSize: "VIRTUAL SIZE",
+  Repository: "REPOSITORY",
+  Tag: "TAG",
+  Digest: "DIGEST",
+  ID: "IMAGE ID",
+  CreatedSince: "CREATED",
+  CreatedAt: "CREATED AT",
+  Size: "SIZE",
+  Containers: "CONTAINERS",
+  SharedSize: "SHARED SIZE",
+  UniqueSize: "UNIQUE SIZE",
+  VirtualSize: "VIRTUAL SIZE",
 };
 
 const imagesCommand: CommandSpec = {
@@ -89,27 +98,35 @@ const imagesCommand: CommandSpec = {
     const filters = parseFilters(filterFlags);
     const images = listImages(await ctx.engine(), { all: Boolean(opts.all), filters });
     const trunc = opts.trunc !== false;
-    const rows = images.flatMap((image) => imageRows(image, Boolean(opts.digests)).map(([repo, tag, digest]) => ({
-      Containers: image.containers < 0 ? "N/A" : String(image.containers),
-      CreatedAt: goTimeString(image.created),
-      CreatedSince: ago(image.created),
-      Digest: digest,
-      ID: trunc ? shortHex(image.id) : image.id,
-      Repository: repo,
-      SharedSize: image.sharedSize < 0 ? "N/A" : humanSize(image.sharedSize),
-      Size: humanSizeWithPrecision(image.size, 3),
-      Tag: tag,
-      UniqueSize: image.sharedSize < 0 ? "N/A" : humanSize(image.size - image.sharedSize),
-      VirtualSize: humanSize(image.size),
-    })));
+    const rows = images.flatMap((image) =>
+      imageRows(image, Boolean(opts.digests)).map(([repo, tag, digest]) => ({
+        Containers: image.containers < 0 ? "N/A" : String(image.containers),
+        CreatedAt: goTimeString(image.created),
+        CreatedSince: ago(image.created),
+        Digest: digest,
+        ID: trunc ? shortHex(image.id) : image.id,
+        Repository: repo,
+        SharedSize: image.sharedSize < 0 ? "N/A" : humanSize(image.sharedSize),
+        Size: humanSizeWithPrecision(image.size, 3),
+        Tag: tag,
+        UniqueSize: image.sharedSize < 0 ? "N/A" : humanSize(image.size - image.sharedSize),
+        VirtualSize: humanSize(image.size),
+      })),
+    );
     const digestColumn = opts.digests ? "\t{{.Digest}}" : "";
-    ctx.out(await formatList({
-      format: opts.format as string | undefined,
-      quiet: Boolean(opts.quiet),
-      defaultTable: `table {{.Repository}}\t{{.Tag}}${digestColumn}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
-      quietFormat: "{{.ID}}",
-      rowType: "*formatter.imageContext",
-    }, rows, IMAGE_HEADERS));
+    ctx.out(
+      await formatList(
+        {
+          format: opts.format as string | undefined,
+          quiet: Boolean(opts.quiet),
+          defaultTable: `table {{.Repository}}\t{{.Tag}}${digestColumn}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
+          quietFormat: "{{.ID}}",
+          rowType: "*formatter.imageContext",
+        },
+        rows,
+        IMAGE_HEADERS,
+      ),
+    );
   },
 };
 
@@ -128,7 +145,7 @@ function imageRows(image: { repoTags: string[]; repoDigests: string[] }, showDig
   const rows: [string, string, string][] = [];
   for (const ref of image.repoTags) {
     const [repo, tag] = split(ref, ":");
-    const forRepo = showDigests ? digests.get(repo) ?? [] : [];
+    const forRepo = showDigests ? (digests.get(repo) ?? []) : [];
     if (forRepo.length === 0) rows.push([repo, tag, "<none>"]);
     for (const digest of forRepo) rows.push([repo, tag, digest]);
   }
@@ -173,8 +190,7 @@ const rmiCommand: CommandSpec = {
   usage: "[OPTIONS] IMAGE [IMAGE...]",
   description: "Remove one or more images",
   args: { min: 1, max: Infinity },
-  options: (cmd) =>
-    cmd.option("-f, --force", "Force removal of the image").option("--no-prune", "Do not delete untagged parents"),
+  options: (cmd) => cmd.option("-f, --force", "Force removal of the image").option("--no-prune", "Do not delete untagged parents"),
   action: async (ctx, refs, opts) => {
     const { removeImage } = await import("../../engine/images/remove-image.js");
     const engine = await ctx.engine({ sweep: true });
@@ -242,7 +258,14 @@ async function readLine(stream: Readable): Promise<string> {
   return text.split("\n")[0] ?? "";
 }
 
-const HISTORY_HEADERS = { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" };
+const HISTORY_HEADERS = {
+  ID: "IMAGE",
+  CreatedSince: "CREATED",
+  CreatedAt: "CREATED AT",
+  CreatedBy: "CREATED BY",
+  Size: "SIZE",
+  Comment: "COMMENT",
+};
 
 const historyCommand: CommandSpec = {
   path: ["image", "history"],
@@ -272,15 +295,21 @@ const historyCommand: CommandSpec = {
         Size: human ? humanSizeWithPrecision(h.size, 3) : String(h.size),
       };
     });
-    ctx.out(await formatList({
-      format: opts.format as string | undefined,
-      quiet: Boolean(opts.quiet),
-      defaultTable: human
-        ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-        : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
-      quietFormat: "{{.ID}}",
-      rowType: "*formatter.historyContext",
-    }, formatted, HISTORY_HEADERS));
+    ctx.out(
+      await formatList(
+        {
+          format: opts.format as string | undefined,
+          quiet: Boolean(opts.quiet),
+          defaultTable: human
+            ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+            : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+          quietFormat: "{{.ID}}",
+          rowType: "*formatter.historyContext",
+        },
+        formatted,
+        HISTORY_HEADERS,
+      ),
+    );
   },
 };
 
@@ -293,7 +322,10 @@ function inspectSpec(path: string[], aliases: string[][], generic: boolean): Com
     args: { min: 1, max: Infinity },
     options: (cmd) => {
       cmd.option("-f, --format <string>", "Format output using a custom template");
-      if (generic) cmd.option("-s, --size", "Display total file sizes if the type is container").option("--type <string>", "Return JSON for specified type");
+      if (generic)
+        cmd
+          .option("-s, --size", "Display total file sizes if the type is container")
+          .option("--type <string>", "Return JSON for specified type");
       return cmd;
     },
     action: async (ctx, refs, opts) => {

@@ -73,7 +73,10 @@ const pushCommand: CommandSpec = {
     if (!opts.allTags && !quiet && (await usesDefaultTag(name!))) ctx.line("Using default tag: latest");
     const { pushImage } = await import("../../engine/images/push-image.js");
     const display = progressDisplay(process.stdout, { terminal: Boolean(process.stdout.isTTY) });
-    const pushed = await pushImage(engine, name!, { allTags: Boolean(opts.allTags), progress: quiet ? () => undefined : (m) => display.show(m) });
+    const pushed = await pushImage(engine, name!, {
+      allTags: Boolean(opts.allTags),
+      progress: quiet ? () => undefined : (m) => display.show(m),
+    });
     if (quiet) {
       const { familiarName, parseReference } = await import("../../image/reference.js");
       const repo = familiarName(parseReference(name!));

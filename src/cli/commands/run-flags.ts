@@ -104,7 +104,9 @@ function readEnvFile(path: string): string[] {
   try {
     text = fs.readFileSync(path, "utf8");
   } catch (err) {
-    throw new ClientError(`open ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+    throw new ClientError(
+      `open ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
+    );
   }
   const lines = text
     .split(/\r?\n/)
@@ -121,7 +123,10 @@ function parseUlimit(spec: string): { Name: string; Soft: number; Hard: number }
   if (!m) throw new ClientError(`invalid argument "${spec}" for "--ulimit" flag: invalid ulimit argument: ${spec}`);
   const soft = Number(m[2]);
   const hard = m[3] === undefined ? soft : Number(m[3]);
-  if (soft > hard) throw new ClientError(`invalid argument "${spec}" for "--ulimit" flag: ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  if (soft > hard)
+    throw new ClientError(
+      `invalid argument "${spec}" for "--ulimit" flag: ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`,
+    );
   return { Name: m[1]!, Soft: soft, Hard: hard };
 }
 
@@ -134,7 +139,8 @@ function parseDevice(spec: string): { PathOnHost: string; PathInContainer: strin
     if (/^[rwm]+$/.test(second)) perms = second;
     else inContainer = second;
   }
-  if (!host?.startsWith("/") || !inContainer.startsWith("/")) throw new ClientError(`invalid argument "${spec}" for "--device" flag: ${spec} is not an absolute path`);
+  if (!host?.startsWith("/") || !inContainer.startsWith("/"))
+    throw new ClientError(`invalid argument "${spec}" for "--device" flag: ${spec} is not an absolute path`);
   return { PathOnHost: host, PathInContainer: inContainer, CgroupPermissions: perms };
 }
 
@@ -152,7 +158,9 @@ export function parseLabels(entries: readonly string[]): Record<string, string> 
 /** The attach flags docker/cli derives: -a given, or stdout+stderr (+stdin with -i) when not -d. */
 function attachments(opts: Record<string, unknown>, detached: boolean): { stdin: boolean; stdout: boolean; stderr: boolean } {
   const chosen = (opts.attach as string[]).map((s) => s.toLowerCase());
-  for (const s of chosen) if (!["stdin", "stdout", "stderr"].includes(s)) throw new ClientError(`invalid argument "${s}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  for (const s of chosen)
+    if (!["stdin", "stdout", "stderr"].includes(s))
+      throw new ClientError(`invalid argument "${s}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
   if (chosen.length) {
     if (detached) throw new ClientError("Conflicting options: -a and -d");
     return { stdin: chosen.includes("stdin"), stdout: chosen.includes("stdout"), stderr: chosen.includes("stderr") };

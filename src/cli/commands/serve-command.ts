@@ -28,7 +28,12 @@ export const serveCommand: CommandSpec = {
   // berth serve is the daemon: its own failures are not a daemon's response.
   daemonPrefix: false,
   options: (cmd) =>
-    cmd.option("-H, --host <list>", 'Daemon socket to listen on: unix:///path or tcp://127.0.0.1:PORT (default "unix:///run/berth/berth.sock")', collect, []),
+    cmd.option(
+      "-H, --host <list>",
+      'Daemon socket to listen on: unix:///path or tcp://127.0.0.1:PORT (default "unix:///run/berth/berth.sock")',
+      collect,
+      [],
+    ),
   action: async (ctx, _args, opts) => {
     const { startApiServer, parseListenAddress, DEFAULT_SOCKET } = await import("../../api/server.js");
     // Listening first: a SIGTERM that arrives while the listeners open still stops the server cleanly.

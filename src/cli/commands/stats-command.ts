@@ -63,7 +63,16 @@ export const statsCommand: CommandSpec = {
       };
     };
     const render = (rows: Record<string, string>[]) =>
-      formatList({ format: opts.format as string | undefined, defaultTable: DEFAULT_TABLE, quietFormat: "{{.ID}}", rowType: "*formatter.statsContext" }, rows, HEADERS);
+      formatList(
+        {
+          format: opts.format as string | undefined,
+          defaultTable: DEFAULT_TABLE,
+          quietFormat: "{{.ID}}",
+          rowType: "*formatter.statsContext",
+        },
+        rows,
+        HEADERS,
+      );
 
     if (opts.stream === false) {
       const rows = await Promise.all(

@@ -27,7 +27,9 @@ const checkCommand: CommandSpec = {
       ctx.line("No problems found");
       return 0;
     }
-    process.stderr.write(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} found${opts.repair ? " that could not be repaired" : "; run berth system check --repair"}\n`);
+    process.stderr.write(
+      `${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} found${opts.repair ? " that could not be repaired" : "; run berth system check --repair"}\n`,
+    );
     return 1;
   },
 };
@@ -37,7 +39,10 @@ const dfCommand: CommandSpec = {
   usage: "[OPTIONS]",
   description: "Show berth disk usage",
   args: { min: 0, max: 0 },
-  options: (cmd) => cmd.option("--format <string>", "Format output using a custom template").option("-v, --verbose", "Show detailed information on space usage"),
+  options: (cmd) =>
+    cmd
+      .option("--format <string>", "Format output using a custom template")
+      .option("-v, --verbose", "Show detailed information on space usage"),
   action: async (ctx, _args, opts) => {
     const { diskUsage } = await import("../../engine/system/system-df.js");
     const usage = diskUsage(await ctx.engine());
@@ -78,29 +83,59 @@ const dfCommand: CommandSpec = {
         ctx.line(goJson({ Images: rows, Containers: containerRows, Volumes: volumeRows, BuildCache: [] }));
         return;
       }
-      if (format) throw new ClientError("--format is only supported with \"json\" together with --verbose");
+      if (format) throw new ClientError('--format is only supported with "json" together with --verbose');
       ctx.out("Images space usage:\n\n");
-      ctx.out(await formatList({
-        format: "table {{.Repository}}\t{{.Tag}}\t{{.ShortID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
-        defaultTable: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
-        quietFormat: "{{.ID}}",
-      }, rows.map((r) => ({ ...r, ShortID: r.ID.slice(7, 19) })), {
-        Repository: "REPOSITORY", Tag: "TAG", ShortID: "IMAGE ID", CreatedSince: "CREATED", Size: "SIZE", SharedSize: "SHARED SIZE",
-        UniqueSize: "UNIQUE SIZE", Containers: "CONTAINERS",
-      }));
+      ctx.out(
+        await formatList(
+          {
+            format:
+              "table {{.Repository}}\t{{.Tag}}\t{{.ShortID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
+            defaultTable:
+              "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
+            quietFormat: "{{.ID}}",
+          },
+          rows.map((r) => ({ ...r, ShortID: r.ID.slice(7, 19) })),
+          {
+            Repository: "REPOSITORY",
+            Tag: "TAG",
+            ShortID: "IMAGE ID",
+            CreatedSince: "CREATED",
+            Size: "SIZE",
+            SharedSize: "SHARED SIZE",
+            UniqueSize: "UNIQUE SIZE",
+            Containers: "CONTAINERS",
+          },
+        ),
+      );
       ctx.out("\nContainers space usage:\n\n");
-      ctx.out(await formatList({
-        format: "table {{.ShortID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
-        defaultTable: "",
-        quietFormat: "{{.ID}}",
-      }, containerRows.map((r) => ({ ...r, ShortID: r.ID.slice(0, 12) })), {
-        ShortID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", LocalVolumes: "LOCAL VOLUMES", Size: "SIZE", RunningFor: "CREATED",
-        Status: "STATUS", Names: "NAMES",
-      }));
+      ctx.out(
+        await formatList(
+          {
+            format: "table {{.ShortID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
+            defaultTable: "",
+            quietFormat: "{{.ID}}",
+          },
+          containerRows.map((r) => ({ ...r, ShortID: r.ID.slice(0, 12) })),
+          {
+            ShortID: "CONTAINER ID",
+            Image: "IMAGE",
+            Command: "COMMAND",
+            LocalVolumes: "LOCAL VOLUMES",
+            Size: "SIZE",
+            RunningFor: "CREATED",
+            Status: "STATUS",
+            Names: "NAMES",
+          },
+        ),
+      );
       ctx.out("\nLocal Volumes space usage:\n\n");
-      ctx.out(await formatList({ format: "table {{.Name}}\t{{.Links}}\t{{.Size}}", defaultTable: "", quietFormat: "{{.Name}}" }, volumeRows, {
-        Name: "VOLUME NAME", Links: "LINKS", Size: "SIZE",
-      }));
+      ctx.out(
+        await formatList({ format: "table {{.Name}}\t{{.Links}}\t{{.Size}}", defaultTable: "", quietFormat: "{{.Name}}" }, volumeRows, {
+          Name: "VOLUME NAME",
+          Links: "LINKS",
+          Size: "SIZE",
+        }),
+      );
       ctx.out("\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n");
       return;
     }
@@ -108,18 +143,34 @@ const dfCommand: CommandSpec = {
     const reclaimable = usage.layersSize - used;
     const rows = [
       usageRow("Images", usage.images.length, usage.images.filter((i) => i.containers > 0).length, usage.layersSize, reclaimable),
-      usageRow("Containers", usage.containers.length, usage.containers.filter((c) => c.record.state.Running).length,
-        sum(usage.containers.map((c) => c.sizeRw)), sum(usage.containers.filter((c) => !c.record.state.Running).map((c) => c.sizeRw))),
-      usageRow("Local Volumes", usage.volumes.length, usage.volumes.filter((v) => v.links > 0).length,
-        sum(usage.volumes.map((v) => v.size)), sum(usage.volumes.filter((v) => v.links === 0).map((v) => v.size))),
+      usageRow(
+        "Containers",
+        usage.containers.length,
+        usage.containers.filter((c) => c.record.state.Running).length,
+        sum(usage.containers.map((c) => c.sizeRw)),
+        sum(usage.containers.filter((c) => !c.record.state.Running).map((c) => c.sizeRw)),
+      ),
+      usageRow(
+        "Local Volumes",
+        usage.volumes.length,
+        usage.volumes.filter((v) => v.links > 0).length,
+        sum(usage.volumes.map((v) => v.size)),
+        sum(usage.volumes.filter((v) => v.links === 0).map((v) => v.size)),
+      ),
       // berth builds no images from Dockerfiles yet, so it keeps no build cache.
       usageRow("Build Cache", 0, 0, 0, 0),
     ];
-    ctx.out(await formatList({
-      format,
-      defaultTable: "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
-      quietFormat: "{{.Type}}",
-    }, rows, { Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE" }));
+    ctx.out(
+      await formatList(
+        {
+          format,
+          defaultTable: "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+          quietFormat: "{{.Type}}",
+        },
+        rows,
+        { Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE" },
+      ),
+    );
   },
 };
 

@@ -31,7 +31,9 @@ const PROXIED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SI
 export function proxySignals(engine: Engine, id: string): () => void {
   const handlers = PROXIED.map((sig) => {
     const handler = () => {
-      void import("../../engine/containers/container-lifecycle.js").then(({ killRunning }) => killRunning(engine, id, sig).catch(() => undefined));
+      void import("../../engine/containers/container-lifecycle.js").then(({ killRunning }) =>
+        killRunning(engine, id, sig).catch(() => undefined),
+      );
     };
     process.on(sig, handler);
     return [sig, handler] as const;

@@ -18,11 +18,16 @@ const createCommand: CommandSpec = {
       .option("--label <label>", "Set metadata for a volume", collect, [])
       .option("--name <string>", "Specify volume name"),
   action: async (ctx, [name], opts) => {
-    if (name && opts.name && name !== opts.name) throw new ClientError(`conflicting options: either specify --name or provide positional arg, not both`);
+    if (name && opts.name && name !== opts.name)
+      throw new ClientError(`conflicting options: either specify --name or provide positional arg, not both`);
     const { createVolume } = await import("../../engine/volumes/volumes.js");
     const { parseLabels } = await import("./run-flags.js");
     const labels = parseLabels(opts.label as string[]);
-    const volume = createVolume(await ctx.engine({ sweep: true }), { name: name ?? (opts.name as string | undefined), driver: opts.driver as string, labels });
+    const volume = createVolume(await ctx.engine({ sweep: true }), {
+      name: name ?? (opts.name as string | undefined),
+      driver: opts.driver as string,
+      labels,
+    });
     ctx.line(volume.name);
   },
 };
@@ -42,20 +47,28 @@ const lsCommand: CommandSpec = {
     const { listVolumes } = await import("../../engine/volumes/volumes.js");
     const rows = listVolumes(await ctx.engine(), opts.filter as string[]).map(({ volume: v, links }) => ({
       Driver: v.driver,
-      Labels: Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(","),
+      Labels: Object.entries(v.labels)
+        .map(([k, val]) => `${k}=${val}`)
+        .join(","),
       Links: String(links),
       Mountpoint: v.mountpoint,
       Name: v.name,
       Scope: "local",
       Size: "N/A",
     }));
-    ctx.out(await formatList({
-      format: opts.format as string | undefined,
-      quiet: Boolean(opts.quiet),
-      defaultTable: "table {{.Driver}}\t{{.Name}}",
-      quietFormat: "{{.Name}}",
-      rowType: "*formatter.volumeContext",
-    }, rows, { Driver: "DRIVER", Name: "VOLUME NAME", Mountpoint: "MOUNTPOINT", Scope: "SCOPE", Labels: "LABELS", Links: "LINKS", Size: "SIZE" }));
+    ctx.out(
+      await formatList(
+        {
+          format: opts.format as string | undefined,
+          quiet: Boolean(opts.quiet),
+          defaultTable: "table {{.Driver}}\t{{.Name}}",
+          quietFormat: "{{.Name}}",
+          rowType: "*formatter.volumeContext",
+        },
+        rows,
+        { Driver: "DRIVER", Name: "VOLUME NAME", Mountpoint: "MOUNTPOINT", Scope: "SCOPE", Labels: "LABELS", Links: "LINKS", Size: "SIZE" },
+      ),
+    );
   },
 };
 
@@ -102,7 +115,8 @@ const rmCommand: CommandSpec = {
     const { removed, errors } = removeVolumes(await ctx.engine({ sweep: true }), ids, { force: Boolean(opts.force) });
     for (const name of removed) ctx.line(name);
     for (const message of refused) process.stderr.write(`${message}\n`);
-    for (const err of errors) process.stderr.write(`Error response from daemon: ${err instanceof BerthError ? err.message : String(err)}\n`);
+    for (const err of errors)
+      process.stderr.write(`Error response from daemon: ${err instanceof BerthError ? err.message : String(err)}\n`);
     return errors.length || refused.length ? 1 : 0;
   },
 };
@@ -119,7 +133,9 @@ const pruneCommand: CommandSpec = {
       .option("-f, --force", "Do not prompt for confirmation"),
   action: async (ctx, _args, opts) => {
     if (!opts.force) {
-      ctx.out("WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
+      ctx.out(
+        "WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ",
+      );
       let answer = "";
       for await (const chunk of process.stdin) {
         answer += String(chunk);

@@ -27,14 +27,42 @@ function fieldList(fields: Record<string, GoType>): GoField[] {
 }
 
 /** container.HealthConfig. */
-const HEALTH_CONFIG = struct({ Test: STRINGS, Interval: DURATION, Timeout: DURATION, StartPeriod: DURATION, StartInterval: DURATION, Retries: INT });
+const HEALTH_CONFIG = struct({
+  Test: STRINGS,
+  Interval: DURATION,
+  Timeout: DURATION,
+  StartPeriod: DURATION,
+  StartInterval: DURATION,
+  Retries: INT,
+});
 
 /** container.Config. */
 const CONTAINER_CONFIG = struct({
-  Hostname: STRING, Domainname: STRING, User: STRING, AttachStdin: BOOL, AttachStdout: BOOL, AttachStderr: BOOL, ExposedPorts: SET,
-  Tty: BOOL, OpenStdin: BOOL, StdinOnce: BOOL, Env: STRINGS, Cmd: STRINGS, Healthcheck: ptr(HEALTH_CONFIG), ArgsEscaped: BOOL,
-  Image: STRING, Volumes: SET, WorkingDir: STRING, Entrypoint: STRINGS, NetworkDisabled: BOOL, MacAddress: STRING, OnBuild: STRINGS,
-  Labels: STRING_MAP, StopSignal: STRING, StopTimeout: ptr(INT), Shell: STRINGS,
+  Hostname: STRING,
+  Domainname: STRING,
+  User: STRING,
+  AttachStdin: BOOL,
+  AttachStdout: BOOL,
+  AttachStderr: BOOL,
+  ExposedPorts: SET,
+  Tty: BOOL,
+  OpenStdin: BOOL,
+  StdinOnce: BOOL,
+  Env: STRINGS,
+  Cmd: STRINGS,
+  Healthcheck: ptr(HEALTH_CONFIG),
+  ArgsEscaped: BOOL,
+  Image: STRING,
+  Volumes: SET,
+  WorkingDir: STRING,
+  Entrypoint: STRINGS,
+  NetworkDisabled: BOOL,
+  MacAddress: STRING,
+  OnBuild: STRINGS,
+  Labels: STRING_MAP,
+  StopSignal: STRING,
+  StopTimeout: ptr(INT),
+  Shell: STRINGS,
 });
 
 /** container.Health and its log entries. */
@@ -46,12 +74,31 @@ const HEALTH = struct({
 
 /** container.State. */
 const CONTAINER_STATE = struct({
-  Status: STRING, Running: BOOL, Paused: BOOL, Restarting: BOOL, OOMKilled: BOOL, Dead: BOOL, Pid: INT, ExitCode: INT, Error: STRING,
-  StartedAt: STRING, FinishedAt: STRING, Health: ptr(HEALTH),
+  Status: STRING,
+  Running: BOOL,
+  Paused: BOOL,
+  Restarting: BOOL,
+  OOMKilled: BOOL,
+  Dead: BOOL,
+  Pid: INT,
+  ExitCode: INT,
+  Error: STRING,
+  StartedAt: STRING,
+  FinishedAt: STRING,
+  Health: ptr(HEALTH),
 });
 
 const GRAPH_DRIVER = struct({ Data: STRING_MAP, Name: STRING });
-const MOUNT_POINT = struct({ Type: STRING, Name: STRING, Source: STRING, Destination: STRING, Driver: STRING, Mode: STRING, RW: BOOL, Propagation: STRING });
+const MOUNT_POINT = struct({
+  Type: STRING,
+  Name: STRING,
+  Source: STRING,
+  Destination: STRING,
+  Driver: STRING,
+  Mode: STRING,
+  RW: BOOL,
+  Propagation: STRING,
+});
 const PORT_BINDING = struct({ HostIp: STRING, HostPort: STRING });
 /** nat.PortMap. */
 const PORT_MAP = map(slice(PORT_BINDING));
@@ -69,8 +116,16 @@ const HOST_CONFIG = partial({
   LogConfig: struct({ Type: STRING, Config: STRING_MAP }),
   PortBindings: PORT_MAP,
   RestartPolicy: struct({ Name: STRING, MaximumRetryCount: INT }),
-  CapAdd: STRINGS, CapDrop: STRINGS, Dns: STRINGS, DnsOptions: STRINGS, DnsSearch: STRINGS, ExtraHosts: STRINGS, SecurityOpt: STRINGS,
-  Tmpfs: STRING_MAP, Sysctls: STRING_MAP, StorageOpt: STRING_MAP,
+  CapAdd: STRINGS,
+  CapDrop: STRINGS,
+  Dns: STRINGS,
+  DnsOptions: STRINGS,
+  DnsSearch: STRINGS,
+  ExtraHosts: STRINGS,
+  SecurityOpt: STRINGS,
+  Tmpfs: STRING_MAP,
+  Sysctls: STRING_MAP,
+  StorageOpt: STRING_MAP,
   Ulimits: slice(ptr(ULIMIT)),
 });
 
@@ -78,14 +133,31 @@ const NETWORK_SETTINGS = partial({ Ports: PORT_MAP, Networks: map(ptr(partial({ 
 
 /** container.InspectResponse (ContainerJSON): its embedded base is flattened here. */
 export const CONTAINER_INSPECT: GoType = partial({
-  Args: STRINGS, State: ptr(CONTAINER_STATE), RestartCount: INT, ExecIDs: STRINGS, HostConfig: ptr(HOST_CONFIG), GraphDriver: GRAPH_DRIVER,
-  SizeRw: ptr(INT), SizeRootFs: ptr(INT), Mounts: slice(MOUNT_POINT), Config: ptr(CONTAINER_CONFIG), NetworkSettings: ptr(NETWORK_SETTINGS),
+  Args: STRINGS,
+  State: ptr(CONTAINER_STATE),
+  RestartCount: INT,
+  ExecIDs: STRINGS,
+  HostConfig: ptr(HOST_CONFIG),
+  GraphDriver: GRAPH_DRIVER,
+  SizeRw: ptr(INT),
+  SizeRootFs: ptr(INT),
+  Mounts: slice(MOUNT_POINT),
+  Config: ptr(CONTAINER_CONFIG),
+  NetworkSettings: ptr(NETWORK_SETTINGS),
 });
 
 /** ocispec.ImageConfig, embedded in the CLI's DockerOCIImageConfig. */
 const OCI_IMAGE_CONFIG = struct({
-  User: STRING, ExposedPorts: SET, Env: STRINGS, Entrypoint: STRINGS, Cmd: STRINGS, Volumes: SET, WorkingDir: STRING, Labels: STRING_MAP,
-  StopSignal: STRING, ArgsEscaped: BOOL,
+  User: STRING,
+  ExposedPorts: SET,
+  Env: STRINGS,
+  Entrypoint: STRINGS,
+  Cmd: STRINGS,
+  Volumes: SET,
+  WorkingDir: STRING,
+  Labels: STRING_MAP,
+  StopSignal: STRING,
+  ArgsEscaped: BOOL,
 });
 
 /** dockerspec.DockerOCIImageConfig: what the CLI decodes an image's Config into since API types v28. */
@@ -93,18 +165,34 @@ const DOCKER_OCI_IMAGE_CONFIG: GoType = {
   kind: "struct",
   fields: [
     { name: "ImageConfig", type: OCI_IMAGE_CONFIG, embedded: true },
-    { name: "DockerOCIImageConfigExt", type: struct({ Healthcheck: ptr(HEALTH_CONFIG), OnBuild: STRINGS, Shell: STRINGS }), embedded: true },
+    {
+      name: "DockerOCIImageConfigExt",
+      type: struct({ Healthcheck: ptr(HEALTH_CONFIG), OnBuild: STRINGS, Shell: STRINGS }),
+      embedded: true,
+    },
   ],
 };
 
 /** image.InspectResponse. */
 export const IMAGE_INSPECT: GoType = partial({
-  RepoTags: STRINGS, RepoDigests: STRINGS, ContainerConfig: ptr(CONTAINER_CONFIG), Config: ptr(DOCKER_OCI_IMAGE_CONFIG), Size: INT,
-  VirtualSize: INT, GraphDriver: GRAPH_DRIVER, RootFS: struct({ Type: STRING, Layers: STRINGS }), Metadata: struct({ LastTagTime: TIME }),
+  RepoTags: STRINGS,
+  RepoDigests: STRINGS,
+  ContainerConfig: ptr(CONTAINER_CONFIG),
+  Config: ptr(DOCKER_OCI_IMAGE_CONFIG),
+  Size: INT,
+  VirtualSize: INT,
+  GraphDriver: GRAPH_DRIVER,
+  RootFS: struct({ Type: STRING, Layers: STRINGS }),
+  Metadata: struct({ LastTagTime: TIME }),
 });
 
 /** volume.Volume. */
-export const VOLUME_INSPECT: GoType = partial({ Labels: STRING_MAP, Options: STRING_MAP, Status: map(ANY), UsageData: ptr(struct({ RefCount: INT, Size: INT })) });
+export const VOLUME_INSPECT: GoType = partial({
+  Labels: STRING_MAP,
+  Options: STRING_MAP,
+  Status: map(ANY),
+  UsageData: ptr(struct({ RefCount: INT, Size: INT })),
+});
 
 const COMMIT = struct({ ID: STRING, Expected: STRING });
 
@@ -112,10 +200,16 @@ const COMMIT = struct({ ID: STRING, Expected: STRING });
 export const SYSTEM_INFO: GoType = partial({
   DriverStatus: slice(STRINGS),
   Plugins: struct({ Volume: STRINGS, Network: STRINGS, Authorization: STRINGS, Log: STRINGS }),
-  RegistryConfig: ptr(struct({
-    AllowNondistributableArtifactsCIDRs: STRINGS, AllowNondistributableArtifactsHostnames: STRINGS, InsecureRegistryCIDRs: STRINGS,
-    IndexConfigs: map(ptr(struct({ Name: STRING, Mirrors: STRINGS, Secure: BOOL, Official: BOOL }))), Mirrors: STRINGS, ExtraFields: map(ANY),
-  })),
+  RegistryConfig: ptr(
+    struct({
+      AllowNondistributableArtifactsCIDRs: STRINGS,
+      AllowNondistributableArtifactsHostnames: STRINGS,
+      InsecureRegistryCIDRs: STRINGS,
+      IndexConfigs: map(ptr(struct({ Name: STRING, Mirrors: STRINGS, Secure: BOOL, Official: BOOL }))),
+      Mirrors: STRINGS,
+      ExtraFields: map(ANY),
+    }),
+  ),
   GenericResources: slice(ANY),
   Labels: STRINGS,
   // RuntimeWithStatus embeds Runtime, whose fields are read by their JSON names.
@@ -127,8 +221,16 @@ export const SYSTEM_INFO: GoType = partial({
     ],
   }),
   Swarm: struct({
-    NodeID: STRING, NodeAddr: STRING, LocalNodeState: STRING, ControlAvailable: BOOL, Error: STRING, RemoteManagers: slice(ANY), Nodes: INT,
-    Managers: INT, Cluster: ptr(ANY), Warnings: STRINGS,
+    NodeID: STRING,
+    NodeAddr: STRING,
+    LocalNodeState: STRING,
+    ControlAvailable: BOOL,
+    Error: STRING,
+    RemoteManagers: slice(ANY),
+    Nodes: INT,
+    Managers: INT,
+    Cluster: ptr(ANY),
+    Warnings: STRINGS,
   }),
   ContainerdCommit: COMMIT,
   RuncCommit: COMMIT,

@@ -10,7 +10,12 @@ export interface Inspected {
   readonly value: unknown;
 }
 
-export async function printInspected(ctx: CliContext, found: readonly Inspected[], format: string | undefined, errors: readonly string[]): Promise<number> {
+export async function printInspected(
+  ctx: CliContext,
+  found: readonly Inspected[],
+  format: string | undefined,
+  errors: readonly string[],
+): Promise<number> {
   if (format) {
     const { parseTemplate, withGoType } = await import("./template/index.js");
     const { CONTAINER_INSPECT, IMAGE_INSPECT, VOLUME_INSPECT } = await import("./docker-types.js");
@@ -18,7 +23,12 @@ export async function printInspected(ctx: CliContext, found: readonly Inspected[
     const template = parseTemplate(format, { missingKey: "error" });
     for (const { kind, value } of found) ctx.line(template.execute(withGoType(value, types[kind])));
   } else {
-    ctx.line(goJson(found.map((f) => f.value), "    "));
+    ctx.line(
+      goJson(
+        found.map((f) => f.value),
+        "    ",
+      ),
+    );
   }
   if (errors.length === 0) return 0;
   process.stderr.write(errors.join("\n") + "\n");

@@ -11,7 +11,11 @@ export interface ListFormat {
 }
 
 /** Loads the template engine only when a list is printed, to keep every other command's start-up short. */
-export async function formatList(spec: ListFormat, rows: readonly Record<string, unknown>[], headers: Record<string, string>): Promise<string> {
+export async function formatList(
+  spec: ListFormat,
+  rows: readonly Record<string, unknown>[],
+  headers: Record<string, string>,
+): Promise<string> {
   const { renderList } = await import("./template/index.js");
   let format = spec.format?.trim() ? spec.format : spec.quiet ? spec.quietFormat : spec.defaultTable;
   if (format === "table") format = spec.quiet ? spec.quietFormat : spec.defaultTable;

@@ -35,7 +35,10 @@ export { humanDuration } from "../../engine/containers/status-text.js";
 
 /** Go's time.Time.String() in UTC: "2026-11-27 02:52:55 +0000 UTC". */
 export function goTimeString(date: Date): string {
-  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " +0000 UTC");
+  return date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " +0000 UTC");
 }
 
 /** time.RFC3339 in UTC, without fractional seconds. */

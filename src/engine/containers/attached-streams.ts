@@ -30,10 +30,7 @@ export class AttachedStreams {
     const set = this.streaming.get(containerId);
     if (!set || set.size === 0) return;
     const timeout = new AbortController();
-    await Promise.race([
-      Promise.allSettled([...set]),
-      sleep(limitMs, undefined, { signal: timeout.signal }).catch(() => undefined),
-    ]);
+    await Promise.race([Promise.allSettled([...set]), sleep(limitMs, undefined, { signal: timeout.signal }).catch(() => undefined)]);
     timeout.abort();
   }
 }

@@ -50,14 +50,20 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
     if (freeze) await pauseContainer(runtime.path, paths.runtimeRoot, spec.id);
     let ingested;
     try {
-      ingested = await ingestLayer(packTree(paths.upper, { whiteouts: "overlay" }), { content: store.content, work }, { keep: "uncompressed" });
+      ingested = await ingestLayer(
+        packTree(paths.upper, { whiteouts: "overlay" }),
+        { content: store.content, work },
+        { keep: "uncompressed" },
+      );
     } finally {
       if (freeze) await resumeContainer(runtime.path, paths.runtimeRoot, spec.id);
     }
     store.crashPoint("after-ingest");
     const empty = ingested.layer.diffId === EMPTY_TAR_DIFF_ID;
     if (!empty && base.layers.length + 1 > MAX_IMAGE_LAYERS) {
-      throw new InvalidArgumentError(`max depth exceeded: an image can hold at most ${MAX_IMAGE_LAYERS} layers (the kernel stacks 500, one is the container's init layer)`);
+      throw new InvalidArgumentError(
+        `max depth exceeded: an image can hold at most ${MAX_IMAGE_LAYERS} layers (the kernel stacks 500, one is the container's init layer)`,
+      );
     }
     const now = engine.clock.now();
     const created = formatTimestamp(now);
@@ -82,7 +88,10 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
       ],
       os: base.config.os,
       parent: spec.imageId,
-      rootfs: { type: "layers", diff_ids: empty ? [...base.config.rootfs.diff_ids] : [...base.config.rootfs.diff_ids, ingested.layer.diffId] },
+      rootfs: {
+        type: "layers",
+        diff_ids: empty ? [...base.config.rootfs.diff_ids] : [...base.config.rootfs.diff_ids, ingested.layer.diffId],
+      },
     };
     const blob = ingested.blob!;
     const layerDescriptors: Descriptor[] = [
@@ -97,7 +106,13 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
         sharedBlobs: base.manifest.layers.map((l) => l.digest),
         layers,
         diffIds: imageConfig.rootfs.diff_ids,
-        image: { id: staged.config.digest, manifestDigest: staged.manifest.digest, manifestMediaType: MediaType.ociManifest, parent: spec.imageId, created },
+        image: {
+          id: staged.config.digest,
+          manifestDigest: staged.manifest.digest,
+          manifestMediaType: MediaType.ociManifest,
+          parent: spec.imageId,
+          created,
+        },
         names: name ? [name] : [],
       },
       created,

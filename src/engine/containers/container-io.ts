@@ -16,7 +16,10 @@ import { checkLogsReadable } from "./log-config.js";
 import { ContainerCommandError } from "./start-container.js";
 import type { ContainerRecord } from "../../store/container-store.js";
 
-export async function attachRunning(engine: Engine, idOrName: string): Promise<{ record: ContainerRecord; connection: AttachConnection; ctlPath: string }> {
+export async function attachRunning(
+  engine: Engine,
+  idOrName: string,
+): Promise<{ record: ContainerRecord; connection: AttachConnection; ctlPath: string }> {
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError("You cannot attach to a stopped container, start it first");
   if (record.state.Paused) throw new ConflictError("You cannot attach to a paused container, unpause it first");
@@ -25,7 +28,11 @@ export async function attachRunning(engine: Engine, idOrName: string): Promise<{
   return { record, connection, ctlPath: `${paths.bundle}/ctl` };
 }
 
-export function containerLogs(engine: Engine, idOrName: string, opts: Omit<ReadLogOptions, "exitFile" | "isRunning">): { record: ContainerRecord; records: AsyncGenerator<LogRecord> } {
+export function containerLogs(
+  engine: Engine,
+  idOrName: string,
+  opts: Omit<ReadLogOptions, "exitFile" | "isRunning">,
+): { record: ContainerRecord; records: AsyncGenerator<LogRecord> } {
   const record = resolveContainer(engine, idOrName);
   checkLogsReadable(record.spec.hostConfig.LogConfig);
   const paths = containerPaths(engine, record.spec.id);
@@ -96,7 +103,10 @@ export async function execProcess(engine: Engine, idOrName: string, req: ExecReq
     );
   } catch (err) {
     if (err instanceof ContainerStartError) {
-      throw new ContainerCommandError(`OCI runtime exec failed: exec failed: ${err.runtimeMessage}: unknown`, classifyStartError(err.runtimeMessage));
+      throw new ContainerCommandError(
+        `OCI runtime exec failed: exec failed: ${err.runtimeMessage}: unknown`,
+        classifyStartError(err.runtimeMessage),
+      );
     }
     throw err;
   }

@@ -16,9 +16,37 @@ import { NO_RESTART, restartsOnBoot } from "./restart-policy.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const SIGNALS: Record<string, number> = {
-  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
-  ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, XCPU: 24,
-  XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  ILL: 4,
+  TRAP: 5,
+  ABRT: 6,
+  BUS: 7,
+  FPE: 8,
+  KILL: 9,
+  USR1: 10,
+  SEGV: 11,
+  USR2: 12,
+  PIPE: 13,
+  ALRM: 14,
+  TERM: 15,
+  STKFLT: 16,
+  CHLD: 17,
+  CONT: 18,
+  STOP: 19,
+  TSTP: 20,
+  TTIN: 21,
+  TTOU: 22,
+  URG: 23,
+  XCPU: 24,
+  XFSZ: 25,
+  VTALRM: 26,
+  PROF: 27,
+  WINCH: 28,
+  IO: 29,
+  PWR: 30,
+  SYS: 31,
 };
 
 /** "TERM", "SIGTERM", "15", "RTMIN+3" → the number runc takes. */
@@ -70,7 +98,11 @@ export async function waitContainer(engine: Engine, idOrName: string, opts: { si
 }
 
 /** Docker's stop: the stop signal, then SIGKILL after the timeout. */
-export async function stopContainer(engine: Engine, idOrName: string, opts: { timeout?: number | undefined; signal?: string } = {}): Promise<void> {
+export async function stopContainer(
+  engine: Engine,
+  idOrName: string,
+  opts: { timeout?: number | undefined; signal?: string } = {},
+): Promise<void> {
   let record = resolveContainer(engine, idOrName);
   // Also for a container waiting to be restarted: the stop cancels the restart.
   record = markManuallyStopped(engine, record);

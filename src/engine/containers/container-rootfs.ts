@@ -33,7 +33,12 @@ export function mountRootfs(engine: Engine, spec: ContainerSpec): string {
 export function withStagedRootfs<T>(engine: Engine, dir: string, topLayer: ContainerSpec["topLayer"], use: (rootfs: string) => T): T {
   const layers = topLayer ? engine.store.layers.chain(topLayer) : [];
   const target = `${dir}/merged`;
-  mountOverlay({ lower: [`${dir}/init`, ...layers.map((l) => engine.store.layers.diffPath(l))], upper: `${dir}/diff`, work: `${dir}/work`, target });
+  mountOverlay({
+    lower: [`${dir}/init`, ...layers.map((l) => engine.store.layers.diffPath(l))],
+    upper: `${dir}/diff`,
+    work: `${dir}/work`,
+    target,
+  });
   try {
     return use(target);
   } finally {

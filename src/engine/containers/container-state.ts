@@ -30,14 +30,20 @@ export function observeState(engine: Engine, record: ContainerRecord): { state: 
   if (exit) return { state: exitedRun(record, exit), changed: true };
   // No exit file and no conmon: the run dir is gone (a reboot) or conmon was killed.
   if (!processAlive(state.conmonPid) && !processAlive(state.Pid)) {
-    return { state: exited(state, 255, engine.clock.now(), "container monitor is gone: the machine rebooted or conmon was killed"), changed: true };
+    return {
+      state: exited(state, 255, engine.clock.now(), "container monitor is gone: the machine rebooted or conmon was killed"),
+      changed: true,
+    };
   }
   return { state, changed: false };
 }
 
 /** A run that ended by itself (conmon's exit file), with what its restart policy makes of it. */
 export function exitedRun(record: ContainerRecord, exit: ExitInfo, extra: Partial<ContainerState> = {}): ContainerState {
-  return withRestartDecision(record.spec.hostConfig.RestartPolicy ?? NO_RESTART, { ...exited(record.state, exit.code, exit.exitedAt, ""), ...extra });
+  return withRestartDecision(record.spec.hostConfig.RestartPolicy ?? NO_RESTART, {
+    ...exited(record.state, exit.code, exit.exitedAt, ""),
+    ...extra,
+  });
 }
 
 export function exited(state: ContainerState, code: number, at: Date, error: string): ContainerState {

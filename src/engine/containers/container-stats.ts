@@ -100,7 +100,9 @@ function toJson(record: ContainerRecord, now: Sample, before: Sample | undefined
     cpu_stats: cpuStats(c ? now : undefined),
     precpu_stats: cpuStats(before),
     // Without a limit the cgroup says "unlimited" with a huge number; Docker shows the machine's memory.
-    memory_stats: c ? { usage: c.memoryUsage, max_usage: c.memoryMaxUsage, stats: c.memoryStats, limit: Math.min(c.memoryLimit, machineMemory) } : {},
+    memory_stats: c
+      ? { usage: c.memoryUsage, max_usage: c.memoryMaxUsage, stats: c.memoryStats, limit: Math.min(c.memoryLimit, machineMemory) }
+      : {},
     name: `/${record.spec.name}`,
     id: record.spec.id,
     // dockerd's `networks,omitempty`: no key when the namespace has no interface but loopback.

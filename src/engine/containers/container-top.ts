@@ -11,7 +11,13 @@ export function topContainer(engine: Engine, idOrName: string, psArgs: readonly 
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
   const runtime = chooseRuntime(record.spec.hostConfig.Runtime);
-  const result = spawnSync(runtime.path, ["--root", containerPaths(engine, record.spec.id).runtimeRoot, "ps", record.spec.id, ...(psArgs.length ? psArgs : ["-ef"])]);
+  const result = spawnSync(runtime.path, [
+    "--root",
+    containerPaths(engine, record.spec.id).runtimeRoot,
+    "ps",
+    record.spec.id,
+    ...(psArgs.length ? psArgs : ["-ef"]),
+  ]);
   if (result.status !== 0) throw new SystemError(`ps: ${result.stderr.toString().trim()}`);
   return result.stdout.toString();
 }

@@ -71,7 +71,8 @@ export function resolveInContainer(view: ContainerView, unsafePath: string, foll
       resolved.push(name);
       continue;
     }
-    if (++hops > MAX_SYMLINK_HOPS) throw new SymlinkLoopError(`resolving ${unsafePath} in the container: too many levels of symbolic links`);
+    if (++hops > MAX_SYMLINK_HOPS)
+      throw new SymlinkLoopError(`resolving ${unsafePath} in the container: too many levels of symbolic links`);
     if (target.startsWith("/")) resolved.length = 0;
     pending.push(...components(target).reverse());
   }

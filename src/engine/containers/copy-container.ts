@@ -149,7 +149,13 @@ export async function copyIntoContainer(
  * alike: DIR must exist and be a directory, must not be on a read-only rootfs or in a read-only
  * volume or bind, and no entry may land in a read-only mount below it.
  */
-export async function extractIntoContainer(engine: Engine, idOrName: string, dir: string, tar: () => Readable, opts: { archive?: boolean } = {}): Promise<void> {
+export async function extractIntoContainer(
+  engine: Engine,
+  idOrName: string,
+  dir: string,
+  tar: () => Readable,
+  opts: { archive?: boolean } = {},
+): Promise<void> {
   const session = await openSession(engine, idOrName);
   try {
     await extractInSession(session, idOrName, dir, tar, opts);
@@ -158,13 +164,23 @@ export async function extractIntoContainer(engine: Engine, idOrName: string, dir
   }
 }
 
-async function extractInSession(session: Session, idOrName: string, dir: string, tar: () => Readable, opts: { archive?: boolean }): Promise<void> {
+async function extractInSession(
+  session: Session,
+  idOrName: string,
+  dir: string,
+  tar: () => Readable,
+  opts: { archive?: boolean },
+): Promise<void> {
   const resolved = resolveInContainer(session.view, containerPath(dir), true);
   const st = lstatOrUndefined(resolved.host);
   if (!st) throw new NotFoundError(`Could not find the file ${dir} in container ${idOrName}`);
   if (!st.isDirectory()) throw new SystemError("extraction point is not a directory");
   assertWritable(session.view, resolved.path);
-  const copy = { at: resolved.path, mounts: mountsBelow(session.view, resolved.path), ...(opts.archive ? {} : { owner: { uid: 0, gid: 0 } }) };
+  const copy = {
+    at: resolved.path,
+    mounts: mountsBelow(session.view, resolved.path),
+    ...(opts.archive ? {} : { owner: { uid: 0, gid: 0 } }),
+  };
   try {
     await extractLayer(tar(), resolved.host, { copy });
   } catch (err) {

@@ -60,7 +60,9 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   const record = store.images.resolve(req.image);
   const image = readImage(store, record);
   if (image.layers.length > MAX_IMAGE_LAYERS) {
-    throw new InvalidArgumentError(`max depth exceeded: the image has ${image.layers.length} layers and an overlay mount stacks at most ${MAX_IMAGE_LAYERS} plus the container's init layer`);
+    throw new InvalidArgumentError(
+      `max depth exceeded: the image has ${image.layers.length} layers and an overlay mount stacks at most ${MAX_IMAGE_LAYERS} plus the container's init layer`,
+    );
   }
   const name = req.name ? validateContainerName(req.name) : generateName((n) => store.containers.resolveName(n) !== undefined);
   if (req.name) store.containers.checkName(name);
@@ -104,7 +106,15 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     store.write(() => {
       store.containers.checkName(name);
       if (!store.images.get(record.id)) throw new NotFoundError(`No such image: ${req.image}`);
-      spec.mounts = resolveMounts(engine, req.mounts, config, engine.clock.now().toISOString().replace(/\.\d+Z$/, "Z"));
+      spec.mounts = resolveMounts(
+        engine,
+        req.mounts,
+        config,
+        engine.clock
+          .now()
+          .toISOString()
+          .replace(/\.\d+Z$/, "Z"),
+      );
       fs.renameSync(staged, `${store.containersDir}/${id}`);
       store.containers.insert(spec, initialState());
       for (const m of spec.mounts) if (m.Type === "volume" && m.Name) store.volumes.link(id, m.Name);
@@ -124,7 +134,8 @@ function prepareContainerDir(dir: string): void {
   for (const sub of ["diff", "work", "init", "merged", "userdata"]) fs.mkdirSync(`${dir}/${sub}`, { recursive: true, mode: 0o755 });
   fs.chmodSync(dir, 0o710);
   for (const d of ["dev/pts", "dev/shm", "proc", "sys", "etc"]) fs.mkdirSync(`${dir}/init/${d}`, { recursive: true, mode: 0o755 });
-  for (const f of ["etc/hosts", "etc/hostname", "etc/resolv.conf", "dev/console"]) fs.writeFileSync(`${dir}/init/${f}`, "", { mode: 0o644 });
+  for (const f of ["etc/hosts", "etc/hostname", "etc/resolv.conf", "dev/console"])
+    fs.writeFileSync(`${dir}/init/${f}`, "", { mode: 0o644 });
 }
 
 /** Docker's merge of the image's config with the user's (daemon/commit.go merge, create.go). */
@@ -139,8 +150,8 @@ export function mergeConfig(imageConfig: ContainerConfig, req: CreateRequest, id
   // A user's entrypoint (even "") clears the image's CMD, as Docker documents for --entrypoint.
   const given = typeof req.entrypoint === "string" ? [req.entrypoint] : req.entrypoint;
   const cleared = given !== undefined && (given.length === 0 || (given.length === 1 && given[0] === ""));
-  const entrypoint = given === undefined ? imageConfig.Entrypoint ?? null : cleared ? null : [...given];
-  const cmd = req.cmd.length ? req.cmd : req.entrypoint === undefined ? imageConfig.Cmd ?? null : null;
+  const entrypoint = given === undefined ? (imageConfig.Entrypoint ?? null) : cleared ? null : [...given];
+  const cmd = req.cmd.length ? req.cmd : req.entrypoint === undefined ? (imageConfig.Cmd ?? null) : null;
   if (req.workdir !== undefined && req.workdir !== "" && !req.workdir.startsWith("/")) {
     throw new InvalidArgumentError(`the working directory '${req.workdir}' is invalid, it needs to be an absolute path`);
   }
@@ -187,7 +198,9 @@ function validateHostConfig(req: CreateRequest): void {
   }
   for (const d of req.host.Devices ?? []) {
     if (!fs.existsSync(d.PathOnHost)) {
-      throw new InvalidArgumentError(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
+      throw new InvalidArgumentError(
+        `error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`,
+      );
     }
   }
 }
@@ -210,21 +223,48 @@ function resolveMounts(engine: Engine, requests: readonly MountRequest[], config
   const all: MountRequest[] = [
     ...requests,
     ...anonymous.map((destination): MountRequest => ({
-      type: "volume", source: "", destination, readOnly: false, copy: true, propagation: "", tmpfsOptions: [],
+      type: "volume",
+      source: "",
+      destination,
+      readOnly: false,
+      copy: true,
+      propagation: "",
+      tmpfsOptions: [],
     })),
   ];
   for (const req of all) {
     if (req.type === "bind") {
       if (!fs.existsSync(req.source)) fs.mkdirSync(req.source, { recursive: true, mode: 0o755 });
-      points.push({ Type: "bind", Source: req.source, Destination: req.destination, Mode: req.readOnly ? "ro" : "", RW: !req.readOnly, Propagation: req.propagation || "rprivate" });
+      points.push({
+        Type: "bind",
+        Source: req.source,
+        Destination: req.destination,
+        Mode: req.readOnly ? "ro" : "",
+        RW: !req.readOnly,
+        Propagation: req.propagation || "rprivate",
+      });
     } else if (req.type === "tmpfs") {
-      points.push({ Type: "tmpfs", Source: "", Destination: req.destination, Mode: "", RW: !req.readOnly, Propagation: "", options: req.tmpfsOptions });
+      points.push({
+        Type: "tmpfs",
+        Source: "",
+        Destination: req.destination,
+        Mode: "",
+        RW: !req.readOnly,
+        Propagation: "",
+        options: req.tmpfsOptions,
+      });
     } else {
       const name = req.source || randomBytes(32).toString("hex");
       const volume = store.volumes.ensure(name, { anonymous: !req.source, now });
       points.push({
-        Type: "volume", Name: name, Source: volume.mountpoint, Destination: req.destination, Driver: "local",
-        Mode: req.readOnly ? "ro" : "z", RW: !req.readOnly, Propagation: "",
+        Type: "volume",
+        Name: name,
+        Source: volume.mountpoint,
+        Destination: req.destination,
+        Driver: "local",
+        Mode: req.readOnly ? "ro" : "z",
+        RW: !req.readOnly,
+        Propagation: "",
         ...(req.copy ? {} : { options: ["nocopy"] }),
       });
     }

@@ -127,7 +127,9 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
       IPPrefixLen: 0,
       IPv6Gateway: "",
       MacAddress: "",
-      Networks: { [host.NetworkMode]: { NetworkID: host.NetworkMode, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "" } },
+      Networks: {
+        [host.NetworkMode]: { NetworkID: host.NetworkMode, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "" },
+      },
     },
   };
 }

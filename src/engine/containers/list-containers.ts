@@ -5,9 +5,25 @@ import type { ContainerRecord } from "../../store/container-store.js";
 import { parseFilters } from "../images/list-images.js";
 import { matchesAllLabels } from "../label-filter.js";
 
-const PS_FILTERS = new Set(["id", "name", "label", "status", "exited", "ancestor", "before", "since", "volume", "is-task", "health", "network"]);
+const PS_FILTERS = new Set([
+  "id",
+  "name",
+  "label",
+  "status",
+  "exited",
+  "ancestor",
+  "before",
+  "since",
+  "volume",
+  "is-task",
+  "health",
+  "network",
+]);
 
-export function listContainers(engine: Engine, opts: { all?: boolean; last?: number; filters?: readonly string[] } = {}): ContainerRecord[] {
+export function listContainers(
+  engine: Engine,
+  opts: { all?: boolean; last?: number; filters?: readonly string[] } = {},
+): ContainerRecord[] {
   const filters = parseFilters(opts.filters ?? [], PS_FILTERS);
   let records = engine.store.containers
     .list()

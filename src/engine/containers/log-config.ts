@@ -35,7 +35,8 @@ export function checkLogConfig(config: { Type?: string | undefined; Config?: Rec
   }
   // dockerd's none driver takes any option and uses none.
   if (type === "none") return { Type: type, Config: { ...opts } };
-  if (DOCKER_ONLY_DRIVERS.has(type)) throw new NotImplementedError(`berth does not implement the ${type} log driver: use json-file or none`);
+  if (DOCKER_ONLY_DRIVERS.has(type))
+    throw new NotImplementedError(`berth does not implement the ${type} log driver: use json-file or none`);
   throw new InvalidArgumentError(`error looking up logging plugin ${type}: plugin "${type}" not found`);
 }
 

@@ -56,7 +56,12 @@ export async function removeContainer(
     }
   });
   // The container is gone from the store by now: what stays in the run dir is reported, not raised.
-  for (const path of [paths.bundle, `${paths.exitDir}/${record.spec.id}`, `${paths.socketDir}/${record.spec.id}`, `${engine.config.runroot}/locks/${record.spec.id}`]) {
+  for (const path of [
+    paths.bundle,
+    `${paths.exitDir}/${record.spec.id}`,
+    `${paths.socketDir}/${record.spec.id}`,
+    `${engine.config.runroot}/locks/${record.spec.id}`,
+  ]) {
     try {
       removeTree(path);
     } catch (err) {

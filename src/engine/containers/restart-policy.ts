@@ -38,7 +38,11 @@ export function checkRestartPolicy(policy: RestartPolicy, autoRemove: boolean): 
 }
 
 /** Should this exit be followed by a start, and after how long? */
-export function restartDecision(policy: RestartPolicy, state: ContainerState, ranForMs: number): { restart: false } | { restart: true; delayMs: number } {
+export function restartDecision(
+  policy: RestartPolicy,
+  state: ContainerState,
+  ranForMs: number,
+): { restart: false } | { restart: true; delayMs: number } {
   if (state.manuallyStopped) return { restart: false };
   const count = state.restartCount ?? 0;
   let restart = false;
@@ -67,7 +71,13 @@ export function withRestartDecision(policy: RestartPolicy, exited: ContainerStat
   const ranFor = Date.parse(exited.FinishedAt) - Date.parse(exited.StartedAt);
   const decision = restartDecision(policy, exited, Number.isFinite(ranFor) ? ranFor : 0);
   if (!decision.restart) return exited;
-  return { ...exited, Restarting: true, Status: "restarting", restartCount: (exited.restartCount ?? 0) + 1, restartDelayMs: decision.delayMs };
+  return {
+    ...exited,
+    Restarting: true,
+    Status: "restarting",
+    restartCount: (exited.restartCount ?? 0) + 1,
+    restartDelayMs: decision.delayMs,
+  };
 }
 
 /** Containers a machine start brings back (the daemon does this when it starts). */

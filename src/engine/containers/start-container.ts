@@ -30,7 +30,10 @@ import type { ContainerRecord, ContainerSpec, ContainerState } from "../../store
 
 /** 126 and 127 as Docker decides them: the runtime could not invoke, or could not find, the command. */
 export class ContainerCommandError extends SystemError {
-  constructor(message: string, readonly reason: "not-found" | "not-executable" | "other") {
+  constructor(
+    message: string,
+    readonly reason: "not-found" | "not-executable" | "other",
+  ) {
     super(message);
   }
   get exitCode(): number {
@@ -59,12 +62,14 @@ export async function createTask(
   if (record.state.Running) return { record, alreadyRunning: true };
   const { spec } = record;
   const paths = containerPaths(engine, spec.id);
-  for (const dir of [paths.bundle, paths.exitDir, paths.socketDir, paths.runtimeRoot, paths.persistDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [paths.bundle, paths.exitDir, paths.socketDir, paths.runtimeRoot, paths.persistDir])
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.rmSync(`${paths.exitDir}/${spec.id}`, { force: true });
   for (const stale of ["exit", "oom"]) fs.rmSync(`${paths.persistDir}/${stale}`, { force: true });
   const runtime = chooseRuntime(spec.hostConfig.Runtime);
   // A run whose conmon was killed left the runtime's state behind; nothing runs in it any more.
-  if (fs.existsSync(`${paths.runtimeRoot}/${spec.id}`)) await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
+  if (fs.existsSync(`${paths.runtimeRoot}/${spec.id}`))
+    await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
   const runId = randomBytes(8).toString("hex");
   // A start by a user clears what the restart policy counted; a stop by a user is forgotten.
   // A restart keeps both: a user's stop that comes while it is under way must still cancel it.
@@ -85,7 +90,11 @@ export async function createTask(
     const rootfs = mountRootfs(engine, spec);
     setupWorkingDirectory(rootfs, spec.config.WorkingDir ?? "");
     copyImageDataIntoVolumes(rootfs, spec);
-    const etc = writeEtcFiles(paths.userdata, { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "", network: spec.hostConfig.NetworkMode });
+    const etc = writeEtcFiles(paths.userdata, {
+      hostname: spec.config.Hostname ?? "",
+      domainname: spec.config.Domainname ?? "",
+      network: spec.hostConfig.NetworkMode,
+    });
     const namespaces = {
       pid: namespaceMode(engine, "pid", spec.hostConfig.PidMode),
       ipc: namespaceMode(engine, "ipc", spec.hostConfig.IpcMode),
@@ -106,7 +115,18 @@ export async function createTask(
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
       leaveStdinOpen: !spec.config.StdinOnce,
-      exitCommand: [process.execPath, BERTH_BIN, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "cleanup", spec.id, runId],
+      exitCommand: [
+        process.execPath,
+        BERTH_BIN,
+        "--root",
+        engine.config.root,
+        "--runroot",
+        engine.config.runroot,
+        "container",
+        "cleanup",
+        spec.id,
+        runId,
+      ],
     });
     rootfsLock.release();
     return {
@@ -204,9 +224,19 @@ function buildSpec(
   ];
   for (const m of spec.mounts) {
     if (m.Type === "tmpfs") {
-      mounts.push({ destination: m.Destination, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "noexec", ...(m.options ?? [])] });
+      mounts.push({
+        destination: m.Destination,
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "nodev", "noexec", ...(m.options ?? [])],
+      });
     } else {
-      mounts.push({ destination: m.Destination, type: "bind", source: m.Source, options: ["rbind", m.RW ? "rw" : "ro", m.Propagation || "rprivate"] });
+      mounts.push({
+        destination: m.Destination,
+        type: "bind",
+        source: m.Source,
+        options: ["rbind", m.RW ? "rw" : "ro", m.Propagation || "rprivate"],
+      });
     }
   }
   if (sharesHostShm(spec)) mounts.push({ destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rw", "rprivate"] });
@@ -233,7 +263,11 @@ function buildSpec(
       noNewPrivileges: (host.SecurityOpt ?? []).some((o) => /^no-new-privileges(=true|:true)?$/.test(o)),
       seccomp: seccompSetting(host.SecurityOpt ?? []),
       mounts,
-      devices: (host.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, permissions: d.CgroupPermissions })),
+      devices: (host.Devices ?? []).map((d) => ({
+        pathOnHost: d.PathOnHost,
+        pathInContainer: d.PathInContainer,
+        permissions: d.CgroupPermissions,
+      })),
       network: host.NetworkMode === "none" ? { kind: "none" } : { kind: "host" },
       resources: {
         ...(host.Memory ? { memory: host.Memory } : {}),

@@ -34,7 +34,11 @@ export async function waitForCondition(
   return result;
 }
 
-async function conditionMet(engine: Engine, idOrName: string, opts: { condition: WaitCondition; signal?: AbortSignal }): Promise<{ code: number }> {
+async function conditionMet(
+  engine: Engine,
+  idOrName: string,
+  opts: { condition: WaitCondition; signal?: AbortSignal },
+): Promise<{ code: number }> {
   const first = resolveContainer(engine, idOrName);
   const id = first.spec.id;
   const exitDir = containerPaths(engine, id).exitDir;

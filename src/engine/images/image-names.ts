@@ -13,6 +13,7 @@ const DIGEST_ALGORITHM = "sha256";
 export function parseTagName(text: string): string {
   const ref = withDefaultTag(parseDaemonReference(text));
   if (ref.digest) throw new InvalidArgumentError("refusing to create a tag with a digest reference");
-  if (familiarName(ref) === DIGEST_ALGORITHM) throw new InvalidArgumentError("refusing to create an ambiguous tag using digest algorithm as name");
+  if (familiarName(ref) === DIGEST_ALGORITHM)
+    throw new InvalidArgumentError("refusing to create an ambiguous tag using digest algorithm as name");
   return formatReference(ref);
 }

@@ -30,10 +30,14 @@ export async function importImage(engine: Engine, req: ImportRequest): Promise<{
   const { store } = engine;
   const work = store.workDir();
   try {
-    const ingested = await ingestLayer(req.source, { content: store.content, work }, {
-      keep: "uncompressed",
-      ...(req.signal ? { signal: req.signal } : {}),
-    });
+    const ingested = await ingestLayer(
+      req.source,
+      { content: store.content, work },
+      {
+        keep: "uncompressed",
+        ...(req.signal ? { signal: req.signal } : {}),
+      },
+    );
     store.crashPoint("after-ingest");
     const blob = ingested.blob!; // kept, since keep is "uncompressed"
     const now = engine.clock.now();
@@ -51,11 +55,10 @@ export async function importImage(engine: Engine, req: ImportRequest): Promise<{
       ...(platform.variant ? { variant: platform.variant } : {}),
       rootfs: { type: "layers", diff_ids: [ingested.layer.diffId] },
     };
-    const staged = stageManifest(
-      config,
-      [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }],
-      { content: store.content, work },
-    );
+    const staged = stageManifest(config, [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }], {
+      content: store.content,
+      work,
+    });
     store.commitImage(
       {
         blobs: [blob, staged.config, staged.manifest],

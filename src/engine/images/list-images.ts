@@ -78,7 +78,13 @@ export function listImages(engine: Engine, opts: { all?: boolean; filters?: Filt
   return summaries.sort((a, b) => b.created.getTime() - a.created.getTime());
 }
 
-function summarize(record: ImageRecord, labels: Record<string, string>, size: number, repoTags: string[], repoDigests: string[]): ImageSummary {
+function summarize(
+  record: ImageRecord,
+  labels: Record<string, string>,
+  size: number,
+  repoTags: string[],
+  repoDigests: string[],
+): ImageSummary {
   return {
     id: record.id,
     parentId: record.parent ?? "",

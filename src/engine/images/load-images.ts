@@ -66,11 +66,15 @@ async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts:
   for (const [i, file] of image.layers.entries()) {
     const diffId = diffIds[i]!;
     if (!store.layers.get(chains[i]!) && !staged.has(diffId)) {
-      const ingested = await ingestLayer(fs.createReadStream(pathOf(file)), { content: store.content, work }, {
-        keep: "none",
-        expected: { diffId },
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      const ingested = await ingestLayer(
+        fs.createReadStream(pathOf(file)),
+        { content: store.content, work },
+        {
+          keep: "none",
+          expected: { diffId },
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        },
+      );
       staged.set(diffId, ingested.layer);
       opts.onLayer?.(diffId, file.size);
     }
@@ -98,7 +102,13 @@ async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts:
       blobs: [...blobs, ...(image.manifest ? [configBlob] : []), manifestBlob],
       layers: staged,
       diffIds,
-      image: { id, manifestDigest: manifestBlob.digest, manifestMediaType, parent: null, created: config.created ?? formatTimestamp(new Date(0)) },
+      image: {
+        id,
+        manifestDigest: manifestBlob.digest,
+        manifestMediaType,
+        parent: null,
+        created: config.created ?? formatTimestamp(new Date(0)),
+      },
       names,
       recordTagTime: false,
     },
@@ -120,7 +130,10 @@ async function loadOne(engine: Engine, image: ArchiveImage, work: WorkDir, opts:
 }
 
 function dockerArchiveImages(archive: StagedArchive): ArchiveImage[] {
-  const items = parseJson<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]>(archive.read("manifest.json")!, "manifest.json");
+  const items = parseJson<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]>(
+    archive.read("manifest.json")!,
+    "manifest.json",
+  );
   if (!Array.isArray(items)) throw new InvalidLayerError("invalid archive: manifest.json is not a list");
   return items.map((item) => {
     const config = item.Config ? archive.get(item.Config) : undefined;
@@ -148,7 +161,12 @@ function ociLayoutImages(archive: StagedArchive): ArchiveImage[] {
     const names: string[] = [];
     const name = desc.annotations?.["io.containerd.image.name"] ?? desc.annotations?.["org.opencontainers.image.ref.name"];
     if (name && /[/:]/.test(name)) names.push(name);
-    images.push({ config: blobFile(archive, manifest.config), layers: manifest.layers.map((l) => blobFile(archive, l)), manifest: manifestFile, names });
+    images.push({
+      config: blobFile(archive, manifest.config),
+      layers: manifest.layers.map((l) => blobFile(archive, l)),
+      manifest: manifestFile,
+      names,
+    });
   }
   return images;
 }
@@ -181,4 +199,3 @@ function parseJson<T>(data: Buffer, what: string): T {
     throw new InvalidLayerError(`invalid archive: ${what} is not valid JSON: ${(err as Error).message}`);
   }
 }
-

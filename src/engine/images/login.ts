@@ -22,7 +22,11 @@ export async function checkCredentials(engine: Engine, server: string | undefine
   await session.checkLogin();
 }
 
-export async function login(engine: Engine, server: string | undefined, creds: Credentials): Promise<{ key: string; path: string; helper?: string }> {
+export async function login(
+  engine: Engine,
+  server: string | undefined,
+  creds: Credentials,
+): Promise<{ key: string; path: string; helper?: string }> {
   const domain = registryDomain(server);
   await checkCredentials(engine, server, creds);
   const key = authKey(domain);

@@ -11,7 +11,14 @@ import type { Engine } from "../engine.js";
 import { CONFIG_SIZE_LIMIT, choosePlatform, describeIndexPlatforms, formatPlatform, parseManifestDocument } from "../../image/manifest.js";
 import { formatTimestamp, hostPlatform, type Descriptor, type ImageConfig, type Manifest, type Platform } from "../../image/config.js";
 import { DigestMismatchError, shortId, type Digest } from "../../image/digest.js";
-import { familiarName, familiarString, formatReference, parseDaemonReference, withDefaultTag, type Reference } from "../../image/reference.js";
+import {
+  familiarName,
+  familiarString,
+  formatReference,
+  parseDaemonReference,
+  withDefaultTag,
+  type Reference,
+} from "../../image/reference.js";
 import { fetchBlob, getManifest, RegistryResponseError, type FetchedManifest } from "../../registry/distribution.js";
 import type { RegistrySession } from "../../registry/registry-session.js";
 import type { Credentials } from "../../registry/credentials.js";
@@ -97,7 +104,13 @@ export async function pullImage(engine: Engine, text: string, opts: PullOptions 
         sharedBlobs: shared,
         layers: layers.staged,
         diffIds,
-        image: { id: imageId, manifestDigest: manifestBytes.digest, manifestMediaType, parent: null, created: config.created ?? formatTimestamp(new Date(0)) },
+        image: {
+          id: imageId,
+          manifestDigest: manifestBytes.digest,
+          manifestMediaType,
+          parent: null,
+          created: config.created ?? formatTimestamp(new Date(0)),
+        },
         names: tagName ? [tagName] : [],
         alsoInTransaction: () => {
           store.images.tag(digestName, imageId, null);
@@ -127,14 +140,18 @@ async function resolvePlatformManifest(
   signal?: AbortSignal,
 ): Promise<{ manifestBytes: FetchedManifest; manifest: Manifest; manifestMediaType: string; fromIndex: boolean }> {
   const document = parseManifestDocument(top.body, top.contentType);
-  if (document.kind === "manifest") return { manifestBytes: top, manifest: document.manifest, manifestMediaType: document.mediaType, fromIndex: false };
+  if (document.kind === "manifest")
+    return { manifestBytes: top, manifest: document.manifest, manifestMediaType: document.mediaType, fromIndex: false };
   const entry = choosePlatform(document.index, want);
   if (!entry) {
     const available = describeIndexPlatforms(document.index);
-    throw new NotFoundError(`no matching manifest for ${formatPlatform(want)} in the manifest list entries${available.length ? ` (available: ${available.join(", ")})` : ""}`);
+    throw new NotFoundError(
+      `no matching manifest for ${formatPlatform(want)} in the manifest list entries${available.length ? ` (available: ${available.join(", ")})` : ""}`,
+    );
   }
   const manifestBytes = await fetchManifest(session, ref, entry.digest, signal);
-  if (manifestBytes.body.length !== entry.size) throw new InvalidArgumentError(`manifest ${entry.digest}: size ${manifestBytes.body.length}, the index says ${entry.size}`);
+  if (manifestBytes.body.length !== entry.size)
+    throw new InvalidArgumentError(`manifest ${entry.digest}: size ${manifestBytes.body.length}, the index says ${entry.size}`);
   const inner = parseManifestDocument(manifestBytes.body, manifestBytes.contentType);
   if (inner.kind !== "manifest") throw new InvalidArgumentError(`manifest ${entry.digest}: an index entry names another index`);
   return { manifestBytes, manifest: inner.manifest, manifestMediaType: inner.mediaType, fromIndex: true };
@@ -154,7 +171,9 @@ async function fetchManifest(session: RegistrySession, ref: Reference, reference
   } catch (err) {
     if (!(err instanceof RegistryResponseError)) throw err;
     if (err.status === 401 || err.status === 403 || err.codes.includes("DENIED") || err.codes.includes("UNAUTHORIZED")) {
-      throw new NotFoundError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${err.message}`);
+      throw new NotFoundError(
+        `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${err.message}`,
+      );
     }
     if (err.status === 404 || err.codes.includes("MANIFEST_UNKNOWN") || err.codes.includes("NAME_UNKNOWN")) {
       const shown = reference.startsWith("sha256:") ? `${familiarName(ref)}@${reference}` : familiarString(ref);
@@ -179,7 +198,10 @@ async function fetchConfig(
     staged = { digest: desc.digest, size: content.size(desc.digest), path: content.path(desc.digest) };
   } else {
     const stream = await fetchBlob(session, repository, desc, signal);
-    staged = await content.stage(stream, work.child("config"), { expected: { digest: desc.digest, size: desc.size }, ...(signal ? { signal } : {}) });
+    staged = await content.stage(stream, work.child("config"), {
+      expected: { digest: desc.digest, size: desc.size },
+      ...(signal ? { signal } : {}),
+    });
   }
   const raw = fs.readFileSync(staged.path);
   let config: ImageConfig;
@@ -188,7 +210,8 @@ async function fetchConfig(
   } catch {
     throw new InvalidArgumentError(`image config ${desc.digest} is not JSON`);
   }
-  if (!config.rootfs || !Array.isArray(config.rootfs.diff_ids)) throw new InvalidArgumentError(`image config ${desc.digest} has no rootfs.diff_ids`);
+  if (!config.rootfs || !Array.isArray(config.rootfs.diff_ids))
+    throw new InvalidArgumentError(`image config ${desc.digest} has no rootfs.diff_ids`);
   return { config, raw, staged };
 }
 
@@ -210,7 +233,8 @@ async function fetchLayers(
   const chains = chainIds(diffIds);
   const present = descriptors.map((d, i) => Boolean(store.layers.get(chains[i]!)) && store.content.has(d.digest));
   const limit = limitConcurrency(DOWNLOADS_AT_ONCE);
-  for (const [i, d] of descriptors.entries()) progress({ id: shortId(d.digest), status: present[i] ? "Already exists" : "Pulling fs layer" });
+  for (const [i, d] of descriptors.entries())
+    progress({ id: shortId(d.digest), status: present[i] ? "Already exists" : "Pulling fs layer" });
   const controller = new AbortController();
   const abort = () => controller.abort();
   signal?.addEventListener("abort", abort);
@@ -231,70 +255,77 @@ async function fetchLayers(
       });
       progress({ id, status: "Download complete" });
     };
-    return limit(async (): Promise<StagedLayer | undefined> => {
-      const local = store.content.has(d.digest);
-      if (local && !needsLayer) {
-        progress({ id, status: "Pull complete" });
-        return undefined;
-      }
-      if (!local && !needsLayer) {
-        // The layer is unpacked already (or earlier in this image); only the blob is missing.
-        const stream = await fetchBlob(session, repository, d, controller.signal);
-        const blob = await store.content.stage(stream, work.child("blob"), {
-          expected: { digest: d.digest, size: d.size },
-          signal: controller.signal,
-          onProgress: throttledBytes(progress, id, "Downloading", d.size),
-        });
-        keep(blob);
-        progress({ id, status: "Pull complete" });
-        return undefined;
-      }
-      const ingestOnce = async () => {
-        let source: Readable;
-        if (local) {
-          // An earlier, interrupted pull finished this download: unpack the kept blob. (From the
-          // network, unpacking runs during the download, so "Downloading" measures both.)
-          progress({ id, status: "Download complete" });
-          source = store.content.read(d.digest);
-          const onBytes = throttledBytes(progress, id, "Extracting", d.size);
-          let unpacked = 0;
-          source.on("data", (c: Buffer) => onBytes((unpacked += c.length)));
-        } else {
-          source = await fetchBlob(session, repository, d, controller.signal);
-          const onBytes = throttledBytes(progress, id, "Downloading", d.size);
-          let received = 0;
-          source.on("data", (c: Buffer) => onBytes((received += c.length)));
+    return limit(
+      async (): Promise<StagedLayer | undefined> => {
+        const local = store.content.has(d.digest);
+        if (local && !needsLayer) {
+          progress({ id, status: "Pull complete" });
+          return undefined;
         }
-        return ingestLayer(
-          source,
-          { content: store.content, work },
-          { keep: local ? "none" : "as-is", expected: { diffId: diffIds[i]!, ...(local ? {} : { digest: d.digest, size: d.size }) }, signal: controller.signal },
-        ).catch((err: unknown) => {
-          source.destroy();
-          if (err instanceof DigestMismatchError && err.message.includes("diff ID")) {
-            throw new InvalidArgumentError(`layer ${d.digest} does not match the image config: ${err.message}`);
+        if (!local && !needsLayer) {
+          // The layer is unpacked already (or earlier in this image); only the blob is missing.
+          const stream = await fetchBlob(session, repository, d, controller.signal);
+          const blob = await store.content.stage(stream, work.child("blob"), {
+            expected: { digest: d.digest, size: d.size },
+            signal: controller.signal,
+            onProgress: throttledBytes(progress, id, "Downloading", d.size),
+          });
+          keep(blob);
+          progress({ id, status: "Pull complete" });
+          return undefined;
+        }
+        const ingestOnce = async () => {
+          let source: Readable;
+          if (local) {
+            // An earlier, interrupted pull finished this download: unpack the kept blob. (From the
+            // network, unpacking runs during the download, so "Downloading" measures both.)
+            progress({ id, status: "Download complete" });
+            source = store.content.read(d.digest);
+            const onBytes = throttledBytes(progress, id, "Extracting", d.size);
+            let unpacked = 0;
+            source.on("data", (c: Buffer) => onBytes((unpacked += c.length)));
+          } else {
+            source = await fetchBlob(session, repository, d, controller.signal);
+            const onBytes = throttledBytes(progress, id, "Downloading", d.size);
+            let received = 0;
+            source.on("data", (c: Buffer) => onBytes((received += c.length)));
           }
-          throw err;
-        });
-      };
-      // Network failures are retried, as Docker retries them; wrong bytes are not.
-      let ingested: Awaited<ReturnType<typeof ingestOnce>>;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          ingested = await ingestOnce();
-          break;
-        } catch (err) {
-          if (local || !(err instanceof UnavailableError) || attempt >= DOWNLOAD_ATTEMPTS || controller.signal.aborted) throw err;
-          for (let wait = attempt; wait > 0; wait--) {
-            progress({ id, status: `Retrying in ${wait} second${wait === 1 ? "" : "s"}` });
-            await sleep(1000);
+          return ingestLayer(
+            source,
+            { content: store.content, work },
+            {
+              keep: local ? "none" : "as-is",
+              expected: { diffId: diffIds[i]!, ...(local ? {} : { digest: d.digest, size: d.size }) },
+              signal: controller.signal,
+            },
+          ).catch((err: unknown) => {
+            source.destroy();
+            if (err instanceof DigestMismatchError && err.message.includes("diff ID")) {
+              throw new InvalidArgumentError(`layer ${d.digest} does not match the image config: ${err.message}`);
+            }
+            throw err;
+          });
+        };
+        // Network failures are retried, as Docker retries them; wrong bytes are not.
+        let ingested: Awaited<ReturnType<typeof ingestOnce>>;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            ingested = await ingestOnce();
+            break;
+          } catch (err) {
+            if (local || !(err instanceof UnavailableError) || attempt >= DOWNLOAD_ATTEMPTS || controller.signal.aborted) throw err;
+            for (let wait = attempt; wait > 0; wait--) {
+              progress({ id, status: `Retrying in ${wait} second${wait === 1 ? "" : "s"}` });
+              await sleep(1000);
+            }
           }
         }
-      }
-      if (ingested.blob) keep(ingested.blob);
-      progress({ id, status: "Pull complete" });
-      return needsLayer ? ingested.layer : undefined;
-    }, () => progress({ id, status: "Waiting" }));
+        if (ingested.blob) keep(ingested.blob);
+        progress({ id, status: "Pull complete" });
+        return needsLayer ? ingested.layer : undefined;
+      },
+      () => progress({ id, status: "Waiting" }),
+    );
   });
   // A failed layer stops the others; nothing of this pull but leased blobs remains.
   for (const p of tasks) p.catch(abort);

@@ -9,7 +9,14 @@ import type { Engine } from "../engine.js";
 import { readImage, type StoredImage } from "./read-image.js";
 import { MediaType, layerCompression } from "../../image/media-types.js";
 import { shortId, type Digest } from "../../image/digest.js";
-import { familiarName, formatReference, parseDaemonReference, parseReference, withDefaultTag, type Reference } from "../../image/reference.js";
+import {
+  familiarName,
+  formatReference,
+  parseDaemonReference,
+  parseReference,
+  withDefaultTag,
+  type Reference,
+} from "../../image/reference.js";
 import type { Descriptor, Manifest } from "../../image/config.js";
 import { blobExists, mountBlob, putManifest, uploadBlob, uploadStream, RegistryResponseError } from "../../registry/distribution.js";
 import type { RegistrySession } from "../../registry/registry-session.js";
@@ -55,7 +62,9 @@ export async function pushImage(engine: Engine, text: string, opts: PushOptions 
   } else {
     const ref = withDefaultTag(parsed);
     if (!store.images.imageIdForName(formatReference(ref))) {
-      throw new NotFoundError(`An image does not exist locally with the tag: ${parsed.tag ? `${familiarName(ref)}:${ref.tag}` : familiarName(ref)}`);
+      throw new NotFoundError(
+        `An image does not exist locally with the tag: ${parsed.tag ? `${familiarName(ref)}:${ref.tag}` : familiarName(ref)}`,
+      );
     }
     names = [ref];
   }
@@ -74,7 +83,14 @@ export async function pushImage(engine: Engine, text: string, opts: PushOptions 
   return pushed;
 }
 
-async function pushOne(engine: Engine, session: RegistrySession, ref: Reference, image: StoredImage, progress: ProgressSink, signal?: AbortSignal): Promise<PushedTag> {
+async function pushOne(
+  engine: Engine,
+  session: RegistrySession,
+  ref: Reference,
+  image: StoredImage,
+  progress: ProgressSink,
+  signal?: AbortSignal,
+): Promise<PushedTag> {
   const { store } = engine;
   const repository = ref.path;
   const registry = engine.registry.registryKey(ref.domain);
@@ -89,7 +105,8 @@ async function pushOne(engine: Engine, session: RegistrySession, ref: Reference,
   try {
     const tasks = image.manifest.layers.map((stored, i) =>
       limit(
-        () => pushLayer(engine, session, { repository, registry, diffId: diffIds[i]!, stored, docker }, uploaded, progress, controller.signal),
+        () =>
+          pushLayer(engine, session, { repository, registry, diffId: diffIds[i]!, stored, docker }, uploaded, progress, controller.signal),
         () => progress({ id: shortId(diffIds[i]!), status: "Waiting" }),
       ),
     );
@@ -103,11 +120,21 @@ async function pushOne(engine: Engine, session: RegistrySession, ref: Reference,
         if ((mounted = await mountBlob(session, repository, configDesc.digest, from, controller.signal))) break;
       }
       if (!mounted) {
-        await uploadBlob(session, repository, { digest: configDesc.digest, size: image.rawConfig.length, open: () => store.content.read(configDesc.digest) }, undefined, controller.signal);
+        await uploadBlob(
+          session,
+          repository,
+          { digest: configDesc.digest, size: image.rawConfig.length, open: () => store.content.read(configDesc.digest) },
+          undefined,
+          controller.signal,
+        );
       }
     }
-    const unchanged = layers.every((l, i) => l.digest === image.manifest.layers[i]!.digest && l.mediaType === image.manifest.layers[i]!.mediaType);
-    const [body, mediaType] = unchanged ? [image.rawManifest, image.record.manifestMediaType] : buildManifest(image.manifest, layers, docker);
+    const unchanged = layers.every(
+      (l, i) => l.digest === image.manifest.layers[i]!.digest && l.mediaType === image.manifest.layers[i]!.mediaType,
+    );
+    const [body, mediaType] = unchanged
+      ? [image.rawManifest, image.record.manifestMediaType]
+      : buildManifest(image.manifest, layers, docker);
     const digest = await putManifest(session, repository, ref.tag!, body, mediaType, controller.signal);
     store.write(() => {
       for (const info of uploaded) store.blobMetadata.record(info);
@@ -164,11 +191,21 @@ async function pushLayer(
   const onBytes = throttledBytes(progress, id, "Pushing", storedCompressed ? t.stored.size : undefined);
   let info: BlobInfo;
   if (storedCompressed) {
-    await uploadBlob(session, t.repository, { digest: t.stored.digest, size: t.stored.size, open: () => store.content.read(t.stored.digest) }, onBytes, signal);
+    await uploadBlob(
+      session,
+      t.repository,
+      { digest: t.stored.digest, size: t.stored.size, open: () => store.content.read(t.stored.digest) },
+      onBytes,
+      signal,
+    );
     info = { digest: t.stored.digest, diffId: t.diffId, mediaType: t.stored.mediaType, size: t.stored.size };
   } else {
-    if (!store.content.has(t.stored.digest)) throw new NotFoundError(`layer ${t.diffId} has no stored blob to push; run berth system check`);
-    const sent = await uploadStream(session, t.repository, gzipParallel(store.content.read(t.stored.digest)), { onProgress: onBytes, signal });
+    if (!store.content.has(t.stored.digest))
+      throw new NotFoundError(`layer ${t.diffId} has no stored blob to push; run berth system check`);
+    const sent = await uploadStream(session, t.repository, gzipParallel(store.content.read(t.stored.digest)), {
+      onProgress: onBytes,
+      signal,
+    });
     info = { digest: sent.digest, diffId: t.diffId, mediaType: MediaType.ociLayerGzip, size: sent.size };
   }
   uploaded.push(info);
@@ -179,7 +216,13 @@ async function pushLayer(
 function descriptorFor(info: BlobInfo, docker: boolean): Descriptor {
   const compression = layerCompression(info.mediaType);
   const mediaType =
-    compression === "gzip" ? (docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip) : compression === "zstd" ? MediaType.ociLayerZstd : info.mediaType;
+    compression === "gzip"
+      ? docker
+        ? MediaType.dockerLayerGzip
+        : MediaType.ociLayerGzip
+      : compression === "zstd"
+        ? MediaType.ociLayerZstd
+        : info.mediaType;
   return { mediaType, digest: info.digest, size: info.size };
 }
 
@@ -188,7 +231,12 @@ function buildManifest(stored: Manifest, layers: readonly Descriptor[], docker: 
   const asDocker = docker && layers.every((l) => l.mediaType !== MediaType.ociLayerZstd);
   const mediaType = asDocker ? MediaType.dockerManifest : MediaType.ociManifest;
   const config = { ...stored.config, mediaType: asDocker ? MediaType.dockerConfig : MediaType.ociConfig };
-  const manifest: Manifest = { schemaVersion: 2, mediaType, config, layers: layers.map((l) => descriptorFor({ ...l, diffId: l.digest }, asDocker)) };
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType,
+    config,
+    layers: layers.map((l) => descriptorFor({ ...l, diffId: l.digest }, asDocker)),
+  };
   return [Buffer.from(JSON.stringify(manifest)), mediaType];
 }
 

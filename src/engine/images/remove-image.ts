@@ -55,7 +55,13 @@ export function removeImage(
   const { store } = engine;
   const result = store.write((trash) => {
     const deletion: Deletion = { records: [], freed: 0, events: [] };
-    deleteOne(store, ref, { force: opts.force ?? false, prune: opts.prune ?? true, users: opts.users ?? storeUsers(store) }, deletion, trash);
+    deleteOne(
+      store,
+      ref,
+      { force: opts.force ?? false, prune: opts.prune ?? true, users: opts.users ?? storeUsers(store) },
+      deletion,
+      trash,
+    );
     return deletion;
   });
   emitEvents(engine, result);
@@ -140,16 +146,19 @@ function findConflict(
 ): { error: ImageDeleteConflict; used: boolean } | undefined {
   const using = users.containersUsing(id);
   if (check.hard) {
-    if (store.images.children(id).length > 0) return { error: new ImageDeleteConflict(id, true, "image has dependent child images"), used: false };
+    if (store.images.children(id).length > 0)
+      return { error: new ImageDeleteConflict(id, true, "image has dependent child images"), used: false };
     const running = using.find((c) => c.running);
-    if (running) return { error: new ImageDeleteConflict(id, true, `image is being used by running container ${shortId(running.id)}`), used: true };
+    if (running)
+      return { error: new ImageDeleteConflict(id, true, `image is being used by running container ${shortId(running.id)}`), used: true };
   }
   if (check.soft) {
     if (check.activeReference && store.images.names(id).length > 0) {
       return { error: new ImageDeleteConflict(id, false, "image is referenced in multiple repositories"), used: false };
     }
     const stopped = using.find((c) => !c.running);
-    if (stopped) return { error: new ImageDeleteConflict(id, false, `image is being used by stopped container ${shortId(stopped.id)}`), used: true };
+    if (stopped)
+      return { error: new ImageDeleteConflict(id, false, `image is being used by stopped container ${shortId(stopped.id)}`), used: true };
   }
   return undefined;
 }

@@ -42,7 +42,10 @@ export function planSave(engine: Engine, refs: readonly string[]): SaveItem[] {
   return [...items.values()];
 
   function planOne(ref: string): void {
-    if (isFullImageId(ref) || /^(sha256:)?[a-f0-9]{1,64}$/.test(ref) && !store.images.imageIdForName(formatReference(withDefaultTag(parseReference(ref))))) {
+    if (
+      isFullImageId(ref) ||
+      (/^(sha256:)?[a-f0-9]{1,64}$/.test(ref) && !store.images.imageIdForName(formatReference(withDefaultTag(parseReference(ref)))))
+    ) {
       add(store.images.resolve(ref).id, undefined);
       return;
     }
@@ -50,7 +53,9 @@ export function planSave(engine: Engine, refs: readonly string[]): SaveItem[] {
     if (!parsed.tag && !parsed.digest) {
       // A bare repository name saves every tag of it, as Docker does.
       const repo = formatReference(parsed);
-      const tagged = store.images.list().flatMap((img) => img.names.filter((n) => n.startsWith(repo + ":")).map((n) => [img.id, n] as const));
+      const tagged = store.images
+        .list()
+        .flatMap((img) => img.names.filter((n) => n.startsWith(repo + ":")).map((n) => [img.id, n] as const));
       if (tagged.length > 0) {
         for (const [id, name] of tagged) add(id, name);
         return;

@@ -12,7 +12,11 @@ import { formatTimestamp, type ImageConfig } from "../../image/config.js";
 import { MediaType } from "../../image/media-types.js";
 import type { Digest } from "../../image/digest.js";
 
-export async function squashImage(engine: Engine, ref: string, opts: { name?: string | undefined; message?: string | undefined } = {}): Promise<{ id: Digest }> {
+export async function squashImage(
+  engine: Engine,
+  ref: string,
+  opts: { name?: string | undefined; message?: string | undefined } = {},
+): Promise<{ id: Digest }> {
   const name = opts.name ? parseTagName(opts.name) : undefined;
   const { store } = engine;
   const image = readImage(store, store.images.resolve(ref));
@@ -24,7 +28,7 @@ export async function squashImage(engine: Engine, ref: string, opts: { name?: st
   const mounted = dirs.length > 1;
   try {
     if (mounted) mountOverlay({ lower: dirs, target: view });
-    const root = mounted ? view : dirs[0] ?? view;
+    const root = mounted ? view : (dirs[0] ?? view);
     let ingested;
     try {
       ingested = await ingestLayer(packTree(root), { content: store.content, work }, { keep: "uncompressed" });
@@ -44,13 +48,22 @@ export async function squashImage(engine: Engine, ref: string, opts: { name?: st
     };
     delete config.parent;
     const blob = ingested.blob!;
-    const staged = stageManifest(config, [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }], { content: store.content, work });
+    const staged = stageManifest(config, [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }], {
+      content: store.content,
+      work,
+    });
     store.commitImage(
       {
         blobs: [blob, staged.config, staged.manifest],
         layers: new Map([[ingested.layer.diffId, ingested.layer]]),
         diffIds: [ingested.layer.diffId],
-        image: { id: staged.config.digest, manifestDigest: staged.manifest.digest, manifestMediaType: MediaType.ociManifest, parent: null, created },
+        image: {
+          id: staged.config.digest,
+          manifestDigest: staged.manifest.digest,
+          manifestMediaType: MediaType.ociManifest,
+          parent: null,
+          created,
+        },
         names: name ? [name] : [],
       },
       created,

@@ -5,7 +5,9 @@
 import { NotImplementedError, UnavailableError } from "../../errors.js";
 
 export function notSwarmManager(): UnavailableError {
-  return new UnavailableError('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+  return new UnavailableError(
+    'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+  );
 }
 
 export function notInSwarm(): UnavailableError {
@@ -17,4 +19,11 @@ export function swarmNotImplemented(): NotImplementedError {
 }
 
 /** dockerd's "info" section for a node outside any swarm. */
-export const INACTIVE_SWARM_INFO = { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null } as const;
+export const INACTIVE_SWARM_INFO = {
+  NodeID: "",
+  NodeAddr: "",
+  LocalNodeState: "inactive",
+  ControlAvailable: false,
+  Error: "",
+  RemoteManagers: null,
+} as const;

@@ -84,7 +84,8 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
   const leftovers: Problem[] = [];
   const garbage = store.garbage();
   for (const name of garbage.workDirs) leftovers.push({ object: `work dir ${name}`, message: "was left by a process that is gone" });
-  for (const { name, reason } of store.stuckWorkDirs()) leftovers.push({ object: `work dir ${name}`, message: `could not be removed: ${reason}` });
+  for (const { name, reason } of store.stuckWorkDirs())
+    leftovers.push({ object: `work dir ${name}`, message: `could not be removed: ${reason}` });
   for (const name of garbage.layerDirs) leftovers.push({ object: `layer dir ${name}`, message: "is not in the database" });
   for (const digest of garbage.blobs) leftovers.push({ object: `blob ${digest}`, message: "is used by no image" });
   for (const id of garbage.containerDirs) leftovers.push({ object: `container dir ${id.slice(0, 12)}`, message: "is not in the database" });
@@ -135,7 +136,8 @@ function checkContainers(engine: Engine, note: (object: string, message: string)
       // Not damage: conmon's news folded in now, as any command would.
       continue;
     }
-    if (stored.spec.topLayer && store.layers.chain(stored.spec.topLayer as Digest).length === 0) note(label, `its image layer ${stored.spec.topLayer} is missing`);
+    if (stored.spec.topLayer && store.layers.chain(stored.spec.topLayer as Digest).length === 0)
+      note(label, `its image layer ${stored.spec.topLayer} is missing`);
     const paths = containerPaths(engine, stored.spec.id);
     for (const dir of [paths.upper, paths.work, paths.init]) {
       if (!fs.existsSync(dir)) note(label, `${dir} is missing`);

@@ -54,7 +54,9 @@ export function diskUsage(engine: Engine): DiskUsage {
     }));
   const users = new Map<string, number>();
   for (const c of containers) users.set(c.record.spec.imageId, (users.get(c.record.spec.imageId) ?? 0) + 1);
-  const volumes = store.volumes.list().map((v) => ({ name: v.name, links: store.volumes.users(v.name).length, size: treeSize(v.mountpoint) }));
+  const volumes = store.volumes
+    .list()
+    .map((v) => ({ name: v.name, links: store.volumes.users(v.name).length, size: treeSize(v.mountpoint) }));
   return {
     layersSize,
     containers,

@@ -149,7 +149,12 @@ export function systemInfo(engine: Engine, opts: { debug?: boolean } = {}): Syst
 
 /** A stable ID per store, in the shape of Docker's engine ID (12 groups of 4). */
 function engineId(root: string): string {
-  return createHash("sha256").update(root).digest("hex").slice(0, 48).toUpperCase().replace(/(.{4})(?!$)/g, "$1:");
+  return createHash("sha256")
+    .update(root)
+    .digest("hex")
+    .slice(0, 48)
+    .toUpperCase()
+    .replace(/(.{4})(?!$)/g, "$1:");
 }
 
 function commit(id: string): { ID: string; Expected: string } {
@@ -268,7 +273,8 @@ function registryConfig(insecure: readonly string[]): SystemInfo["RegistryConfig
   const indexConfigs: SystemInfo["RegistryConfig"]["IndexConfigs"] = {
     "docker.io": { Name: "docker.io", Mirrors: [], Secure: true, Official: true },
   };
-  for (const host of insecure.filter((e) => !e.includes("/"))) indexConfigs[host] = { Name: host, Mirrors: [], Secure: false, Official: false };
+  for (const host of insecure.filter((e) => !e.includes("/")))
+    indexConfigs[host] = { Name: host, Mirrors: [], Secure: false, Official: false };
   return {
     AllowNondistributableArtifactsCIDRs: [],
     AllowNondistributableArtifactsHostnames: [],

@@ -30,20 +30,33 @@ export function volumeJson(v: VolumeRecord): VolumeInspect {
   };
 }
 
-export function createVolume(engine: Engine, opts: { name?: string | undefined; driver?: string; labels?: Record<string, string> }): VolumeRecord {
-  if (opts.driver && opts.driver !== "local") throw new InvalidArgumentError(`error looking up volume plugin ${opts.driver}: plugin "${opts.driver}" not found`);
+export function createVolume(
+  engine: Engine,
+  opts: { name?: string | undefined; driver?: string; labels?: Record<string, string> },
+): VolumeRecord {
+  if (opts.driver && opts.driver !== "local")
+    throw new InvalidArgumentError(`error looking up volume plugin ${opts.driver}: plugin "${opts.driver}" not found`);
   const name = opts.name || randomBytes(32).toString("hex");
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
-    throw new InvalidArgumentError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+    throw new InvalidArgumentError(
+      `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+    );
   }
   // Docker shows a volume's CreatedAt to the second.
-  const now = engine.clock.now().toISOString().replace(/\.\d+Z$/, "Z");
+  const now = engine.clock
+    .now()
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z");
   const volume = engine.store.write(() => engine.store.volumes.ensure(name, { labels: opts.labels ?? {}, anonymous: !opts.name, now }));
   recordEvent(engine, "volume", "create", volume.name, { driver: "local" });
   return volume;
 }
 
-export function removeVolumes(engine: Engine, names: readonly string[], opts: { force?: boolean } = {}): { removed: string[]; errors: Error[] } {
+export function removeVolumes(
+  engine: Engine,
+  names: readonly string[],
+  opts: { force?: boolean } = {},
+): { removed: string[]; errors: Error[] } {
   const removed: string[] = [];
   const errors: Error[] = [];
   for (const name of names) {
@@ -59,7 +72,10 @@ export function removeVolumes(engine: Engine, names: readonly string[], opts: { 
 }
 
 /** Docker 23+: prune takes anonymous volumes only, unless `all`. */
-export function pruneVolumes(engine: Engine, opts: { all?: boolean; labels?: readonly string[] } = {}): { removed: string[]; reclaimed: number } {
+export function pruneVolumes(
+  engine: Engine,
+  opts: { all?: boolean; labels?: readonly string[] } = {},
+): { removed: string[]; reclaimed: number } {
   const removed: string[] = [];
   let reclaimed = 0;
   engine.store.write((trash) => {
@@ -74,7 +90,6 @@ export function pruneVolumes(engine: Engine, opts: { all?: boolean; labels?: rea
   });
   return { removed, reclaimed };
 }
-
 
 export interface VolumeSummary {
   volume: VolumeRecord;

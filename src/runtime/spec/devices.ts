@@ -14,7 +14,12 @@ function defaultDeviceRules(): OciDeviceRule[] {
   const allow = (major: number, minor: number): OciDeviceRule => ({ allow: true, type: "c", major, minor, access: "rwm" });
   return [
     { allow: false, access: "rwm" },
-    allow(1, 5), allow(1, 3), allow(1, 9), allow(1, 8), allow(5, 0), allow(5, 1),
+    allow(1, 5),
+    allow(1, 3),
+    allow(1, 9),
+    allow(1, 8),
+    allow(5, 0),
+    allow(5, 1),
     { allow: false, type: "c", major: 10, minor: 229, access: "rwm" },
   ];
 }
@@ -25,7 +30,10 @@ export function deviceRules(privileged: boolean, devices: readonly DeviceFromPat
   return [...defaultDeviceRules(), ...devices.map((d) => d.rule)];
 }
 
-export interface DeviceFromPath { device: OciDevice; rule: OciDeviceRule }
+export interface DeviceFromPath {
+  device: OciDevice;
+  rule: OciDeviceRule;
+}
 
 /**
  * oci/devices_linux.go DevicesFromPath: a device node (symlinks on the host resolved), or every
@@ -74,8 +82,13 @@ function deviceEntry(stat: fs.BigIntStats, pathInContainer: string, permissions:
   const minor = Number((stat.rdev & 0xffn) | ((stat.rdev >> 12n) & 0xffffff00n));
   return {
     device: {
-      path: pathInContainer, type, major, minor,
-      fileMode: Number(stat.mode & 0o7777n), uid: Number(stat.uid), gid: Number(stat.gid),
+      path: pathInContainer,
+      type,
+      major,
+      minor,
+      fileMode: Number(stat.mode & 0o7777n),
+      uid: Number(stat.uid),
+      gid: Number(stat.gid),
     },
     rule: { allow: true, type, major, minor, access: permissions },
   };

@@ -8,13 +8,26 @@ import type { RuntimeSpecInput } from "./spec-input.js";
  * newer list for berth; master's per-CPU thermal_throttle entries need a host probe and are left out.
  */
 export const DEFAULT_MASKED_PATHS: readonly string[] = Object.freeze([
-  "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+  "/proc/asound",
+  "/proc/acpi",
+  "/proc/kcore",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+  "/proc/scsi",
+  "/sys/firmware",
+  "/sys/devices/virtual/powercap",
   "/proc/interrupts",
 ]);
 
 export const DEFAULT_READONLY_PATHS: readonly string[] = Object.freeze([
-  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+  "/proc/bus",
+  "/proc/fs",
+  "/proc/irq",
+  "/proc/sys",
+  "/proc/sysrq-trigger",
 ]);
 
 /** The lists for linux.maskedPaths and linux.readonlyPaths. */

@@ -13,14 +13,18 @@ function defaultMounts(shmSize: number): Mount[] {
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
     {
-      destination: "/dev/pts", type: "devpts", source: "devpts",
+      destination: "/dev/pts",
+      type: "devpts",
+      source: "devpts",
       options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
     },
     { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
     { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["ro", "nosuid", "noexec", "nodev"] },
     { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
     {
-      destination: "/dev/shm", type: "tmpfs", source: "shm",
+      destination: "/dev/shm",
+      type: "tmpfs",
+      source: "shm",
       options: ["nosuid", "noexec", "nodev", "mode=1777", `size=${shmSize > 0 ? shmSize : DEFAULT_SHM_SIZE}`],
     },
   ];

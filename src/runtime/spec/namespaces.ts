@@ -7,7 +7,11 @@ export function buildNamespaces(input: RuntimeSpecInput): { type: string; path?:
   if (input.network.kind === "path") namespaces.push({ type: "network", path: input.network.path });
   // "none" is a fresh namespace: runc brings up only its loopback.
   if (input.network.kind === "none") namespaces.push({ type: "network" });
-  for (const [type, mode] of [["uts", input.uts], ["pid", input.pid], ["ipc", input.ipc]] as const) {
+  for (const [type, mode] of [
+    ["uts", input.uts],
+    ["pid", input.pid],
+    ["ipc", input.ipc],
+  ] as const) {
     const m = mode ?? { kind: "private" };
     if (m.kind === "private") namespaces.push({ type });
     else if (m.kind === "path") namespaces.push({ type, path: m.path });
@@ -23,8 +27,7 @@ export function buildNamespaces(input: RuntimeSpecInput): { type: string; path?:
  * every kernel these machines run (≥ 4.11). User sysctls win.
  */
 export function buildSysctls(input: RuntimeSpecInput): Record<string, string> {
-  const defaults: Record<string, string> = input.network.kind === "host"
-    ? {}
-    : { "net.ipv4.ip_unprivileged_port_start": "0", "net.ipv4.ping_group_range": "0 2147483647" };
+  const defaults: Record<string, string> =
+    input.network.kind === "host" ? {} : { "net.ipv4.ip_unprivileged_port_start": "0", "net.ipv4.ping_group_range": "0 2147483647" };
   return { ...defaults, ...input.sysctls };
 }

@@ -65,9 +65,10 @@ function buildProcess(input: RuntimeSpecInput, capabilities: string[], hostRlimi
     env: [...input.env],
     cwd: input.cwd === "" ? "/" : input.cwd,
     // oci.SetCapabilities: a non-root user gets only the bounding set, as execve would leave it.
-    capabilities: input.user.uid === 0
-      ? { bounding: capabilities, effective: [...capabilities], permitted: [...capabilities] }
-      : { bounding: capabilities },
+    capabilities:
+      input.user.uid === 0
+        ? { bounding: capabilities, effective: [...capabilities], permitted: [...capabilities] }
+        : { bounding: capabilities },
     ...(rlimits.length > 0 ? { rlimits } : {}),
     ...(input.noNewPrivileges ? { noNewPrivileges: true } : {}),
     oomScoreAdj: 0,
@@ -88,6 +89,9 @@ export function formatOciSpec(spec: OciSpec): string {
   // A per-call marker cannot collide with any string in the spec (args, env, paths).
   const marker = `rlim-infinity-${randomUUID()}`;
   const mark = (n: number) => (n < 0 ? marker : n);
-  const marked = { ...spec, process: { ...spec.process, rlimits: rlimits.map((r) => ({ type: r.type, hard: mark(r.hard), soft: mark(r.soft) })) } };
+  const marked = {
+    ...spec,
+    process: { ...spec.process, rlimits: rlimits.map((r) => ({ type: r.type, hard: mark(r.hard), soft: mark(r.soft) })) },
+  };
   return JSON.stringify(marked, null, 2).replaceAll(JSON.stringify(marker), RLIM_INFINITY_JSON);
 }

@@ -25,10 +25,7 @@ export function buildResources(input: RuntimeSpecInput, devices: readonly Device
  * daemon_unix.go verifyPlatformContainerResources and getMemoryResources: swap (memory+swap, as
  * cgroup v1's memsw) defaults to twice the memory; -1 means unlimited swap and is left unset.
  */
-function memoryResources(
-  r: RuntimeSpecInput["resources"],
-  swapAccounting: boolean,
-): { limit?: number; swap?: number } | undefined {
+function memoryResources(r: RuntimeSpecInput["resources"], swapAccounting: boolean): { limit?: number; swap?: number } | undefined {
   const memory = r.memory ?? 0;
   let swap = r.memorySwap ?? 0;
   if (memory !== 0 && memory < MIN_MEMORY) throw new InvalidArgumentError("Minimum memory limit allowed is 6MB");

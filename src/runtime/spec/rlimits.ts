@@ -4,8 +4,22 @@ import { InvalidArgumentError } from "../../errors.js";
 import type { BuildOciSpecOptions } from "./spec-input.js";
 
 const ULIMIT_NAMES = new Set([
-  "as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss",
-  "rtprio", "rttime", "sigpending", "stack",
+  "as",
+  "core",
+  "cpu",
+  "data",
+  "fsize",
+  "locks",
+  "memlock",
+  "msgqueue",
+  "nice",
+  "nofile",
+  "nproc",
+  "rss",
+  "rtprio",
+  "rttime",
+  "sigpending",
+  "stack",
 ]);
 
 /**
@@ -31,11 +45,22 @@ export function toRlimit(
 
 /** Names /proc/self/limits uses, by Docker's ulimit names. */
 const PROC_LIMIT_NAMES: Readonly<Record<string, string>> = {
-  "Max cpu time": "cpu", "Max file size": "fsize", "Max data size": "data", "Max stack size": "stack",
-  "Max core file size": "core", "Max resident set": "rss", "Max processes": "nproc", "Max open files": "nofile",
-  "Max locked memory": "memlock", "Max address space": "as", "Max file locks": "locks",
-  "Max pending signals": "sigpending", "Max msgqueue size": "msgqueue", "Max nice priority": "nice",
-  "Max realtime priority": "rtprio", "Max realtime timeout": "rttime",
+  "Max cpu time": "cpu",
+  "Max file size": "fsize",
+  "Max data size": "data",
+  "Max stack size": "stack",
+  "Max core file size": "core",
+  "Max resident set": "rss",
+  "Max processes": "nproc",
+  "Max open files": "nofile",
+  "Max locked memory": "memlock",
+  "Max address space": "as",
+  "Max file locks": "locks",
+  "Max pending signals": "sigpending",
+  "Max msgqueue size": "msgqueue",
+  "Max nice priority": "nice",
+  "Max realtime priority": "rtprio",
+  "Max realtime timeout": "rttime",
 };
 
 /** Hard limits from the text of /proc/self/limits, for BuildOciSpecOptions.hostRlimits. */

@@ -42,8 +42,22 @@ export interface OciResources {
   pids?: { limit: number };
 }
 
-export interface OciDeviceRule { allow: boolean; type?: string; major?: number; minor?: number; access: string }
-export interface OciDevice { path: string; type: string; major: number; minor: number; fileMode: number; uid: number; gid: number }
+export interface OciDeviceRule {
+  allow: boolean;
+  type?: string;
+  major?: number;
+  minor?: number;
+  access: string;
+}
+export interface OciDevice {
+  path: string;
+  type: string;
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
 
 export interface OciSeccomp {
   defaultAction: string;
@@ -54,5 +68,15 @@ export interface OciSeccomp {
   listenerMetadata?: string;
   syscalls?: OciSyscall[];
 }
-export interface OciSyscall { names: string[]; action: string; errnoRet?: number; args?: OciSeccompArg[] }
-export interface OciSeccompArg { index: number; value: number; valueTwo?: number; op: string }
+export interface OciSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: OciSeccompArg[];
+}
+export interface OciSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}

@@ -44,7 +44,11 @@ export interface DockerSyscallRule {
   includes: SeccompFilter;
   excludes: SeccompFilter;
 }
-export interface SeccompFilter { caps: string[]; arches: string[]; minKernel?: [number, number] }
+export interface SeccompFilter {
+  caps: string[];
+  arches: string[];
+  minKernel?: [number, number];
+}
 
 /** "<kernel>.<major>[anything]" → [kernel, major]; only these two count, as in moby. */
 export function parseKernelVersion(text: string, what: string): [number, number] {

@@ -2,7 +2,13 @@
 // which profile a container gets, and that profile evaluated for it into the spec's linux.seccomp.
 import * as os from "node:os";
 import { InvalidArgumentError } from "../../errors.js";
-import { parseDockerProfile, parseKernelVersion, readSeccompProfile, type DockerSeccompProfile, type DockerSyscallRule } from "./seccomp-profile.js";
+import {
+  parseDockerProfile,
+  parseKernelVersion,
+  readSeccompProfile,
+  type DockerSeccompProfile,
+  type DockerSyscallRule,
+} from "./seccomp-profile.js";
 import type { OciSeccomp, OciSyscall } from "./runtime-spec.js";
 import type { BuildOciSpecOptions, RuntimeSpecInput } from "./spec-input.js";
 
@@ -11,9 +17,8 @@ export const DEFAULT_SECCOMP_PROFILE_PATH = "/usr/share/containers/seccomp.json"
 /** Docker's WithSeccomp: nothing for unconfined or privileged, else the given or default profile. */
 export function seccompFor(input: RuntimeSpecInput, capabilities: readonly string[], opts: BuildOciSpecOptions): OciSeccomp | undefined {
   if (input.privileged || input.seccomp.kind === "unconfined") return undefined;
-  const profile = input.seccomp.kind === "profile"
-    ? input.seccomp.profile
-    : readSeccompProfile(opts.seccompProfilePath ?? DEFAULT_SECCOMP_PROFILE_PATH);
+  const profile =
+    input.seccomp.kind === "profile" ? input.seccomp.profile : readSeccompProfile(opts.seccompProfilePath ?? DEFAULT_SECCOMP_PROFILE_PATH);
   const ctx: { capabilities: readonly string[]; arch: string; kernelRelease?: string } = {
     capabilities,
     arch: opts.arch ?? process.arch,
@@ -24,16 +29,39 @@ export function seccompFor(input: RuntimeSpecInput, capabilities: readonly strin
 
 /** Node's process.arch → the libseccomp names Docker profiles use in includes/excludes.arches. */
 const NODE_TO_NATIVE_ARCH: Readonly<Record<string, string>> = {
-  x64: "amd64", ia32: "x86", arm: "arm", arm64: "arm64", ppc: "ppc", ppc64: "ppc64le", s390: "s390",
-  s390x: "s390x", mips: "mips", mipsel: "mipsel", mips64el: "mipsel64", riscv64: "riscv64", loong64: "loong64",
+  x64: "amd64",
+  ia32: "x86",
+  arm: "arm",
+  arm64: "arm64",
+  ppc: "ppc",
+  ppc64: "ppc64le",
+  s390: "s390",
+  s390x: "s390x",
+  mips: "mips",
+  mipsel: "mipsel",
+  mips64el: "mipsel64",
+  riscv64: "riscv64",
+  loong64: "loong64",
 };
 
 /** libseccomp names → SCMP_ARCH_* (profiles/seccomp nativeToSeccomp). */
 const NATIVE_TO_SCMP_ARCH: Readonly<Record<string, string>> = {
-  x86: "SCMP_ARCH_X86", amd64: "SCMP_ARCH_X86_64", arm: "SCMP_ARCH_ARM", arm64: "SCMP_ARCH_AARCH64",
-  mips: "SCMP_ARCH_MIPS", mips64: "SCMP_ARCH_MIPS64", mips64n32: "SCMP_ARCH_MIPS64N32", mipsel64: "SCMP_ARCH_MIPSEL64",
-  mips3l64n32: "SCMP_ARCH_MIPSEL64N32", mipsel: "SCMP_ARCH_MIPSEL", ppc: "SCMP_ARCH_PPC", ppc64: "SCMP_ARCH_PPC64",
-  ppc64le: "SCMP_ARCH_PPC64LE", riscv64: "SCMP_ARCH_RISCV64", s390: "SCMP_ARCH_S390", s390x: "SCMP_ARCH_S390X",
+  x86: "SCMP_ARCH_X86",
+  amd64: "SCMP_ARCH_X86_64",
+  arm: "SCMP_ARCH_ARM",
+  arm64: "SCMP_ARCH_AARCH64",
+  mips: "SCMP_ARCH_MIPS",
+  mips64: "SCMP_ARCH_MIPS64",
+  mips64n32: "SCMP_ARCH_MIPS64N32",
+  mipsel64: "SCMP_ARCH_MIPSEL64",
+  mips3l64n32: "SCMP_ARCH_MIPSEL64N32",
+  mipsel: "SCMP_ARCH_MIPSEL",
+  ppc: "SCMP_ARCH_PPC",
+  ppc64: "SCMP_ARCH_PPC64",
+  ppc64le: "SCMP_ARCH_PPC64LE",
+  riscv64: "SCMP_ARCH_RISCV64",
+  s390: "SCMP_ARCH_S390",
+  s390x: "SCMP_ARCH_S390X",
   loong64: "SCMP_ARCH_LOONGARCH64",
 };
 

@@ -2,12 +2,15 @@
 // (image config merged, mounts and devices chosen), and the host facts the engine probed. A leaf
 // module, so that every part of the spec can take these types without importing the entry.
 
-export interface Mount { destination: string; type: string; source: string; options: string[] }
+export interface Mount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
 
 export type SeccompSetting =
-  | { kind: "default" }
-  | { kind: "unconfined" }
-  | { kind: "profile"; profile: unknown /* Docker-format JSON, already parsed */ };
+  { kind: "default" } | { kind: "unconfined" } | { kind: "profile"; profile: unknown /* Docker-format JSON, already parsed */ };
 
 export type NamespaceMode = { kind: "private" } | { kind: "host" } | { kind: "path"; path: string };
 

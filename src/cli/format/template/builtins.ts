@@ -106,10 +106,15 @@ type BasicKind = "invalid" | "bool" | "number" | "string" | "other";
 function basicKind(value: unknown): BasicKind {
   if (value === null || value === undefined) return "invalid";
   switch (typeof value) {
-    case "boolean": return "bool";
-    case "number": case "bigint": return "number";
-    case "string": return "string";
-    default: return "other";
+    case "boolean":
+      return "bool";
+    case "number":
+    case "bigint":
+      return "number";
+    case "string":
+      return "string";
+    default:
+      return "other";
   }
 }
 
@@ -162,7 +167,15 @@ function htmlEscape(s: string): string {
 }
 
 function jsEscape(s: string): string {
-  const named: Record<string, string> = { "\\": "\\\\", "'": "\\'", '"': '\\"', "<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "=": "\\u003D" };
+  const named: Record<string, string> = {
+    "\\": "\\\\",
+    "'": "\\'",
+    '"': '\\"',
+    "<": "\\u003C",
+    ">": "\\u003E",
+    "&": "\\u0026",
+    "=": "\\u003D",
+  };
   let out = "";
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;

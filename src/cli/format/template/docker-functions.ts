@@ -17,9 +17,17 @@ export const DOCKER_FUNCS: FuncTable = new Map<string, FuncDef>([
 
 /** docker's HeaderFunctions: the header row shows column titles untouched, not transformed like values. */
 export const HEADER_FUNCS: FuncTable = new Map<string, FuncDef>(
-  ([["json", 1], ["split", 2], ["join", 2], ["title", 1], ["lower", 1], ["upper", 1], ["truncate", 2]] as const).map(
-    ([name, count]): [string, FuncDef] => [name, fixed(count, ([title]) => expectString(title))],
-  ),
+  (
+    [
+      ["json", 1],
+      ["split", 2],
+      ["join", 2],
+      ["title", 1],
+      ["lower", 1],
+      ["upper", 1],
+      ["truncate", 2],
+    ] as const
+  ).map(([name, count]): [string, FuncDef] => [name, fixed(count, ([title]) => expectString(title))]),
 );
 
 /** strings.Split: an empty separator splits into characters. */

@@ -5,7 +5,23 @@ import { formatValue } from "./fmt.js";
 import { ArgTypeError, type FuncDef, type FuncTable } from "./function-table.js";
 import { GO_TYPES, memberType, typedValue, zeroValue } from "./go-types.js";
 import { ROW_CONTEXTS } from "./list-rows.js";
-import { type ActionNode, type AnyNode, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, lineCol, type Node, nodeString, type Operand, type ParsedTemplate, type PipeNode, type TemplateCallNode, type VariableNode } from "./parse-tree.js";
+import {
+  type ActionNode,
+  type AnyNode,
+  type BranchNode,
+  type ChainNode,
+  type CommandNode,
+  type FieldNode,
+  type IdentifierNode,
+  lineCol,
+  type Node,
+  nodeString,
+  type Operand,
+  type ParsedTemplate,
+  type PipeNode,
+  type TemplateCallNode,
+  type VariableNode,
+} from "./parse-tree.js";
 import { goQuote } from "./quote.js";
 import { errorMessage, goTypeName, isTrue, sortEntries } from "./values.js";
 
@@ -54,12 +70,18 @@ export class Execution {
         if (node.pipe.decl.length === 0) this.printValue(node, value);
         return;
       }
-      case "if": case "with": return this.walkIfOrWith(dot, node);
-      case "range": return this.walkRange(dot, node);
+      case "if":
+      case "with":
+        return this.walkIfOrWith(dot, node);
+      case "range":
+        return this.walkRange(dot, node);
       // A loop's break or continue, caught by walkIteration: control flow, not an error, so no stack.
-      // eslint-disable-next-line @typescript-eslint/only-throw-error
-      case "break": case "continue": throw new LoopSignal(node.kind);
-      case "template": return this.walkTemplate(dot, node);
+      case "break":
+      case "continue":
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        throw new LoopSignal(node.kind);
+      case "template":
+        return this.walkTemplate(dot, node);
     }
   }
 
@@ -166,10 +188,14 @@ export class Execution {
     const [first] = cmd.args;
     if (!first) return this.fail("empty command");
     switch (first.kind) {
-      case "field": return this.evalFieldNode(dot, first, cmd.args, final);
-      case "chain": return this.evalChainNode(dot, first, cmd.args, final);
-      case "identifier": return this.evalFunction(dot, first, cmd, cmd.args, final);
-      case "variable": return this.evalVariableNode(dot, first, cmd.args, final);
+      case "field":
+        return this.evalFieldNode(dot, first, cmd.args, final);
+      case "chain":
+        return this.evalChainNode(dot, first, cmd.args, final);
+      case "identifier":
+        return this.evalFunction(dot, first, cmd, cmd.args, final);
+      case "variable":
+        return this.evalVariableNode(dot, first, cmd.args, final);
       case "pipe":
         this.notAFunction(cmd.args, final);
         return this.evalPipeline(dot, first);
@@ -177,9 +203,14 @@ export class Execution {
     this.at(first);
     this.notAFunction(cmd.args, final);
     switch (first.kind) {
-      case "bool": case "number": case "string": return first.value;
-      case "dot": return dot;
-      case "nil": return this.fail("nil is not a command");
+      case "bool":
+      case "number":
+      case "string":
+        return first.value;
+      case "dot":
+        return dot;
+      case "nil":
+        return this.fail("nil is not a command");
     }
   }
 
@@ -191,14 +222,24 @@ export class Execution {
   private evalArg(dot: unknown, node: Operand): unknown {
     this.at(node);
     switch (node.kind) {
-      case "dot": return dot;
-      case "nil": return null;
-      case "field": return this.evalFieldNode(dot, node, [node], MISSING);
-      case "variable": return this.evalVariableNode(dot, node, [node], MISSING);
-      case "chain": return this.evalChainNode(dot, node, [node], MISSING);
-      case "identifier": return this.evalFunction(dot, node, node, [node], MISSING);
-      case "pipe": return this.evalPipeline(dot, node);
-      case "bool": case "number": case "string": return node.value;
+      case "dot":
+        return dot;
+      case "nil":
+        return null;
+      case "field":
+        return this.evalFieldNode(dot, node, [node], MISSING);
+      case "variable":
+        return this.evalVariableNode(dot, node, [node], MISSING);
+      case "chain":
+        return this.evalChainNode(dot, node, [node], MISSING);
+      case "identifier":
+        return this.evalFunction(dot, node, node, [node], MISSING);
+      case "pipe":
+        return this.evalPipeline(dot, node);
+      case "bool":
+      case "number":
+      case "string":
+        return node.value;
     }
   }
 
@@ -231,7 +272,14 @@ export class Execution {
   }
 
   /** Only the last field of a chain receives the command's arguments. */
-  private evalFieldChain(dot: unknown, receiver: unknown, node: AnyNode, idents: readonly string[], args: readonly Operand[], final: unknown): unknown {
+  private evalFieldChain(
+    dot: unknown,
+    receiver: unknown,
+    node: AnyNode,
+    idents: readonly string[],
+    args: readonly Operand[],
+    final: unknown,
+  ): unknown {
     let value = receiver;
     idents.forEach((name, i) => {
       const last = i === idents.length - 1;
@@ -253,7 +301,9 @@ export class Execution {
     const structType = ROW_CONTEXTS.get(receiver)?.structType;
     if (structType !== undefined && found.kind === "missing") return this.fail(`can't evaluate field ${name} in type ${structType}`);
     if (args.length > 1 || final !== MISSING) {
-      return this.fail(structType !== undefined ? `${name} has arguments but cannot be invoked as function` : `${name} is not a method but has arguments`);
+      return this.fail(
+        structType !== undefined ? `${name} has arguments but cannot be invoked as function` : `${name} is not a method but has arguments`,
+      );
     }
     const fieldType = memberType(GO_TYPES.get(receiver), name);
     if (found.kind === "value") return fieldType ? typedValue(found.value, fieldType.type) : found.value;
@@ -262,7 +312,15 @@ export class Execution {
     return this.tmpl.missingKey === "error" ? this.fail(`map has no entry for key ${goQuote(name)}`) : undefined;
   }
 
-  private callMethod(dot: unknown, fn: Function, receiver: object, name: string, node: AnyNode, args: readonly Operand[], final: unknown): unknown {
+  private callMethod(
+    dot: unknown,
+    fn: Function,
+    receiver: object,
+    name: string,
+    node: AnyNode,
+    args: readonly Operand[],
+    final: unknown,
+  ): unknown {
     const argv = this.evalArgs(dot, args.slice(1), final);
     // A JS function's declared parameters stand in for the Go method signature.
     if (argv.length < fn.length) return this.fail(`wrong number of args for ${name}: want ${fn.length} got ${argv.length}`);

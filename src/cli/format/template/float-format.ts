@@ -2,11 +2,14 @@
 
 export function floatBody(abs: number, verb: string, prec: number | undefined): string {
   switch (verb) {
-    case "e": case "E": {
+    case "e":
+    case "E": {
       const text = abs.toExponential(Math.min(prec ?? 6, 100)).replace(/e([+-])(\d)$/, "e$10$2");
       return verb === "E" ? text.toUpperCase() : text;
     }
-    case "f": case "F": return toFixed(abs, prec ?? 6);
+    case "f":
+    case "F":
+      return toFixed(abs, prec ?? 6);
     default: {
       const text = formatG(abs, prec ?? -1);
       return verb === "G" ? text.toUpperCase() : text;
@@ -25,7 +28,9 @@ function formatG(abs: number, prec: number): string {
   if (abs === 0) return "0";
   const shortest = prec < 0;
   const digitsWanted = shortest ? undefined : Math.max(prec, 1);
-  const [mantissa = "0", exponent = "0"] = (digitsWanted === undefined ? abs.toExponential() : abs.toExponential(digitsWanted - 1)).split("e");
+  const [mantissa = "0", exponent = "0"] = (digitsWanted === undefined ? abs.toExponential() : abs.toExponential(digitsWanted - 1)).split(
+    "e",
+  );
   const digits = mantissa.replace(".", "").replace(/0+$/, "") || "0";
   const point = Number(exponent) + 1; // digits before the decimal point
   let eprec = digitsWanted ?? 6;

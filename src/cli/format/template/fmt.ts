@@ -21,7 +21,18 @@ export interface Directive {
 }
 
 export function directive(verb: string): Directive {
-  return { verb, minus: false, plus: false, sharp: false, space: false, zero: false, sharpV: false, plusV: false, width: undefined, prec: undefined };
+  return {
+    verb,
+    minus: false,
+    plus: false,
+    sharp: false,
+    space: false,
+    zero: false,
+    sharpV: false,
+    plusV: false,
+    width: undefined,
+    prec: undefined,
+  };
 }
 
 const PLAIN_V = directive("v");
@@ -50,12 +61,18 @@ export function formatArg(d: Directive, arg: unknown): string {
   if (d.verb === "T") return pad(d, goTypeName(arg));
   if (arg === null || arg === undefined) return d.verb === "v" ? pad(d, "<nil>") : badVerb(d, arg);
   switch (typeof arg) {
-    case "boolean": return d.verb === "t" || d.verb === "v" ? pad(d, String(arg)) : badVerb(d, arg);
-    case "number": return formatNumber(d, arg);
-    case "bigint": return formatInteger(d, arg);
-    case "string": return formatString(d, arg);
-    case "object": return formatObject(d, arg);
-    default: return d.verb === "v" ? pad(d, `<${typeof arg}>`) : badVerb(d, arg);
+    case "boolean":
+      return d.verb === "t" || d.verb === "v" ? pad(d, String(arg)) : badVerb(d, arg);
+    case "number":
+      return formatNumber(d, arg);
+    case "bigint":
+      return formatInteger(d, arg);
+    case "string":
+      return formatString(d, arg);
+    case "object":
+      return formatObject(d, arg);
+    default:
+      return d.verb === "v" ? pad(d, `<${typeof arg}>`) : badVerb(d, arg);
   }
 }
 
@@ -112,16 +129,27 @@ function formatInteger(d: Directive, value: bigint): string {
   const negative = value < 0n;
   const abs = negative ? -value : value;
   switch (d.verb) {
-    case "d": case "v": return formatDigits(d, negative, "", abs.toString(10));
-    case "b": return formatDigits(d, negative, d.sharp ? "0b" : "", abs.toString(2));
-    case "o": return formatDigits(d, negative, d.sharp ? "0" : "", abs.toString(8));
-    case "O": return formatDigits(d, negative, "0o", abs.toString(8));
-    case "x": return formatDigits(d, negative, d.sharp ? "0x" : "", abs.toString(16));
-    case "X": return formatDigits(d, negative, d.sharp ? "0X" : "", abs.toString(16).toUpperCase());
-    case "c": return pad(d, runeString(value));
-    case "q": return pad(d, `'${escapeRune(Number(value), "'", d.plus)}'`);
-    case "U": return pad(d, unicodeNotation(d, value));
-    default: return badVerb(d, value);
+    case "d":
+    case "v":
+      return formatDigits(d, negative, "", abs.toString(10));
+    case "b":
+      return formatDigits(d, negative, d.sharp ? "0b" : "", abs.toString(2));
+    case "o":
+      return formatDigits(d, negative, d.sharp ? "0" : "", abs.toString(8));
+    case "O":
+      return formatDigits(d, negative, "0o", abs.toString(8));
+    case "x":
+      return formatDigits(d, negative, d.sharp ? "0x" : "", abs.toString(16));
+    case "X":
+      return formatDigits(d, negative, d.sharp ? "0X" : "", abs.toString(16).toUpperCase());
+    case "c":
+      return pad(d, runeString(value));
+    case "q":
+      return pad(d, `'${escapeRune(Number(value), "'", d.plus)}'`);
+    case "U":
+      return pad(d, unicodeNotation(d, value));
+    default:
+      return badVerb(d, value);
   }
 }
 
@@ -164,13 +192,17 @@ function formatString(d: Directive, s: string): string {
     case "v":
       if (d.sharpV) return pad(d, goQuote(s));
       return pad(d, truncateRunes(s, d.prec));
-    case "s": return pad(d, truncateRunes(s, d.prec));
+    case "s":
+      return pad(d, truncateRunes(s, d.prec));
     case "q": {
       const text = truncateRunes(s, d.prec);
       return pad(d, d.sharp && canBackquote(text) ? `\`${text}\`` : goQuote(text, d.plus));
     }
-    case "x": case "X": return pad(d, hexBytes(d, s));
-    default: return badVerb(d, s);
+    case "x":
+    case "X":
+      return pad(d, hexBytes(d, s));
+    default:
+      return badVerb(d, s);
   }
 }
 
@@ -215,13 +247,21 @@ function formatGo(value: unknown, type: GoType, top: boolean): string {
     }
     case "slice":
       return `[${((value ?? []) as unknown[]).map((v) => formatGo(v, type.elem, false)).join(" ")}]`;
-    case "empty": return "{}";
-    case "string": return value === null || value === undefined ? "" : String(value);
-    case "bool": return String(value ?? false);
-    case "int": return String(value ?? 0);
-    case "duration": return goDurationString(Number(value ?? 0));
-    case "time": return goTimeText(String(value ?? "0001-01-01T00:00:00Z"));
-    case "stringer": return type.format(value);
-    case "any": return value === undefined ? "<nil>" : formatValue(value);
+    case "empty":
+      return "{}";
+    case "string":
+      return value === null || value === undefined ? "" : String(value);
+    case "bool":
+      return String(value ?? false);
+    case "int":
+      return String(value ?? 0);
+    case "duration":
+      return goDurationString(Number(value ?? 0));
+    case "time":
+      return goTimeText(String(value ?? "0001-01-01T00:00:00Z"));
+    case "stringer":
+      return type.format(value);
+    case "any":
+      return value === undefined ? "<nil>" : formatValue(value);
   }
 }

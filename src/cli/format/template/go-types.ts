@@ -62,12 +62,20 @@ export function typedValue(value: unknown, type: GoType): unknown {
 
 export function zeroValue(type: GoType): unknown {
   switch (type.kind) {
-    case "string": return "";
-    case "bool": return false;
-    case "int": case "duration": return 0;
-    case "time": return "0001-01-01T00:00:00Z";
-    case "struct": case "empty": return {};
-    default: return null;
+    case "string":
+      return "";
+    case "bool":
+      return false;
+    case "int":
+    case "duration":
+      return 0;
+    case "time":
+      return "0001-01-01T00:00:00Z";
+    case "struct":
+    case "empty":
+      return {};
+    default:
+      return null;
   }
 }
 

@@ -23,14 +23,19 @@ export function goJson(value: unknown): string {
 function encodeJson(value: unknown, escapeHtml: boolean, seen: Set<object>): string {
   if (value === null || value === undefined) return "null";
   switch (typeof value) {
-    case "boolean": return String(value);
+    case "boolean":
+      return String(value);
     case "number":
       if (!Number.isFinite(value)) throw new Error(`json: unsupported value: ${formatValue(value)}`);
       return JSON.stringify(value);
-    case "bigint": return value.toString();
-    case "string": return jsonString(value, escapeHtml);
-    case "object": break;
-    default: throw new Error(`json: unsupported type: ${goTypeName(value)}`);
+    case "bigint":
+      return value.toString();
+    case "string":
+      return jsonString(value, escapeHtml);
+    case "object":
+      break;
+    default:
+      throw new Error(`json: unsupported type: ${goTypeName(value)}`);
   }
   if (seen.has(value)) throw new Error("json: unsupported value: encountered a cycle");
   seen.add(value);

@@ -3,10 +3,30 @@
 import { describeRune, goQuote } from "./quote.js";
 
 export type ItemType =
-  | "text" | "comment" | "leftDelim" | "rightDelim" | "space" | "eof" | "error"
-  | "field" | "variable" | "identifier" | "keyword" | "dot" | "nil" | "bool"
-  | "number" | "charConstant" | "string" | "rawString"
-  | "pipe" | "leftParen" | "rightParen" | "declare" | "assign" | "char";
+  | "text"
+  | "comment"
+  | "leftDelim"
+  | "rightDelim"
+  | "space"
+  | "eof"
+  | "error"
+  | "field"
+  | "variable"
+  | "identifier"
+  | "keyword"
+  | "dot"
+  | "nil"
+  | "bool"
+  | "number"
+  | "charConstant"
+  | "string"
+  | "rawString"
+  | "pipe"
+  | "leftParen"
+  | "rightParen"
+  | "declare"
+  | "assign"
+  | "char";
 
 export interface Item {
   readonly type: ItemType;
@@ -173,13 +193,20 @@ export class Lexer {
       return this.lexSpace();
     }
     switch (ch) {
-      case "=": return this.emitItem("assign");
-      case ":": return this.nextChar() === "=" ? this.emitItem("declare") : this.fail("expected :=");
-      case "|": return this.emitItem("pipe");
-      case '"': return this.lexQuote('"', "string", "unterminated quoted string");
-      case "'": return this.lexQuote("'", "charConstant", "unterminated character constant");
-      case "`": return this.lexRawQuote();
-      case "$": return this.lexFieldOrVariable("variable");
+      case "=":
+        return this.emitItem("assign");
+      case ":":
+        return this.nextChar() === "=" ? this.emitItem("declare") : this.fail("expected :=");
+      case "|":
+        return this.emitItem("pipe");
+      case '"':
+        return this.lexQuote('"', "string", "unterminated quoted string");
+      case "'":
+        return this.lexQuote("'", "charConstant", "unterminated character constant");
+      case "`":
+        return this.lexRawQuote();
+      case "$":
+        return this.lexFieldOrVariable("variable");
       case "(":
         this.parenDepth++;
         return this.emitItem("leftParen");

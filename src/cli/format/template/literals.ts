@@ -58,9 +58,12 @@ function readQuotedRune(text: string, at: number, quote: string): { value: numbe
     return parseInt(digits, 16);
   };
   switch (kind) {
-    case "x": return { value: hex(2), isByte: true, next: at + 4 };
-    case "u": return { value: validRune(hex(4)), isByte: false, next: at + 6 };
-    case "U": return { value: validRune(hex(8)), isByte: false, next: at + 10 };
+    case "x":
+      return { value: hex(2), isByte: true, next: at + 4 };
+    case "u":
+      return { value: validRune(hex(4)), isByte: false, next: at + 6 };
+    case "U":
+      return { value: validRune(hex(8)), isByte: false, next: at + 10 };
   }
   const octal = text.slice(at + 1, at + 4);
   if (/^[0-7]{3}$/.test(octal) && parseInt(octal, 8) <= 255) return { value: parseInt(octal, 8), isByte: true, next: at + 4 };

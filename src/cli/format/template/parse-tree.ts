@@ -3,15 +3,53 @@
 
 import { goQuote } from "./quote.js";
 
-export interface FieldNode { readonly kind: "field"; readonly pos: number; readonly idents: readonly string[] }
-export interface VariableNode { readonly kind: "variable"; readonly pos: number; readonly name: string; readonly idents: readonly string[] }
-export interface ChainNode { readonly kind: "chain"; readonly pos: number; readonly node: Operand; readonly idents: readonly string[] }
-export interface IdentifierNode { readonly kind: "identifier"; readonly pos: number; readonly name: string }
-interface DotNode { readonly kind: "dot"; readonly pos: number }
-interface NilNode { readonly kind: "nil"; readonly pos: number }
-interface BoolNode { readonly kind: "bool"; readonly pos: number; readonly value: boolean }
-export interface NumberNode { readonly kind: "number"; readonly pos: number; readonly value: number; readonly text: string }
-interface StringNode { readonly kind: "string"; readonly pos: number; readonly value: string; readonly text: string }
+export interface FieldNode {
+  readonly kind: "field";
+  readonly pos: number;
+  readonly idents: readonly string[];
+}
+export interface VariableNode {
+  readonly kind: "variable";
+  readonly pos: number;
+  readonly name: string;
+  readonly idents: readonly string[];
+}
+export interface ChainNode {
+  readonly kind: "chain";
+  readonly pos: number;
+  readonly node: Operand;
+  readonly idents: readonly string[];
+}
+export interface IdentifierNode {
+  readonly kind: "identifier";
+  readonly pos: number;
+  readonly name: string;
+}
+interface DotNode {
+  readonly kind: "dot";
+  readonly pos: number;
+}
+interface NilNode {
+  readonly kind: "nil";
+  readonly pos: number;
+}
+interface BoolNode {
+  readonly kind: "bool";
+  readonly pos: number;
+  readonly value: boolean;
+}
+export interface NumberNode {
+  readonly kind: "number";
+  readonly pos: number;
+  readonly value: number;
+  readonly text: string;
+}
+interface StringNode {
+  readonly kind: "string";
+  readonly pos: number;
+  readonly value: string;
+  readonly text: string;
+}
 export interface PipeNode {
   readonly kind: "pipe";
   readonly pos: number;
@@ -19,11 +57,24 @@ export interface PipeNode {
   isAssign: boolean;
   readonly cmds: CommandNode[];
 }
-export interface CommandNode { readonly kind: "command"; readonly pos: number; readonly args: Operand[] }
-export type Operand = FieldNode | VariableNode | ChainNode | IdentifierNode | DotNode | NilNode | BoolNode | NumberNode | StringNode | PipeNode;
+export interface CommandNode {
+  readonly kind: "command";
+  readonly pos: number;
+  readonly args: Operand[];
+}
+export type Operand =
+  FieldNode | VariableNode | ChainNode | IdentifierNode | DotNode | NilNode | BoolNode | NumberNode | StringNode | PipeNode;
 
-interface TextNode { readonly kind: "text"; readonly pos: number; readonly text: string }
-export interface ActionNode { readonly kind: "action"; readonly pos: number; readonly pipe: PipeNode }
+interface TextNode {
+  readonly kind: "text";
+  readonly pos: number;
+  readonly text: string;
+}
+export interface ActionNode {
+  readonly kind: "action";
+  readonly pos: number;
+  readonly pipe: PipeNode;
+}
 export interface BranchNode {
   readonly kind: "if" | "with" | "range";
   readonly pos: number;
@@ -31,8 +82,16 @@ export interface BranchNode {
   readonly list: readonly Node[];
   readonly elseList: readonly Node[] | undefined;
 }
-export interface LoopControlNode { readonly kind: "break" | "continue"; readonly pos: number }
-export interface TemplateCallNode { readonly kind: "template"; readonly pos: number; readonly name: string; readonly pipe: PipeNode | undefined }
+export interface LoopControlNode {
+  readonly kind: "break" | "continue";
+  readonly pos: number;
+}
+export interface TemplateCallNode {
+  readonly kind: "template";
+  readonly pos: number;
+  readonly name: string;
+  readonly pipe: PipeNode | undefined;
+}
 export type Node = TextNode | ActionNode | BranchNode | LoopControlNode | TemplateCallNode;
 export type AnyNode = Node | Operand | CommandNode;
 
@@ -54,21 +113,40 @@ function operandString(node: Operand): string {
 /** Go's Node.String(): the node re-serialized, used as the `at <…>` context of execution errors. */
 export function nodeString(node: AnyNode): string {
   switch (node.kind) {
-    case "field": return fieldsString(node.idents);
-    case "variable": return node.name + fieldsString(node.idents);
-    case "chain": return operandString(node.node) + fieldsString(node.idents);
-    case "identifier": return node.name;
-    case "dot": return ".";
-    case "nil": return "nil";
-    case "bool": return String(node.value);
-    case "number": case "string": return node.text;
-    case "pipe": return pipeString(node);
-    case "command": return node.args.map(operandString).join(" ");
-    case "text": return node.text;
-    case "action": return `{{${pipeString(node.pipe)}}}`;
-    case "if": case "with": case "range": return branchString(node);
-    case "break": case "continue": return `{{${node.kind}}}`;
-    case "template": return `{{template ${goQuote(node.name)}${node.pipe ? ` ${pipeString(node.pipe)}` : ""}}}`;
+    case "field":
+      return fieldsString(node.idents);
+    case "variable":
+      return node.name + fieldsString(node.idents);
+    case "chain":
+      return operandString(node.node) + fieldsString(node.idents);
+    case "identifier":
+      return node.name;
+    case "dot":
+      return ".";
+    case "nil":
+      return "nil";
+    case "bool":
+      return String(node.value);
+    case "number":
+    case "string":
+      return node.text;
+    case "pipe":
+      return pipeString(node);
+    case "command":
+      return node.args.map(operandString).join(" ");
+    case "text":
+      return node.text;
+    case "action":
+      return `{{${pipeString(node.pipe)}}}`;
+    case "if":
+    case "with":
+    case "range":
+      return branchString(node);
+    case "break":
+    case "continue":
+      return `{{${node.kind}}}`;
+    case "template":
+      return `{{template ${goQuote(node.name)}${node.pipe ? ` ${pipeString(node.pipe)}` : ""}}}`;
   }
 }
 

@@ -3,14 +3,41 @@
 import { InvalidArgumentError } from "../../../errors.js";
 import type { Item, ItemType } from "./lexer.js";
 import { charConstantValue, numberValue, unquoteGo } from "./literals.js";
-import { type BranchNode, type CommandNode, lineCol, type LoopControlNode, type Node, nodeString, type NumberNode, type Operand, type PipeNode, type TemplateCallNode, type VariableNode } from "./parse-tree.js";
+import {
+  type BranchNode,
+  type CommandNode,
+  lineCol,
+  type LoopControlNode,
+  type Node,
+  nodeString,
+  type NumberNode,
+  type Operand,
+  type PipeNode,
+  type TemplateCallNode,
+  type VariableNode,
+} from "./parse-tree.js";
 import { goQuote } from "./quote.js";
 import { errorMessage } from "./values.js";
 
 /** {{end}} and {{else}} close the list being parsed; they never reach the tree. */
-interface Marker { readonly kind: "end" | "else"; readonly pos: number }
+interface Marker {
+  readonly kind: "end" | "else";
+  readonly pos: number;
+}
 
-const OPERAND_START = new Set<ItemType>(["bool", "charConstant", "dot", "field", "identifier", "number", "nil", "rawString", "string", "variable", "leftParen"]);
+const OPERAND_START = new Set<ItemType>([
+  "bool",
+  "charConstant",
+  "dot",
+  "field",
+  "identifier",
+  "number",
+  "nil",
+  "rawString",
+  "string",
+  "variable",
+  "leftParen",
+]);
 const NON_EXECUTABLE = new Set<Operand["kind"]>(["bool", "dot", "nil", "number", "string"]);
 
 function isKeyword(item: Item, word: string): boolean {
@@ -150,10 +177,14 @@ export class Parser {
   private textOrAction(): Node | Marker | undefined {
     const token = this.nextNonSpace();
     switch (token.type) {
-      case "text": return { kind: "text", pos: token.pos, text: token.val };
-      case "leftDelim": return this.action();
-      case "comment": return undefined;
-      default: throw this.unexpected(token, "input");
+      case "text":
+        return { kind: "text", pos: token.pos, text: token.val };
+      case "leftDelim":
+        return this.action();
+      case "comment":
+        return undefined;
+      default:
+        throw this.unexpected(token, "input");
     }
   }
 
@@ -161,14 +192,23 @@ export class Parser {
     const token = this.nextNonSpace();
     if (token.type === "keyword") {
       switch (token.val) {
-        case "block": return this.blockControl();
-        case "break": case "continue": return this.loopControl(token);
-        case "else": return this.elseControl();
-        case "end": return { kind: "end", pos: this.expect("rightDelim", "end").pos };
-        case "if": return this.branch("if");
-        case "range": return this.branch("range");
-        case "with": return this.branch("with");
-        case "template": return this.templateControl();
+        case "block":
+          return this.blockControl();
+        case "break":
+        case "continue":
+          return this.loopControl(token);
+        case "else":
+          return this.elseControl();
+        case "end":
+          return { kind: "end", pos: this.expect("rightDelim", "end").pos };
+        case "if":
+          return this.branch("if");
+        case "range":
+          return this.branch("range");
+        case "with":
+          return this.branch("with");
+        case "template":
+          return this.templateControl();
       }
     }
     this.backup();
@@ -324,11 +364,18 @@ export class Parser {
     const idents: string[] = [];
     while (this.peek().type === "field") idents.push(this.next().val.slice(1));
     switch (node.kind) {
-      case "field": return { kind: "field", pos, idents: [...node.idents, ...idents] };
-      case "variable": return { kind: "variable", pos, name: node.name, idents: [...node.idents, ...idents] };
-      case "bool": case "string": case "number": case "nil": case "dot":
+      case "field":
+        return { kind: "field", pos, idents: [...node.idents, ...idents] };
+      case "variable":
+        return { kind: "variable", pos, name: node.name, idents: [...node.idents, ...idents] };
+      case "bool":
+      case "string":
+      case "number":
+      case "nil":
+      case "dot":
         throw this.error(`unexpected . after term ${goQuote(nodeString(node))}`);
-      default: return { kind: "chain", pos, node, idents };
+      default:
+        return { kind: "chain", pos, node, idents };
     }
   }
 
@@ -339,14 +386,24 @@ export class Parser {
       case "identifier":
         if (!this.isFunction(token.val)) throw this.error(`function ${goQuote(token.val)} not defined`);
         return { kind: "identifier", pos, name: token.val };
-      case "dot": return { kind: "dot", pos };
-      case "nil": return { kind: "nil", pos };
-      case "variable": return this.useVariable(token);
-      case "field": return { kind: "field", pos, idents: [token.val.slice(1)] };
-      case "bool": return { kind: "bool", pos, value: token.val === "true" };
-      case "number": case "charConstant": return this.number(token);
-      case "leftParen": return this.pipeline("parenthesized pipeline", "rightParen");
-      case "string": case "rawString": return { kind: "string", pos, text: token.val, value: this.unquote(token) };
+      case "dot":
+        return { kind: "dot", pos };
+      case "nil":
+        return { kind: "nil", pos };
+      case "variable":
+        return this.useVariable(token);
+      case "field":
+        return { kind: "field", pos, idents: [token.val.slice(1)] };
+      case "bool":
+        return { kind: "bool", pos, value: token.val === "true" };
+      case "number":
+      case "charConstant":
+        return this.number(token);
+      case "leftParen":
+        return this.pipeline("parenthesized pipeline", "rightParen");
+      case "string":
+      case "rawString":
+        return { kind: "string", pos, text: token.val, value: this.unquote(token) };
     }
     this.backup();
     return undefined;

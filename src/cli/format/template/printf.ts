@@ -80,12 +80,23 @@ class Printf {
   private flags(d: Directive): void {
     for (;;) {
       switch (this.format[this.i]) {
-        case "#": d.sharp = true; break;
-        case "0": d.zero = !d.minus; break;
-        case "+": d.plus = true; break;
-        case "-": Object.assign(d, { minus: true, zero: false }); break;
-        case " ": d.space = true; break;
-        default: return;
+        case "#":
+          d.sharp = true;
+          break;
+        case "0":
+          d.zero = !d.minus;
+          break;
+        case "+":
+          d.plus = true;
+          break;
+        case "-":
+          Object.assign(d, { minus: true, zero: false });
+          break;
+        case " ":
+          d.space = true;
+          break;
+        default:
+          return;
       }
       this.i++;
     }
@@ -130,7 +141,9 @@ class Printf {
   }
 
   private extraArgs(): string {
-    const extras = this.args.slice(this.argNum).map((arg) => (arg === null || arg === undefined ? "<nil>" : `${goTypeName(arg)}=${formatValue(arg)}`));
+    const extras = this.args
+      .slice(this.argNum)
+      .map((arg) => (arg === null || arg === undefined ? "<nil>" : `${goTypeName(arg)}=${formatValue(arg)}`));
     return `%!(EXTRA ${extras.join(", ")})`;
   }
 }

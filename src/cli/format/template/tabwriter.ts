@@ -59,19 +59,40 @@ function formatColumn(layout: Layout, line0: number, line1: number, widths: read
 function writeLines(layout: Layout, line0: number, line1: number, widths: readonly number[]): void {
   for (let line = line0; line < line1; line++) {
     const cells = layout.cells[line] ?? [];
-    layout.out.push(cells.map((cell, j) => {
-      const width = widths[j];
-      return width === undefined ? cell : cell + " ".repeat(width - displayWidth(cell));
-    }).join(""));
+    layout.out.push(
+      cells
+        .map((cell, j) => {
+          const width = widths[j];
+          return width === undefined ? cell : cell + " ".repeat(width - displayWidth(cell));
+        })
+        .join(""),
+    );
   }
 }
 
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufe00-\ufe0f\ufeff]$/u;
 const WIDE_RANGES: readonly (readonly [number, number])[] = [
-  [0x1100, 0x115f], [0x231a, 0x231b], [0x2329, 0x232a], [0x23e9, 0x23ec], [0x2e80, 0x303e],
-  [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf], [0xa960, 0xa97f], [0xac00, 0xd7a3],
-  [0xf900, 0xfaff], [0xfe10, 0xfe19], [0xfe30, 0xfe6f], [0xff00, 0xff60], [0xffe0, 0xffe6], [0x1f300, 0x1f64f],
-  [0x1f900, 0x1f9ff], [0x1fa70, 0x1faff], [0x20000, 0x2fffd], [0x30000, 0x3fffd],
+  [0x1100, 0x115f],
+  [0x231a, 0x231b],
+  [0x2329, 0x232a],
+  [0x23e9, 0x23ec],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xa960, 0xa97f],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe10, 0xfe19],
+  [0xfe30, 0xfe6f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
+  [0x1fa70, 0x1faff],
+  [0x20000, 0x2fffd],
+  [0x30000, 0x3fffd],
 ];
 
 /** Terminal columns, approximating go-runewidth (which docker's tabwriter fork uses): wide East Asian and emoji take 2, marks 0. */

@@ -12,11 +12,16 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function isTrue(value: unknown): boolean {
   if (value === undefined || value === null || value instanceof TypedNil) return false;
   switch (typeof value) {
-    case "boolean": return value;
-    case "number": return value !== 0;
-    case "bigint": return value !== 0n;
-    case "string": return value.length > 0;
-    case "function": return true;
+    case "boolean":
+      return value;
+    case "number":
+      return value !== 0;
+    case "bigint":
+      return value !== 0n;
+    case "string":
+      return value.length > 0;
+    case "function":
+      return true;
   }
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof Map || value instanceof Set) return value.size > 0;
@@ -28,11 +33,16 @@ export function isTrue(value: unknown): boolean {
 export function goTypeName(value: unknown): string {
   if (value === undefined || value === null) return "<nil>";
   switch (typeof value) {
-    case "string": return "string";
-    case "boolean": return "bool";
-    case "number": return isGoInteger(value) ? "int" : "float64";
-    case "bigint": return "int64";
-    case "function": return "func()";
+    case "string":
+      return "string";
+    case "boolean":
+      return "bool";
+    case "number":
+      return isGoInteger(value) ? "int" : "float64";
+    case "bigint":
+      return "int64";
+    case "function":
+      return "func()";
   }
   if (Array.isArray(value) || value instanceof Set) return "[]interface {}";
   if (value instanceof Map || isPlainObject(value)) return "map[string]interface {}";

@@ -12,6 +12,7 @@ import { isRoot } from "../helpers/temp-root.js";
 import { SystemError } from "../../src/errors.js";
 import { runCommand, type CommandRunner } from "../../src/network/command.js";
 import { formatIp, type IpAddress } from "../../src/network/ip-address.js";
+import { bindHostPorts } from "../../src/network/host-ports.js";
 import { allocateAddress, macAddressFor, resolveAddressPools } from "../../src/network/ipam.js";
 import {
   NetavarkDriver,
@@ -23,6 +24,7 @@ import {
   type NetavarkNetworkOptions,
 } from "../../src/network/netavark.js";
 import { createNetns, isNetnsMounted, listNetns, removeNetns } from "../../src/network/netns.js";
+import { parsePublishFlags } from "../../src/network/port-spec.js";
 
 const NETAVARK = "/usr/lib/podman/netavark";
 const AARDVARK = "/usr/lib/podman/aardvark-dns";
@@ -97,7 +99,7 @@ describe("netavark bridge networking in a namespace of the test's own", { skip }
   const containers: { name: string; id: string; netns: string; address: IpAddress; options: NetavarkNetworkOptions }[] = [];
 
   /** A container namespace joined to the network through netavark, with Docker's address and MAC. */
-  async function attach(name: string, ports: { hostPort: number; containerPort: number }[] = []) {
+  async function attach(name: string, publish: string[] = []) {
     const id = name
       .padEnd(64, "0")
       .slice(0, 64)
@@ -117,7 +119,8 @@ describe("netavark bridge networking in a namespace of the test's own", { skip }
           macAddress: macAddressFor(address),
         },
       ],
-      ports: ports.map((p) => ({ hostIp: "", hostPort: p.hostPort, containerPort: p.containerPort, protocol: "tcp" as const })),
+      // -p flags → PortBindings → host ports chosen → netavark's port_mappings, as start will do it.
+      ports: bindHostPorts({ portBindings: parsePublishFlags(publish).portBindings }, { reserved: [] }).published,
     });
     const status = await driver.setup(netns, options);
     const container = { name, id, netns, address, options };
@@ -180,6 +183,29 @@ describe("netavark bridge networking in a namespace of the test's own", { skip }
     assert.deepEqual(await listNetns(netnsDir), []);
   });
 
+  test("removeNetns() also takes the copy that a mount namespace made meanwhile holds (no shared dir needed)", async () => {
+    const netns = await createNetns(netnsDir, { name: "copied" });
+    const holder = spawn("unshare", ["-m", "--propagation", "private", "sleep", "60"], { stdio: "ignore" });
+    try {
+      // The copy appears once unshare has made the namespace and exec'd sleep.
+      let copies = 0;
+      for (let i = 0; i < 50 && copies === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        copies = safeRead(`/proc/${holder.pid}/mountinfo`)
+          .split("\n")
+          .filter((l) => l.includes(` ${netns} `)).length;
+      }
+      assert.equal(copies, 1, "the new mount namespace holds a copy of the bind");
+      await removeNetns(netns);
+      const left = safeRead(`/proc/${holder.pid}/mountinfo`)
+        .split("\n")
+        .filter((l) => l.includes(netns));
+      assert.deepEqual(left, [], "unlinking the file detached the copy too");
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
   test("removeNetns() cleans a file a crash left with nothing mounted on it", async () => {
     const half = `${netnsDir}/half-made`;
     fs.mkdirSync(netnsDir, { recursive: true });
@@ -199,7 +225,7 @@ describe("netavark bridge networking in a namespace of the test's own", { skip }
   });
 
   test("setup joins a container to the bridge; its port answers on 127.0.0.1 and its address from outside", async () => {
-    const c1 = await attach("c1", [{ hostPort: HOST_PORT, containerPort: 80 }]);
+    const c1 = await attach("c1", [`${HOST_PORT}:80`]);
     const [endpoint, ...others] = endpointsOf(c1.status, network.name);
     assert.deepEqual(others, []);
     assert.equal(endpoint!.interfaceName, "eth0");

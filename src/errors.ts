@@ -18,6 +18,8 @@ export class InvalidArgumentError extends BerthError {
 export class NotFoundError extends BerthError {
   readonly kind = "not-found";
 }
+/** "No such image": what `run`'s pull policy acts on, told apart by type rather than by its words. */
+export class ImageNotFoundError extends NotFoundError {}
 export class ConflictError extends BerthError {
   readonly kind = "conflict";
 }

@@ -1,17 +1,6 @@
-// Values the API writes in Docker's textual forms: ps's Command, Status, log timestamps, and the
+// Values the API writes in Docker's textual forms: log timestamps, and the
 // unix times clients send in since/until.
 import { InvalidArgumentError } from "../errors.js";
-import { containerStatusText } from "../engine/containers/status-text.js";
-import type { ContainerState } from "../store/container-store.js";
-
-export function statusText(state: ContainerState): string {
-  return containerStatusText(state);
-}
-
-/** dockerd's Command column: the words joined, a word with a space in single quotes. */
-export function formatCommand(path: string, args: readonly string[]): string {
-  return [path, ...args].map((w) => (w.includes(" ") ? `'${w}'` : w)).join(" ");
-}
 
 /** RFC3339Nano with exactly nine digits in UTC (jsonmessage.RFC3339NanoFixed), from a log record's stamp. */
 export function formatLogTimestamp(stamp: string): string {

@@ -2,7 +2,7 @@
 // and then starts it (DOCKER-API.md §5.1). conmon's attach socket exists only once the start has
 // created the task, so the start route connects every waiting attach between create and start, and
 // no output is lost.
-import type { AttachConnection } from "../runtime/attach.js";
+import type { AttachConnection } from "../engine/containers/container-attach.js";
 
 export interface PendingAttach {
   /** The container's attach socket is open and the process has not started yet. */

@@ -1,6 +1,5 @@
 // What every command gets: global flags resolved once, the engine opened on first use, and output.
-import type { Engine } from "../engine/engine.js";
-import type { RegistryOptions } from "../registry/registry-options.js";
+import type { Engine, RegistryOptions } from "../engine/engine.js";
 
 export interface GlobalOptions {
   root: string;

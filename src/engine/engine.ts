@@ -6,6 +6,9 @@ import { Store } from "../store/store.js";
 import { RegistryAccess, defaultRegistryOptions } from "./images/registry-access.js";
 import type { RegistryOptions } from "../registry/registry-options.js";
 
+/** How registries are reached (insecure ones, mirrors): the CLI's flags and the daemon's settings. */
+export type { RegistryOptions };
+
 export interface Clock {
   now(): Date;
 }

@@ -94,7 +94,7 @@ describe("more run flags, list options and faults", { skip }, () => {
     ok(["run", "--name", "p3", "busybox", "sh", "-c", "echo 12345 > /five"]);
     const df = ok(["system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}"]);
     assert.match(df, /^Containers\|(\d+)\|0\|6B\|6B \(100%\)$/m, "stopped containers: their writable layers are reclaimable");
-    assert.match(ok(["system", "df", "-v"]), /^[a-f0-9]{12} +busybox +"sh -c echo 12345 > …" +0 +6B +.* +p3$/m);
+    assert.match(ok(["system", "df", "-v"]), /^[a-f0-9]{12} +busybox +"sh -c 'echo 12345 >…" +0 +6B +.* +p3$/m);
     const pruned = ok(["container", "prune", "-f"]);
     assert.match(pruned, /^Deleted Containers:\n([a-f0-9]{64}\n)+\nTotal reclaimed space: 6B\n$/, "what the writable layers held");
     assert.equal(ok(["ps", "-a", "-q"]), "");

@@ -9,8 +9,7 @@ import { boolValue } from "../request-body.js";
 import { encodeOutput } from "../stream-frames.js";
 import { resolveContainer } from "../../engine/containers/container-state.js";
 import { attachRunning, containerLogs } from "../../engine/containers/container-io.js";
-import { attach, type AttachConnection, type AttachStreams } from "../../runtime/attach.js";
-import { parseDetachKeys } from "../../runtime/detach-keys.js";
+import { detachKeys, streamAttach, type AttachConnection, type AttachStreams } from "../../engine/containers/container-attach.js";
 import { checkLogsReadable } from "../../engine/containers/log-config.js";
 import { ConflictError } from "../../errors.js";
 
@@ -47,11 +46,11 @@ async function attachContainer(call: ApiCall): Promise<void> {
     ...(want.stdin && h.input ? { stdin: h.input } : {}),
     stdout: want.stdout ? h.output(1) : discard(),
     stderr: want.stderr ? h.output(2) : discard(),
-    detachKeys: want.stdin ? parseDetachKeys(q.get("detachKeys") || "ctrl-p,ctrl-q") : [],
+    detachKeys: want.stdin ? detachKeys(q.get("detachKeys") || undefined) : [],
     signal: h.closed,
   };
   const run = (connection: AttachConnection): void => {
-    const delivered = attach(connection, streams).then(
+    const delivered = streamAttach(connection, streams).then(
       (result) => {
         log.debug(`attach to ${id.slice(0, 12)} ended: ${result}`);
         return h.end();

@@ -10,14 +10,14 @@ import { HttpStatus } from "../errors.js";
 import { bodyStream, boolOr, boolValue, filterFlags, intValue, readJsonBody } from "../request-body.js";
 import { toCreateRequest } from "../create-body.js";
 import { encodeOutput } from "../stream-frames.js";
-import { formatLogTimestamp, parseUnixTime, statusText, formatCommand } from "../formats.js";
+import { formatLogTimestamp, parseUnixTime } from "../formats.js";
 import { createContainer } from "../../engine/containers/create-container.js";
-import { listContainers } from "../../engine/containers/list-containers.js";
-import { containerSizes, inspectContainer } from "../../engine/containers/inspect-container.js";
+import { containerSummaries } from "../../engine/containers/container-summary.js";
+import { inspectContainer } from "../../engine/containers/inspect-container.js";
 import { resolveContainer } from "../../engine/containers/container-state.js";
 import { containerPaths } from "../../engine/containers/container-paths.js";
 import { killRunning, pauseOrResume, runtimeCleanup, stopContainer } from "../../engine/containers/container-lifecycle.js";
-import { createTask } from "../../engine/containers/start-container.js";
+import { resizeTerminal, startWithAttach, type AttachConnection } from "../../engine/containers/container-attach.js";
 import { removeContainer, renameContainer } from "../../engine/containers/remove-container.js";
 import { validateContainerName } from "../../engine/containers/container-names.js";
 import { containerChanges } from "../../engine/containers/container-diff.js";
@@ -28,10 +28,7 @@ import { attachRunning, containerLogs } from "../../engine/containers/container-
 import { parseWaitCondition, waitForCondition } from "../../engine/containers/wait-container.js";
 import { pruneContainers } from "../../engine/containers/prune-containers.js";
 import { containerStats } from "../../engine/containers/container-stats.js";
-import { connectAttach } from "../../runtime/attach.js";
-import { resize } from "../../runtime/resize.js";
 import { ConflictError, InvalidArgumentError } from "../../errors.js";
-import type { ContainerRecord } from "../../store/container-store.js";
 
 const ID = "([^/]+)";
 
@@ -50,55 +47,15 @@ async function create(call: ApiCall): Promise<void> {
   sendJson(call, 201, { Id: result.id, Warnings: result.warnings });
 }
 
-function summary(call: ApiCall, record: ContainerRecord, withSize: boolean): Record<string, unknown> {
-  const { spec, state } = record;
-  const item: Record<string, unknown> = {
-    Id: spec.id,
-    Names: [`/${spec.name}`],
-    Image: spec.image,
-    ImageID: spec.imageId,
-    Command: formatCommand(spec.path, spec.args),
-    Created: Math.floor(Date.parse(spec.created) / 1000),
-    Ports: [],
-    Labels: spec.config.Labels ?? {},
-    State: state.Status,
-    Status: statusText(state),
-    HostConfig: { NetworkMode: spec.hostConfig.NetworkMode },
-    NetworkSettings: {
-      Networks: {
-        [spec.hostConfig.NetworkMode]: {
-          NetworkID: spec.hostConfig.NetworkMode,
-          EndpointID: "",
-          Gateway: "",
-          IPAddress: "",
-          IPPrefixLen: 0,
-          MacAddress: "",
-        },
-      },
-    },
-    Mounts: spec.mounts.map(({ options: _o, ...m }) => m),
-  };
-  if (withSize) {
-    const { rw, rootFs } = containerSizes(call.api.engine, record);
-    item.SizeRw = rw;
-    item.SizeRootFs = rootFs;
-  }
-  return item;
-}
-
 async function list(call: ApiCall): Promise<void> {
   const limit = intValue(call.query, "limit");
-  const records = listContainers(call.api.engine, {
+  const summaries = containerSummaries(call.api.engine, {
     all: boolValue(call.query, "all"),
     ...(limit !== undefined && limit > 0 ? { last: limit } : {}),
     filters: filterFlags(call.query),
+    size: boolValue(call.query, "size"),
   });
-  const withSize = boolValue(call.query, "size");
-  sendJson(
-    call,
-    200,
-    records.map((r) => summary(call, r, withSize)),
-  );
+  sendJson(call, 200, summaries);
 }
 
 async function inspect(call: ApiCall): Promise<void> {
@@ -121,27 +78,36 @@ async function start(call: ApiCall): Promise<void> {
 async function startWithAttaches(api: ApiState, id: string): Promise<boolean> {
   const { engine, attaches } = api;
   const pending = attaches.take(id);
-  let task;
+  // Each waiting attach is either handed its connection before the start, or cancelled.
+  const settled = new Set<(typeof pending)[number]>();
+  const cancelRest = (): void => {
+    for (const p of pending) if (!settled.has(p)) p.cancel();
+  };
+  let started;
   try {
-    task = await createTask(engine, id);
+    started = await startWithAttach(engine, id, async (connect) => {
+      const connections: { p: (typeof pending)[number]; conn: AttachConnection }[] = [];
+      for (const p of pending) {
+        try {
+          connections.push({ p, conn: await connect() });
+        } catch (err) {
+          settled.add(p);
+          p.cancel(err instanceof Error ? err.message : String(err));
+        }
+      }
+      for (const { p, conn } of connections) {
+        settled.add(p);
+        p.begin(conn);
+      }
+    });
   } catch (err) {
-    for (const p of pending) p.cancel();
+    cancelRest();
     throw err;
   }
-  if ("alreadyRunning" in task) {
-    for (const p of pending) p.cancel();
+  if (!started) {
+    cancelRest();
     return false;
   }
-  const connections = [];
-  for (const p of pending) {
-    try {
-      connections.push({ p, conn: await connectAttach(task.attachSocket) });
-    } catch (err) {
-      p.cancel(err instanceof Error ? err.message : String(err));
-    }
-  }
-  for (const { p, conn } of connections) p.begin(conn);
-  await task.start();
   // An attach that arrived while the task was being created missed the hand-over: it joins now.
   for (const late of attaches.take(id)) {
     attachRunning(engine, id).then(
@@ -220,7 +186,7 @@ async function resizeTty(call: ApiCall): Promise<void> {
   if (h === undefined || w === undefined) throw new InvalidArgumentError('strconv.Atoi: parsing "": invalid syntax');
   const record = resolveContainer(call.api.engine, call.params[0]!);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
-  await resize(`${containerPaths(call.api.engine, record.spec.id).bundle}/ctl`, h, w).catch((err: unknown) => {
+  await resizeTerminal(`${containerPaths(call.api.engine, record.spec.id).bundle}/ctl`, h, w).catch((err: unknown) => {
     throw new ConflictError(`Container ${record.spec.id} is not running`, { cause: err });
   });
   sendEmpty(call, 200);

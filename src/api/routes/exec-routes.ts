@@ -13,24 +13,18 @@ import { intValue, optionalBool, optionalString, parseJsonBody, readJsonBody, st
 import { encodeOutput } from "../stream-frames.js";
 import type { ExecInstance } from "../exec-sessions.js";
 import { resolveContainer } from "../../engine/containers/container-state.js";
-import { execProcess } from "../../engine/containers/container-io.js";
+import { checkExec, execProcess } from "../../engine/containers/container-io.js";
 import { ContainerCommandError } from "../../engine/containers/start-container.js";
-import { parseDetachKeys } from "../../runtime/detach-keys.js";
-import { resize } from "../../runtime/resize.js";
-import { ConflictError, InvalidArgumentError, NotImplementedError } from "../../errors.js";
-import type { AttachStreams } from "../../runtime/attach.js";
+import { detachKeys, resizeTerminal, type AttachStreams } from "../../engine/containers/container-attach.js";
+import { ConflictError, InvalidArgumentError } from "../../errors.js";
 
 const E = "types.ExecConfig";
 
 async function createExec(call: ApiCall): Promise<void> {
   const body = (await readJsonBody(call.req, E)) ?? {};
-  const record = resolveContainer(call.api.engine, call.params[0]!);
-  if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
-  if (record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is paused, unpause the container before exec`);
   const cmd = stringList(body, "Cmd", E) ?? [];
-  if (cmd.length === 0) throw new InvalidArgumentError("No exec command specified");
   const privileged = optionalBool(body, "Privileged", E) ?? false;
-  if (privileged) throw new NotImplementedError("exec --privileged is not supported by berth yet");
+  const record = checkExec(call.api.engine, call.params[0]!, { cmd, privileged });
   const instance = call.api.execs.create(record.spec.id, {
     cmd,
     env: stringList(body, "Env", E) ?? [],
@@ -86,7 +80,7 @@ async function startExec(call: ApiCall): Promise<void> {
     ...(cfg.attachStdin && h.input ? { stdin: h.input } : {}),
     stdout: cfg.attachStdout ? h.output(1) : discard(),
     stderr: cfg.attachStderr && !rawOutput ? h.output(2) : discard(),
-    detachKeys: cfg.attachStdin ? parseDetachKeys(cfg.detachKeys || "ctrl-p,ctrl-q") : [],
+    detachKeys: cfg.attachStdin ? detachKeys(cfg.detachKeys || undefined) : [],
     signal: h.closed,
   };
   let session;
@@ -158,7 +152,7 @@ async function resizeExec(call: ApiCall): Promise<void> {
   if (h === undefined || w === undefined) throw new InvalidArgumentError('strconv.Atoi: parsing "": invalid syntax');
   const instance = call.api.execs.get(call.params[0]!);
   if (!instance.running || !instance.ctlPath) throw new ConflictError(`Exec ${instance.id} is not running`);
-  await resize(instance.ctlPath, h, w);
+  await resizeTerminal(instance.ctlPath, h, w);
   sendEmpty(call, 200);
 }
 

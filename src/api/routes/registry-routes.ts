@@ -13,7 +13,7 @@ import { pushImage as enginePush } from "../../engine/images/push-image.js";
 import { checkCredentials } from "../../engine/images/login.js";
 import type { ProgressMessage } from "../../engine/progress.js";
 import { parsePlatform } from "../../image/config.js";
-import type { Credentials } from "../../registry/credentials.js";
+import type { Credentials } from "../../engine/images/login.js";
 
 /** X-Registry-Auth: base64url JSON {username, password, serveraddress}; empty or {} is anonymous. */
 export function registryAuth(header: string | string[] | undefined): Credentials | null {

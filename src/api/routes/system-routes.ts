@@ -6,7 +6,8 @@ import { API_VERSION, MIN_API_VERSION, SERVER_VERSION, response, sendJson } from
 import type { Route } from "../router.js";
 import { diskUsage } from "../../engine/system/system-df.js";
 import { systemInfo } from "../../engine/system/system-info.js";
-import { formatCommand, parseUnixTimeNano, statusText } from "../formats.js";
+import { parseUnixTimeNano } from "../formats.js";
+import { containerSummary } from "../../engine/containers/container-summary.js";
 import { VERSION } from "../../version.js";
 import { NotFoundError } from "../../errors.js";
 import { eventJson, followEvents } from "../../engine/events.js";
@@ -79,21 +80,10 @@ async function df(call: ApiCall): Promise<void> {
       Size: i.size,
       VirtualSize: i.size,
     })),
-    Containers: usage.containers.map(({ record, sizeRw }) => ({
-      Id: record.spec.id,
-      Names: [`/${record.spec.name}`],
-      Image: record.spec.image,
-      ImageID: record.spec.imageId,
-      Command: formatCommand(record.spec.path, record.spec.args),
-      Created: Math.floor(Date.parse(record.spec.created) / 1000),
-      Ports: [],
-      SizeRw: sizeRw,
-      Labels: record.spec.config.Labels ?? {},
-      State: record.state.Status,
-      Status: statusText(record.state),
-      HostConfig: { NetworkMode: record.spec.hostConfig.NetworkMode },
-      Mounts: record.spec.mounts.map(({ options: _o, ...m }) => m),
-    })),
+    Containers: usage.containers.map(({ record, sizeRw }) => {
+      const { NetworkSettings: _n, ...summary } = containerSummary(call.api.engine, record, false);
+      return { ...summary, SizeRw: sizeRw };
+    }),
     Volumes: usage.volumes.map((v) => {
       const record = call.api.engine.store.volumes.get(v.name);
       return {

@@ -7,38 +7,43 @@ import { removableContainerId, trimmedId } from "../object-names.js";
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
-import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
+import { humanSize } from "../format/units.js";
+import { containerRow } from "../format/container-row.js";
 import { printInspected, type Inspected } from "../format/inspect-output.js";
-import { containerStatusText } from "../../engine/containers/status-text.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, collectEnv, toCreateRequest } from "./run-flags.js";
 import { confirm } from "./image-commands.js";
 import { proxySignals, startTerminal } from "./terminal.js";
-import { BerthError, NotFoundError, NotImplementedError } from "../../errors.js";
+import { BerthError, NotFoundError } from "../../errors.js";
 import type { Engine } from "../../engine/engine.js";
-import type { ContainerRecord } from "../../store/container-store.js";
+import type { AttachedEnd, AttachStreams } from "../../engine/containers/container-attach.js";
+import type { CreateRequest } from "../../engine/containers/create-container.js";
+import type { ImagePolicy } from "../../engine/containers/run-container.js";
 
-async function createFromFlags(ctx: CliContext, args: string[], opts: Record<string, unknown>, detached: boolean) {
+/** The container run and create ask for, and how its image is found: --pull, and the pull shown on stderr. */
+async function requestFromFlags(
+  ctx: CliContext,
+  args: string[],
+  opts: Record<string, unknown>,
+  detached: boolean,
+): Promise<{ req: CreateRequest; policy: ImagePolicy }> {
   const [image, ...cmd] = args;
-  const { createContainer } = await import("../../engine/containers/create-container.js");
-  const engine = await ctx.engine({ sweep: true });
   const pull = opts.pull as string;
-  if (!["always", "missing", "never"].includes(pull))
-    throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
-  // docker run shows the pull on stderr, so that stdout stays the container's.
-  const pullOpts = { quiet: Boolean(opts.quiet), platform: opts.platform as string | undefined, out: process.stderr };
-  const { pullWithProgress } = await import("./registry-commands.js");
-  if (pull === "always") await pullWithProgress(engine, image!, pullOpts);
+  const { isPullPolicy } = await import("../../engine/containers/run-container.js");
+  if (!isPullPolicy(pull)) throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   const req = toCreateRequest(image!, cmd, opts, { detached, env: ctx.env });
-  try {
-    return { engine, ...createContainer(engine, req) };
-  } catch (err) {
-    if (!(err instanceof NotFoundError && err.message.startsWith("No such image")) || pull !== "missing") throw err;
-    const { parseReference, withDefaultTag, familiarString } = await import("../../image/reference.js");
-    process.stderr.write(`Unable to find image '${familiarString(withDefaultTag(parseReference(image!)))}' locally\n`);
-    await pullWithProgress(engine, image!, pullOpts);
-    return { engine, ...createContainer(engine, req) };
-  }
+  const platform = opts.platform as string | undefined;
+  const { parsePlatform } = await import("../../image/config.js");
+  const { progressDisplay } = await import("../format/progress-display.js");
+  // docker run shows the pull on stderr, so that stdout stays the container's.
+  const display = progressDisplay(process.stderr, { terminal: Boolean(process.stderr.isTTY) });
+  const policy: ImagePolicy = {
+    pull,
+    platform: platform ? parsePlatform(platform) : undefined,
+    progress: opts.quiet ? () => undefined : (m) => display.show(m),
+    onMissing: (reference) => process.stderr.write(`Unable to find image '${reference}' locally\n`),
+  };
+  return { req, policy };
 }
 
 const createCommand: CommandSpec = {
@@ -51,7 +56,9 @@ const createCommand: CommandSpec = {
   stopAtFirstArg: true,
   options: addCreateFlags,
   action: async (ctx, args, opts) => {
-    const { id } = await createFromFlags(ctx, args, opts, true);
+    const { req, policy } = await requestFromFlags(ctx, args, opts, true);
+    const { createWithPullPolicy } = await import("../../engine/containers/run-container.js");
+    const { id } = await createWithPullPolicy(await ctx.engine({ sweep: true }), req, policy);
     ctx.line(id);
   },
 };
@@ -72,24 +79,27 @@ const runCommand: CommandSpec = {
   action: async (ctx, args, opts) => {
     const detached = Boolean(opts.detach);
     if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
-    const { engine, id } = await createFromFlags(ctx, args, opts, detached);
-    const { createTask } = await import("../../engine/containers/start-container.js");
+    const { req, policy } = await requestFromFlags(ctx, args, opts, detached);
+    const { runContainer } = await import("../../engine/containers/run-container.js");
+    const engine = await ctx.engine({ sweep: true });
     if (detached) {
-      const task = await createTask(engine, id);
-      if (!("alreadyRunning" in task)) await task.start();
-      ctx.line(id);
+      ctx.line((await runContainer(engine, req, policy)).id);
       return 0;
     }
-    // --rm is carried out by the cleanup, from the container's HostConfig.AutoRemove.
-    const attached = engine.store.containers.resolve(id).spec.config;
-    return runAttached(engine, id, {
-      stdin: Boolean(attached.AttachStdin),
-      stdout: Boolean(attached.AttachStdout),
-      stderr: Boolean(attached.AttachStderr),
-      tty: Boolean(opts.tty),
+    const choice: AttachChoice = {
+      stdin: req.attachStdin,
+      stdout: req.attachStdout,
+      stderr: req.attachStderr,
+      tty: req.tty,
       detachKeys: opts.detachKeys as string | undefined,
-      sigProxy: opts.sigProxy !== false && !opts.tty,
+      sigProxy: opts.sigProxy !== false && !req.tty,
+    };
+    // --rm is carried out by the engine's cleanup, from the container's HostConfig.AutoRemove.
+    const end = await runContainer(engine, req, policy, {
+      streams: await attachStreams(choice),
+      hooks: { onRunning: (running) => joinTerminal(engine, running, choice) },
     });
+    return exitOf(end, choice);
   },
 };
 
@@ -107,12 +117,31 @@ function discard(): Writable {
   return new Writable({ write: (_chunk, _enc, done) => done() });
 }
 
-/** Create the task, attach, start, stream until the container ends or the user detaches. */
-async function runAttached(engine: Engine, id: string, o: AttachChoice): Promise<number> {
-  const { createTask } = await import("../../engine/containers/start-container.js");
-  const task = await createTask(engine, id);
-  if ("alreadyRunning" in task) throw new ClientError("container is already running");
-  return runAttachedTask(engine, id, task, o);
+/** Our stdin, stdout and stderr as the container's streams. */
+async function attachStreams(o: AttachChoice): Promise<AttachStreams> {
+  const { detachKeys } = await import("../../engine/containers/container-attach.js");
+  return {
+    ...(o.stdin ? { stdin: process.stdin } : {}),
+    stdout: o.stdout === false ? discard() : process.stdout,
+    stderr: o.stderr === false ? discard() : process.stderr,
+    detachKeys: o.tty ? detachKeys(o.detachKeys) : [],
+  };
+}
+
+/** Once the process runs: our terminal in raw mode at its size, and our signals passed on; returns what undoes them. */
+async function joinTerminal(engine: Engine, { id, ctlPath }: { id: string; ctlPath: string }, o: AttachChoice): Promise<() => void> {
+  const terminal = o.tty && process.stdin.isTTY ? await startTerminal(ctlPath) : undefined;
+  const stopProxy = o.sigProxy ? proxySignals(engine, id) : () => undefined;
+  return () => {
+    terminal?.restore();
+    stopProxy();
+  };
+}
+
+/** The container's exit code, or 0 when the user detached. */
+function exitOf(end: AttachedEnd, o: AttachChoice): number {
+  if (o.stdin) process.stdin.pause();
+  return end.detached ? 0 : end.exitCode;
 }
 
 const startCommand: CommandSpec = {
@@ -128,20 +157,23 @@ const startCommand: CommandSpec = {
       .option("-i, --interactive", "Attach container's STDIN"),
   action: async (ctx, names, opts) => {
     const engine = await ctx.engine({ sweep: true });
-    const { createTask, startContainer } = await import("../../engine/containers/start-container.js");
+    const { startContainer } = await import("../../engine/containers/start-container.js");
     if (opts.attach || opts.interactive) {
       if (names.length > 1) throw new ClientError("you cannot start and attach multiple containers at once");
+      const { resolveContainer } = await import("../../engine/containers/container-state.js");
+      const { startAndFollow } = await import("../../engine/containers/container-attach.js");
       const id = trimmedId("container", names[0]!);
-      const record = engine.store.containers.resolve(id);
-      const task = await createTask(engine, id);
-      if ("alreadyRunning" in task) return 0;
-      const tty = Boolean(record.spec.config.Tty);
-      return runAttachedTask(engine, record.spec.id, task, {
+      const tty = Boolean(resolveContainer(engine, id).spec.config.Tty);
+      const choice: AttachChoice = {
         stdin: Boolean(opts.interactive),
         tty,
         detachKeys: opts.detachKeys as string | undefined,
         sigProxy: !tty,
+      };
+      const end = await startAndFollow(engine, id, await attachStreams(choice), {
+        onRunning: (running) => joinTerminal(engine, running, choice),
       });
+      return end ? exitOf(end, choice) : 0;
     }
     const failed: string[] = [];
     for (const name of names) {
@@ -159,53 +191,6 @@ const startCommand: CommandSpec = {
     return failed.length ? 1 : 0;
   },
 };
-
-async function runAttachedTask(
-  engine: Engine,
-  id: string,
-  task: { attachSocket: string; ctlPath: string; start(): Promise<unknown> },
-  o: AttachChoice,
-): Promise<number> {
-  const { connectAttach } = await import("../../runtime/attach.js");
-  const connection = await connectAttach(task.attachSocket);
-  await task.start();
-  return streamAttached(engine, id, connection, task.ctlPath, o);
-}
-
-/**
- * Our terminal and signals joined to the container's streams until it ends (its exit code is
- * returned, after the cleanup) or the user detaches (0).
- */
-async function streamAttached(
-  engine: Engine,
-  id: string,
-  connection: import("../../runtime/attach.js").AttachConnection,
-  ctlPath: string,
-  o: AttachChoice,
-): Promise<number> {
-  const { attach } = await import("../../runtime/attach.js");
-  const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
-  const { waitContainer, cleanupContainer } = await import("../../engine/containers/container-lifecycle.js");
-  const terminal = o.tty && process.stdin.isTTY ? await startTerminal(ctlPath) : undefined;
-  const stopProxy = o.sigProxy ? proxySignals(engine, id) : () => undefined;
-  let result;
-  try {
-    result = await attach(connection, {
-      ...(o.stdin ? { stdin: process.stdin } : {}),
-      stdout: o.stdout === false ? discard() : process.stdout,
-      stderr: o.stderr === false ? discard() : process.stderr,
-      detachKeys: o.tty ? parseDetachKeys(o.detachKeys ?? "ctrl-p,ctrl-q") : [],
-    });
-  } finally {
-    terminal?.restore();
-    stopProxy();
-  }
-  if (o.stdin) process.stdin.pause();
-  if (result === "detached") return 0;
-  const code = await waitContainer(engine, id);
-  await cleanupContainer(engine, id);
-  return code;
-}
 
 function eachContainer(
   spec: Omit<CommandSpec, "action">,
@@ -392,11 +377,6 @@ const renameCommand: CommandSpec = {
   },
 };
 
-/** Docker's Status column: "Up 5 seconds", "Exited (0) 3 seconds ago", "Created". */
-export function statusText(record: ContainerRecord, now = Date.now()): string {
-  return containerStatusText(record.state, now);
-}
-
 const PS_HEADERS = {
   ID: "CONTAINER ID",
   Image: "IMAGE",
@@ -431,41 +411,15 @@ const psCommand: CommandSpec = {
       .option("-q, --quiet", "Only display container IDs")
       .option("-s, --size", "Display total file sizes"),
   action: async (ctx, _args, opts) => {
-    const { listContainers } = await import("../../engine/containers/list-containers.js");
-    const engine = await ctx.engine();
+    const { containerSummaries } = await import("../../engine/containers/container-summary.js");
     const last = opts.latest ? 1 : (opts.last as number | undefined);
-    const records = listContainers(engine, {
+    const summaries = containerSummaries(await ctx.engine(), {
       all: Boolean(opts.all),
       ...(last !== undefined ? { last } : {}),
       filters: opts.filter as string[],
+      size: Boolean(opts.size),
     });
     const trunc = opts.trunc !== false;
-    const rows = await Promise.all(
-      records.map(async (r) => {
-        const command = [r.spec.path, ...r.spec.args].join(" ");
-        return {
-          Command: JSON.stringify(trunc ? ellipsis(command, 20) : command),
-          CreatedAt: goTimeString(new Date(r.spec.created)),
-          ID: trunc ? r.spec.id.slice(0, 12) : r.spec.id,
-          Image: r.spec.image,
-          Labels: Object.entries(r.spec.config.Labels ?? {})
-            .map(([k, v]) => `${k}=${v}`)
-            .join(","),
-          LocalVolumes: String(r.spec.mounts.filter((m) => m.Type === "volume").length),
-          Mounts: r.spec.mounts
-            .map((m) => m.Name ?? m.Source)
-            .map((n) => (trunc ? ellipsis(n, 15) : n))
-            .join(","),
-          Names: r.spec.name,
-          Networks: r.spec.hostConfig.NetworkMode,
-          Ports: "",
-          RunningFor: `${humanDuration(Date.now() - Date.parse(r.spec.created))} ago`,
-          Size: opts.size ? await containerSize(engine, r) : "0B",
-          State: r.state.Status,
-          Status: statusText(r),
-        };
-      }),
-    );
     const sizeColumn = opts.size ? "\t{{.Size}}" : "";
     ctx.out(
       await formatList(
@@ -476,19 +430,12 @@ const psCommand: CommandSpec = {
           quietFormat: "{{.ID}}",
           rowType: "*formatter.ContainerContext",
         },
-        rows,
+        summaries.map((c) => containerRow(c, { trunc })),
         PS_HEADERS,
       ),
     );
   },
 };
-
-/** `ps -s`: the writable layer's size, and the image's beside it ("2B (virtual 1.98MB)"). */
-async function containerSize(engine: Engine, r: ContainerRecord): Promise<string> {
-  const { containerSizes } = await import("../../engine/containers/inspect-container.js");
-  const { rw, rootFs } = containerSizes(engine, r);
-  return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(rootFs, 3)})`;
-}
 
 const logsCommand: CommandSpec = {
   path: ["container", "logs"],
@@ -536,16 +483,25 @@ const attachCommand: CommandSpec = {
       .option("--no-stdin", "Do not attach STDIN")
       .option("--sig-proxy [bool]", "Proxy all received signals to the process", parseBool, true),
   action: async (ctx, [name], opts) => {
-    const { attachRunning } = await import("../../engine/containers/container-io.js");
+    const { attachAndFollow } = await import("../../engine/containers/container-attach.js");
     const engine = await ctx.engine();
-    const { record, connection, ctlPath } = await attachRunning(engine, trimmedId("container", name!));
-    const tty = Boolean(record.spec.config.Tty);
-    return streamAttached(engine, record.spec.id, connection, ctlPath, {
-      stdin: opts.stdin !== false && Boolean(record.spec.config.OpenStdin),
-      tty,
-      detachKeys: (opts.detachKeys as string | undefined) ?? "ctrl-p,ctrl-q",
-      sigProxy: opts.sigProxy !== false && !tty,
-    });
+    let choice: AttachChoice | undefined;
+    const end = await attachAndFollow(
+      engine,
+      trimmedId("container", name!),
+      async (record) => {
+        const tty = Boolean(record.spec.config.Tty);
+        choice = {
+          stdin: opts.stdin !== false && Boolean(record.spec.config.OpenStdin),
+          tty,
+          detachKeys: opts.detachKeys as string | undefined,
+          sigProxy: opts.sigProxy !== false && !tty,
+        };
+        return attachStreams(choice);
+      },
+      { onRunning: (running) => joinTerminal(engine, running, choice!) },
+    );
+    return exitOf(end, choice!);
   },
 };
 
@@ -568,9 +524,8 @@ const execCommand: CommandSpec = {
       .option("-w, --workdir <string>", "Working directory inside the container"),
   action: async (ctx, [name, ...cmd], opts) => {
     if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
-    if (opts.privileged) throw new NotImplementedError("exec --privileged is not supported by berth yet");
     const { execProcess } = await import("../../engine/containers/container-io.js");
-    const { parseDetachKeys } = await import("../../runtime/detach-keys.js");
+    const { detachKeys } = await import("../../engine/containers/container-attach.js");
     const engine = await ctx.engine();
     const env = (opts.env as string[]).flatMap((e) => (e.includes("=") ? [e] : ctx.env[e] !== undefined ? [`${e}=${ctx.env[e]}`] : []));
     const tty = Boolean(opts.tty);
@@ -579,14 +534,23 @@ const execCommand: CommandSpec = {
     const session = await execProcess(
       engine,
       trimmedId("container", name!),
-      { cmd, env, user: opts.user as string | undefined, workdir: opts.workdir as string | undefined, tty, stdin: withStdin, detach },
+      {
+        cmd,
+        env,
+        user: opts.user as string | undefined,
+        workdir: opts.workdir as string | undefined,
+        tty,
+        stdin: withStdin,
+        detach,
+        privileged: Boolean(opts.privileged),
+      },
       detach
         ? undefined
         : {
             ...(withStdin ? { stdin: process.stdin } : {}),
             stdout: process.stdout,
             stderr: process.stderr,
-            detachKeys: tty ? parseDetachKeys((opts.detachKeys as string | undefined) ?? "ctrl-p,ctrl-q") : [],
+            detachKeys: tty ? detachKeys(opts.detachKeys as string | undefined) : [],
           },
     );
     if (detach) return 0;

@@ -1,6 +1,5 @@
 // `cp`: files between a container and the host, or a tar stream with "-", with docker cp's rules.
-import * as fs from "node:fs";
-import { posix } from "node:path";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
@@ -35,27 +34,25 @@ export const cpCommand: CommandSpec = {
     if (src.container && dest.container) throw new ClientError("copying between containers is not supported");
     if (!src.container && !dest.container) throw new ClientError("must specify at least one container source");
     const engine = await ctx.engine();
-    const { planCopy, CopyPlanError } = await import("../../engine/containers/copy-plan.js");
-    const { copyFromContainer, copyIntoContainer, extractIntoContainer, statInContainer } =
-      await import("../../engine/containers/copy-container.js");
-    const { extractLayer } = await import("../../archive/extract.js");
-    const { packPath } = await import("../../archive/pack.js");
-    const follow = Boolean(opts.followLink);
+    const { CopyPlanError } = await import("../../engine/containers/copy-plan.js");
+    const { copyFromContainer, extractIntoContainer, statInContainer } = await import("../../engine/containers/copy-container.js");
+    const { copyInFromHost, copyOutToHost, HostCopyError } = await import("../../engine/containers/host-copy.js");
     // docker cp's closing line, on a terminal only: the size of the archive that moved.
     const report = !opts.quiet && process.stderr.isTTY;
-    const counted = (stream: import("node:stream").Readable, to: string) => {
-      if (!report) return stream;
+    const measure = (stream: Readable) => {
       let bytes = 0;
       stream.on("data", (chunk: Buffer) => (bytes += chunk.length));
       stream.once("end", () => process.stderr.write(`Successfully copied ${humanSize(bytes)} to ${to}\n`));
       return stream;
     };
-    // What docker's client refuses itself it prints bare, without "Error response from daemon".
-    const asClientError = (err: unknown) => (err instanceof CopyPlanError ? new ClientError(err.message) : err);
+    const copyOpts = { follow: Boolean(opts.followLink), archive: Boolean(opts.archive), ...(report ? { measure } : {}) };
+    // What docker's client refuses or does itself it prints bare, without "Error response from daemon".
+    const asClientError = (err: unknown) =>
+      err instanceof CopyPlanError || err instanceof HostCopyError ? new ClientError(err.message) : err;
 
     if (src.container) {
       if (dest.path === "-") {
-        const out = await copyFromContainer(engine, src.container, src.path, { follow });
+        const out = await copyFromContainer(engine, src.container, src.path, { follow: copyOpts.follow });
         try {
           await pipeline(out.stream, process.stdout);
         } finally {
@@ -65,30 +62,11 @@ export const cpCommand: CommandSpec = {
       }
       const destPath = localCopyPath(dest.path);
       checkOutputPath(destPath);
-      const destInfo = statDestination(destPath);
-      let target: { dir: string; name: string } | undefined;
-      const out = await copyFromContainer(engine, src.container, src.path, {
-        follow,
-        name: (info) => {
-          try {
-            target = planCopy(info, { path: destPath, ...destInfo });
-          } catch (err) {
-            throw asClientError(err);
-          }
-          return target.name;
+      await copyOutToHost(engine, src.container, src.path, { path: destPath, ...statDestination(destPath) }, copyOpts).catch(
+        (err: unknown) => {
+          throw asClientError(err);
         },
-      });
-      try {
-        if (!target) throw new ClientError("nothing to copy");
-        const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-        await extractLayer(counted(out.stream, to!), target.dir, { copy: { at: target.dir, ...(opts.archive ? {} : { owner }) } });
-      } catch (err) {
-        // Unpacking on the host is the client's own work: its failures carry no daemon prefix.
-        throw err instanceof Error && !(err instanceof ClientError) ? new ClientError(err.message) : err;
-      } finally {
-        out.stream.destroy();
-        await out.finished();
-      }
+      );
       return;
     }
 
@@ -101,26 +79,7 @@ export const cpCommand: CommandSpec = {
       await extractIntoContainer(engine, dest.container!, dest.path, () => process.stdin, { archive: true });
       return;
     }
-    const srcPath = posix.resolve(src.path.replace(/\/\.$/, "") || "/");
-    let st: fs.Stats;
-    try {
-      st = follow ? fs.statSync(srcPath) : fs.lstatSync(srcPath);
-    } catch {
-      throw new ClientError(`lstat ${srcPath}: no such file or directory`);
-    }
-    const contents = /\/\.$/.test(src.path);
-    await copyIntoContainer(
-      engine,
-      dest.container!,
-      dest.path,
-      {
-        isDir: st.isDirectory(),
-        contents,
-        basename: posix.basename(srcPath),
-        open: (name) => counted(packPath(follow ? fs.realpathSync(srcPath) : srcPath, name, { capabilities: false }), to!),
-      },
-      { archive: Boolean(opts.archive) },
-    ).catch((err: unknown) => {
+    await copyInFromHost(engine, dest.container!, dest.path, src.path, copyOpts).catch((err: unknown) => {
       throw asClientError(err);
     });
   },

@@ -1,7 +1,7 @@
 // system check, system df, system info, system prune, version.
 import { collectFilter, type CommandSpec } from "../command-spec.js";
 import { formatList } from "../format/list.js";
-import { ellipsis, goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
+import { goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision } from "../format/units.js";
 import { ClientError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { parseTimeFlag } from "../time-flags.js";
@@ -45,7 +45,8 @@ const dfCommand: CommandSpec = {
       .option("-v, --verbose", "Show detailed information on space usage"),
   action: async (ctx, _args, opts) => {
     const { diskUsage } = await import("../../engine/system/system-df.js");
-    const usage = diskUsage(await ctx.engine());
+    const engine = await ctx.engine();
+    const usage = diskUsage(engine);
     const format = opts.format as string | undefined;
     if (opts.verbose) {
       const rows = usage.images.map((image) => {
@@ -65,19 +66,23 @@ const dfCommand: CommandSpec = {
           VirtualSize: humanSize(image.size),
         };
       });
-      const { statusText } = await import("./container-commands.js");
-      const containerRows = usage.containers.map(({ record, sizeRw, localVolumes }) => ({
-        Command: JSON.stringify(ellipsis([record.spec.path, ...record.spec.args].join(" "), 20)),
-        CreatedAt: goTimeString(new Date(record.spec.created)),
-        ID: record.spec.id,
-        Image: record.spec.image,
-        LocalVolumes: String(localVolumes),
-        Names: record.spec.name,
-        RunningFor: `${humanDuration(Date.now() - Date.parse(record.spec.created))} ago`,
-        Size: humanSize(sizeRw),
-        State: record.state.Status,
-        Status: statusText(record),
-      }));
+      const { containerSummary } = await import("../../engine/containers/container-summary.js");
+      const { containerRow } = await import("../format/container-row.js");
+      const containerRows = usage.containers.map(({ record, sizeRw, localVolumes }) => {
+        const row = containerRow(containerSummary(engine, record, false), { trunc: true });
+        return {
+          Command: row.Command,
+          CreatedAt: row.CreatedAt,
+          ID: record.spec.id,
+          Image: row.Image,
+          LocalVolumes: String(localVolumes),
+          Names: row.Names,
+          RunningFor: row.RunningFor,
+          Size: humanSize(sizeRw),
+          State: row.State,
+          Status: row.Status,
+        };
+      });
       const volumeRows = usage.volumes.map((v) => ({ Driver: "local", Links: String(v.links), Name: v.name, Size: humanSize(v.size) }));
       if (format === "json" || format === "{{json .}}") {
         ctx.line(goJson({ Images: rows, Containers: containerRows, Volumes: volumeRows, BuildCache: [] }));

@@ -8,12 +8,12 @@ export interface TerminalSession {
 
 /** Puts our stdin in raw mode and keeps the container's terminal as big as ours. */
 export async function startTerminal(ctlPath: string): Promise<TerminalSession> {
-  const { resize } = await import("../../runtime/resize.js");
+  const { resizeTerminal } = await import("../../engine/containers/container-attach.js");
   const stdin = process.stdin;
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
   if (stdin.isTTY) stdin.setRawMode(true);
   const sendSize = () => {
-    if (process.stdout.isTTY) void resize(ctlPath, process.stdout.rows, process.stdout.columns).catch(() => undefined);
+    if (process.stdout.isTTY) void resizeTerminal(ctlPath, process.stdout.rows, process.stdout.columns).catch(() => undefined);
   };
   sendSize();
   process.stdout.on("resize", sendSize);

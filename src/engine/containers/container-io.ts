@@ -11,7 +11,7 @@ import { readLog, type LogRecord, type ReadLogOptions } from "../../runtime/cont
 import { execInContainer, type ExecSession } from "../../runtime/exec.js";
 import { resolveUser } from "../../runtime/user.js";
 import { ContainerStartError, classifyStartError } from "../../runtime/start-error.js";
-import { ConflictError } from "../../errors.js";
+import { ConflictError, InvalidArgumentError, NotImplementedError } from "../../errors.js";
 import { checkLogsReadable } from "./log-config.js";
 import { ContainerCommandError } from "./start-container.js";
 import type { ContainerRecord } from "../../store/container-store.js";
@@ -58,11 +58,22 @@ export interface ExecRequest {
   privileged?: boolean;
 }
 
-/** Runs a process in a running container with the container's own process settings, as podman does. */
-export async function execProcess(engine: Engine, idOrName: string, req: ExecRequest, streams?: AttachStreams): Promise<ExecSession> {
+/**
+ * What dockerd refuses when an exec is made (POST /containers/{id}/exec, and so `berth exec`): a
+ * container that does not run or is paused, no command, and here --privileged, which berth has not.
+ */
+export function checkExec(engine: Engine, idOrName: string, req: Pick<ExecRequest, "cmd" | "privileged">): ContainerRecord {
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
   if (record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is paused, unpause the container before exec`);
+  if (req.cmd.length === 0) throw new InvalidArgumentError("No exec command specified");
+  if (req.privileged) throw new NotImplementedError("exec --privileged is not supported by berth yet");
+  return record;
+}
+
+/** Runs a process in a running container with the container's own process settings, as podman does. */
+export async function execProcess(engine: Engine, idOrName: string, req: ExecRequest, streams?: AttachStreams): Promise<ExecSession> {
+  const record = checkExec(engine, idOrName, req);
   const paths = containerPaths(engine, record.spec.id);
   const bundle = JSON.parse(fs.readFileSync(`${paths.bundle}/config.json`, "utf8")) as { process: Record<string, unknown> };
   const env = [...((bundle.process.env as string[]) ?? [])];

@@ -10,6 +10,9 @@ import { formatTimestamp } from "../../image/config.js";
 import { NO_RESTART, withRestartDecision } from "./restart-policy.js";
 import { readExit, type ExitInfo } from "../../runtime/exit-file.js";
 
+/** What the CLI and the API see of a container. */
+export type { ContainerRecord, ContainerState };
+
 /** A zombie counts as gone: conmon, its reaper, may be the one that died. */
 function processAlive(pid: number | undefined): boolean {
   if (!pid) return false;

@@ -12,10 +12,21 @@ import { withStagedRootfs } from "./container-rootfs.js";
 import { setupWorkingDirectory } from "./working-directory.js";
 import { generateName, validateContainerName } from "./container-names.js";
 import type { MountRequest } from "./mount-specs.js";
+import type { ImageRecord } from "../../store/image-store.js";
 import { canonicalContainerConfig, formatTimestamp, type ContainerConfig } from "../../image/config.js";
 import { initialState, type ContainerSpec, type HostConfig, type MountPoint } from "../../store/container-store.js";
-import { InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { ImageNotFoundError, InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { checkEnvEntry } from "./env-entry.js";
+
+/** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
+function imageToRun(engine: Engine, text: string): ImageRecord {
+  try {
+    return engine.store.images.resolve(text);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new ImageNotFoundError(err.message, { cause: err });
+    throw err;
+  }
+}
 
 /** The kernel stacks at most 500 lower layers in one overlay; the init layer is one of them. */
 export const MAX_IMAGE_LAYERS = 499;
@@ -57,7 +68,7 @@ export interface CreateResult {
 
 export function createContainer(engine: Engine, req: CreateRequest): CreateResult {
   const { store } = engine;
-  const record = store.images.resolve(req.image);
+  const record = imageToRun(engine, req.image);
   const image = readImage(store, record);
   if (image.layers.length > MAX_IMAGE_LAYERS) {
     throw new InvalidArgumentError(
@@ -105,7 +116,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     if (config.WorkingDir) withStagedRootfs(engine, staged, spec.topLayer, (rootfs) => setupWorkingDirectory(rootfs, config.WorkingDir!));
     store.write(() => {
       store.containers.checkName(name);
-      if (!store.images.get(record.id)) throw new NotFoundError(`No such image: ${req.image}`);
+      if (!store.images.get(record.id)) throw new ImageNotFoundError(`No such image: ${req.image}`);
       spec.mounts = resolveMounts(
         engine,
         req.mounts,

@@ -5,6 +5,9 @@ import { authKey, DOCKER_HUB_DOMAIN } from "../../registry/registry-options.js";
 import { InvalidArgumentError } from "../../errors.js";
 import type { Credentials } from "../../registry/credentials.js";
 
+/** The user and password (or token) a client hands over, as the CLI and the API take them. */
+export type { Credentials };
+
 /** `https://index.docker.io/v1/`, `http://host:5000/`, `host:5000` → the registry's domain. */
 export function registryDomain(server: string | undefined): string {
   if (!server) return DOCKER_HUB_DOMAIN;

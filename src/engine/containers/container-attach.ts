@@ -1,0 +1,110 @@
+// Joining a client's streams to a container: the attach socket, detach keys and the terminal's
+// size. The CLI and the API reach conmon's attach side only through here, so these few runtime
+// calls stay in one place.
+import type { Engine } from "../engine.js";
+import { attach, connectAttach, type AttachConnection, type AttachResult, type AttachStreams } from "../../runtime/attach.js";
+import { parseDetachKeys } from "../../runtime/detach-keys.js";
+import { resize } from "../../runtime/resize.js";
+import { createTask } from "./start-container.js";
+import { attachRunning } from "./container-io.js";
+import { cleanupContainer, waitContainer } from "./container-lifecycle.js";
+import type { ContainerRecord } from "../../store/container-store.js";
+
+export type { AttachConnection, AttachResult, AttachStreams };
+
+/** Docker's --detach-keys / detachKeys text as bytes; unset means ctrl-p,ctrl-q, "" means none. */
+export function detachKeys(text: string | undefined): number[] {
+  return parseDetachKeys(text ?? "ctrl-p,ctrl-q");
+}
+
+/** Streams an open attach connection until the container ends its output or the client detaches. */
+export function streamAttach(connection: AttachConnection, streams: AttachStreams): Promise<AttachResult> {
+  return attach(connection, streams);
+}
+
+/** Sets the size of a container's (or an exec's) terminal through its conmon control fifo. */
+export function resizeTerminal(ctlPath: string, rows: number, cols: number): Promise<void> {
+  return resize(ctlPath, rows, cols);
+}
+
+/**
+ * Starts a container with attaches joined before its process runs, so they miss no byte
+ * (`run`, `start -a`, the API's pending attaches). `beforeStart` gets a way to open a connection
+ * to the created task. Returns undefined when the container already ran (nothing was started).
+ */
+export async function startWithAttach(
+  engine: Engine,
+  idOrName: string,
+  beforeStart: (connect: () => Promise<AttachConnection>) => Promise<void>,
+): Promise<{ id: string; ctlPath: string } | undefined> {
+  const task = await createTask(engine, idOrName);
+  if ("alreadyRunning" in task) return undefined;
+  await beforeStart(() => connectAttach(task.attachSocket));
+  await task.start();
+  return { id: task.record.spec.id, ctlPath: task.ctlPath };
+}
+
+/** What a client that follows a container to its end is told: its exit code, or that it detached. */
+export type AttachedEnd = { detached: true } | { detached: false; exitCode: number };
+
+export interface FollowHooks {
+  /** Once the process runs: the client's terminal size and signal forwarding; returns what undoes them. */
+  onRunning?(running: { id: string; ctlPath: string }): Promise<() => void>;
+}
+
+/**
+ * `run` and `start -a`: start with the streams attached, follow the container to its end, and
+ * record that end (with --rm, the container goes), as the client's own wait and cleanup.
+ */
+export async function startAndFollow(
+  engine: Engine,
+  idOrName: string,
+  streams: AttachStreams,
+  hooks: FollowHooks = {},
+): Promise<AttachedEnd | undefined> {
+  let connection: AttachConnection | undefined;
+  const started = await startWithAttach(engine, idOrName, async (connect) => {
+    connection = await connect();
+  });
+  if (!started || !connection) return undefined;
+  return followAttached(engine, started.id, connection, started.ctlPath, streams, hooks);
+}
+
+/** `attach`: the streams of a running container, until it ends (then its exit code) or the client detaches. */
+export async function attachAndFollow(
+  engine: Engine,
+  idOrName: string,
+  streams: (record: ContainerRecord) => AttachStreams | Promise<AttachStreams>,
+  hooks: FollowHooks = {},
+): Promise<AttachedEnd> {
+  const { record, connection, ctlPath } = await attachRunning(engine, idOrName);
+  let chosen: AttachStreams;
+  try {
+    chosen = await streams(record);
+  } catch (err) {
+    connection.close();
+    throw err;
+  }
+  return followAttached(engine, record.spec.id, connection, ctlPath, chosen, hooks);
+}
+
+async function followAttached(
+  engine: Engine,
+  id: string,
+  connection: AttachConnection,
+  ctlPath: string,
+  streams: AttachStreams,
+  hooks: FollowHooks,
+): Promise<AttachedEnd> {
+  const undo = hooks.onRunning ? await hooks.onRunning({ id, ctlPath }) : () => undefined;
+  let result: AttachResult;
+  try {
+    result = await attach(connection, streams);
+  } finally {
+    undo();
+  }
+  if (result === "detached") return { detached: true };
+  const exitCode = await waitContainer(engine, id);
+  await cleanupContainer(engine, id);
+  return { detached: false, exitCode };
+}

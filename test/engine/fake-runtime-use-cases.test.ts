@@ -3,6 +3,7 @@
 // without runc or conmon. The rootfs is mounted for real, so these run as root on a temp root.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { createTempRoot, isRoot, mountsUnder, type TempRoot } from "../helpers/temp-root.js";
 import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
 import { FakeRuntimes, type FakeRuntime } from "../helpers/fake-runtime.js";
@@ -72,6 +73,8 @@ function request(over: Partial<Omit<CreateRequest, "host">> & { host?: Partial<C
 async function runExitCommand(engine: Engine, fake: FakeRuntime, id: string): Promise<void> {
   const argv = fake.exitCommands.get(id);
   assert.ok(argv, `no exit command for ${id}`);
+  // conmon runs it with no shell and no berth process to report a missing file: it must exist.
+  assert.ok(fs.existsSync(argv[1]!), `the exit command runs ${argv[1]}, which does not exist`);
   const [verb, target, runId] = argv.slice(-3);
   assert.deepEqual([verb, target], ["cleanup", id], `exit command ${argv.join(" ")}`);
   assert.match(runId ?? "", /^[0-9a-f]{16}$/);

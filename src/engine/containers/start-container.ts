@@ -49,7 +49,8 @@ export interface CreatedTask {
   start(): Promise<ContainerRecord>;
 }
 
-const BERTH_BIN = fileURLToPath(new URL("../../../bin/berth", import.meta.url));
+// From dist/src/engine/containers/ (or src/engine/containers/ under a loader) up to the repository.
+const BERTH_BIN = fileURLToPath(new URL("../../../../bin/berth", import.meta.url));
 
 /** Creates the runtime container; nothing runs until start() of the result. */
 export async function createTask(

@@ -1,10 +1,12 @@
-// The composition root: the only place that builds the concrete store. CLI and API get an Engine
-// and call the use-case functions of this folder with it.
+// The composition root: the only place that builds the concrete store and runtimes. CLI and API get
+// an Engine and call the use-case functions of this folder with it.
 import { AttachedStreams } from "./containers/attached-streams.js";
 import * as fs from "node:fs";
 import { Store } from "../store/store.js";
 import { RegistryAccess, defaultRegistryOptions } from "./images/registry-access.js";
 import type { RegistryOptions } from "../registry/registry-options.js";
+import { ConmonRuntimes } from "../runtime/conmon-runtime.js";
+import type { Runtimes } from "../runtime/runtime.js";
 
 /** How registries are reached (insecure ones, mirrors): the CLI's flags and the daemon's settings. */
 export type { RegistryOptions };
@@ -26,6 +28,8 @@ export interface EngineConfig {
   clock?: Clock;
   crashAt?: string | undefined;
   registry?: RegistryOptions;
+  /** The OCI runtimes containers run on; default conmon with runc or crun, files under the runroot. */
+  runtimes?: Runtimes;
 }
 
 export interface Engine {
@@ -34,6 +38,8 @@ export interface Engine {
   readonly log: Logger;
   readonly config: EngineConfig;
   readonly registry: RegistryAccess;
+  /** A container runs on engine.runtimes.get(its HostConfig.Runtime): containerRuntime() says so. */
+  readonly runtimes: Runtimes;
   /** Attaches whose output is still being sent: a wait reports an exit after them. */
   readonly attachedStreams: AttachedStreams;
   close(): void;
@@ -51,6 +57,8 @@ export function openEngine(config: EngineConfig): Engine {
     log: config.log,
     config,
     registry,
+    // Probes nothing until a container needs it: opening the engine must stay cheap.
+    runtimes: config.runtimes ?? new ConmonRuntimes(config.runroot),
     attachedStreams: new AttachedStreams(),
     close: () => {
       registry.close();

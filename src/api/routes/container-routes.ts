@@ -15,20 +15,19 @@ import { createContainer } from "../../engine/containers/create-container.js";
 import { containerSummaries } from "../../engine/containers/container-summary.js";
 import { inspectContainer } from "../../engine/containers/inspect-container.js";
 import { resolveContainer } from "../../engine/containers/container-state.js";
-import { containerPaths } from "../../engine/containers/container-paths.js";
-import { killRunning, pauseOrResume, runtimeCleanup, stopContainer } from "../../engine/containers/container-lifecycle.js";
-import { resizeTerminal, startWithAttach, type AttachConnection } from "../../engine/containers/container-attach.js";
+import { killRunning, pauseOrResume, stopContainer } from "../../engine/containers/container-lifecycle.js";
+import { startWithAttach, type AttachConnection } from "../../engine/containers/container-attach.js";
 import { removeContainer, renameContainer } from "../../engine/containers/remove-container.js";
 import { validateContainerName } from "../../engine/containers/container-names.js";
 import { containerChanges } from "../../engine/containers/container-diff.js";
 import { exportContainer } from "../../engine/containers/export-container.js";
 import { copyFromContainer, extractIntoContainer, statInContainer } from "../../engine/containers/copy-container.js";
 import { splitPsOutput, topContainer } from "../../engine/containers/container-top.js";
-import { attachRunning, containerLogs } from "../../engine/containers/container-io.js";
+import { attachRunning, containerLogs, resizeContainer } from "../../engine/containers/container-io.js";
 import { parseWaitCondition, waitForCondition } from "../../engine/containers/wait-container.js";
 import { pruneContainers } from "../../engine/containers/prune-containers.js";
 import { containerStats } from "../../engine/containers/container-stats.js";
-import { ConflictError, InvalidArgumentError } from "../../errors.js";
+import { InvalidArgumentError } from "../../errors.js";
 
 const ID = "([^/]+)";
 
@@ -168,7 +167,6 @@ async function remove(call: ApiCall): Promise<void> {
   await removeContainer(call.api.engine, id, {
     force: boolValue(call.query, "force"),
     volumes: boolValue(call.query, "v"),
-    runtime: runtimeCleanup,
   });
   // Attaches waiting for a start that will never come end now.
   for (const pending of call.api.attaches.take(id)) pending.cancel();
@@ -184,11 +182,7 @@ async function resizeTty(call: ApiCall): Promise<void> {
   const h = intValue(call.query, "h");
   const w = intValue(call.query, "w");
   if (h === undefined || w === undefined) throw new InvalidArgumentError('strconv.Atoi: parsing "": invalid syntax');
-  const record = resolveContainer(call.api.engine, call.params[0]!);
-  if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
-  await resizeTerminal(`${containerPaths(call.api.engine, record.spec.id).bundle}/ctl`, h, w).catch((err: unknown) => {
-    throw new ConflictError(`Container ${record.spec.id} is not running`, { cause: err });
-  });
+  await resizeContainer(call.api.engine, call.params[0]!, { rows: h, cols: w });
   sendEmpty(call, 200);
 }
 

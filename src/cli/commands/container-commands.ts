@@ -296,8 +296,7 @@ const rmCommand = eachContainer(
   },
   async (engine, name, opts) => {
     const { removeContainer } = await import("../../engine/containers/remove-container.js");
-    const { runtimeCleanup } = await import("../../engine/containers/container-lifecycle.js");
-    await removeContainer(engine, name, { force: Boolean(opts.force), volumes: Boolean(opts.volumes), runtime: runtimeCleanup });
+    await removeContainer(engine, name, { force: Boolean(opts.force), volumes: Boolean(opts.volumes) });
   },
   { idOf: removableContainerId, forgiveMissing: (flags) => Boolean(flags.force) },
 );

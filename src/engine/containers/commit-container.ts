@@ -10,14 +10,13 @@ import { stageManifest } from "../images/stage-image.js";
 import { parseTagName } from "../images/image-names.js";
 import { DOCKER_VERSION } from "../images/import-image.js";
 import { MAX_IMAGE_LAYERS } from "./create-container.js";
-import { chooseRuntime } from "../system/runtime-binary.js";
+import { containerRuntime } from "./container-runtime.js";
 import { packTree } from "../../archive/pack.js";
 import { ingestLayer } from "../../store/ingest-layer.js";
 import { applyChanges } from "../../image/changes.js";
 import { canonicalContainerConfig, formatTimestamp, type Descriptor, type ImageConfig } from "../../image/config.js";
 import { MediaType } from "../../image/media-types.js";
 import { InvalidArgumentError } from "../../errors.js";
-import { pauseContainer, resumeContainer } from "../../runtime/runc.js";
 import type { Digest } from "../../image/digest.js";
 import type { StagedLayer } from "../../store/layer-store.js";
 
@@ -44,10 +43,10 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   const base = readImage(store, store.images.get(spec.imageId) ?? missingImage(spec.imageId));
   const paths = containerPaths(engine, spec.id);
   const work = store.workDir();
-  const runtime = chooseRuntime(spec.hostConfig.Runtime);
+  const runtime = containerRuntime(engine, spec);
   const freeze = (req.pause ?? true) && record.state.Running && !record.state.Paused;
   try {
-    if (freeze) await pauseContainer(runtime.path, paths.runtimeRoot, spec.id);
+    if (freeze) await runtime.pause(spec.id);
     let ingested;
     try {
       ingested = await ingestLayer(
@@ -56,7 +55,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
         { keep: "uncompressed" },
       );
     } finally {
-      if (freeze) await resumeContainer(runtime.path, paths.runtimeRoot, spec.id);
+      if (freeze) await runtime.resume(spec.id);
     }
     store.crashPoint("after-ingest");
     const empty = ingested.layer.diffId === EMPTY_TAR_DIFF_ID;

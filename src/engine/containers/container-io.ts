@@ -1,14 +1,11 @@
 // The streams of a container: attaching to it, reading its log, and running a process in it.
 import * as fs from "node:fs";
-import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
-import { chooseRuntime } from "../system/runtime-binary.js";
-import { attachSocketPath } from "../../runtime/conmon.js";
-import { connectAttach, type AttachConnection, type AttachStreams } from "../../runtime/attach.js";
+import { containerRuntime } from "./container-runtime.js";
+import type { AttachConnection, AttachStreams, ExecSession } from "../../runtime/runtime.js";
 import { readLog, type LogRecord, type ReadLogOptions } from "../../runtime/container-log.js";
-import { execInContainer, type ExecSession } from "../../runtime/exec.js";
 import { resolveUser } from "../../runtime/user.js";
 import { ContainerStartError, classifyStartError } from "../../runtime/start-error.js";
 import { ConflictError, InvalidArgumentError, NotImplementedError } from "../../errors.js";
@@ -23,9 +20,21 @@ export async function attachRunning(
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError("You cannot attach to a stopped container, start it first");
   if (record.state.Paused) throw new ConflictError("You cannot attach to a paused container, unpause it first");
-  const paths = containerPaths(engine, record.spec.id);
-  const connection = await connectAttach(attachSocketPath(paths.socketDir, record.spec.id));
-  return { record, connection, ctlPath: `${paths.bundle}/ctl` };
+  const runtime = containerRuntime(engine, record.spec);
+  const connection = await runtime.attach(record.spec.id);
+  return { record, connection, ctlPath: runtime.endpoints(record.spec.id).ctlPath };
+}
+
+/** A running container's terminal takes a new size. */
+export async function resizeContainer(engine: Engine, idOrName: string, size: { rows: number; cols: number }): Promise<void> {
+  const record = resolveContainer(engine, idOrName);
+  if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
+  await containerRuntime(engine, record.spec)
+    .resize(record.spec.id, size)
+    .catch((err: unknown) => {
+      // Its monitor has gone: the container ended a moment ago.
+      throw new ConflictError(`Container ${record.spec.id} is not running`, { cause: err });
+    });
 }
 
 export function containerLogs(
@@ -37,12 +46,12 @@ export function containerLogs(
   checkLogsReadable(record.spec.hostConfig.LogConfig);
   const paths = containerPaths(engine, record.spec.id);
   if (!fs.existsSync(paths.logPath)) return { record, records: (async function* () {})() };
-  const exitFile = `${paths.exitDir}/${record.spec.id}`;
+  const runtime = containerRuntime(engine, record.spec);
   return {
     record,
     records: readLog(paths.logPath, {
       ...opts,
-      ...(opts.follow ? { isRunning: () => record.state.Running && !fs.existsSync(exitFile) } : {}),
+      ...(opts.follow ? { isRunning: () => record.state.Running && runtime.exitStatus(record.spec.id) === undefined } : {}),
     }),
   };
 }
@@ -75,8 +84,9 @@ export function checkExec(engine: Engine, idOrName: string, req: Pick<ExecReques
 export async function execProcess(engine: Engine, idOrName: string, req: ExecRequest, streams?: AttachStreams): Promise<ExecSession> {
   const record = checkExec(engine, idOrName, req);
   const paths = containerPaths(engine, record.spec.id);
-  const bundle = JSON.parse(fs.readFileSync(`${paths.bundle}/config.json`, "utf8")) as { process: Record<string, unknown> };
-  const env = [...((bundle.process.env as string[]) ?? [])];
+  const runtime = containerRuntime(engine, record.spec);
+  const base = runtime.taskProcess(record.spec.id);
+  const env = [...base.env];
   for (const entry of req.env) {
     const key = entry.split("=", 1)[0];
     const at = env.findIndex((e) => e.split("=", 1)[0] === key);
@@ -84,34 +94,21 @@ export async function execProcess(engine: Engine, idOrName: string, req: ExecReq
     else env.push(entry);
   }
   const process = {
-    ...bundle.process,
+    ...base,
     args: req.cmd,
     env,
-    cwd: req.workdir || (bundle.process.cwd as string),
+    cwd: req.workdir || base.cwd,
     terminal: req.tty,
-    user: req.user !== undefined ? resolveUser(paths.merged, req.user) : bundle.process.user,
+    user: req.user !== undefined ? resolveUser(paths.merged, req.user) : base.user,
   };
-  const sessionId = randomBytes(16).toString("hex");
-  const execDir = `${paths.bundle}/exec-${sessionId.slice(0, 12)}`;
-  fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
-  const specPath = `${execDir}/process.json`;
-  fs.writeFileSync(specPath, JSON.stringify(process));
   try {
-    return await execInContainer(
-      {
-        id: record.spec.id,
-        runtimePath: chooseRuntime(record.spec.hostConfig.Runtime).path,
-        runtimeRoot: paths.runtimeRoot,
-        execDir,
-        socketDir: paths.socketDir,
-        processSpecPath: specPath,
-        terminal: req.tty,
-        stdin: req.stdin,
-        detach: req.detach,
-        sessionId: sessionId.slice(0, 12),
-      },
-      streams,
-    );
+    return await runtime.exec(record.spec.id, {
+      process,
+      terminal: req.tty,
+      stdin: req.stdin,
+      detach: req.detach,
+      ...(streams ? { streams } : {}),
+    });
   } catch (err) {
     if (err instanceof ContainerStartError) {
       throw new ContainerCommandError(

@@ -1,16 +1,12 @@
 // stop, kill, wait, pause, unpause, and the cleanup conmon runs when a container ends.
 import { recordContainerEvent } from "../events.js";
-import * as fs from "node:fs";
 import type { Engine } from "../engine.js";
-import { exitedRun, recordExit, resolveContainer } from "./container-state.js";
-import { containerPaths } from "./container-paths.js";
-import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
-import { chooseRuntime } from "../system/runtime-binary.js";
-import { deleteContainer, killContainer, pauseContainer, resumeContainer } from "../../runtime/runc.js";
-import { oomKilled, readExit, waitExit } from "../../runtime/exit-file.js";
+import { resolveContainer } from "./container-state.js";
+import { containerRuntime } from "./container-runtime.js";
+import { ignoreGone, settleExit, waitForExit } from "./container-exit.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../../errors.js";
 import type { ContainerRecord } from "../../store/container-store.js";
-import { removeContainer, type RuntimeCleanup } from "./remove-container.js";
+import { removeContainer } from "./remove-container.js";
 import { startContainer } from "./start-container.js";
 import { NO_RESTART, restartsOnBoot } from "./restart-policy.js";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -60,10 +56,6 @@ export function parseSignal(text: string): number {
   return n;
 }
 
-function runtimeOf(engine: Engine, record: ContainerRecord) {
-  return { path: chooseRuntime(record.spec.hostConfig.Runtime).path, root: containerPaths(engine, record.spec.id).runtimeRoot };
-}
-
 /** A user's stop or kill: the restart policy must not undo it (Docker's HasBeenManuallyStopped). */
 function markManuallyStopped(engine: Engine, record: ContainerRecord): ContainerRecord {
   const state = engine.store.write(() =>
@@ -83,8 +75,7 @@ export async function killRunning(engine: Engine, idOrName: string, signal = "KI
   if (!record.state.Running) throw new ConflictError(`Cannot kill container: ${idOrName}: Container ${record.spec.id} is not running`);
   record = markManuallyStopped(engine, record);
   const number = parseSignal(signal);
-  const rt = runtimeOf(engine, record);
-  await killContainer(rt.path, rt.root, record.spec.id, String(number), true);
+  await containerRuntime(engine, record.spec).kill(record.spec.id, { signal: number, all: true });
   recordContainerEvent(engine, record.spec, "kill", { signal: String(number) });
   return record;
 }
@@ -92,8 +83,7 @@ export async function killRunning(engine: Engine, idOrName: string, signal = "KI
 export async function waitContainer(engine: Engine, idOrName: string, opts: { signal?: AbortSignal } = {}): Promise<number> {
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) return record.state.ExitCode;
-  const paths = containerPaths(engine, record.spec.id);
-  const exit = await waitExit(paths.exitDir, record.spec.id, opts.signal ? { signal: opts.signal } : {});
+  const exit = await containerRuntime(engine, record.spec).waitExit(record.spec.id, opts.signal ? { signal: opts.signal } : {});
   return exit.code;
 }
 
@@ -107,20 +97,20 @@ export async function stopContainer(
   // Also for a container waiting to be restarted: the stop cancels the restart.
   record = markManuallyStopped(engine, record);
   if (!record.state.Running) return;
-  const rt = runtimeOf(engine, record);
-  const paths = containerPaths(engine, record.spec.id);
+  const runtime = containerRuntime(engine, record.spec);
+  const { id } = record.spec;
   const timeout = opts.timeout ?? record.spec.config.StopTimeout ?? 10;
-  if (record.state.Paused) await resumeContainer(rt.path, rt.root, record.spec.id).catch(() => undefined);
-  const stopSignal = String(parseSignal(opts.signal || record.spec.config.StopSignal || "TERM"));
-  await killContainer(rt.path, rt.root, record.spec.id, stopSignal, false).catch(ignoreGone);
-  recordContainerEvent(engine, record.spec, "kill", { signal: stopSignal });
+  if (record.state.Paused) await runtime.resume(id).catch(() => undefined);
+  const stopSignal = parseSignal(opts.signal || record.spec.config.StopSignal || "TERM");
+  await runtime.kill(id, { signal: stopSignal }).catch(ignoreGone);
+  recordContainerEvent(engine, record.spec, "kill", { signal: String(stopSignal) });
   if (timeout >= 0) {
-    const done = await waitFor(paths.exitDir, record.spec.id, timeout * 1000);
+    const done = await waitForExit(runtime, id, timeout * 1000);
     if (done) return finishStop(engine, record);
   }
-  await killContainer(rt.path, rt.root, record.spec.id, "9", true).catch(ignoreGone);
+  await runtime.kill(id, { signal: 9, all: true }).catch(ignoreGone);
   recordContainerEvent(engine, record.spec, "kill", { signal: "9" });
-  await waitFor(paths.exitDir, record.spec.id, 30_000);
+  await waitForExit(runtime, id, 30_000);
   return finishStop(engine, record);
 }
 
@@ -129,31 +119,13 @@ async function finishStop(engine: Engine, record: ContainerRecord): Promise<void
   recordContainerEvent(engine, record.spec, "stop");
 }
 
-function ignoreGone(err: unknown): void {
-  if (err instanceof NotFoundError || err instanceof ConflictError) return;
-  throw err;
-}
-
-async function waitFor(exitDir: string, id: string, ms: number): Promise<boolean> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  try {
-    await waitExit(exitDir, id, { signal: controller.signal });
-    return true;
-  } catch {
-    return readExit(exitDir, id) !== undefined;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export async function pauseOrResume(engine: Engine, idOrName: string, pause: boolean): Promise<void> {
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
   if (pause && record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is already paused`);
   if (!pause && !record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is not paused`);
-  const rt = runtimeOf(engine, record);
-  await (pause ? pauseContainer : resumeContainer)(rt.path, rt.root, record.spec.id);
+  const runtime = containerRuntime(engine, record.spec);
+  await (pause ? runtime.pause(record.spec.id) : runtime.resume(record.spec.id));
   recordContainerEvent(engine, record.spec, pause ? "pause" : "unpause");
   engine.store.write(() =>
     engine.store.containers.setState(record.spec.id, { ...record.state, Paused: pause, Status: pause ? "paused" : "running" }),
@@ -166,50 +138,9 @@ export async function pauseOrResume(engine: Engine, idOrName: string, pause: boo
  * Safe to run twice.
  */
 export async function cleanupContainer(engine: Engine, id: string, runId?: string): Promise<void> {
-  let record: ContainerRecord;
-  try {
-    record = engine.store.containers.resolve(id);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
-  // The run this cleanup belongs to has been followed by another start: leave that one be.
-  if (runId !== undefined && record.state.runId !== runId) return;
-  const paths = containerPaths(engine, record.spec.id);
-  const exit = readExit(paths.exitDir, record.spec.id);
-  if (record.state.Running && exit) {
-    const state = exitedRun(record, exit, { OOMKilled: oomKilled(paths.persistDir) });
-    recordExit(engine, record.spec, state);
-    record = engine.store.containers.resolve(record.spec.id);
-  }
-  if (record.state.Running) return;
-  const rootfsLock = await lockRootfs(engine, record.spec.id);
-  try {
-    await deleteRuntimeState(engine, record);
-    unmountRootfs(engine, record.spec.id);
-  } finally {
-    rootfsLock.release();
-  }
-  if (record.spec.hostConfig.AutoRemove) {
-    await removeContainer(engine, record.spec.id, { volumes: true, runtime: runtimeCleanup }).catch(ignoreGone);
-  }
+  const record = await settleExit(engine, id, runId);
+  if (record?.spec.hostConfig.AutoRemove) await removeContainer(engine, record.spec.id, { volumes: true }).catch(ignoreGone);
 }
-
-async function deleteRuntimeState(engine: Engine, record: ContainerRecord): Promise<void> {
-  const rt = runtimeOf(engine, record);
-  if (!fs.existsSync(`${rt.root}/${record.spec.id}`)) return;
-  await deleteContainer(rt.path, rt.root, record.spec.id, true).catch(ignoreGone);
-}
-
-export const runtimeCleanup: RuntimeCleanup = {
-  killAndWait: async (engine, record) => {
-    const rt = runtimeOf(engine, record);
-    await killContainer(rt.path, rt.root, record.spec.id, "9", true).catch(ignoreGone);
-    await waitFor(containerPaths(engine, record.spec.id).exitDir, record.spec.id, 30_000);
-    await cleanupContainer(engine, record.spec.id);
-  },
-  deleteRuntimeState,
-};
 
 /**
  * After conmon's exit command has recorded an exit: start the container again when its restart

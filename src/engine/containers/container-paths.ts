@@ -1,6 +1,6 @@
-// Where a container's files live: persistent ones under --root (layers, hosts files, logs), run-time
-// ones under --runroot (the OCI bundle, conmon's sockets and pid files, runc's state), which a
-// reboot empties.
+// Where a container's own files live, under --root: its layers, hosts files and log. What the
+// runtime keeps for it (the OCI bundle, the monitor's sockets, exit record and state) is the
+// runtime's, under --runroot, which a reboot empties.
 import type { Engine } from "../engine.js";
 
 export interface ContainerPaths {
@@ -11,18 +11,12 @@ export interface ContainerPaths {
   merged: string;
   userdata: string;
   logPath: string;
-  bundle: string;
-  runtimeRoot: string;
-  exitDir: string;
-  socketDir: string;
-  persistDir: string;
   /** The cgroup runc puts the container in, below each controller's root. */
   cgroupsPath: string;
 }
 
 export function containerPaths(engine: Engine, id: string): ContainerPaths {
   const dir = `${engine.store.containersDir}/${id}`;
-  const run = engine.config.runroot;
   return {
     dir,
     upper: `${dir}/diff`,
@@ -31,12 +25,6 @@ export function containerPaths(engine: Engine, id: string): ContainerPaths {
     merged: `${dir}/merged`,
     userdata: `${dir}/userdata`,
     logPath: `${dir}/userdata/ctr.log`,
-    bundle: `${run}/containers/${id}`,
-    runtimeRoot: `${run}/runc`,
-    exitDir: `${run}/exits`,
-    // conmon makes <socketDir>/<id>/attach; a short base keeps it inside sun_path's 108 bytes.
-    socketDir: `${run}/s`,
-    persistDir: `${dir}/userdata/conmon`,
     cgroupsPath: `/berth/${id}`,
   };
 }

@@ -10,6 +10,7 @@ import type { Engine } from "../engine.js";
 import type { ContainerRecord, ContainerSpec } from "../../store/container-store.js";
 import { containerPaths } from "./container-paths.js";
 import { resolveContainer } from "./container-state.js";
+import { containerRuntime } from "./container-runtime.js";
 import { mountOverlay, mountsBelow, unmount } from "../../sys/mount.js";
 import { lockExclusive, type FileLock } from "../../sys/file-lock.js";
 
@@ -95,5 +96,5 @@ export async function borrowRootfs(engine: Engine, idOrName: string): Promise<Bo
 
 /** Created or running: the runtime keeps state for it until cleanup deletes that state. */
 function heldByRuntime(engine: Engine, record: ContainerRecord): boolean {
-  return record.state.Running || fs.existsSync(`${containerPaths(engine, record.spec.id).runtimeRoot}/${record.spec.id}`);
+  return record.state.Running || containerRuntime(engine, record.spec).hasTask(record.spec.id);
 }

@@ -1,38 +1,26 @@
-// What a container is doing now. While no berth process runs, conmon is the only witness: it
-// writes the exit code to <exitDir>/<id> when the container ends. Every read folds that in, so a
-// container that exited behind berth's back reads as exited, with its code and time.
-import * as fs from "node:fs";
+// What a container is doing now. While no berth process runs, the runtime's monitor is the only
+// witness: it records the exit when the container ends. Every read folds that in, so a container
+// that exited behind berth's back reads as exited, with its code and time.
 import type { Engine } from "../engine.js";
 import type { ContainerRecord, ContainerSpec, ContainerState } from "../../store/container-store.js";
 import { recordContainerEvent } from "../events.js";
-import { containerPaths } from "./container-paths.js";
+import { containerRuntime } from "./container-runtime.js";
 import { formatTimestamp } from "../../image/config.js";
 import { NO_RESTART, withRestartDecision } from "./restart-policy.js";
-import { readExit, type ExitInfo } from "../../runtime/exit-file.js";
+import type { ExitStatus } from "../../runtime/runtime.js";
 
 /** What the CLI and the API see of a container. */
 export type { ContainerRecord, ContainerState };
-
-/** A zombie counts as gone: conmon, its reaper, may be the one that died. */
-function processAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** The state with conmon's news merged in; `changed` says whether it differs from the stored one. */
 export function observeState(engine: Engine, record: ContainerRecord): { state: ContainerState; changed: boolean } {
   const state = record.state;
   if (!state.Running) return { state, changed: false };
-  const paths = containerPaths(engine, record.spec.id);
-  const exit = readExit(paths.exitDir, record.spec.id);
+  const runtime = containerRuntime(engine, record.spec);
+  const exit = runtime.exitStatus(record.spec.id);
   if (exit) return { state: exitedRun(record, exit), changed: true };
-  // No exit file and no conmon: the run dir is gone (a reboot) or conmon was killed.
-  if (!processAlive(state.conmonPid) && !processAlive(state.Pid)) {
+  // No exit recorded and no monitor: the run dir is gone (a reboot) or conmon was killed.
+  if (!runtime.alive({ pid: state.Pid, monitorPid: state.conmonPid ?? 0 })) {
     return {
       state: exited(state, 255, engine.clock.now(), "container monitor is gone: the machine rebooted or conmon was killed"),
       changed: true,
@@ -41,11 +29,11 @@ export function observeState(engine: Engine, record: ContainerRecord): { state: 
   return { state, changed: false };
 }
 
-/** A run that ended by itself (conmon's exit file), with what its restart policy makes of it. */
-export function exitedRun(record: ContainerRecord, exit: ExitInfo, extra: Partial<ContainerState> = {}): ContainerState {
+/** A run that ended by itself (the exit its monitor recorded), with what its restart policy makes of it. */
+export function exitedRun(record: ContainerRecord, exit: ExitStatus): ContainerState {
   return withRestartDecision(record.spec.hostConfig.RestartPolicy ?? NO_RESTART, {
     ...exited(record.state, exit.code, exit.exitedAt, ""),
-    ...extra,
+    OOMKilled: exit.oomKilled,
   });
 }
 

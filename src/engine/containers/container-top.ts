@@ -1,25 +1,14 @@
-// `top`: the processes of a running container, as `runc ps` lists them with ps's options
+// `top`: the processes of a running container, as the runtime's ps lists them with ps's options
 // (default -ef). The CLI prints the text; the API splits it into Titles and Processes.
-import { spawnSync } from "node:child_process";
 import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
-import { containerPaths } from "./container-paths.js";
-import { chooseRuntime } from "../system/runtime-binary.js";
-import { ConflictError, SystemError } from "../../errors.js";
+import { containerRuntime } from "./container-runtime.js";
+import { ConflictError } from "../../errors.js";
 
 export function topContainer(engine: Engine, idOrName: string, psArgs: readonly string[]): string {
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
-  const runtime = chooseRuntime(record.spec.hostConfig.Runtime);
-  const result = spawnSync(runtime.path, [
-    "--root",
-    containerPaths(engine, record.spec.id).runtimeRoot,
-    "ps",
-    record.spec.id,
-    ...(psArgs.length ? psArgs : ["-ef"]),
-  ]);
-  if (result.status !== 0) throw new SystemError(`ps: ${result.stderr.toString().trim()}`);
-  return result.stdout.toString();
+  return containerRuntime(engine, record.spec).processes(record.spec.id, psArgs);
 }
 
 /** ps output as dockerd's ContainerTopOKBody: the header's words, and each row cut into as many fields. */

@@ -5,12 +5,10 @@ import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { Engine } from "../engine.js";
-import { containerPaths } from "./container-paths.js";
 import { borrowRootfs } from "./container-rootfs.js";
-import { chooseRuntime } from "../system/runtime-binary.js";
+import { containerRuntime } from "./container-runtime.js";
 import { planCopy } from "./copy-plan.js";
 import { assertWritable, containerView, mountsBelow, resolveInContainer, type ContainerView, type ResolvedPath } from "./container-view.js";
-import { pauseContainer, resumeContainer } from "../../runtime/runc.js";
 import { packPath } from "../../archive/pack.js";
 import { extractLayer } from "../../archive/extract.js";
 import { NotFoundError, SystemError, wrapError } from "../../errors.js";
@@ -26,13 +24,10 @@ interface Session {
 async function openSession(engine: Engine, idOrName: string): Promise<Session> {
   const borrowed = await borrowRootfs(engine, idOrName);
   const { record } = borrowed;
-  let freeze = false;
-  let runtimePath = "";
+  const runtime = containerRuntime(engine, record.spec);
+  const freeze = record.state.Running && !record.state.Paused;
   try {
-    const runtime = chooseRuntime(record.spec.hostConfig.Runtime);
-    runtimePath = runtime.path;
-    freeze = record.state.Running && !record.state.Paused;
-    if (freeze) await pauseContainer(runtimePath, containerPaths(engine, record.spec.id).runtimeRoot, record.spec.id);
+    if (freeze) await runtime.pause(record.spec.id);
   } catch (err) {
     borrowed.giveBack();
     throw err;
@@ -45,7 +40,7 @@ async function openSession(engine: Engine, idOrName: string): Promise<Session> {
       if (ended) return;
       ended = true;
       try {
-        if (freeze) await resumeContainer(runtimePath, containerPaths(engine, record.spec.id).runtimeRoot, record.spec.id);
+        if (freeze) await runtime.resume(record.spec.id);
       } finally {
         borrowed.giveBack();
       }

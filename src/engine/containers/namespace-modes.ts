@@ -1,7 +1,6 @@
 // --pid, --ipc and --uts: a namespace of the container's own (Docker's default), the host's, or
 // another running container's. Checked at create with dockerd's words, resolved to paths at start.
 import type { Engine } from "../engine.js";
-import type { CreateRequest } from "./create-container.js";
 import type { ContainerSpec } from "../../store/container-store.js";
 import type { NamespaceMode } from "../../runtime/spec/spec-input.js";
 import { resolveContainer } from "./container-state.js";
@@ -21,7 +20,13 @@ function checkOne(engine: Engine, kind: Kind, mode: string): string {
   throw new InvalidArgumentError(`--${kind}: invalid ${kind.toUpperCase()} mode`);
 }
 
-export function checkNamespaceModes(engine: Engine, req: CreateRequest): { PidMode: string; IpcMode: string; UTSMode: string } {
+/** The parts of a create request (create-container.ts) the modes are checked against. */
+interface NamespaceRequest {
+  hostname?: string | undefined;
+  host: { PidMode?: string | undefined; IpcMode?: string | undefined; UTSMode?: string | undefined };
+}
+
+export function checkNamespaceModes(engine: Engine, req: NamespaceRequest): { PidMode: string; IpcMode: string; UTSMode: string } {
   const modes = {
     PidMode: checkOne(engine, "pid", req.host.PidMode ?? ""),
     IpcMode: checkOne(engine, "ipc", req.host.IpcMode ?? ""),

@@ -3,7 +3,6 @@
 import type { Engine } from "../engine.js";
 import { listContainers } from "./list-containers.js";
 import { removeContainer } from "./remove-container.js";
-import { runtimeCleanup } from "./container-lifecycle.js";
 import { containerSizes } from "./inspect-container.js";
 
 export async function pruneContainers(
@@ -17,7 +16,7 @@ export async function pruneContainers(
     if (record.state.Running) continue;
     if (opts.until && new Date(record.spec.created) > opts.until) continue;
     const { rw } = containerSizes(engine, record);
-    await removeContainer(engine, record.spec.id, { runtime: runtimeCleanup });
+    await removeContainer(engine, record.spec.id);
     removed.push(record.spec.id);
     spaceReclaimed += rw;
   }

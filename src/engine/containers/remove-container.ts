@@ -1,6 +1,6 @@
 // `rm`: a container goes when it is not running (or with force, after a kill); its rootfs is
-// unmounted, its runtime state deleted, its directory and row removed, and with -v its
-// anonymous volumes too.
+// unmounted, its runtime state deleted and what the runtime kept for it forgotten, its directory
+// and row removed, and with -v its anonymous volumes too.
 import { recordContainerEvent } from "../events.js";
 import * as fs from "node:fs";
 import type { Engine } from "../engine.js";
@@ -8,21 +8,11 @@ import { ConflictError } from "../../errors.js";
 import { resolveContainer } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerPaths } from "./container-paths.js";
+import { containerRuntime } from "./container-runtime.js";
+import { ignoreGone, killAndSettle } from "./container-exit.js";
 import { removeTree } from "../../sys/remove-tree.js";
-import type { ContainerRecord } from "../../store/container-store.js";
 
-export interface RuntimeCleanup {
-  /** Kills and waits for a running container (force removal). */
-  killAndWait(engine: Engine, record: ContainerRecord): Promise<void>;
-  /** Deletes the runtime's state of a stopped container (runc delete). */
-  deleteRuntimeState(engine: Engine, record: ContainerRecord): Promise<void>;
-}
-
-export async function removeContainer(
-  engine: Engine,
-  idOrName: string,
-  opts: { force?: boolean; volumes?: boolean; runtime: RuntimeCleanup },
-): Promise<void> {
+export async function removeContainer(engine: Engine, idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   let record = resolveContainer(engine, idOrName);
   if (record.state.Running) {
     if (!opts.force) {
@@ -30,12 +20,13 @@ export async function removeContainer(
         `You cannot remove a ${record.state.Paused ? "paused" : "running"} container ${record.spec.id}. Stop the container before attempting removal or force remove`,
       );
     }
-    await opts.runtime.killAndWait(engine, record);
+    await killAndSettle(engine, record);
     record = resolveContainer(engine, record.spec.id);
   }
+  const runtime = containerRuntime(engine, record.spec);
   const rootfsLock = await lockRootfs(engine, record.spec.id);
   try {
-    await opts.runtime.deleteRuntimeState(engine, record);
+    if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
     unmountRootfs(engine, record.spec.id);
   } finally {
     rootfsLock.release();
@@ -56,14 +47,10 @@ export async function removeContainer(
     }
   });
   // The container is gone from the store by now: what stays in the run dir is reported, not raised.
-  for (const path of [
-    paths.bundle,
-    `${paths.exitDir}/${record.spec.id}`,
-    `${paths.socketDir}/${record.spec.id}`,
-    `${engine.config.runroot}/locks/${record.spec.id}`,
-  ]) {
+  const leftovers = [() => runtime.forget(record.spec.id), () => removeTree(`${engine.config.runroot}/locks/${record.spec.id}`)];
+  for (const remove of leftovers) {
     try {
-      removeTree(path);
+      remove();
     } catch (err) {
       engine.log.warn((err as Error).message);
     }

@@ -1,8 +1,9 @@
-// `start` (and the second half of `run`): mount the rootfs, write the OCI bundle, have conmon run
-// `runc create`, and then `runc start`. Split in two so that `run` and `start -a` can connect to
+// `start` (and the second half of `run`): mount the rootfs, build the OCI spec, have the runtime
+// create the task, and then start it. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
 import { keepsLog } from "./log-config.js";
 import type { Mount, NamespaceMode, SeccompSetting } from "../../runtime/spec/spec-input.js";
+import type { OciSpec } from "../../runtime/spec/runtime-spec.js";
 import { namespaceMode, sharesHostShm } from "./namespace-modes.js";
 import { recordContainerEvent } from "../events.js";
 import * as fs from "node:fs";
@@ -15,14 +16,13 @@ import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
 import { writeEtcFiles } from "./etc-files.js";
 import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
-import { chooseRuntime, findInitBinary } from "../system/runtime-binary.js";
-import { buildOciSpec, formatOciSpec } from "../../runtime/spec/oci-spec.js";
+import { containerRuntime } from "./container-runtime.js";
+import { removeContainer } from "./remove-container.js";
+import { buildOciSpec } from "../../runtime/spec/oci-spec.js";
 import { parseCapabilityMask } from "../../runtime/spec/capabilities.js";
 import { parseProcLimits } from "../../runtime/spec/rlimits.js";
 import { resolveUser } from "../../runtime/user.js";
 import { resolveInRoot } from "../../runtime/resolve-in-root.js";
-import { createContainer as conmonCreate } from "../../runtime/conmon.js";
-import { deleteContainer as runcDelete, startContainer as runcStart } from "../../runtime/runc.js";
 import { ContainerStartError, classifyStartError } from "../../runtime/start-error.js";
 import { formatTimestamp } from "../../image/config.js";
 import { ConflictError, InvalidArgumentError, NotFoundError, SystemError } from "../../errors.js";
@@ -49,7 +49,8 @@ export interface CreatedTask {
   start(): Promise<ContainerRecord>;
 }
 
-const BERTH_BIN = fileURLToPath(new URL("../../../bin/berth", import.meta.url));
+// From dist/src/engine/containers/ (or src/engine/containers/ under a loader) up to the repository.
+const BERTH_BIN = fileURLToPath(new URL("../../../../bin/berth", import.meta.url));
 
 /** Creates the runtime container; nothing runs until start() of the result. */
 export async function createTask(
@@ -62,14 +63,8 @@ export async function createTask(
   if (record.state.Running) return { record, alreadyRunning: true };
   const { spec } = record;
   const paths = containerPaths(engine, spec.id);
-  for (const dir of [paths.bundle, paths.exitDir, paths.socketDir, paths.runtimeRoot, paths.persistDir])
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.rmSync(`${paths.exitDir}/${spec.id}`, { force: true });
-  for (const stale of ["exit", "oom"]) fs.rmSync(`${paths.persistDir}/${stale}`, { force: true });
-  const runtime = chooseRuntime(spec.hostConfig.Runtime);
-  // A run whose conmon was killed left the runtime's state behind; nothing runs in it any more.
-  if (fs.existsSync(`${paths.runtimeRoot}/${spec.id}`))
-    await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
+  const runtime = containerRuntime(engine, spec);
+  await runtime.clearLastRun(spec.id);
   const runId = randomBytes(8).toString("hex");
   // A start by a user clears what the restart policy counted; a stop by a user is forgotten.
   // A restart keeps both: a user's stop that comes while it is under way must still cancel it.
@@ -100,17 +95,12 @@ export async function createTask(
       ipc: namespaceMode(engine, "ipc", spec.hostConfig.IpcMode),
       uts: namespaceMode(engine, "uts", spec.hostConfig.UTSMode),
     };
-    const oci = buildSpec(rootfs, spec, etc, namespaces, paths.cgroupsPath);
-    fs.writeFileSync(`${paths.bundle}/config.json`, formatOciSpec(oci));
-    const created = await conmonCreate({
+    const init = spec.hostConfig.Init ? engine.runtimes.initBinary() : undefined;
+    if (spec.hostConfig.Init && !init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
+    const created = await runtime.create({
       id: spec.id,
       name: spec.name,
-      bundle: paths.bundle,
-      runtimePath: runtime.path,
-      runtimeRoot: paths.runtimeRoot,
-      exitDir: paths.exitDir,
-      persistDir: paths.persistDir,
-      socketDir: paths.socketDir,
+      spec: buildSpec(rootfs, spec, { etc, namespaces, cgroupsPath: paths.cgroupsPath, init }),
       logPath: keepsLog(spec.hostConfig.LogConfig) ? paths.logPath : undefined,
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
@@ -137,10 +127,10 @@ export async function createTask(
         if (opts.byRestartPolicy && engine.store.containers.get(spec.id)?.state.manuallyStopped) {
           // Stopped by a user while the restart was being prepared: the created task goes (conmon
           // then sees its end and the exit command unmounts), and the container stays exited.
-          await runcDelete(runtime.path, paths.runtimeRoot, spec.id, true).catch(() => undefined);
+          await runtime.delete(spec.id, { force: true }).catch(() => undefined);
           throw new ConflictError("the restart was cancelled: the container was stopped");
         }
-        await runcStart(runtime.path, paths.runtimeRoot, spec.id);
+        await runtime.start(spec.id);
         const running = (fresh: ContainerState): ContainerState => ({
           ...fresh,
           Status: "running" as const,
@@ -151,7 +141,7 @@ export async function createTask(
           ExitCode: 0,
           Error: "",
           StartedAt: formatTimestamp(engine.clock.now()),
-          conmonPid: created.conmonPid,
+          conmonPid: created.monitorPid,
           runId,
         });
         // From the state as it is now: a user's stop meanwhile keeps its mark, so that this run's
@@ -175,9 +165,7 @@ export async function createTask(
 
 /** --rm applies to a container that could not start, too (docker's CLI removes it). */
 async function removeStarted(engine: Engine, id: string): Promise<void> {
-  const { removeContainer } = await import("./remove-container.js");
-  const { runtimeCleanup } = await import("./container-lifecycle.js");
-  await removeContainer(engine, id, { force: true, volumes: true, runtime: runtimeCleanup }).catch(() => undefined);
+  await removeContainer(engine, id, { force: true, volumes: true }).catch(() => undefined);
 }
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */
@@ -204,10 +192,14 @@ export async function startContainer(engine: Engine, idOrName: string, opts: { b
 function buildSpec(
   rootfs: string,
   spec: ContainerSpec,
-  etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string },
-  namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode },
-  cgroupsPath: string,
-) {
+  opts: {
+    etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string };
+    namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
+    cgroupsPath: string;
+    init: string | undefined;
+  },
+): OciSpec {
+  const { etc, namespaces, cgroupsPath, init } = opts;
   const config = spec.config;
   const host = spec.hostConfig;
   const user = resolveUser(rootfs, config.User ?? "");
@@ -240,11 +232,6 @@ function buildSpec(
     }
   }
   if (sharesHostShm(spec)) mounts.push({ destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rw", "rprivate"] });
-  let init: string | undefined;
-  if (host.Init) {
-    init = findInitBinary();
-    if (!init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
-  }
   const status = fs.readFileSync("/proc/self/status", "utf8");
   const capBnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
   return buildOciSpec(

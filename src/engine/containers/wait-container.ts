@@ -1,12 +1,11 @@
 // Docker's wait conditions (POST /containers/{id}/wait): `not-running` returns at once for a
 // stopped container; `next-exit` waits for the next run to end even if none has started yet;
 // `removed` waits until the container is gone too (auto-remove or rm). The exit code comes from
-// conmon's exit file; a start that failed counts as an exit with the code the start recorded.
+// the runtime's record of the exit; a start that failed counts as an exit with the code the start recorded.
 import type { Engine } from "../engine.js";
 import { refreshContainer, resolveContainer } from "./container-state.js";
-import { containerPaths } from "./container-paths.js";
+import { containerRuntime } from "./container-runtime.js";
 import { cleanupContainer } from "./container-lifecycle.js";
-import { readExit } from "../../runtime/exit-file.js";
 import { CancelledError, InvalidArgumentError } from "../../errors.js";
 
 export type WaitCondition = "not-running" | "next-exit" | "removed";
@@ -41,7 +40,7 @@ async function conditionMet(
 ): Promise<{ code: number }> {
   const first = resolveContainer(engine, idOrName);
   const id = first.spec.id;
-  const exitDir = containerPaths(engine, id).exitDir;
+  const runtime = containerRuntime(engine, first.spec);
   const startRun = first.state.runId;
   let phase: "await-start" | "running" | "exited" = first.state.Running ? "running" : "await-start";
   let code = first.state.ExitCode;
@@ -53,7 +52,7 @@ async function conditionMet(
     if (!current) return { code };
     if (phase === "await-start" && (current.state.runId !== startRun || current.state.Running)) phase = "running";
     if (phase === "running") {
-      const exit = readExit(exitDir, id);
+      const exit = runtime.exitStatus(id);
       if (i % 25 === 24) current = refreshContainer(engine, current);
       if (exit || (current.state.runId !== startRun && !current.state.Running && current.state.Error !== "")) {
         code = exit ? exit.code : current.state.ExitCode;

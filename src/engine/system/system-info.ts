@@ -4,9 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
 import type { Engine } from "../engine.js";
-import { chooseRuntime, findExecutable, findInitBinary } from "./runtime-binary.js";
 import { SERVER_VERSION } from "../../version.js";
 import { DEFAULT_LOG_DRIVER, LOG_DRIVERS } from "../containers/log-config.js";
 import { INACTIVE_SWARM_INFO } from "./swarm.js";
@@ -82,8 +80,7 @@ export function systemInfo(engine: Engine, opts: { debug?: boolean } = {}): Syst
   const running = containers.filter((c) => c.state.Running && !c.state.Paused).length;
   const paused = containers.filter((c) => c.state.Paused).length;
   const cgroups = cgroupSupport();
-  const runtime = defaultRuntime();
-  const init = findInitBinary();
+  const { defaultRuntime, runtimes, init } = engine.runtimes.inventory();
   return {
     ID: engineId(engine.config.root),
     Containers: containers.length,
@@ -131,17 +128,17 @@ export function systemInfo(engine: Engine, opts: { debug?: boolean } = {}): Syst
     Labels: [],
     ExperimentalBuild: false,
     ServerVersion: SERVER_VERSION,
-    Runtimes: runtimes(),
-    DefaultRuntime: runtime?.name ?? "",
+    Runtimes: runtimes,
+    DefaultRuntime: defaultRuntime?.name ?? "",
     Swarm: { ...INACTIVE_SWARM_INFO },
     // Containers run under conmon and outlive the berth process that started them.
     LiveRestoreEnabled: true,
     Isolation: "",
-    InitBinary: init ? init.split("/").pop()! : "",
+    InitBinary: init?.name ?? "",
     // berth drives the OCI runtime itself: there is no containerd.
     ContainerdCommit: { ID: "", Expected: "" },
-    RuncCommit: commit(runtime ? runtimeCommit(runtime.path) : ""),
-    InitCommit: commit(init ? initCommit(init) : ""),
+    RuncCommit: commit(defaultRuntime?.commit ?? ""),
+    InitCommit: commit(init?.commit ?? ""),
     SecurityOptions: ["name=seccomp,profile=default"],
     Warnings: cgroups.warnings.length ? cgroups.warnings : null,
   };
@@ -159,36 +156,6 @@ function engineId(root: string): string {
 
 function commit(id: string): { ID: string; Expected: string } {
   return { ID: id, Expected: id };
-}
-
-function defaultRuntime(): { name: string; path: string } | undefined {
-  try {
-    return chooseRuntime(undefined);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The OCI runtimes `--runtime` can name on this host. */
-function runtimes(): Record<string, { path: string }> {
-  const found: Record<string, { path: string }> = {};
-  for (const name of ["crun", "runc"]) {
-    const path = findExecutable(name);
-    if (path) found[name] = { path };
-  }
-  return found;
-}
-
-/** The "commit:" line of `runc --version` (or crun's), which dockerd reports as RuncCommit. */
-function runtimeCommit(path: string): string {
-  const out = spawnSync(path, ["--version"], { encoding: "utf8" });
-  return /^commit:\s*(\S+)/m.exec(out.stdout ?? "")?.[1] ?? "";
-}
-
-/** `tini version 0.19.0 - git.de40ad0` gives de40ad0; Debian's tini prints no commit, so "". */
-function initCommit(path: string): string {
-  const out = spawnSync(path, ["--version"], { encoding: "utf8" });
-  return / - git\.(\S+)/.exec(out.stdout ?? "")?.[1] ?? "";
 }
 
 // statfs f_type values (linux/magic.h), named as Docker's fsutils names backing filesystems.

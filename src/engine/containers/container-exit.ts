@@ -1,0 +1,70 @@
+// The end of a run, settled: the exit the runtime recorded is stored, the runtime's state of the
+// task deleted and the rootfs unmounted. Cleanup after an exit, stop and forced removal all end a
+// run this way; what comes next (removal for --rm, a restart) is theirs to decide.
+import type { Engine } from "../engine.js";
+import { exitedRun, recordExit } from "./container-state.js";
+import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
+import { containerRuntime } from "./container-runtime.js";
+import { ConflictError, NotFoundError } from "../../errors.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import type { ContainerRecord } from "../../store/container-store.js";
+
+/** A kill or delete of a task that has ended meanwhile has nothing left to do. */
+export function ignoreGone(err: unknown): void {
+  if (err instanceof NotFoundError || err instanceof ConflictError) return;
+  throw err;
+}
+
+/** Whether the task ended within `ms`. */
+export async function waitForExit(runtime: Runtime, id: string, ms: number): Promise<boolean> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    await runtime.waitExit(id, { signal: controller.signal });
+    return true;
+  } catch {
+    return runtime.exitStatus(id) !== undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Settles the container's run once it has ended: the record as it now stands, or undefined when
+ * the container is gone, still running, or (with `runId`) has been started again since. Safe to
+ * run twice and from several processes at once.
+ */
+export async function settleExit(engine: Engine, id: string, runId?: string): Promise<ContainerRecord | undefined> {
+  let record: ContainerRecord;
+  try {
+    record = engine.store.containers.resolve(id);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+  // The run this cleanup belongs to has been followed by another start: leave that one be.
+  if (runId !== undefined && record.state.runId !== runId) return undefined;
+  const runtime = containerRuntime(engine, record.spec);
+  const exit = runtime.exitStatus(record.spec.id);
+  if (record.state.Running && exit) {
+    recordExit(engine, record.spec, exitedRun(record, exit));
+    record = engine.store.containers.resolve(record.spec.id);
+  }
+  if (record.state.Running) return undefined;
+  const rootfsLock = await lockRootfs(engine, record.spec.id);
+  try {
+    if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
+    unmountRootfs(engine, record.spec.id);
+  } finally {
+    rootfsLock.release();
+  }
+  return record;
+}
+
+/** Ends a running container's task at once (SIGKILL to all its processes) and settles the run. */
+export async function killAndSettle(engine: Engine, record: ContainerRecord): Promise<void> {
+  const runtime = containerRuntime(engine, record.spec);
+  await runtime.kill(record.spec.id, { signal: 9, all: true }).catch(ignoreGone);
+  await waitForExit(runtime, record.spec.id, 30_000);
+  await settleExit(engine, record.spec.id);
+}

@@ -1,0 +1,269 @@
+// The Runtime of berth: one conmon per task (conmon.ts, exec.ts) running runc or crun (runc.ts),
+// with every file of theirs under the runroot, which a reboot empties:
+//   <runroot>/runc                 the OCI runtime's --root, shared by all tasks
+//   <runroot>/containers/<id>      the bundle: config.json, conmon's attach socket, ctl and winsz
+//                                  fifos, pid files, exec session dirs, and persist/ (exit, oom)
+//   <runroot>/exits/<id>           the exit code conmon writes when the task ends
+//   <runroot>/s/<id>               conmon's symlink to the bundle, short enough for sun_path
+// Making one costs nothing: the binary is looked for at the first operation that needs it.
+import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { SystemError } from "../errors.js";
+import { removeTree } from "../sys/remove-tree.js";
+import { connectAttach, type AttachConnection } from "./attach.js";
+import { attachSocketPath, createContainer } from "./conmon.js";
+import { execInContainer, type ExecSession } from "./exec.js";
+import { oomKilled, readExit, waitExit } from "./exit-file.js";
+import { resize } from "./resize.js";
+import {
+  deleteContainer,
+  killContainer,
+  pauseContainer,
+  resumeContainer,
+  runtimeState,
+  startContainer,
+  type RuntimeState,
+} from "./runc.js";
+import { chooseRuntime, findExecutable, findInitBinary, initCommit, runtimeCommit } from "./runtime-binary.js";
+import { formatOciSpec } from "./spec/oci-spec.js";
+import type { OciProcess } from "./spec/runtime-spec.js";
+import type {
+  CreatedTask,
+  ExecTaskRequest,
+  ExitStatus,
+  Runtime,
+  RuntimeInventory,
+  Runtimes,
+  TaskEndpoints,
+  TaskRequest,
+} from "./runtime.js";
+import type { AttachStreams } from "./attach.js";
+
+/** Where the runtime keeps its files; see the file comment. */
+class TaskPaths {
+  constructor(private readonly runroot: string) {}
+  get runtimeRoot(): string {
+    return `${this.runroot}/runc`;
+  }
+  get exitDir(): string {
+    return `${this.runroot}/exits`;
+  }
+  get socketDir(): string {
+    // conmon makes <socketDir>/<id>/attach; a short base keeps it inside sun_path's 108 bytes.
+    return `${this.runroot}/s`;
+  }
+  bundle(id: string): string {
+    return `${this.runroot}/containers/${id}`;
+  }
+  persistDir(id: string): string {
+    return `${this.bundle(id)}/persist`;
+  }
+}
+
+export class ConmonRuntime implements Runtime {
+  private binaryPath: string | undefined;
+  private readonly paths: TaskPaths;
+
+  /** `requested` is a container's --runtime (a name or a path), undefined or "default" for the host's choice. */
+  constructor(
+    runroot: string,
+    private readonly requested: string | undefined,
+  ) {
+    this.paths = new TaskPaths(runroot);
+  }
+
+  /** The runtime binary, looked for once, at the first use. */
+  private binary(): string {
+    this.binaryPath ??= chooseRuntime(this.requested).path;
+    return this.binaryPath;
+  }
+
+  async clearLastRun(id: string): Promise<void> {
+    const binary = this.binary();
+    fs.rmSync(join(this.paths.exitDir, id), { force: true });
+    for (const stale of ["exit", "oom"]) fs.rmSync(join(this.paths.persistDir(id), stale), { force: true });
+    // A run whose conmon was killed left the runtime's state behind; nothing runs in it any more.
+    if (this.hasTask(id)) await deleteContainer(binary, this.paths.runtimeRoot, id, true).catch(() => undefined);
+  }
+
+  async create(task: TaskRequest): Promise<CreatedTask> {
+    const { id } = task;
+    const binary = this.binary();
+    const bundle = this.paths.bundle(id);
+    const persistDir = this.paths.persistDir(id);
+    const { runtimeRoot, exitDir, socketDir } = this.paths;
+    for (const dir of [bundle, exitDir, socketDir, runtimeRoot, persistDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(`${bundle}/config.json`, formatOciSpec(task.spec));
+    const created = await createContainer({
+      id,
+      name: task.name,
+      bundle,
+      runtimePath: binary,
+      runtimeRoot,
+      exitDir,
+      persistDir,
+      socketDir,
+      logPath: task.logPath,
+      terminal: task.terminal,
+      stdin: task.stdin,
+      leaveStdinOpen: task.leaveStdinOpen,
+      exitCommand: task.exitCommand,
+    });
+    return { pid: created.pid, monitorPid: created.conmonPid, attachSocket: created.attachSocket, ctlPath: created.ctlPath };
+  }
+
+  start(id: string): Promise<void> {
+    return startContainer(this.binary(), this.paths.runtimeRoot, id);
+  }
+
+  kill(id: string, opts: { signal: number; all?: boolean }): Promise<void> {
+    return killContainer(this.binary(), this.paths.runtimeRoot, id, String(opts.signal), opts.all ?? false);
+  }
+
+  pause(id: string): Promise<void> {
+    return pauseContainer(this.binary(), this.paths.runtimeRoot, id);
+  }
+
+  resume(id: string): Promise<void> {
+    return resumeContainer(this.binary(), this.paths.runtimeRoot, id);
+  }
+
+  delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    return deleteContainer(this.binary(), this.paths.runtimeRoot, id, opts.force ?? false);
+  }
+
+  state(id: string): Promise<RuntimeState | undefined> {
+    return runtimeState(this.binary(), this.paths.runtimeRoot, id);
+  }
+
+  hasTask(id: string): boolean {
+    return fs.existsSync(`${this.paths.runtimeRoot}/${id}`);
+  }
+
+  exitStatus(id: string): ExitStatus | undefined {
+    const exit = readExit(this.paths.exitDir, id);
+    return exit && { ...exit, oomKilled: oomKilled(this.paths.persistDir(id)) };
+  }
+
+  async waitExit(id: string, opts: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    const exit = await waitExit(this.paths.exitDir, id, opts);
+    return { ...exit, oomKilled: oomKilled(this.paths.persistDir(id)) };
+  }
+
+  alive(task: { pid: number; monitorPid: number }): boolean {
+    return processAlive(task.monitorPid) || processAlive(task.pid);
+  }
+
+  taskProcess(id: string): OciProcess {
+    return (JSON.parse(fs.readFileSync(`${this.paths.bundle(id)}/config.json`, "utf8")) as { process: OciProcess }).process;
+  }
+
+  async exec(id: string, req: ExecTaskRequest & { streams?: AttachStreams }): Promise<ExecSession> {
+    const sessionId = randomBytes(6).toString("hex");
+    const execDir = `${this.paths.bundle(id)}/exec-${sessionId}`;
+    fs.mkdirSync(execDir, { recursive: true, mode: 0o700 });
+    const processSpecPath = `${execDir}/process.json`;
+    fs.writeFileSync(processSpecPath, JSON.stringify(req.process));
+    return execInContainer(
+      {
+        id,
+        runtimePath: this.binary(),
+        runtimeRoot: this.paths.runtimeRoot,
+        execDir,
+        socketDir: this.paths.socketDir,
+        processSpecPath,
+        terminal: req.terminal,
+        stdin: req.stdin,
+        detach: req.detach,
+        sessionId,
+      },
+      req.streams,
+    );
+  }
+
+  attach(id: string): Promise<AttachConnection> {
+    return connectAttach(this.endpoints(id).attachSocket);
+  }
+
+  endpoints(id: string): TaskEndpoints {
+    return { attachSocket: attachSocketPath(this.paths.socketDir, id), ctlPath: `${this.paths.bundle(id)}/ctl` };
+  }
+
+  resize(id: string, size: { rows: number; cols: number }): Promise<void> {
+    return resize(this.endpoints(id).ctlPath, size.rows, size.cols);
+  }
+
+  processes(id: string, psArgs: readonly string[]): string {
+    const result = spawnSync(this.binary(), ["--root", this.paths.runtimeRoot, "ps", id, ...(psArgs.length ? psArgs : ["-ef"])]);
+    if (result.status !== 0) throw new SystemError(`ps: ${result.stderr.toString().trim()}`);
+    return result.stdout.toString();
+  }
+
+  forget(id: string): void {
+    const failures: string[] = [];
+    for (const path of [this.paths.bundle(id), join(this.paths.exitDir, id), join(this.paths.socketDir, id)]) {
+      try {
+        removeTree(path);
+      } catch (err) {
+        failures.push((err as Error).message);
+      }
+    }
+    if (failures.length) throw new SystemError(failures.join("; "));
+  }
+}
+
+/** A zombie counts as gone: conmon, its reaper, may be the one that died. */
+function processAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** One ConmonRuntime per --runtime name, made when first asked for. */
+export class ConmonRuntimes implements Runtimes {
+  private readonly byName = new Map<string, ConmonRuntime>();
+  private init: { path: string | undefined } | undefined;
+
+  constructor(private readonly runroot: string) {}
+
+  get(name: string | undefined): Runtime {
+    const key = name === undefined || name === "default" ? "default" : name;
+    let runtime = this.byName.get(key);
+    if (!runtime) {
+      runtime = new ConmonRuntime(this.runroot, name);
+      this.byName.set(key, runtime);
+    }
+    return runtime;
+  }
+
+  initBinary(): string | undefined {
+    this.init ??= { path: findInitBinary() };
+    return this.init.path;
+  }
+
+  inventory(): RuntimeInventory {
+    let chosen: { name: string; path: string } | undefined;
+    try {
+      chosen = chooseRuntime(undefined);
+    } catch {
+      chosen = undefined;
+    }
+    const runtimes: Record<string, { path: string }> = {};
+    for (const name of ["crun", "runc"]) {
+      const path = findExecutable(name);
+      if (path) runtimes[name] = { path };
+    }
+    const init = this.initBinary();
+    return {
+      defaultRuntime: chosen && { ...chosen, commit: runtimeCommit(chosen.path) },
+      runtimes,
+      init: init === undefined ? undefined : { name: init.split("/").pop()!, commit: initCommit(init) },
+    };
+  }
+}

@@ -51,7 +51,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
     let ingested;
     try {
       ingested = await ingestLayer(
-        packTree(paths.upper, { whiteouts: "overlay" }),
+        packTree(store.layers.upperDir(spec.id), { whiteouts: "overlay" }),
         { content: store.content, work },
         { keep: "uncompressed" },
       );

@@ -1,13 +1,11 @@
-// Where a container's files live: persistent ones under --root (layers, hosts files, logs), run-time
-// ones under --runroot (the OCI bundle, conmon's sockets and pid files, runc's state), which a
-// reboot empties.
+// Where a container's files live: persistent ones under --root (hosts files, logs; its layers are
+// the store's, see LayerStore.dirs), run-time ones under --runroot (the OCI bundle, conmon's
+// sockets and pid files, runc's state), which a reboot empties.
 import type { Engine } from "../engine.js";
 
 export interface ContainerPaths {
   dir: string;
-  upper: string;
-  work: string;
-  init: string;
+  /** Where the rootfs is mounted. */
   merged: string;
   userdata: string;
   logPath: string;
@@ -25,9 +23,6 @@ export function containerPaths(engine: Engine, id: string): ContainerPaths {
   const run = engine.config.runroot;
   return {
     dir,
-    upper: `${dir}/diff`,
-    work: `${dir}/work`,
-    init: `${dir}/init`,
     merged: `${dir}/merged`,
     userdata: `${dir}/userdata`,
     logPath: `${dir}/userdata/ctr.log`,

@@ -2,7 +2,6 @@
 // unmounted, its runtime state deleted, its directory and row removed, and with -v its
 // anonymous volumes too.
 import { recordContainerEvent } from "../events.js";
-import * as fs from "node:fs";
 import type { Engine } from "../engine.js";
 import { ConflictError } from "../../errors.js";
 import { resolveContainer } from "./container-state.js";
@@ -45,7 +44,7 @@ export async function removeContainer(
   store.write((trash) => {
     if (!store.containers.get(record.spec.id)) return;
     store.containers.delete(record.spec.id);
-    fs.renameSync(paths.dir, trash(`container-${record.spec.id}`));
+    store.layers.remove(record.spec.id, trash);
     // In the transaction: a container removed by two processes at once is destroyed once.
     recordContainerEvent(engine, record.spec, "destroy");
     if (opts.volumes) {

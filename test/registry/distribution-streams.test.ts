@@ -8,6 +8,7 @@ import { fetchBlob, uploadStream } from "../../src/registry/distribution.js";
 import { RegistrySession } from "../../src/registry/registry-session.js";
 import type { HttpResponse, SendInit, Transport } from "../../src/registry/transport.js";
 import type { Digest } from "../../src/image/digest.js";
+import { SystemError } from "../../src/errors.js";
 
 type Answer = { status: number; headers?: Record<string, string>; body?: Readable };
 
@@ -67,4 +68,9 @@ test("uploadStream(): a refused chunk stops the stream being sent", async () => 
   await assert.rejects(uploadStream(s, "lib/x", source, { chunkSize: 1024 }));
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.ok(source.destroyed, "the source is left running");
+});
+
+test("a session used before its ping is an invariant failure: a SystemError", () => {
+  const s = session(() => ({ status: 404 }));
+  assert.throws(() => s.endpoint, SystemError);
 });

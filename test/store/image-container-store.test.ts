@@ -56,7 +56,13 @@ describe("container store", { skip }, () => {
       assert.equal(store.containers.resolve("/second").spec.id, two);
       assert.throws(() => store.containers.resolve("ab"), NotFoundError);
       assert.throws(() => store.containers.resolve("nosuch"), /No such container: nosuch/);
-      assert.deepEqual(store.containers.usingImage(image.id).map((c) => c.spec.id).sort(), [one, two].sort());
+      assert.deepEqual(
+        store.containers
+          .usingImage(image.id)
+          .map((c) => c.spec.id)
+          .sort(),
+        [one, two].sort(),
+      );
     }),
   );
 

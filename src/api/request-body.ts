@@ -2,7 +2,7 @@
 // Content-Type application/json (httputils.CheckForJSON), capped in size, unknown fields ignored
 // as Go's decoder ignores them, and booleans by httputils.BoolValue.
 import type { IncomingMessage } from "node:http";
-import { PassThrough, type Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { InvalidArgumentError } from "../errors.js";
 
 /** JSON bodies (create, commit, exec) are small; a larger one is refused rather than buffered. */
@@ -167,12 +167,16 @@ export function optionalObject(body: Record<string, unknown>, key: string, type:
  * the body is then read and dropped, and the error answer still reaches the client.
  */
 export function bodyStream(req: IncomingMessage): Readable {
-  const body = new PassThrough();
-  req.pipe(body);
+  // An error of the request (the client went away mid-body) fails the body's reader. A body
+  // destroyed by its reader stops the iteration without destroying the request, whose rest is
+  // then discarded (pipeline() would destroy it, and the connection with it).
+  const body = Readable.from(relay(req), { objectMode: false });
   body.once("close", () => {
-    if (req.readableEnded) return;
-    req.unpipe(body);
-    discard(req);
+    if (!req.readableEnded) discard(req);
   });
   return body;
+}
+
+async function* relay(req: IncomingMessage): AsyncGenerator<Buffer> {
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
 }

@@ -1,5 +1,6 @@
 // Recognises compressed layer streams by their magic bytes, as Docker's DecompressStream does.
 import { PassThrough, Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { createGunzip, deflateRawSync, gzip } from "node:zlib";
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
@@ -26,31 +27,45 @@ export function detectCompression(head: Buffer): Compression | "bzip2" | "xz" {
   return "none";
 }
 
-/** Reads the first bytes, puts them back, and says what the stream is compressed with. */
+/**
+ * Reads the first bytes, puts them back, and says what the stream is compressed with. The stream
+ * returned is the source itself: its errors are the reader's, and a reader that destroys it
+ * stops the source (no stream in between to forget either).
+ */
 export async function sniff(source: Readable): Promise<{ compression: ReturnType<typeof detectCompression>; stream: Readable }> {
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const iterator = source[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  let done = false;
-  while (head.length < 6 && !done) {
-    const next = await iterator.next();
-    if (next.done) done = true;
-    else head = Buffer.concat([head, Buffer.from(next.value as Uint8Array)]);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  while (size < 6 && !source.readableEnded) {
+    const chunk = source.read() as Buffer | null;
+    if (chunk === null) await readableOrEnd(source);
+    else {
+      chunks.push(chunk);
+      size += chunk.length;
+    }
   }
-  const rest = Readable.from(
-    (async function* () {
-      if (head.length) yield head;
-      if (done) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value as Buffer;
-      }
-    })(),
-  );
-  rest.on("error", (err) => out.destroy(err));
-  rest.pipe(out);
-  return { compression: detectCompression(head), stream: out };
+  const head = Buffer.concat(chunks, size);
+  if (size) source.unshift(head);
+  return { compression: detectCompression(head), stream: source };
+}
+
+/** Waits for more to read, or the end; a source that fails (or failed) rejects. */
+function readableOrEnd(source: Readable): Promise<void> {
+  if (source.destroyed) return Promise.reject(source.errored ?? new InvalidLayerError("the layer stream was closed before its end"));
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error) => {
+      source.off("readable", settle);
+      source.off("end", settle);
+      source.off("error", settle);
+      source.off("close", closed);
+      if (err) reject(err);
+      else resolve();
+    };
+    const closed = () => settle(source.errored ?? new InvalidLayerError("the layer stream was closed before its end"));
+    source.on("readable", settle);
+    source.on("end", settle);
+    source.on("error", settle);
+    source.on("close", closed);
+  });
 }
 
 /** A stream of the uncompressed bytes. */
@@ -60,8 +75,9 @@ export function decompress(stream: Readable, compression: ReturnType<typeof dete
       return stream;
     case "gzip": {
       const gunzip = createGunzip();
-      stream.on("error", (err) => gunzip.destroy(err));
-      return stream.pipe(gunzip);
+      // Errors of either reach the reader through gunzip; a reader that gives up destroys the source.
+      pipeline(stream, gunzip).catch(() => undefined);
+      return gunzip;
     }
     case "zstd":
       return zstdDecompress(stream);
@@ -86,24 +102,28 @@ function zstdDecompress(source: Readable): Readable {
     );
     out.destroy(failure);
   });
-  source.on("error", (err) => {
+  pipeline(source, child.stdin).catch((err: NodeJS.ErrnoException) => {
+    // EPIPE: zstd stopped reading early, and its exit status tells why. Anything else is the
+    // source's failure (the pipeline has destroyed both ends by now): it is the reader's too.
+    if (err.code === "EPIPE") return;
     child.kill("SIGKILL");
     out.destroy(err);
   });
-  child.stdin.on("error", () => undefined); // EPIPE when zstd stops early; its exit status tells why
-  source.pipe(child.stdin);
-  child.stdout.pipe(out, { end: false });
   let stdoutDone = false;
+  // Not ended by the pipeline: the output is whole only when zstd also exits 0 (finish, below).
+  pipeline(child.stdout, out, { end: false }).then(
+    () => {
+      stdoutDone = true;
+      finish();
+    },
+    (err: Error) => out.destroy(err),
+  );
   let exit: number | null | undefined;
   const finish = () => {
     if (!stdoutDone || exit === undefined || failure) return;
     if (exit === 0) out.end();
     else out.destroy(new InvalidLayerError(`zstd: ${Buffer.concat(stderr).toString("utf8").trim() || `exit status ${exit}`}`));
   };
-  child.stdout.on("end", () => {
-    stdoutDone = true;
-    finish();
-  });
   child.on("close", (code) => {
     exit = code;
     finish();

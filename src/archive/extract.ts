@@ -76,7 +76,7 @@ function asLayerError(err: unknown): Error {
   if (/Stream was destroyed|Premature close/.test(message)) {
     return new InvalidLayerError("invalid tar archive: unexpected end of data", { cause: err });
   }
-  return err instanceof Error ? err : new Error(message);
+  return err instanceof Error ? err : new SystemError(message);
 }
 
 class ExtractState {

@@ -1,7 +1,7 @@
 // Digests of stored bytes (sha256 only, as Docker stores them) and streaming hashers.
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, SystemError } from "../errors.js";
 
 export type Digest = `sha256:${string}`;
 
@@ -58,7 +58,7 @@ export class HashingStream extends Transform {
 
   /** Only valid once the stream has ended. */
   digest(): Digest {
-    if (!this.result) throw new Error("HashingStream.digest() called before the end of the stream");
+    if (!this.result) throw new SystemError("HashingStream.digest() called before the end of the stream");
     return this.result;
   }
 }

@@ -1,6 +1,7 @@
 // The OCI distribution API's operations, one function each, over a RegistrySession. Everything
 // read is bounded; nothing here trusts a digest it has not computed itself.
 import { Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
 import { HashingStream, sha256Digest, type Digest } from "../image/digest.js";
 import { MANIFEST_ACCEPT, MANIFEST_SIZE_LIMIT } from "../image/manifest.js";
@@ -68,10 +69,20 @@ export async function fetchBlob(session: RegistrySession, repository: string, de
     res.body.destroy();
     throw new InvalidArgumentError(`blob ${desc.digest}: the registry announced ${length} bytes, the manifest says ${desc.size}`);
   }
+  // An error anywhere reaches the reader through `limited` (so the promise's is not needed), and
+  // a reader that gives up, or a size refused, closes the connection instead of leaving it open.
   const limited = new SizeLimit(desc.size, desc.digest);
-  // A connection cut mid-body reads as Go's "unexpected EOF", the words Docker prints.
-  res.body.on("error", (err) => limited.destroy(new UnavailableError(`error pulling blob ${desc.digest}: unexpected EOF`, { cause: err })));
-  return res.body.pipe(limited);
+  pipeline(cutAsUnexpectedEof(res.body, desc.digest), limited).catch(() => undefined);
+  return limited;
+}
+
+/** A connection cut mid-body reads as Go's "unexpected EOF", the words Docker prints. */
+async function* cutAsUnexpectedEof(body: Readable, digest: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of body) yield chunk as Buffer;
+  } catch (err) {
+    throw new UnavailableError(`error pulling blob ${digest}: unexpected EOF`, { cause: err });
+  }
 }
 
 /** Fails the stream as soon as more than `size` bytes arrive, and at the end if fewer did. */
@@ -217,8 +228,9 @@ export async function uploadStream(
   const chunkSize = opts.chunkSize ?? 16 << 20;
   let location = await startUpload(session, repository, opts.signal);
   const hashing = new HashingStream();
-  source.on("error", (err) => hashing.destroy(err));
-  const input = source.pipe(hashing);
+  // The source's errors reach the loop below through `hashing`; a failed upload that leaves the loop
+  // destroys the source too, so that whatever produces it (a tar, a compressor) stops.
+  pipeline(source, hashing).catch(() => undefined);
   let offset = 0;
   let pending: Buffer[] = [];
   let pendingSize = 0;
@@ -245,7 +257,7 @@ export async function uploadStream(
     offset += chunk.length;
     opts.onProgress?.(offset);
   };
-  for await (const data of input) {
+  for await (const data of hashing) {
     pending.push(data as Buffer);
     pendingSize += (data as Buffer).length;
     if (pendingSize >= chunkSize) await flush();

@@ -2,7 +2,7 @@
 // insecure registries), the authentication scheme its challenge asks for, and requests that carry
 // credentials only to the registry's own origin and follow redirects by hand.
 import type { Readable } from "node:stream";
-import { UnauthorizedError, UnavailableError, InvalidArgumentError } from "../errors.js";
+import { UnauthorizedError, UnavailableError, InvalidArgumentError, SystemError } from "../errors.js";
 import type { Credentials } from "./credentials.js";
 import { apiHost, isInsecureRegistry, type RegistryOptions } from "./registry-options.js";
 import { parseWwwAuthenticate } from "./www-authenticate.js";
@@ -44,7 +44,7 @@ export class RegistrySession {
   }
 
   get endpoint(): URL {
-    if (!this.base) throw new Error("RegistrySession used before ping()");
+    if (!this.base) throw new SystemError("RegistrySession used before ping()");
     return this.base;
   }
 

@@ -2,6 +2,7 @@
 // blob, and unpacked into overlay form, all inside a work dir. Nothing is visible until commitImage.
 import * as fs from "node:fs";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { extractLayer } from "../archive/extract.js";
 import { decompress, sniff } from "../archive/compression.js";
 import { HashingStream, DigestMismatchError, type Digest } from "../image/digest.js";
@@ -38,28 +39,27 @@ export async function ingestLayer(
   fs.mkdirSync(diffDir, { mode: 0o755 });
 
   const raw = new HashingStream();
-  source.on("error", (err) => raw.destroy(err));
   const fd = opts.keep === "none" ? -1 : fs.openSync(blobPath, "wx", 0o444);
   const diff = new HashingStream();
   let extracted;
   let compression: Awaited<ReturnType<typeof sniff>>["compression"];
   try {
+    // Each pipeline's errors reach the reader of its last stream, so its own promise is not needed;
+    // and a reader that gives up (extraction destroys its input when it fails) destroys every
+    // stream before it, the source too, so that a download or a tar writer stops.
     // Kept as-is: every byte from the first, so the tee sits before the compression sniffing.
-    let hashed: Readable = source.pipe(raw);
-    if (opts.keep === "as-is") {
-      const tee = new FileTee(fd);
-      raw.on("error", (err) => tee.destroy(err));
-      hashed = raw.pipe(tee);
-    }
-    const sniffed = await sniff(hashed);
+    const hashing: Transform[] = opts.keep === "as-is" ? [raw, new FileTee(fd)] : [raw];
+    pipeline([source, ...hashing]).catch(() => undefined);
+    const sniffed = await sniff(hashing.at(-1)!);
     compression = sniffed.compression;
     const plain = decompress(sniffed.stream, compression);
-    const tee = opts.keep === "uncompressed" ? new FileTee(fd) : null;
-    const tarStream = tee ? plain.pipe(diff).pipe(tee) : plain.pipe(diff);
-    plain.on("error", (err) => diff.destroy(err));
-    diff.on("error", (err) => tarStream.destroy(err));
-    extracted = await extractLayer(tarStream, diffDir, opts.signal ? { signal: opts.signal } : {});
+    const unpacking: Transform[] = opts.keep === "uncompressed" ? [diff, new FileTee(fd)] : [diff];
+    pipeline([plain, ...unpacking]).catch(() => undefined);
+    extracted = await extractLayer(unpacking.at(-1)!, diffDir, opts.signal ? { signal: opts.signal } : {});
     if (fd >= 0) fs.fsyncSync(fd);
+  } catch (err) {
+    source.destroy();
+    throw err;
   } finally {
     if (fd >= 0) fs.closeSync(fd);
   }

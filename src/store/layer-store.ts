@@ -1,11 +1,18 @@
 // Unpacked layers, ready to be lower dirs of an overlay mount: <root>/layers/<dir>/diff, one per
 // chain ID. Directory names are short random words so that an overlay mount option naming a few
 // hundred of them still fits the kernel's one-page limit.
+//
+// And containers' snapshots, as containerd's snapshotter has them: prepare() makes a container's
+// init and writable layers over an image's top layer and says what to mount; the engine mounts
+// that and knows nothing of the directories (see container-snapshots.ts).
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Db } from "./db.js";
 import { sha256Digest, type Digest } from "../image/digest.js";
 import { lgetxattr } from "../sys/linux.js";
+import { overlayMount, type Mount } from "../sys/mount.js";
+import { ContainerSnapshots, type SnapshotDirs } from "./container-snapshots.js";
+import { ConflictError, NotFoundError, SystemError } from "../errors.js";
 
 export interface LayerRecord {
   readonly chainId: Digest;
@@ -47,15 +54,81 @@ export function chainIds(diffIds: readonly Digest[]): Digest[] {
   return result;
 }
 
+export interface LayerStoreOptions {
+  /** The store's fault injection (Store.crashPoint): tests kill the process at named steps. */
+  crashPoint?: (name: string) => void;
+}
+
 export class LayerStore {
   readonly dir: string;
+  private readonly snapshots: ContainerSnapshots;
 
   constructor(
     root: string,
     private readonly db: Db,
+    opts: LayerStoreOptions = {},
   ) {
     this.dir = `${root}/layers`;
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.snapshots = new ContainerSnapshots(`${root}/containers`, { crashPoint: opts.crashPoint ?? (() => undefined) });
+  }
+
+  /** Where containers' directories live: each holds its snapshot, its mount point and the engine's userdata. */
+  get containersDir(): string {
+    return this.snapshots.dir;
+  }
+
+  /**
+   * Makes the init layer and the empty writable layer of container `containerId` over `parent`
+   * (null: no image layers), and returns the mounts that make its root filesystem. Call inside
+   * the write transaction that records the container: the snapshot's row is the container's, so
+   * a process killed before the commit leaves a directory no row names, which the sweep removes.
+   * A snapshot that is there already is refused (ConflictError), as containerd refuses a key.
+   */
+  prepare(containerId: string, parent: Digest | null): Mount[] {
+    if (!this.db.inTransaction) throw new SystemError("a snapshot is prepared inside the store's write transaction");
+    if (parent !== null && !this.get(parent)) throw new NotFoundError(`layer ${parent} is not in the store`);
+    this.snapshots.create(containerId);
+    return [overlayMount(this.snapshotDirs(containerId, parent))];
+  }
+
+  /** The mounts prepare() returned, again. NotFoundError when the container has no snapshot. */
+  mounts(containerId: string): Mount[] {
+    return [overlayMount(this.dirs(containerId))];
+  }
+
+  /** The snapshot's directories (whether or not damage took them): what diff and inspect read. */
+  dirs(containerId: string): SnapshotDirs {
+    const row = this.db.prepare("SELECT top_layer FROM containers WHERE id = ?").get(containerId) as
+      { top_layer: string | null } | undefined;
+    if (!row) throw new NotFoundError(`no snapshot for container ${containerId}`);
+    return this.snapshotDirs(containerId, row.top_layer as Digest | null);
+  }
+
+  /** The writable layer: a container's own changes, what commit packs and diff walks. */
+  upperDir(containerId: string): string {
+    return this.snapshots.paths(containerId).upper;
+  }
+
+  /**
+   * Undoes prepare(): detaches whatever is still mounted in the container's directory and moves
+   * the directory into `trash`. Idempotent. Call inside the write transaction that deletes the
+   * container's row (or, for a leftover, none exists).
+   */
+  remove(containerId: string, trash: (name: string) => string): void {
+    this.snapshots.remove(containerId, trash(`container-${containerId}`));
+  }
+
+  /** Containers' directories with no row: a create killed between its prepare and its commit. */
+  straySnapshots(): string[] {
+    const known = this.db.prepare("SELECT 1 FROM containers WHERE id = ?");
+    return this.snapshots.list().filter((id) => known.get(id) === undefined);
+  }
+
+  private snapshotDirs(containerId: string, parent: Digest | null): SnapshotDirs {
+    const own = this.snapshots.paths(containerId);
+    const layers = parent ? this.stack(parent).map((l) => this.diffPath(l)) : [];
+    return { ...own, lower: [own.init, ...layers] };
   }
 
   get(chain: Digest): LayerRecord | undefined {
@@ -124,13 +197,8 @@ export class LayerStore {
   /** Layers from `top` down that nothing uses any more: no image, no container, no child layer. */
   unreferenced(top: Digest): LayerRecord[] {
     const gone: LayerRecord[] = [];
-    const users = this.db.prepare(
-      `SELECT (SELECT COUNT(*) FROM images WHERE top_layer = @id)
-            + (SELECT COUNT(*) FROM containers WHERE top_layer = @id)
-            + (SELECT COUNT(*) FROM layers WHERE parent = @id) AS n`,
-    );
     for (const layer of this.chain(top)) {
-      const { n } = users.get({ id: layer.chainId }) as { n: number };
+      const n = this.users(layer.chainId);
       // Children already found to be unused are still rows; they count as gone.
       const childrenGoing = gone.filter((g) => g.parent === layer.chainId).length;
       if (n - childrenGoing > 0) break;
@@ -139,10 +207,14 @@ export class LayerStore {
     return gone;
   }
 
-  /** Deletes the rows and moves the dirs into `trash`. Call inside a write transaction, children first. */
+  /**
+   * Deletes the rows and moves the dirs into `trash`. Call inside a write transaction, children
+   * first. A layer that an image, a container or a layer left standing uses is refused (ConflictError).
+   */
   evict(layers: readonly LayerRecord[], trash: (name: string) => string): void {
     const del = this.db.prepare("DELETE FROM layers WHERE chain_id = ?");
     for (const layer of layers) {
+      if (this.users(layer.chainId) > 0) throw new ConflictError(`layer ${layer.chainId} is in use`);
       del.run(layer.chainId);
       try {
         fs.renameSync(`${this.dir}/${layer.dir}`, trash(layer.dir));
@@ -150,6 +222,18 @@ export class LayerStore {
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       }
     }
+  }
+
+  /** How many images, containers and child layers stand on the layer. */
+  private users(chain: Digest): number {
+    const { n } = this.db
+      .prepare(
+        `SELECT (SELECT COUNT(*) FROM images WHERE top_layer = @id)
+              + (SELECT COUNT(*) FROM containers WHERE top_layer = @id)
+              + (SELECT COUNT(*) FROM layers WHERE parent = @id) AS n`,
+      )
+      .get({ id: chain }) as { n: number };
+    return n;
   }
 
   /** Directories in layers/ with no row: leftovers of a process killed between rename and commit. */

@@ -71,14 +71,13 @@ export class Store {
     this.stuckRoot = `${root}/stuck`;
     this.db = openDb(`${root}/berth.db`);
     this.content = new FileContentStore(`${root}/blobs`);
-    this.layers = new LayerStore(root, this.db);
+    this.layers = new LayerStore(root, this.db, { crashPoint: (name) => this.crashPoint(name) });
     this.images = new ImageStore(this.db);
     this.containers = new ContainerStore(this.db);
     this.volumes = new VolumeStore(root, this.db);
     this.blobMetadata = new BlobMetadata(this.db);
     this.events = new EventLog(this.db);
-    this.containersDir = `${root}/containers`;
-    fs.mkdirSync(this.containersDir, { recursive: true, mode: 0o700 });
+    this.containersDir = this.layers.containersDir;
   }
 
   static open(opts: StoreOptions): Store {
@@ -207,9 +206,8 @@ export class Store {
           if (attempt(`layer dir ${name}`, () => fs.renameSync(`${this.layers.dir}/${name}`, trash(`layer-${name}`))))
             report.layerDirs.push(name);
         }
-        for (const id of this.strayContainerDirs()) {
-          if (attempt(`container dir ${id}`, () => fs.renameSync(`${this.containersDir}/${id}`, trash(`container-${id}`))))
-            report.containerDirs.push(id);
+        for (const id of this.layers.straySnapshots()) {
+          if (attempt(`container dir ${id}`, () => this.layers.remove(id, trash))) report.containerDirs.push(id);
         }
         const used = this.usedBlobs(true);
         for (const digest of this.content.list()) {
@@ -244,7 +242,7 @@ export class Store {
       workDirs: fs.readdirSync(this.tmpRoot).filter((name) => isAbandoned(name) && !stuck.has(name)),
       layerDirs: this.layers.strayDirs(),
       blobs: this.content.list().filter((d) => !used.has(d)),
-      containerDirs: this.strayContainerDirs(),
+      containerDirs: this.layers.straySnapshots(),
     };
   }
 
@@ -253,11 +251,6 @@ export class Store {
     const used = this.images.referencedBlobs();
     for (const digest of this.blobMetadata.leased(new Date(), expireLeases)) used.add(digest);
     return used;
-  }
-
-  /** Container dirs no row names: a create killed between its rename and its commit. */
-  private strayContainerDirs(): string[] {
-    return fs.readdirSync(this.containersDir).filter((id) => !this.containers.get(id));
   }
 }
 

@@ -78,6 +78,23 @@ describe("crash safety", { skip }, () => {
     assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
   });
 
+  test("create killed (SIGKILL) while its snapshot is prepared leaves no container, and a store the next change sweeps", () => {
+    const t = root();
+    assert.equal(t.berth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]).code, 0);
+    const r = t.berth(["create", "-w", "/work/here", "--name", "half", "busybox", "true"], {
+      env: { BERTH_CRASH_AT: "after-snapshot-prepare" },
+    });
+    assert.equal(r.code, 128 + 9, `the process was to die while preparing: ${r.stderr}`);
+    assert.equal(t.berth(["inspect", "half"]).code, 1, "the container exists exactly when its transaction committed");
+    assert.equal(fs.readdirSync(`${t.root}/containers`).length, 1, "the snapshot made before the kill is there");
+    checkClean(t);
+    assert.match(t.berth(["system", "check"]).stdout, /^leftover: /m);
+    const next = t.berth(["create", "--name", "half", "busybox", "true"]);
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(fs.readdirSync(`${t.root}/containers`).length, 1, "the leftover was swept");
+    assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
+  });
+
   test("three importers at once all succeed and share the layer", async () => {
     const t = root();
     const runs = [

@@ -4,7 +4,6 @@
 import { recordContainerEvent } from "../events.js";
 import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
-import { containerPaths } from "./container-paths.js";
 import { readImage } from "../images/read-image.js";
 import { stageManifest } from "../images/stage-image.js";
 import { parseTagName } from "../images/image-names.js";
@@ -41,7 +40,6 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   const config = applyChanges(spec.config, req.changes ?? []);
   const { store } = engine;
   const base = readImage(store, store.images.get(spec.imageId) ?? missingImage(spec.imageId));
-  const paths = containerPaths(engine, spec.id);
   const work = store.workDir();
   const runtime = containerRuntime(engine, spec);
   const freeze = (req.pause ?? true) && record.state.Running && !record.state.Paused;
@@ -50,7 +48,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
     let ingested;
     try {
       ingested = await ingestLayer(
-        packTree(paths.upper, { whiteouts: "overlay" }),
+        packTree(store.layers.upperDir(spec.id), { whiteouts: "overlay" }),
         { content: store.content, work },
         { keep: "uncompressed" },
       );

@@ -9,7 +9,6 @@
 import * as fs from "node:fs";
 import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
-import { containerPaths } from "./container-paths.js";
 import { lgetxattr } from "../../sys/linux.js";
 import { pathBoundsProblem } from "../../archive/path-bounds.js";
 import { InvalidArgumentError } from "../../errors.js";
@@ -21,11 +20,9 @@ export interface Change {
 
 export function containerChanges(engine: Engine, idOrName: string): Change[] {
   const record = resolveContainer(engine, idOrName);
-  const paths = containerPaths(engine, record.spec.id);
-  const layers = record.spec.topLayer ? engine.store.layers.stack(record.spec.topLayer) : [];
-  const lowers = [paths.init, ...layers.map((l) => engine.store.layers.diffPath(l))];
+  const snapshot = engine.store.layers.dirs(record.spec.id);
   const changes: Change[] = [];
-  walk(paths.upper, "", lowers, false, changes);
+  walk(snapshot.upper, "", snapshot.lower, false, changes);
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

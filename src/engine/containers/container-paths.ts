@@ -1,13 +1,11 @@
-// Where a container's own files live, under --root: its layers, hosts files and log. What the
-// runtime keeps for it (the OCI bundle, the monitor's sockets, exit record and state) is the
-// runtime's, under --runroot, which a reboot empties.
+// Where a container's own files live, under --root: its hosts files and log (its layers are the
+// store's, see LayerStore.dirs). What the runtime keeps for it (the OCI bundle, the monitor's
+// sockets, exit record and state) is the runtime's, under --runroot, which a reboot empties.
 import type { Engine } from "../engine.js";
 
 export interface ContainerPaths {
   dir: string;
-  upper: string;
-  work: string;
-  init: string;
+  /** Where the rootfs is mounted. */
   merged: string;
   userdata: string;
   logPath: string;
@@ -19,9 +17,6 @@ export function containerPaths(engine: Engine, id: string): ContainerPaths {
   const dir = `${engine.store.containersDir}/${id}`;
   return {
     dir,
-    upper: `${dir}/diff`,
-    work: `${dir}/work`,
-    init: `${dir}/init`,
     merged: `${dir}/merged`,
     userdata: `${dir}/userdata`,
     logPath: `${dir}/userdata/ctr.log`,

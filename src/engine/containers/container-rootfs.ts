@@ -11,7 +11,7 @@ import type { ContainerRecord, ContainerSpec } from "../../store/container-store
 import { containerPaths } from "./container-paths.js";
 import { resolveContainer } from "./container-state.js";
 import { containerRuntime } from "./container-runtime.js";
-import { mountOverlay, mountsBelow, unmount } from "../../sys/mount.js";
+import { mountAll, mountsBelow, unmount, type Mount } from "../../sys/mount.js";
 import { lockExclusive, type FileLock } from "../../sys/file-lock.js";
 
 export function isMounted(path: string): boolean {
@@ -19,31 +19,23 @@ export function isMounted(path: string): boolean {
 }
 
 export function mountRootfs(engine: Engine, spec: ContainerSpec): string {
-  const paths = containerPaths(engine, spec.id);
-  if (isMounted(paths.merged)) return paths.merged;
-  const layers = spec.topLayer ? engine.store.layers.stack(spec.topLayer) : [];
-  const lower = [paths.init, ...layers.map((l) => engine.store.layers.diffPath(l))];
-  mountOverlay({ lower, upper: paths.upper, work: paths.work, target: paths.merged });
-  return paths.merged;
+  const { merged } = containerPaths(engine, spec.id);
+  if (isMounted(merged)) return merged;
+  mountAll(engine.store.layers.mounts(spec.id), merged);
+  return merged;
 }
 
 /**
- * Mounts a container directory that is not in the store yet (create stages it in a work dir, laid
- * out as containerPaths has it) for the length of `use`. Nobody else can know of it, so no lock.
+ * Mounts a container's snapshot for the length of `use`, for a create whose transaction has not
+ * committed yet: nobody else can know of the container, so no lock.
  */
-export function withStagedRootfs<T>(engine: Engine, dir: string, topLayer: ContainerSpec["topLayer"], use: (rootfs: string) => T): T {
-  const layers = topLayer ? engine.store.layers.chain(topLayer) : [];
-  const target = `${dir}/merged`;
-  mountOverlay({
-    lower: [`${dir}/init`, ...layers.map((l) => engine.store.layers.diffPath(l))],
-    upper: `${dir}/diff`,
-    work: `${dir}/work`,
-    target,
-  });
+export function withNewRootfs<T>(engine: Engine, snapshot: { id: string; mounts: readonly Mount[] }, use: (rootfs: string) => T): T {
+  const { merged } = containerPaths(engine, snapshot.id);
+  mountAll(snapshot.mounts, merged);
   try {
-    return use(target);
+    return use(merged);
   } finally {
-    unmount(target);
+    unmount(merged);
   }
 }
 

@@ -1,5 +1,5 @@
-// `create` (and the first half of `run`): a container record, its writable layer and init layer,
-// and its volumes, made visible in one transaction. Nothing runs yet.
+// `create` (and the first half of `run`): a container record, its snapshot (writable layer and init
+// layer, made by the layer store) and its volumes, made visible in one transaction. Nothing runs yet.
 import { checkLogConfig } from "./log-config.js";
 import { checkNamespaceModes } from "./namespace-modes.js";
 import { recordContainerEvent } from "../events.js";
@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine.js";
 import { readImage } from "../images/read-image.js";
-import { withStagedRootfs } from "./container-rootfs.js";
+import { withNewRootfs } from "./container-rootfs.js";
 import { setupWorkingDirectory } from "./working-directory.js";
 import { generateName, validateContainerName } from "./container-names.js";
 import type { MountRequest } from "./mount-specs.js";
@@ -89,64 +89,51 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   if (path === undefined) throw new InvalidArgumentError("No command specified");
 
   const now = formatTimestamp(engine.clock.now());
-  const work = store.workDir();
-  try {
-    const staged = `${work.path}/container`;
-    prepareContainerDir(staged);
-    const spec: ContainerSpec = {
-      id,
-      name,
-      imageId: record.id,
-      image: req.image,
-      created: now,
-      path,
-      args,
+  const spec: ContainerSpec = {
+    id,
+    name,
+    imageId: record.id,
+    image: req.image,
+    created: now,
+    path,
+    args,
+    config,
+    hostConfig: {
+      ...req.host,
+      Binds: req.binds.length ? req.binds : null,
+      Tmpfs: tmpfsMap(req.mounts),
+      LogConfig: logConfig,
+      RestartPolicy: restartPolicy,
+      ...namespaces,
+    },
+    mounts: [],
+    topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,
+  };
+  store.write((trash) => {
+    store.containers.checkName(name);
+    if (!store.images.get(record.id)) throw new ImageNotFoundError(`No such image: ${req.image}`);
+    spec.mounts = resolveMounts(
+      engine,
+      req.mounts,
       config,
-      hostConfig: {
-        ...req.host,
-        Binds: req.binds.length ? req.binds : null,
-        Tmpfs: tmpfsMap(req.mounts),
-        LogConfig: logConfig,
-        RestartPolicy: restartPolicy,
-        ...namespaces,
-      },
-      mounts: [],
-      topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,
-    };
-    if (config.WorkingDir) withStagedRootfs(engine, staged, spec.topLayer, (rootfs) => setupWorkingDirectory(rootfs, config.WorkingDir!));
-    store.write(() => {
-      store.containers.checkName(name);
-      if (!store.images.get(record.id)) throw new ImageNotFoundError(`No such image: ${req.image}`);
-      spec.mounts = resolveMounts(
-        engine,
-        req.mounts,
-        config,
-        engine.clock
-          .now()
-          .toISOString()
-          .replace(/\.\d+Z$/, "Z"),
-      );
-      fs.renameSync(staged, `${store.containersDir}/${id}`);
+      engine.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, "Z"),
+    );
+    const mounts = store.layers.prepare(id, spec.topLayer);
+    try {
+      if (config.WorkingDir) withNewRootfs(engine, { id, mounts }, (rootfs) => setupWorkingDirectory(rootfs, config.WorkingDir!));
       store.containers.insert(spec, initialState());
       for (const m of spec.mounts) if (m.Type === "volume" && m.Name) store.volumes.link(id, m.Name);
       recordContainerEvent(engine, spec, "create");
-    });
-    return { id, warnings: [] };
-  } finally {
-    work.remove();
-  }
-}
-
-/**
- * The container's directory: the writable layer (diff, work) and Docker's init layer, which holds
- * the mount points the runtime needs, so that `diff` and `commit` never see them.
- */
-function prepareContainerDir(dir: string): void {
-  for (const sub of ["diff", "work", "init", "merged", "userdata"]) fs.mkdirSync(`${dir}/${sub}`, { recursive: true, mode: 0o755 });
-  fs.chmodSync(dir, 0o710);
-  for (const d of ["dev/pts", "dev/shm", "proc", "sys", "etc"]) fs.mkdirSync(`${dir}/init/${d}`, { recursive: true, mode: 0o755 });
-  for (const f of ["etc/hosts", "etc/hostname", "etc/resolv.conf", "dev/console"])
-    fs.writeFileSync(`${dir}/init/${f}`, "", { mode: 0o644 });
+    } catch (err) {
+      // The transaction rolls back; the snapshot it would have published goes with it.
+      store.layers.remove(id, trash);
+      throw err;
+    }
+  });
+  return { id, warnings: [] };
 }
 
 /** Docker's merge of the image's config with the user's (daemon/commit.go merge, create.go). */

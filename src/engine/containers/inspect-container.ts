@@ -20,7 +20,7 @@ export function inspectContainer(engine: Engine, idOrName: string, opts: { size?
 
 /** The writable layer's bytes, and those plus the image's (ps -s, inspect -s). */
 export function containerSizes(engine: Engine, record: ContainerRecord): { rw: number; rootFs: number } {
-  const rw = treeSize(containerPaths(engine, record.spec.id).upper);
+  const rw = treeSize(engine.store.layers.upperDir(record.spec.id));
   const layers = record.spec.topLayer ? engine.store.layers.chain(record.spec.topLayer) : [];
   return { rw, rootFs: rw + layers.reduce((sum, l) => sum + l.size, 0) };
 }
@@ -28,7 +28,7 @@ export function containerSizes(engine: Engine, record: ContainerRecord): { rw: n
 export function containerJson(engine: Engine, record: ContainerRecord): Record<string, unknown> {
   const { spec, state } = record;
   const paths = containerPaths(engine, spec.id);
-  const layers = spec.topLayer ? engine.store.layers.chain(spec.topLayer) : [];
+  const snapshot = engine.store.layers.dirs(spec.id);
   const { conmonPid: _conmon, runId: _run, manuallyStopped: _manual, restartCount, restartDelayMs: _delay, ...shownState } = state;
   void _conmon;
   void _run;
@@ -100,10 +100,10 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
     },
     GraphDriver: {
       Data: {
-        LowerDir: [paths.init, ...engine.store.layers.visible(layers).map((l) => engine.store.layers.diffPath(l))].join(":"),
+        LowerDir: snapshot.lower.join(":"),
         MergedDir: paths.merged,
-        UpperDir: paths.upper,
-        WorkDir: paths.work,
+        UpperDir: snapshot.upper,
+        WorkDir: snapshot.work,
       },
       Name: "overlay2",
     },

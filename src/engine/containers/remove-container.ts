@@ -2,12 +2,10 @@
 // unmounted, its runtime state deleted and what the runtime kept for it forgotten, its directory
 // and row removed, and with -v its anonymous volumes too.
 import { recordContainerEvent } from "../events.js";
-import * as fs from "node:fs";
 import type { Engine } from "../engine.js";
 import { ConflictError } from "../../errors.js";
 import { resolveContainer } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
-import { containerPaths } from "./container-paths.js";
 import { containerRuntime } from "./container-runtime.js";
 import { ignoreGone, killAndSettle } from "./container-exit.js";
 import { removeTree } from "../../sys/remove-tree.js";
@@ -31,12 +29,11 @@ export async function removeContainer(engine: Engine, idOrName: string, opts: { 
   } finally {
     rootfsLock.release();
   }
-  const paths = containerPaths(engine, record.spec.id);
   const { store } = engine;
   store.write((trash) => {
     if (!store.containers.get(record.spec.id)) return;
     store.containers.delete(record.spec.id);
-    fs.renameSync(paths.dir, trash(`container-${record.spec.id}`));
+    store.layers.remove(record.spec.id, trash);
     // In the transaction: a container removed by two processes at once is destroyed once.
     recordContainerEvent(engine, record.spec, "destroy");
     if (opts.volumes) {

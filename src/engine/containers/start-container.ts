@@ -2,7 +2,7 @@
 // create the task, and then start it. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
 import { keepsLog } from "./log-config.js";
-import type { Mount, NamespaceMode, SeccompSetting } from "../../runtime/spec/spec-input.js";
+import type { NamespaceMode, OciMount, SeccompSetting } from "../../runtime/spec/spec-input.js";
 import type { OciSpec } from "../../runtime/spec/runtime-spec.js";
 import { namespaceMode, sharesHostShm } from "./namespace-modes.js";
 import { recordContainerEvent } from "../events.js";
@@ -209,7 +209,7 @@ function buildSpec(
   if (!has("HOSTNAME")) env.push(`HOSTNAME=${config.Hostname}`);
   if (config.Tty && !has("TERM")) env.push("TERM=xterm");
 
-  const mounts: Mount[] = [
+  const mounts: OciMount[] = [
     { destination: "/etc/resolv.conf", type: "bind", source: etc.resolvConfPath, options: ["rbind", "rprivate"] },
     { destination: "/etc/hostname", type: "bind", source: etc.hostnamePath, options: ["rbind", "rprivate"] },
     { destination: "/etc/hosts", type: "bind", source: etc.hostsPath, options: ["rbind", "rprivate"] },

@@ -7,7 +7,7 @@ import { stageManifest } from "./stage-image.js";
 import { parseTagName } from "./image-names.js";
 import { packTree } from "../../archive/pack.js";
 import { ingestLayer } from "../../store/ingest-layer.js";
-import { mountOverlay, unmount } from "../../sys/mount.js";
+import { mountAll, overlayMount, unmount } from "../../sys/mount.js";
 import { formatTimestamp, type ImageConfig } from "../../image/config.js";
 import { MediaType } from "../../image/media-types.js";
 import type { Digest } from "../../image/digest.js";
@@ -27,7 +27,7 @@ export async function squashImage(
   // One layer is its own flat view; several are stacked read-only (overlay needs two lower dirs for that).
   const mounted = dirs.length > 1;
   try {
-    if (mounted) mountOverlay({ lower: dirs, target: view });
+    if (mounted) mountAll([overlayMount({ lower: dirs })], view);
     const root = mounted ? view : (dirs[0] ?? view);
     let ingested;
     try {

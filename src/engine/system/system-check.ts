@@ -6,7 +6,6 @@ import { chainIds } from "../../store/layer-store.js";
 import type { Digest } from "../../image/digest.js";
 import type { Manifest, ImageConfig } from "../../image/config.js";
 import { refreshContainer } from "../containers/container-state.js";
-import { containerPaths } from "../containers/container-paths.js";
 import { mountsBelow, unmount } from "../../sys/mount.js";
 
 export interface Problem {
@@ -138,8 +137,8 @@ function checkContainers(engine: Engine, note: (object: string, message: string)
     }
     if (stored.spec.topLayer && store.layers.chain(stored.spec.topLayer as Digest).length === 0)
       note(label, `its image layer ${stored.spec.topLayer} is missing`);
-    const paths = containerPaths(engine, stored.spec.id);
-    for (const dir of [paths.upper, paths.work, paths.init]) {
+    const snapshot = store.layers.dirs(stored.spec.id);
+    for (const dir of [snapshot.upper, snapshot.work, snapshot.init]) {
       if (!fs.existsSync(dir)) note(label, `${dir} is missing`);
     }
   }

@@ -1,13 +1,13 @@
 // The OCI runtime spec as berth emits it: the subset of runtime-spec 1.0.2 that goes into
 // config.json. A leaf module of types, so that each part of the spec can be built on its own.
-import type { Mount } from "./spec-input.js";
+import type { OciMount } from "./spec-input.js";
 
 export interface OciSpec {
   ociVersion: string;
   process: OciProcess;
   root: { path: string; readonly?: boolean };
   hostname?: string;
-  mounts: Mount[];
+  mounts: OciMount[];
   linux: OciLinux;
 }
 

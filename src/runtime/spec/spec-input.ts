@@ -2,11 +2,11 @@
 // (image config merged, mounts and devices chosen), and the host facts the engine probed. A leaf
 // module, so that every part of the spec can take these types without importing the entry.
 
-export interface Mount {
-  destination: string;
-  type: string;
-  source: string;
-  options: string[];
+import type { Mount } from "../../sys/mount.js";
+
+/** A mount of the runtime spec: sys's Mount, made by the runtime at `destination` inside the container. */
+export interface OciMount extends Mount {
+  readonly destination: string;
 }
 
 export type SeccompSetting =
@@ -35,7 +35,7 @@ export interface RuntimeSpecInput {
    * final options ("ro" under --read-only included). A user mount replaces the default mount at
    * the same destination; one at /dev replaces every default below /dev, as in Docker.
    */
-  mounts: Mount[];
+  mounts: OciMount[];
   /** --device; `permissions` is a subset of "rwm". */
   devices: { pathOnHost: string; pathInContainer: string; permissions: string }[];
   network: { kind: "host" } | { kind: "none" } | { kind: "path"; path: string };

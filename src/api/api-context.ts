@@ -1,5 +1,6 @@
 // What every route handler gets: the engine, the server's shared state (exec sessions, attaches
 // waiting for a start), and the request, already split into path parameters, query and version.
+import { SystemError } from "../errors.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Engine } from "../engine/engine.js";
@@ -49,7 +50,7 @@ export const MAX_ACCEPTED_VERSION = "1.50";
 export { SERVER_VERSION };
 
 export function response(call: ApiCall): ServerResponse {
-  if (!call.res) throw new Error("this route cannot answer an upgrade request");
+  if (!call.res) throw new SystemError("this route cannot answer an upgrade request");
   return call.res;
 }
 

@@ -11,7 +11,7 @@ import { imageCommands } from "./commands/image-commands.js";
 import { systemCommands } from "./commands/system-commands.js";
 import { volumeCommands } from "./commands/volume-commands.js";
 import { containerCommands } from "./commands/container-commands.js";
-import { buildCommands } from "./commands/build-commands.js";
+import { filesystemCommands } from "./commands/filesystem-commands.js";
 import { registryCommands } from "./commands/registry-commands.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { statsCommand } from "./commands/stats-command.js";
@@ -23,7 +23,7 @@ import { VERSION } from "./version.js";
 const ALL_COMMANDS: readonly CommandSpec[] = [
   ...imageCommands,
   ...containerCommands,
-  ...buildCommands,
+  ...filesystemCommands,
   ...registryCommands,
   ...systemCommands,
   ...volumeCommands,

@@ -87,7 +87,7 @@ export class CredentialStore {
     }
     try {
       const parsed = JSON.parse(text) as unknown;
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SystemError("not a JSON object");
       return parsed as ConfigFile;
     } catch (err) {
       throw new SystemError(`loading config file ${this.path}: ${(err as Error).message}`);

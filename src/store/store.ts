@@ -129,7 +129,7 @@ export class Store {
   /** Kills this process at a named point when asked to: the crash-safety tests walk every point. */
   crashPoint(name: string): void {
     if (this.opts.crashAt === name) process.kill(process.pid, "SIGKILL");
-    if (this.opts.crashAt === `throw:${name}`) throw new Error(`injected failure at ${name}`);
+    if (this.opts.crashAt === `throw:${name}`) throw new SystemError(`injected failure at ${name}`);
   }
 
   /**

@@ -1,5 +1,6 @@
 // `stats`: Docker's live table of CPU, memory, network, block I/O and PIDs per container; with
 // --no-stream one table, else the table redrawn every second until interrupted.
+import { SystemError } from "../../errors.js";
 import type { CommandSpec } from "../command-spec.js";
 import { formatList } from "../format/list.js";
 import { bytesSize, humanSizeWithPrecision } from "../format/units.js";
@@ -78,7 +79,7 @@ export const statsCommand: CommandSpec = {
       const rows = await Promise.all(
         targets.map(async (t) => {
           for await (const s of containerStats(engine, t.id, { stream: false })) return row(t.label, s);
-          throw new Error("no stats");
+          throw new SystemError("no stats");
         }),
       );
       ctx.out(await render(rows));

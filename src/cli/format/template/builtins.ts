@@ -1,5 +1,6 @@
 // Go's builtin template functions (text/template/funcs.go).
 
+import { InvalidArgumentError } from "../../../errors.js";
 import { formatValue, sprint, sprintln } from "./fmt.js";
 import { expectString, fixed, type FuncDef, type FuncTable, variadic } from "./function-table.js";
 import { GO_TYPES, TypedNil } from "./go-types.js";
@@ -30,29 +31,30 @@ export const BUILTINS: FuncTable = new Map<string, FuncDef>([
 ]);
 
 function goLength(value: unknown): number {
-  if (value === null || value === undefined) throw new Error("len of nil pointer");
+  if (value === null || value === undefined) throw new InvalidArgumentError("len of nil pointer");
   if (typeof value === "string") return Buffer.byteLength(value);
   if (value instanceof TypedNil) return 0;
   if (Array.isArray(value)) return value.length;
   if (value instanceof Map || value instanceof Set) return value.size;
   if (isPlainObject(value)) return Object.keys(value).length;
-  throw new Error(`len of type ${goTypeName(value)}`);
+  throw new InvalidArgumentError(`len of type ${goTypeName(value)}`);
 }
 
 /** A slice/array index argument; `limit` is the largest allowed value. */
 function indexArg(value: unknown, limit: number): number {
-  if (value === null || value === undefined) throw new Error("cannot index slice/array with nil");
+  if (value === null || value === undefined) throw new InvalidArgumentError("cannot index slice/array with nil");
   const index = typeof value === "bigint" ? Number(value) : value;
-  if (typeof index !== "number" || !Number.isInteger(index)) throw new Error(`cannot index slice/array with type ${goTypeName(value)}`);
-  if (index < 0 || index > limit) throw new Error(`index out of range: ${index}`);
+  if (typeof index !== "number" || !Number.isInteger(index))
+    throw new InvalidArgumentError(`cannot index slice/array with type ${goTypeName(value)}`);
+  if (index < 0 || index > limit) throw new InvalidArgumentError(`index out of range: ${index}`);
   return index;
 }
 
 function goIndex(item: unknown, keys: readonly unknown[]): unknown {
-  if (item === null || item === undefined) throw new Error("index of untyped nil");
+  if (item === null || item === undefined) throw new InvalidArgumentError("index of untyped nil");
   let current: unknown = item;
   for (const key of keys) {
-    if (current === null || current === undefined) throw new Error("index of nil pointer");
+    if (current === null || current === undefined) throw new InvalidArgumentError("index of nil pointer");
     current = indexOnce(current, key);
   }
   return current;
@@ -68,17 +70,17 @@ function indexOnce(item: unknown, key: unknown): unknown {
   if (item instanceof TypedNil) return GO_TYPES.get(item)?.kind === "slice" ? indexArg(key, -1) : undefined;
   if (item instanceof Map) return item.get(key);
   if (typeof item === "object" && item !== null) {
-    if (typeof key !== "string") throw new Error(`value has type ${goTypeName(key)}; should be string`);
+    if (typeof key !== "string") throw new InvalidArgumentError(`value has type ${goTypeName(key)}; should be string`);
     return Object.hasOwn(item, key) ? (item as Record<string, unknown>)[key] : undefined;
   }
-  throw new Error(`can't index item of type ${goTypeName(item)}`);
+  throw new InvalidArgumentError(`can't index item of type ${goTypeName(item)}`);
 }
 
 function goSlice(item: unknown, indexes: readonly unknown[]): unknown {
-  if (item === null || item === undefined) throw new Error("slice of untyped nil");
-  if (indexes.length > 3) throw new Error(`too many slice indexes: ${indexes.length}`);
+  if (item === null || item === undefined) throw new InvalidArgumentError("slice of untyped nil");
+  if (indexes.length > 3) throw new InvalidArgumentError(`too many slice indexes: ${indexes.length}`);
   if (typeof item === "string") {
-    if (indexes.length === 3) throw new Error("cannot 3-index slice a string");
+    if (indexes.length === 3) throw new InvalidArgumentError("cannot 3-index slice a string");
     const bytes = Buffer.from(item);
     const [from, to] = sliceBounds(indexes, bytes.length);
     return bytes.subarray(from, to).toString("utf8");
@@ -87,7 +89,7 @@ function goSlice(item: unknown, indexes: readonly unknown[]): unknown {
     const [from, to] = sliceBounds(indexes, item.length);
     return item.slice(from, to);
   }
-  throw new Error(`can't slice item of type ${goTypeName(item)}`);
+  throw new InvalidArgumentError(`can't slice item of type ${goTypeName(item)}`);
 }
 
 function sliceBounds(indexes: readonly unknown[], length: number): [number, number] {
@@ -96,8 +98,8 @@ function sliceBounds(indexes: readonly unknown[], length: number): [number, numb
     bounds[i] = indexArg(value, length);
   });
   const [from = 0, to = length, max = length] = bounds;
-  if (from > to) throw new Error(`invalid slice index: ${from} > ${to}`);
-  if (to > max) throw new Error(`invalid slice index: ${to} > ${max}`);
+  if (from > to) throw new InvalidArgumentError(`invalid slice index: ${from} > ${to}`);
+  if (to > max) throw new InvalidArgumentError(`invalid slice index: ${to} > ${max}`);
   return [from, to];
 }
 
@@ -119,19 +121,19 @@ function basicKind(value: unknown): BasicKind {
 }
 
 function goEq(first: unknown, others: readonly unknown[]): boolean {
-  if (others.length === 0) throw new Error("missing argument for comparison");
+  if (others.length === 0) throw new InvalidArgumentError("missing argument for comparison");
   const kind = basicKind(first);
   return others.some((other) => {
     const otherKind = basicKind(other);
     if (kind !== otherKind) {
-      if (kind !== "invalid" && otherKind !== "invalid") throw new Error("incompatible types for comparison");
+      if (kind !== "invalid" && otherKind !== "invalid") throw new InvalidArgumentError("incompatible types for comparison");
       return false;
     }
     if (kind === "invalid") return true;
     if (kind === "number") return Number(first) === Number(other);
     if (kind !== "other") return first === other;
     if (Array.isArray(first) || isPlainObject(first) || first instanceof Map) {
-      throw new Error(`non-comparable type ${formatValue(first)}: ${goTypeName(first)}`);
+      throw new InvalidArgumentError(`non-comparable type ${formatValue(first)}: ${goTypeName(first)}`);
     }
     return first === other;
   });
@@ -141,17 +143,17 @@ function goLess(a: unknown, b: unknown): boolean {
   const kind = basicKind(a);
   const otherKind = basicKind(b);
   if (kind === "invalid" || kind === "other" || otherKind === "invalid" || otherKind === "other") {
-    throw new Error("invalid type for comparison");
+    throw new InvalidArgumentError("invalid type for comparison");
   }
-  if (kind !== otherKind) throw new Error("incompatible types for comparison");
-  if (kind === "bool") throw new Error("invalid type for comparison");
+  if (kind !== otherKind) throw new InvalidArgumentError("incompatible types for comparison");
+  if (kind === "bool") throw new InvalidArgumentError("invalid type for comparison");
   if (kind === "string") return compareGoStrings(a as string, b as string) < 0;
   return Number(a) < Number(b);
 }
 
 function goCall(fn: unknown, args: unknown[]): unknown {
-  if (fn === null || fn === undefined) throw new Error("call of nil");
-  if (typeof fn !== "function") throw new Error(`non-function of type ${goTypeName(fn)}`);
+  if (fn === null || fn === undefined) throw new InvalidArgumentError("call of nil");
+  if (typeof fn !== "function") throw new InvalidArgumentError(`non-function of type ${goTypeName(fn)}`);
   return Reflect.apply(fn, undefined, args) as unknown;
 }
 

@@ -1,6 +1,7 @@
 // docker's template functions (docker/cli templates/templates.go), and the header variants its
 // table formatter uses.
 
+import { InvalidArgumentError } from "../../../errors.js";
 import { expectInt, expectString, expectStrings, fixed, type FuncDef, type FuncTable } from "./function-table.js";
 import { goJson } from "./json.js";
 
@@ -63,7 +64,7 @@ function isTitleSeparator(ch: string): boolean {
 }
 
 function goRepeat(s: string, count: number): string {
-  if (count < 0) throw new Error("strings: negative Repeat count");
+  if (count < 0) throw new InvalidArgumentError("strings: negative Repeat count");
   return s.repeat(count);
 }
 
@@ -75,6 +76,6 @@ function padWithSpace(s: string, left: number, right: number): string {
 function truncateBytes(s: string, length: number): string {
   const bytes = Buffer.from(s);
   if (bytes.length < length) return s;
-  if (length < 0) throw new Error(`runtime error: slice bounds out of range [:${length}]`);
+  if (length < 0) throw new InvalidArgumentError(`runtime error: slice bounds out of range [:${length}]`);
   return bytes.subarray(0, length).toString("utf8");
 }

@@ -1,11 +1,12 @@
 // How template functions are declared: arity, laziness, and the argument checks whose messages
 // Go reports as they are.
 
+import { InvalidArgumentError } from "../../../errors.js";
 import { formatValue } from "./fmt.js";
 import { goTypeName } from "./values.js";
 
 /** A Go argument type mismatch: reported as is, where other function failures read "error calling f: …". */
-export class ArgTypeError extends Error {}
+export class ArgTypeError extends InvalidArgumentError {}
 
 export interface FuncDef {
   readonly call: (args: unknown[]) => unknown;

@@ -1,5 +1,6 @@
 // encoding/json as docker's json template function uses it.
 
+import { InvalidArgumentError } from "../../../errors.js";
 import { formatValue } from "./fmt.js";
 import { ROW_CONTEXTS } from "./list-rows.js";
 import { hex } from "./quote.js";
@@ -26,7 +27,7 @@ function encodeJson(value: unknown, escapeHtml: boolean, seen: Set<object>): str
     case "boolean":
       return String(value);
     case "number":
-      if (!Number.isFinite(value)) throw new Error(`json: unsupported value: ${formatValue(value)}`);
+      if (!Number.isFinite(value)) throw new InvalidArgumentError(`json: unsupported value: ${formatValue(value)}`);
       return JSON.stringify(value);
     case "bigint":
       return value.toString();
@@ -35,9 +36,9 @@ function encodeJson(value: unknown, escapeHtml: boolean, seen: Set<object>): str
     case "object":
       break;
     default:
-      throw new Error(`json: unsupported type: ${goTypeName(value)}`);
+      throw new InvalidArgumentError(`json: unsupported type: ${goTypeName(value)}`);
   }
-  if (seen.has(value)) throw new Error("json: unsupported value: encountered a cycle");
+  if (seen.has(value)) throw new InvalidArgumentError("json: unsupported value: encountered a cycle");
   seen.add(value);
   try {
     return encodeJsonObject(value, escapeHtml, seen);

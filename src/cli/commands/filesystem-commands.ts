@@ -1,4 +1,4 @@
-// Building images from containers: diff, commit, export.
+// A container's filesystem, seen and carried: diff, commit, export, cp, and squash of an image.
 import { collect, parseBool, type CommandSpec } from "../command-spec.js";
 import { diffContainerId, trimmedId } from "../object-names.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
@@ -81,4 +81,4 @@ const squashCommand: CommandSpec = {
   },
 };
 
-export const buildCommands: readonly CommandSpec[] = [diffCommand, commitCommand, exportCommand, cpCommand, squashCommand];
+export const filesystemCommands: readonly CommandSpec[] = [diffCommand, commitCommand, exportCommand, cpCommand, squashCommand];

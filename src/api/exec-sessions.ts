@@ -1,6 +1,7 @@
 // Exec instances between `POST /containers/{id}/exec` and the last `GET /exec/{id}/json`: their
 // configuration, whether they run, their exit code. Kept in memory, as dockerd keeps them; an
 // instance is forgotten a while after it ends so that a long-running server does not grow.
+import type { TerminalControl } from "../engine/containers/container-attach.js";
 import { randomBytes } from "node:crypto";
 import { NotFoundError } from "../errors.js";
 
@@ -25,8 +26,8 @@ export interface ExecInstance {
   running: boolean;
   exitCode: number | null;
   pid: number;
-  /** conmon's control fifo of the session, for resize. */
-  ctlPath: string | undefined;
+  /** The session's terminal, for resize, once it runs. */
+  terminal: TerminalControl | undefined;
 }
 
 const FORGET_AFTER_MS = 10 * 60_000;
@@ -43,7 +44,7 @@ export class ExecSessions {
       running: false,
       exitCode: null,
       pid: 0,
-      ctlPath: undefined,
+      terminal: undefined,
     };
     this.instances.set(instance.id, instance);
     // One that is never started is forgotten too.

@@ -16,7 +16,7 @@ import { connectAttach, type AttachConnection } from "./attach.js";
 import { attachSocketPath, createContainer } from "./conmon.js";
 import { execInContainer, type ExecSession } from "./exec.js";
 import { oomKilled, readExit, waitExit } from "./exit-file.js";
-import { resize } from "./resize.js";
+import { terminalAt, type TerminalControl } from "./resize.js";
 import {
   deleteContainer,
   killContainer,
@@ -29,16 +29,7 @@ import {
 import { chooseRuntime, findExecutable, findInitBinary, initCommit, runtimeCommit } from "./runtime-binary.js";
 import { formatOciSpec } from "./spec/oci-spec.js";
 import type { OciProcess } from "./spec/runtime-spec.js";
-import type {
-  CreatedTask,
-  ExecTaskRequest,
-  ExitStatus,
-  Runtime,
-  RuntimeInventory,
-  Runtimes,
-  TaskEndpoints,
-  TaskRequest,
-} from "./runtime.js";
+import type { CreatedTask, ExecTaskRequest, ExitStatus, Runtime, RuntimeInventory, Runtimes, TaskRequest } from "./runtime.js";
 import type { AttachStreams } from "./attach.js";
 
 /** Where the runtime keeps its files; see the file comment. */
@@ -111,7 +102,7 @@ export class ConmonRuntime implements Runtime {
       leaveStdinOpen: task.leaveStdinOpen,
       exitCommand: task.exitCommand,
     });
-    return { pid: created.pid, monitorPid: created.conmonPid, attachSocket: created.attachSocket, ctlPath: created.ctlPath };
+    return { pid: created.pid, monitorPid: created.conmonPid };
   }
 
   start(id: string): Promise<void> {
@@ -184,15 +175,11 @@ export class ConmonRuntime implements Runtime {
   }
 
   attach(id: string): Promise<AttachConnection> {
-    return connectAttach(this.endpoints(id).attachSocket);
+    return connectAttach(attachSocketPath(this.paths.socketDir, id));
   }
 
-  endpoints(id: string): TaskEndpoints {
-    return { attachSocket: attachSocketPath(this.paths.socketDir, id), ctlPath: `${this.paths.bundle(id)}/ctl` };
-  }
-
-  resize(id: string, size: { rows: number; cols: number }): Promise<void> {
-    return resize(this.endpoints(id).ctlPath, size.rows, size.cols);
+  terminal(id: string): TerminalControl {
+    return terminalAt(`${this.paths.bundle(id)}/ctl`);
   }
 
   processes(id: string, psArgs: readonly string[]): string {

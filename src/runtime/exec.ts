@@ -20,6 +20,7 @@ import { ConmonLaunch } from "./conmon-process.js";
 import { attachSocketPath, checkPaths, commonArgs, DEFAULT_CONMON_PATH, readPid } from "./conmon.js";
 import { waitExit, type ExitInfo } from "./exit-file.js";
 import { ContainerStartError, runtimeErrorMessage } from "./start-error.js";
+import { terminalAt, type TerminalControl } from "./resize.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -64,7 +65,8 @@ export interface ExecSession {
   /** <exitDir>/<container id>: conmon names it after the container, not the session. */
   exitFile: string;
   attachSocket: string;
-  ctlPath: string;
+  /** The exec's own terminal (with a TTY). */
+  terminal: TerminalControl;
   /** With detach: false, the attach that runs until the process exits or the user detaches. */
   attached: Promise<AttachResult> | undefined;
   /** The process's exit code, from conmon's exit file. */
@@ -150,7 +152,7 @@ export async function execInContainer(o: ExecOptions, streams?: AttachStreams): 
       exitDir,
       exitFile: join(exitDir, o.id),
       attachSocket,
-      ctlPath: join(o.execDir, "ctl"),
+      terminal: terminalAt(join(o.execDir, "ctl")),
       attached,
       wait: (w = {}) => waitExit(exitDir, o.id, w),
     };

@@ -10,6 +10,16 @@ import { basename } from "node:path";
 import * as fs from "node:fs";
 import { InvalidArgumentError, NotFoundError, SystemError } from "../errors.js";
 
+/** A terminal a client keeps as big as its own: a task's or an exec's. */
+export interface TerminalControl {
+  resize(size: { rows: number; cols: number }): Promise<void>;
+}
+
+/** The terminal behind a conmon control fifo. */
+export function terminalAt(ctlOrWinszPath: string): TerminalControl {
+  return { resize: (size) => resize(ctlOrWinszPath, size.rows, size.cols) };
+}
+
 export async function resize(ctlOrWinszPath: string, rows: number, cols: number): Promise<void> {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0 || rows > 0xffff || cols > 0xffff) {
     throw new InvalidArgumentError(`invalid terminal size ${rows}x${cols}`);

@@ -7,10 +7,12 @@ import type { ExitInfo } from "./exit-file.js";
 import type { ExecSession } from "./exec.js";
 import type { RuntimeState } from "./runc.js";
 import type { OciProcess, OciSpec } from "./spec/runtime-spec.js";
+import type { TerminalControl } from "./resize.js";
 
 export type { RuntimeState, RuntimeStatus } from "./runc.js";
 export type { AttachConnection, AttachStreams } from "./attach.js";
 export type { ExecSession } from "./exec.js";
+export type { TerminalControl } from "./resize.js";
 
 /** A container's task, as the engine asks for it to be created. */
 export interface TaskRequest {
@@ -31,14 +33,7 @@ export interface TaskRequest {
   exitCommand: readonly string[];
 }
 
-/** Where clients reach a task themselves (attach.ts's connectAttach, resize.ts's resize). */
-export interface TaskEndpoints {
-  attachSocket: string;
-  /** Where resize messages go. */
-  ctlPath: string;
-}
-
-export interface CreatedTask extends TaskEndpoints {
+export interface CreatedTask {
   /** The container's init process, as the host sees it. */
   pid: number;
   /** The process that watches the container (conmon). */
@@ -96,8 +91,8 @@ export interface Runtime {
   exec(id: string, req: ExecTaskRequest & { streams?: AttachStreams }): Promise<ExecSession>;
   /** Connects to the task's output (and stdin); nothing is lost between connecting and consuming. */
   attach(id: string): Promise<AttachConnection>;
-  endpoints(id: string): TaskEndpoints;
-  resize(id: string, size: { rows: number; cols: number }): Promise<void>;
+  /** The task's terminal (with `terminal: true`), which attached clients resize. */
+  terminal(id: string): TerminalControl;
   /** `ps` of the task's processes with ps's options, as text. */
   processes(id: string, psArgs: readonly string[]): string;
   /** Forgets everything kept for the task (bundle, exit record, sockets); the runtime state must be deleted first. */

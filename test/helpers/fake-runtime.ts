@@ -14,7 +14,7 @@ import type {
   RuntimeInventory,
   RuntimeState,
   Runtimes,
-  TaskEndpoints,
+  TerminalControl,
   TaskRequest,
 } from "../../src/runtime/runtime.js";
 import type { OciProcess } from "../../src/runtime/spec/runtime-spec.js";
@@ -92,7 +92,7 @@ export class FakeRuntime implements Runtime {
     };
     this.tasks.set(request.id, task);
     this.exitCommands.set(request.id, request.exitCommand);
-    return { pid: task.pid, monitorPid: task.monitorPid, ...this.endpoints(request.id) };
+    return { pid: task.pid, monitorPid: task.monitorPid };
   }
 
   async start(id: string): Promise<void> {
@@ -181,7 +181,7 @@ export class FakeRuntime implements Runtime {
       exitDir: "",
       exitFile: "",
       attachSocket: "",
-      ctlPath: "",
+      terminal: { resize: async () => undefined },
       attached: req.detach ? undefined : Promise.resolve("exited"),
       wait: async () => exit,
     };
@@ -191,12 +191,14 @@ export class FakeRuntime implements Runtime {
     throw new NotImplementedError(`the fake runtime has no streams to attach to (${id}): attach tests run on conmon`);
   }
 
-  endpoints(id: string): TaskEndpoints {
-    return { attachSocket: `/nonexistent/fake-runtime/${id}/attach`, ctlPath: `/nonexistent/fake-runtime/${id}/ctl` };
-  }
-
-  async resize(id: string): Promise<void> {
-    this.task(id);
+  /** Resizes are recorded, so a test can see that a client's terminal size arrived. */
+  terminal(id: string): TerminalControl {
+    return {
+      resize: async (size) => {
+        this.task(id);
+        this.calls.push(`resize ${id} ${size.rows}x${size.cols}`);
+      },
+    };
   }
 
   processes(id: string): string {

@@ -454,7 +454,7 @@ describe("conmon + runc", { skip: skipReason() }, () => {
       { stdin: ttyIn, stdout: ttyOut.stream, stderr: collector().stream },
     );
     ctx.conmons.push(tty.conmonPid);
-    await resize(tty.ctlPath, 12, 34);
+    await tty.terminal.resize({ rows: 12, cols: 34 });
     await sleep(200);
     ttyIn.write("stty size; echo tty-$((1+2))\nexit 3\n");
     assert.equal(await tty.attached, "exited");

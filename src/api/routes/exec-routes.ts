@@ -15,7 +15,7 @@ import type { ExecInstance } from "../exec-sessions.js";
 import { resolveContainer } from "../../engine/containers/container-state.js";
 import { checkExec, execProcess } from "../../engine/containers/container-io.js";
 import { ContainerCommandError } from "../../engine/containers/start-container.js";
-import { detachKeys, resizeTerminal, type AttachStreams } from "../../engine/containers/container-attach.js";
+import { detachKeys, type AttachStreams, type TerminalControl } from "../../engine/containers/container-attach.js";
 import { ConflictError, InvalidArgumentError } from "../../errors.js";
 
 const E = "types.ExecConfig";
@@ -66,7 +66,7 @@ async function startExec(call: ApiCall): Promise<void> {
   instance.started = true;
   if (detach) {
     const session = await execProcess(engine, instance.containerId, req);
-    running(call, instance, session.pid, session.ctlPath);
+    running(call, instance, session.pid, session.terminal);
     session.wait().then(
       (exit) => execs.finish(instance, exit.code),
       () => execs.finish(instance, -1),
@@ -94,7 +94,7 @@ async function startExec(call: ApiCall): Promise<void> {
     await h.end();
     return;
   }
-  running(call, instance, session.pid, session.ctlPath);
+  running(call, instance, session.pid, session.terminal);
   try {
     const result = await session.attached;
     if (result === "detached") {
@@ -115,10 +115,10 @@ async function startExec(call: ApiCall): Promise<void> {
   await h.end();
 }
 
-function running(call: ApiCall, instance: ExecInstance, pid: number, ctlPath: string): void {
+function running(call: ApiCall, instance: ExecInstance, pid: number, terminal: TerminalControl): void {
   instance.running = true;
   instance.pid = pid;
-  instance.ctlPath = ctlPath;
+  instance.terminal = terminal;
   call.api.log.debug(`exec ${instance.id.slice(0, 12)} started in ${instance.containerId.slice(0, 12)}: pid ${pid}`);
 }
 
@@ -151,8 +151,8 @@ async function resizeExec(call: ApiCall): Promise<void> {
   const w = intValue(call.query, "w");
   if (h === undefined || w === undefined) throw new InvalidArgumentError('strconv.Atoi: parsing "": invalid syntax');
   const instance = call.api.execs.get(call.params[0]!);
-  if (!instance.running || !instance.ctlPath) throw new ConflictError(`Exec ${instance.id} is not running`);
-  await resizeTerminal(instance.ctlPath, h, w);
+  if (!instance.running || !instance.terminal) throw new ConflictError(`Exec ${instance.id} is not running`);
+  await instance.terminal.resize({ rows: h, cols: w });
   sendEmpty(call, 200);
 }
 

@@ -16,7 +16,7 @@ import { confirm } from "./image-commands.js";
 import { proxySignals, startTerminal } from "./terminal.js";
 import { BerthError, NotFoundError } from "../../errors.js";
 import type { Engine } from "../../engine/engine.js";
-import type { AttachedEnd, AttachStreams } from "../../engine/containers/container-attach.js";
+import type { AttachedEnd, AttachStreams, TerminalControl } from "../../engine/containers/container-attach.js";
 import type { CreateRequest } from "../../engine/containers/create-container.js";
 import type { ImagePolicy } from "../../engine/containers/run-container.js";
 
@@ -129,8 +129,9 @@ async function attachStreams(o: AttachChoice): Promise<AttachStreams> {
 }
 
 /** Once the process runs: our terminal in raw mode at its size, and our signals passed on; returns what undoes them. */
-async function joinTerminal(engine: Engine, { id, ctlPath }: { id: string; ctlPath: string }, o: AttachChoice): Promise<() => void> {
-  const terminal = o.tty && process.stdin.isTTY ? await startTerminal(ctlPath) : undefined;
+async function joinTerminal(engine: Engine, running: { id: string; terminal: TerminalControl }, o: AttachChoice): Promise<() => void> {
+  const { id } = running;
+  const terminal = o.tty && process.stdin.isTTY ? startTerminal(running.terminal) : undefined;
   const stopProxy = o.sigProxy ? proxySignals(engine, id) : () => undefined;
   return () => {
     terminal?.restore();
@@ -553,7 +554,7 @@ const execCommand: CommandSpec = {
           },
     );
     if (detach) return 0;
-    const terminal = tty && process.stdin.isTTY ? await startTerminal(session.ctlPath) : undefined;
+    const terminal = tty && process.stdin.isTTY ? startTerminal(session.terminal) : undefined;
     try {
       const attached = await session.attached;
       if (attached === "detached") return 0;

@@ -1,19 +1,19 @@
 // The local side of an attached container: raw mode on our terminal, its size sent to conmon,
 // and signals passed on to the container (docker's --sig-proxy).
 import type { Engine } from "../../engine/engine.js";
+import type { TerminalControl } from "../../engine/containers/container-attach.js";
 
 export interface TerminalSession {
   restore(): void;
 }
 
 /** Puts our stdin in raw mode and keeps the container's terminal as big as ours. */
-export async function startTerminal(ctlPath: string): Promise<TerminalSession> {
-  const { resizeTerminal } = await import("../../engine/containers/container-attach.js");
+export function startTerminal(terminal: TerminalControl): TerminalSession {
   const stdin = process.stdin;
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
   if (stdin.isTTY) stdin.setRawMode(true);
   const sendSize = () => {
-    if (process.stdout.isTTY) void resizeTerminal(ctlPath, process.stdout.rows, process.stdout.columns).catch(() => undefined);
+    if (process.stdout.isTTY) void terminal.resize({ rows: process.stdout.rows, cols: process.stdout.columns }).catch(() => undefined);
   };
   sendSize();
   process.stdout.on("resize", sendSize);

@@ -2,9 +2,9 @@
 // size. The CLI and the API reach conmon's attach side only through here, so these few runtime
 // calls stay in one place.
 import type { Engine } from "../engine.js";
-import { attach, connectAttach, type AttachConnection, type AttachResult, type AttachStreams } from "../../runtime/attach.js";
+import { attach, type AttachConnection, type AttachResult, type AttachStreams } from "../../runtime/attach.js";
 import { parseDetachKeys } from "../../runtime/detach-keys.js";
-import { resize } from "../../runtime/resize.js";
+import type { TerminalControl } from "../../runtime/runtime.js";
 import { createTask } from "./start-container.js";
 import { attachRunning } from "./container-io.js";
 import { cleanupContainer, waitContainer } from "./container-lifecycle.js";
@@ -22,10 +22,7 @@ export function streamAttach(connection: AttachConnection, streams: AttachStream
   return attach(connection, streams);
 }
 
-/** Sets the size of a container's (or an exec's) terminal through its conmon control fifo. */
-export function resizeTerminal(ctlPath: string, rows: number, cols: number): Promise<void> {
-  return resize(ctlPath, rows, cols);
-}
+export type { TerminalControl };
 
 /**
  * Starts a container with attaches joined before its process runs, so they miss no byte
@@ -36,12 +33,12 @@ export async function startWithAttach(
   engine: Engine,
   idOrName: string,
   beforeStart: (connect: () => Promise<AttachConnection>) => Promise<void>,
-): Promise<{ id: string; ctlPath: string } | undefined> {
+): Promise<{ id: string; terminal: TerminalControl } | undefined> {
   const task = await createTask(engine, idOrName);
   if ("alreadyRunning" in task) return undefined;
-  await beforeStart(() => connectAttach(task.attachSocket));
+  await beforeStart(() => task.attach());
   await task.start();
-  return { id: task.record.spec.id, ctlPath: task.ctlPath };
+  return { id: task.record.spec.id, terminal: task.terminal };
 }
 
 /** What a client that follows a container to its end is told: its exit code, or that it detached. */
@@ -49,7 +46,7 @@ export type AttachedEnd = { detached: true } | { detached: false; exitCode: numb
 
 export interface FollowHooks {
   /** Once the process runs: the client's terminal size and signal forwarding; returns what undoes them. */
-  onRunning?(running: { id: string; ctlPath: string }): Promise<() => void>;
+  onRunning?(running: { id: string; terminal: TerminalControl }): Promise<() => void>;
 }
 
 /**
@@ -67,7 +64,7 @@ export async function startAndFollow(
     connection = await connect();
   });
   if (!started || !connection) return undefined;
-  return followAttached(engine, started.id, connection, started.ctlPath, streams, hooks);
+  return followAttached(engine, started.id, connection, started.terminal, streams, hooks);
 }
 
 /** `attach`: the streams of a running container, until it ends (then its exit code) or the client detaches. */
@@ -77,7 +74,7 @@ export async function attachAndFollow(
   streams: (record: ContainerRecord) => AttachStreams | Promise<AttachStreams>,
   hooks: FollowHooks = {},
 ): Promise<AttachedEnd> {
-  const { record, connection, ctlPath } = await attachRunning(engine, idOrName);
+  const { record, connection, terminal } = await attachRunning(engine, idOrName);
   let chosen: AttachStreams;
   try {
     chosen = await streams(record);
@@ -85,18 +82,18 @@ export async function attachAndFollow(
     connection.close();
     throw err;
   }
-  return followAttached(engine, record.spec.id, connection, ctlPath, chosen, hooks);
+  return followAttached(engine, record.spec.id, connection, terminal, chosen, hooks);
 }
 
 async function followAttached(
   engine: Engine,
   id: string,
   connection: AttachConnection,
-  ctlPath: string,
+  terminal: TerminalControl,
   streams: AttachStreams,
   hooks: FollowHooks,
 ): Promise<AttachedEnd> {
-  const undo = hooks.onRunning ? await hooks.onRunning({ id, ctlPath }) : () => undefined;
+  const undo = hooks.onRunning ? await hooks.onRunning({ id, terminal }) : () => undefined;
   let result: AttachResult;
   try {
     result = await attach(connection, streams);

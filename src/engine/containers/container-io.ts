@@ -4,7 +4,7 @@ import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { containerRuntime } from "./container-runtime.js";
-import type { AttachConnection, AttachStreams, ExecSession } from "../../runtime/runtime.js";
+import type { AttachConnection, AttachStreams, ExecSession, TerminalControl } from "../../runtime/runtime.js";
 import { readLog, type LogRecord, type ReadLogOptions } from "../../runtime/container-log.js";
 import { resolveUser } from "../../runtime/user.js";
 import { ContainerStartError, classifyStartError } from "../../runtime/start-error.js";
@@ -16,13 +16,13 @@ import type { ContainerRecord } from "../../store/container-store.js";
 export async function attachRunning(
   engine: Engine,
   idOrName: string,
-): Promise<{ record: ContainerRecord; connection: AttachConnection; ctlPath: string }> {
+): Promise<{ record: ContainerRecord; connection: AttachConnection; terminal: TerminalControl }> {
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError("You cannot attach to a stopped container, start it first");
   if (record.state.Paused) throw new ConflictError("You cannot attach to a paused container, unpause it first");
   const runtime = containerRuntime(engine, record.spec);
   const connection = await runtime.attach(record.spec.id);
-  return { record, connection, ctlPath: runtime.endpoints(record.spec.id).ctlPath };
+  return { record, connection, terminal: runtime.terminal(record.spec.id) };
 }
 
 /** A running container's terminal takes a new size. */
@@ -30,7 +30,8 @@ export async function resizeContainer(engine: Engine, idOrName: string, size: { 
   const record = resolveContainer(engine, idOrName);
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
   await containerRuntime(engine, record.spec)
-    .resize(record.spec.id, size)
+    .terminal(record.spec.id)
+    .resize(size)
     .catch((err: unknown) => {
       // Its monitor has gone: the container ended a moment ago.
       throw new ConflictError(`Container ${record.spec.id} is not running`, { cause: err });

@@ -4,6 +4,7 @@
 import { keepsLog } from "./log-config.js";
 import type { NamespaceMode, OciMount, SeccompSetting } from "../../runtime/spec/spec-input.js";
 import type { OciSpec } from "../../runtime/spec/runtime-spec.js";
+import type { AttachConnection, TerminalControl } from "../../runtime/runtime.js";
 import { namespaceMode, sharesHostShm } from "./namespace-modes.js";
 import { recordContainerEvent } from "../events.js";
 import * as fs from "node:fs";
@@ -43,8 +44,9 @@ export class ContainerCommandError extends SystemError {
 
 export interface CreatedTask {
   record: ContainerRecord;
-  attachSocket: string;
-  ctlPath: string;
+  /** Connects to the task's output and stdin; made before start() so nothing is missed. */
+  attach(): Promise<AttachConnection>;
+  terminal: TerminalControl;
   /** runc start, and the state that says so. */
   start(): Promise<ContainerRecord>;
 }
@@ -121,8 +123,8 @@ export async function createTask(
     rootfsLock.release();
     return {
       record,
-      attachSocket: created.attachSocket,
-      ctlPath: created.ctlPath,
+      attach: () => runtime.attach(spec.id),
+      terminal: runtime.terminal(spec.id),
       start: async () => {
         if (opts.byRestartPolicy && engine.store.containers.get(spec.id)?.state.manuallyStopped) {
           // Stopped by a user while the restart was being prepared: the created task goes (conmon

@@ -8,6 +8,7 @@ import { HashingStream, DigestMismatchError, type Digest } from "../image/digest
 import { checkExpected, fsyncPath, type FileContentStore, type StagedBlob } from "./content-store.js";
 import type { StagedLayer } from "./layer-store.js";
 import type { WorkDir } from "./work-dir.js";
+import { errorAt } from "../errors.js";
 
 export interface IngestLayerOptions {
   /**
@@ -47,14 +48,14 @@ export async function ingestLayer(
     // Kept as-is: every byte from the first, so the tee sits before the compression sniffing.
     let hashed: Readable = source.pipe(raw);
     if (opts.keep === "as-is") {
-      const tee = new FileTee(fd);
+      const tee = new FileTee(fd, blobPath);
       raw.on("error", (err) => tee.destroy(err));
       hashed = raw.pipe(tee);
     }
     const sniffed = await sniff(hashed);
     compression = sniffed.compression;
     const plain = decompress(sniffed.stream, compression);
-    const tee = opts.keep === "uncompressed" ? new FileTee(fd) : null;
+    const tee = opts.keep === "uncompressed" ? new FileTee(fd, blobPath) : null;
     const tarStream = tee ? plain.pipe(diff).pipe(tee) : plain.pipe(diff);
     plain.on("error", (err) => diff.destroy(err));
     diff.on("error", (err) => tarStream.destroy(err));
@@ -89,7 +90,10 @@ function writeAll(fd: number, chunk: Buffer): void {
 
 /** Passes bytes on while writing them to a file descriptor. */
 class FileTee extends Transform {
-  constructor(private readonly fd: number) {
+  constructor(
+    private readonly fd: number,
+    private readonly path: string,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
@@ -97,7 +101,7 @@ class FileTee extends Transform {
       writeAll(this.fd, chunk);
       done(null, chunk);
     } catch (err) {
-      done(err as Error);
+      done(errorAt(err, this.path) as Error);
     }
   }
 }

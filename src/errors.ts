@@ -1,5 +1,7 @@
 // The closed set of failure kinds every layer throws. Mapping to exit codes lives in cli/errors.ts,
 // to HTTP statuses in api/errors.ts; messages carry Docker's exact wording.
+import * as fs from "node:fs";
+import { posix } from "node:path";
 
 export type ErrorKind =
   "invalid-argument" | "not-found" | "conflict" | "unauthorized" | "forbidden" | "unavailable" | "not-implemented" | "cancelled" | "system";
@@ -76,7 +78,9 @@ export function errorAt(err: unknown, path: string): unknown {
  */
 export function resourceFault(err: unknown): BerthError | undefined {
   if (err instanceof BerthError || !(err instanceof Error)) return undefined;
-  const { code, syscall, path, dest } = err as NodeJS.ErrnoException & { dest?: string };
+  const { syscall, path, dest } = err as NodeJS.ErrnoException & { dest?: string };
+  let { code } = err as NodeJS.ErrnoException;
+  if (code === "ENOENT" && syscall === "mkdir" && path !== undefined && onReadOnlyFileSystem(path)) code = "EROFS";
   const words = code === undefined ? undefined : RESOURCE_ERRNO[code];
   if (!words) return undefined;
   const what = [syscall, path, dest].filter(Boolean).join(" ");
@@ -105,5 +109,23 @@ export function kindError(kind: ErrorKind, message: string, cause?: unknown): Be
       return new CancelledError(message, opts);
     case "system":
       return new SystemError(message, opts);
+  }
+}
+
+/**
+ * Node 20's recursive mkdir reports a read-only file system as ENOENT (it looks for the directory
+ * it could not make and returns that failure instead): the kernel's answer is EROFS when the
+ * nearest existing ancestor is on a read-only file system.
+ */
+function onReadOnlyFileSystem(path: string): boolean {
+  for (let dir = path; ; dir = posix.dirname(dir)) {
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      return false;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EROFS") return true;
+      if (code !== "ENOENT" || dir === posix.dirname(dir)) return false;
+    }
   }
 }

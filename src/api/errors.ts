@@ -2,7 +2,7 @@
 // api/server/httpstatus/status.go): {"message":"…"} with Content-Type exactly application/json.
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { BerthError, type ErrorKind } from "../errors.js";
+import { BerthError, resourceFault, type ErrorKind } from "../errors.js";
 import { ContainerCommandError } from "../engine/containers/start-container.js";
 
 const STATUS: Record<ErrorKind, number> = {
@@ -24,7 +24,8 @@ export class HttpStatus extends Error {
   }
 }
 
-export function statusFor(err: unknown): number {
+export function statusFor(failure: unknown): number {
+  const err = resourceFault(failure) ?? failure;
   if (err instanceof HttpStatus) return err.status;
   // dockerd answers OCI runtime start failures with 400; the CLI derives 126/127 from the text.
   if (err instanceof ContainerCommandError) return 400;
@@ -32,7 +33,9 @@ export function statusFor(err: unknown): number {
   return 500;
 }
 
-export function errorMessage(err: unknown): string {
+export function errorMessage(failure: unknown): string {
+  // A full or read-only file system met by a system call: Go's words, never Node's.
+  const err = resourceFault(failure) ?? failure;
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -41,7 +44,8 @@ export function errorBody(err: unknown): string {
 }
 
 /** A plain Error reaching the API is a bug: it is logged with its stack and answered as a 500. */
-export function sendError(res: ServerResponse, err: unknown, log: (line: string) => void): void {
+export function sendError(res: ServerResponse, failure: unknown, log: (line: string) => void): void {
+  const err = resourceFault(failure) ?? failure;
   const status = statusFor(err);
   if (!(err instanceof BerthError) && !(err instanceof HttpStatus))
     log(`internal error: ${err instanceof Error ? err.stack : String(err)}`);

@@ -2,11 +2,14 @@
 // character devices 0/0 and opaque markers become trusted.overlay.opaque. Hostile archives are
 // rejected (moby's policy): names that climb out, links that leave the layer, writes through a
 // symlink, duplicates. `dest` must be a private, empty directory that nothing else writes while
-// this runs, which is what makes lstat-based path checks free of races here.
+// this runs, which is what makes lstat-based path checks free of races here. For cp (`copy`), it
+// is a directory of a container or of the host instead, and each file replaces the one it lands
+// on only once it is whole.
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import { InvalidArgumentError, SystemError } from "../errors.js";
+import { randomBytes } from "node:crypto";
+import { InvalidArgumentError, SystemError, errorAt } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
 import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
 import { pathBoundsProblem } from "./path-bounds.js";
@@ -148,38 +151,56 @@ class ExtractState {
       this.makeRoom(abs, name, header);
       if (this.copy.owner) Object.assign(header, { uid: this.copy.owner.uid, gid: this.copy.owner.gid });
     }
+    if (header.type === "directory") {
+      await drain(body);
+      if (name === "") return;
+      if (!this.dirs.has(name)) {
+        this.writable("mkdir", name);
+        exclusive(header.name, () => fs.mkdirSync(abs, { mode: 0o700 }));
+        this.dirs.add(name);
+      }
+      this.setMetadata(name, abs, header);
+      return;
+    }
+    // A layer is made in a private, empty directory whose failure discards it all. cp writes among
+    // the container's files: each entry is made whole under a temporary name beside its place and
+    // renamed over what is there, so a copy that fails (a full disk, a cut stream) leaves the old
+    // file as it was.
+    const at = this.copy ? temporaryBeside(abs) : abs;
+    try {
+      await this.make(name, at, header, body);
+    } catch (err) {
+      if (at !== abs) removeIfThere(at);
+      throw err;
+    }
+    if (at !== abs) replaceWith(at, abs);
+  }
+
+  /** Makes a non-directory entry at `at` (its place, or a temporary name beside it), with its metadata. */
+  private async make(name: string, at: string, header: TarEntryHeader, body: Readable): Promise<void> {
     switch (header.type) {
       case "file":
       case "contiguous-file":
-        await this.writeFile(name, abs, header, body);
-        break;
-      case "directory":
-        await drain(body);
-        if (name === "") break;
-        if (!this.dirs.has(name)) {
-          this.writable("mkdir", name);
-          exclusive(header.name, () => fs.mkdirSync(abs, { mode: 0o700 }));
-          this.dirs.add(name);
-        }
-        break;
+        await this.writeFile(name, at, header, body);
+        return;
       case "symlink":
         await drain(body);
         this.writable("symlink", name, header.linkname ?? "");
-        exclusive(header.name, () => fs.symlinkSync(header.linkname ?? "", abs));
+        exclusive(header.name, () => fs.symlinkSync(header.linkname ?? "", at));
         // Docker's layer size counts a symlink's own bytes (its target's length), as du's apparent size does.
         this.size += Buffer.byteLength(header.linkname ?? "");
         break;
       case "link":
         await drain(body);
-        this.hardlink(name, abs, header);
-        break;
+        this.hardlink(name, at, header);
+        return;
       case "character-device":
       case "block-device":
       case "fifo": {
         await drain(body);
         const kind = header.type === "fifo" ? S_IFIFO : header.type === "block-device" ? S_IFBLK : S_IFCHR;
         this.writable("mknod", name);
-        exclusive(header.name, () => mknod(abs, kind | ((header.mode ?? 0o600) & 0o7777), header.devmajor ?? 0, header.devminor ?? 0));
+        exclusive(header.name, () => mknod(at, kind | ((header.mode ?? 0o600) & 0o7777), header.devmajor ?? 0, header.devminor ?? 0));
         break;
       }
       default:
@@ -188,14 +209,13 @@ class ExtractState {
           `invalid tar archive: unsupported entry type ${String(header.type)} for ${JSON.stringify(header.name)}`,
         );
     }
-    if (header.type !== "link" && header.type !== "file" && header.type !== "contiguous-file") {
-      this.setMetadata(name, abs, header);
-    }
+    this.setMetadata(name, at, header);
   }
 
   /**
-   * docker cp over existing files: a non-directory in the way is unlinked (so nothing is written
-   * through a symlink the container planted); an existing directory takes a directory entry.
+   * docker cp over existing files: a non-directory in the way is replaced by a rename, never
+   * written through (nor through a symlink the container planted); an existing directory takes a
+   * directory entry. The refusals are the ones dockerd gives, which unlinks first.
    */
   private makeRoom(abs: string, name: string, header: TarEntryHeader): void {
     if (name === "") return;
@@ -222,7 +242,6 @@ class ExtractState {
     // A file bind-mounted there is a mount point: the kernel will not unlink it.
     if (this.mounts.some((m) => m.name === name)) throw new SystemError(`unlinkat ${this.shown(name)}: device or resource busy`);
     this.writable("unlinkat", name);
-    fs.unlinkSync(abs);
   }
 
   /**
@@ -239,20 +258,28 @@ class ExtractState {
     const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
     const fd = exclusive(header.name, () => fs.openSync(abs, flags, 0o600));
     try {
-      const whole = (body as TarBody).bytes;
-      for await (const chunk of whole ? [whole] : (body as AsyncIterable<Buffer>)) {
-        for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
-        this.size += chunk.length;
-      }
-      fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
-      // chmod after chown, xattrs last: chown clears setuid, setgid and file capabilities.
-      fs.fchmodSync(fd, (header.mode ?? 0o644) & 0o7777);
-      this.setXattrs(abs, header);
-      const mtime = header.mtime.getTime() / 1000;
-      fs.futimesSync(fd, mtime, mtime);
+      await this.fillFile(fd, abs, header, body);
+    } catch (err) {
+      // Node names no file for a failed write on a descriptor: the entry's own path says which.
+      throw errorAt(err, this.copy ? this.shown(name) : abs);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** The entry's bytes, then its owner, mode, xattrs and time. */
+  private async fillFile(fd: number, abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
+    const whole = (body as TarBody).bytes;
+    for await (const chunk of whole ? [whole] : (body as AsyncIterable<Buffer>)) {
+      for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
+      this.size += chunk.length;
+    }
+    fs.fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
+    // chmod after chown, xattrs last: chown clears setuid, setgid and file capabilities.
+    fs.fchmodSync(fd, (header.mode ?? 0o644) & 0o7777);
+    this.setXattrs(abs, header);
+    const mtime = header.mtime.getTime() / 1000;
+    fs.futimesSync(fd, mtime, mtime);
   }
 
   private hardlink(name: string, abs: string, header: TarEntryHeader): void {
@@ -368,6 +395,30 @@ function refuseInsideWhiteout(name: string, original: string): void {
     throw new InvalidLayerError(
       `invalid tar archive: ${JSON.stringify(original)} lies inside a directory with a whiteout name (.wh. prefix)`,
     );
+  }
+}
+
+/**
+ * A fresh name in the directory of `path`, so that a rename from it is atomic: a fixed length
+ * whatever the entry's name (which may be as long as a name can be), and unguessable to what
+ * runs in the container.
+ */
+function temporaryBeside(path: string): string {
+  return `${posix.dirname(path)}/.berth-cp-${randomBytes(8).toString("hex")}`;
+}
+
+/** The entry, whole, takes its place: the rename replaces a non-directory there, never following it. */
+function replaceWith(temporary: string, path: string): void {
+  fs.renameSync(temporary, path);
+  // rename() does nothing when both names are links to one file: the temporary name must still go.
+  removeIfThere(temporary);
+}
+
+function removeIfThere(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
 }
 

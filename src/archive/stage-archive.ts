@@ -8,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { HashingStream, type Digest } from "../image/digest.js";
 import { InvalidLayerError, cleanName } from "./extract.js";
 import { readTarEntries, type TarEntryHeader } from "./read-tar.js";
+import { errorAt } from "../errors.js";
 
 export interface ArchiveFile {
   readonly path: string;
@@ -63,7 +64,11 @@ export async function stageArchive(source: Readable, dir: string, opts: { signal
       hashing.on("data", (chunk: Buffer) => {
         if (head.length < 8) head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
       });
-      await pipeline(body, hashing, fs.createWriteStream(path, { flags: "wx", mode: 0o400 }));
+      try {
+        await pipeline(body, hashing, fs.createWriteStream(path, { flags: "wx", mode: 0o400 }));
+      } catch (err) {
+        throw errorAt(err, path);
+      }
       files.set(name, { path, digest: hashing.digest(), size: hashing.size, head });
       return;
     }

@@ -1,5 +1,5 @@
 // The one place where failures become exit codes and the words Docker prints around them.
-import { BerthError } from "../errors.js";
+import { BerthError, resourceFault } from "../errors.js";
 
 /** Docker's CLI exits 125 when a flag does not parse, for every command. */
 export const FLAG_ERROR_EXIT = 125;
@@ -23,6 +23,14 @@ export class UnsupportedError extends Error {}
 
 /** A failure the docker CLI reports itself, printed as it is, without "Error response from daemon". */
 export class ClientError extends Error {}
+
+/**
+ * The failure as it is reported: a full or read-only file system met by a system call becomes a
+ * SystemError in Go's words (the engine's failure, as dockerd would report it), never Node's.
+ */
+export function reportable(err: unknown): unknown {
+  return resourceFault(err) ?? err;
+}
 
 /**
  * Docker prefixes what its daemon said with "Error response from daemon: "; berth has no daemon

@@ -5,7 +5,7 @@ import { PflagCommand, type FlagRules } from "./flag-parser.js";
 import { UNSUPPORTED_COMMANDS, unsupportedFlagsOf } from "./unsupported.js";
 import { CliContext, type GlobalOptions } from "./context.js";
 import { ArgumentCountError, checkArgs, collect, type CommandSpec } from "./command-spec.js";
-import { ClientError, exitCodeFor, formatError } from "./errors.js";
+import { ClientError, exitCodeFor, formatError, reportable } from "./errors.js";
 import { BerthError } from "../errors.js";
 import { imageCommands } from "./commands/image-commands.js";
 import { systemCommands } from "./commands/system-commands.js";
@@ -50,7 +50,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
 }
 
-function reportFailure(err: unknown, running: { spec: CommandSpec; name: string } | undefined): number {
+function reportFailure(failure: unknown, running: { spec: CommandSpec; name: string } | undefined): number {
+  const err = reportable(failure);
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version") return 0;
     // Flags are parsed by PflagCommand, which throws FlagError; what is left is commander's own.

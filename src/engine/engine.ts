@@ -10,6 +10,7 @@ import type { Runtimes } from "../runtime/runtime.js";
 
 /** How registries are reached (insecure ones, mirrors): the CLI's flags and the daemon's settings. */
 export type { RegistryOptions };
+import { resourceFault } from "../errors.js";
 
 export interface Clock {
   now(): Date;
@@ -48,7 +49,7 @@ export interface Engine {
 export const systemClock: Clock = { now: () => new Date() };
 
 export function openEngine(config: EngineConfig): Engine {
-  fs.mkdirSync(config.runroot, { recursive: true, mode: 0o700 });
+  makeRunroot(config.runroot);
   const store = Store.open({ root: config.root, crashAt: config.crashAt, warn: (message) => config.log.warn(message) });
   const registry = new RegistryAccess(config.registry ?? defaultRegistryOptions());
   return {
@@ -65,4 +66,17 @@ export function openEngine(config: EngineConfig): Engine {
       store.close();
     },
   };
+}
+
+/**
+ * The runroot holds what running containers need; a file system that cannot take it (full, or
+ * read-only) must not stop the commands that only read. Those that start something write below
+ * it and fail there, in the file system's own words.
+ */
+function makeRunroot(runroot: string): void {
+  try {
+    fs.mkdirSync(runroot, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if (!resourceFault(err)) throw err;
+  }
 }

@@ -6,7 +6,7 @@ import * as stream from "node:stream";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createHash } from "node:crypto";
-import { NotFoundError, SystemError } from "../errors.js";
+import { NotFoundError, SystemError, errorAt } from "../errors.js";
 import { DigestMismatchError, HashingStream, digestHex, isDigest, sha256Digest, type Digest } from "../image/digest.js";
 
 export interface StagedBlob {
@@ -109,7 +109,11 @@ export class FileContentStore {
       hashing.on("data", () => report(hashing.size));
     }
     const out = fs.createWriteStream(path, { flags: "wx", mode: 0o444 });
-    await pipeline(source, hashing, out, opts.signal ? { signal: opts.signal } : {});
+    try {
+      await pipeline(source, hashing, out, opts.signal ? { signal: opts.signal } : {});
+    } catch (err) {
+      throw errorAt(err, path);
+    }
     fsyncPath(path);
     return checkExpected({ digest: hashing.digest(), size: hashing.size, path }, opts.expected);
   }

@@ -1,5 +1,6 @@
 // The metadata database: which layers, images and tags exist. A row is the single point at which
 // an object exists; files on disk that no row names are garbage for the sweep.
+import * as fs from "node:fs";
 import Database from "better-sqlite3";
 
 export type Db = Database.Database;
@@ -38,16 +39,146 @@ const SCHEMA = [
   `CREATE INDEX image_blobs_digest ON image_blobs(digest)`,
 ];
 
-export function openDb(path: string, opts: { readonly?: boolean } = {}): Db {
-  const db = new Database(path, { fileMustExist: false, readonly: opts.readonly ?? false });
-  // podman's settings: survive kill -9 and power loss; wait for another berth instead of failing.
-  db.pragma("busy_timeout = 60000");
-  if (!opts.readonly) db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("foreign_keys = ON");
-  if (!opts.readonly) migrate(db);
+export interface OpenDbOptions {
+  /** Turns what SQLite throws into the error to show (a full or read-only file system's). */
+  faults?: (err: unknown) => unknown;
+}
+
+/** The database for reading and writing: WAL, migrated to the current schema. */
+export function openDb(path: string, opts: OpenDbOptions = {}): Db {
+  const db = new Database(path, { fileMustExist: false });
+  try {
+    // podman's settings: survive kill -9 and power loss; wait for another berth instead of failing.
+    db.pragma("busy_timeout = 60000");
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    migrate(db);
+  } catch (err) {
+    // A connection left open would keep its locks on the shared-memory index from the fallback.
+    db.close();
+    throw err;
+  }
+  if (opts.faults) translateFaults(db, opts.faults);
   cacheStatements(db);
   return db;
+}
+
+/**
+ * A read-only copy, in memory, of everything the database holds (its write-ahead log included),
+ * for a store whose file system refuses writes. A WAL database cannot be read in place there:
+ * every new connection resets the shared-memory index and must grow it again, which a full file
+ * system refuses, and a read-only one cannot create it. Copying is cheap (metadata only) and
+ * holds no lock once done; any write to the copy fails with SQLITE_READONLY.
+ */
+export function openDbSnapshot(path: string, opts: OpenDbOptions = {}): Db {
+  const image = serializedDb(path);
+  // Bytes 18 and 19 of the header say "WAL" (2); an in-memory database cannot have a log (1).
+  if (image[18] === 2) image[18] = 1;
+  if (image[19] === 2) image[19] = 1;
+  const db = new Database(image);
+  db.pragma("foreign_keys = ON");
+  // An older store is brought to the current schema in memory, so reads see the tables they expect.
+  migrate(db);
+  db.pragma("query_only = ON");
+  if (opts.faults) translateFaults(db, opts.faults);
+  cacheStatements(db);
+  return db;
+}
+
+/** The bytes of the database as last committed, by the first way the file system allows. */
+function serializedDb(path: string): Buffer {
+  const failures: unknown[] = [];
+  const ways: (() => Database.Database)[] = [
+    // A read-only file system on which the shared-memory index exists: SQLite reads it read-only.
+    () => new Database(path, { readonly: true, fileMustExist: true }),
+    // A full one: in exclusive locking mode SQLite keeps the index in its own memory instead.
+    () => {
+      const db = new Database(path, { fileMustExist: true });
+      db.pragma("busy_timeout = 60000");
+      db.pragma("locking_mode = EXCLUSIVE");
+      return db;
+    },
+  ];
+  for (const open of ways) {
+    let db: Database.Database | undefined;
+    try {
+      db = open();
+      return db.serialize();
+    } catch (err) {
+      failures.push(err);
+    } finally {
+      db?.close();
+    }
+  }
+  // No way in, but no log either: the database file alone holds every committed transaction.
+  if (!walHasFrames(path)) return fs.readFileSync(path);
+  throw failures[0];
+}
+
+/** A log that is absent or no longer than its 32-byte header holds no transaction. */
+function walHasFrames(path: string): boolean {
+  try {
+    return fs.statSync(`${path}-wal`).size > 32;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every way SQLite is called (statements, exec, pragma, transactions and their COMMIT) passes
+ * what it throws through `faults`, so that no store write reports SQLite's own words for a full
+ * or read-only file system, whichever table it was writing.
+ */
+function translateFaults(db: Db, faults: (err: unknown) => unknown): void {
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      try {
+        return fn(...args);
+      } catch (err) {
+        throw faults(err);
+      }
+    };
+  const target = db as unknown as Record<"prepare" | "exec" | "pragma" | "transaction", unknown>;
+  const prepare = db.prepare.bind(db);
+  target.prepare = guard((source: string) => guardStatement(prepare(source), guard));
+  target.exec = guard(db.exec.bind(db));
+  target.pragma = guard(db.pragma.bind(db));
+  const transaction = db.transaction.bind(db);
+  target.transaction = (fn: (...args: unknown[]) => unknown) => {
+    const t = transaction(fn);
+    return Object.assign(guard(t), {
+      default: guard(t.default),
+      deferred: guard(t.deferred),
+      immediate: guard(t.immediate),
+      exclusive: guard(t.exclusive),
+      database: db,
+    });
+  };
+}
+
+type Guard = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A) => R;
+
+/** The same statement, its methods guarded; those that return the statement return the guarded one. */
+function guardStatement<S extends object>(statement: S, guard: Guard): S {
+  const wrapped = new Map<PropertyKey, unknown>();
+  const proxy: S = new Proxy(statement, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      let method = wrapped.get(prop);
+      if (!method) {
+        method = guard((...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result === target ? proxy : result;
+        });
+        wrapped.set(prop, method);
+      }
+      return method;
+    },
+  });
+  return proxy;
 }
 
 /**

@@ -9,6 +9,7 @@ import { HashingStream, DigestMismatchError, type Digest } from "../image/digest
 import { checkExpected, fsyncPath, type FileContentStore, type StagedBlob } from "./content-store.js";
 import type { StagedLayer } from "./layer-store.js";
 import type { WorkDir } from "./work-dir.js";
+import { errorAt } from "../errors.js";
 
 export interface IngestLayerOptions {
   /**
@@ -48,12 +49,12 @@ export async function ingestLayer(
     // and a reader that gives up (extraction destroys its input when it fails) destroys every
     // stream before it, the source too, so that a download or a tar writer stops.
     // Kept as-is: every byte from the first, so the tee sits before the compression sniffing.
-    const hashing: Transform[] = opts.keep === "as-is" ? [raw, new FileTee(fd)] : [raw];
+    const hashing: Transform[] = opts.keep === "as-is" ? [raw, new FileTee(fd, blobPath)] : [raw];
     pipeline([source, ...hashing]).catch(() => undefined);
     const sniffed = await sniff(hashing.at(-1)!);
     compression = sniffed.compression;
     const plain = decompress(sniffed.stream, compression);
-    const unpacking: Transform[] = opts.keep === "uncompressed" ? [diff, new FileTee(fd)] : [diff];
+    const unpacking: Transform[] = opts.keep === "uncompressed" ? [diff, new FileTee(fd, blobPath)] : [diff];
     pipeline([plain, ...unpacking]).catch(() => undefined);
     extracted = await extractLayer(unpacking.at(-1)!, diffDir, opts.signal ? { signal: opts.signal } : {});
     if (fd >= 0) fs.fsyncSync(fd);
@@ -89,7 +90,10 @@ function writeAll(fd: number, chunk: Buffer): void {
 
 /** Passes bytes on while writing them to a file descriptor. */
 class FileTee extends Transform {
-  constructor(private readonly fd: number) {
+  constructor(
+    private readonly fd: number,
+    private readonly path: string,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
@@ -97,7 +101,7 @@ class FileTee extends Transform {
       writeAll(this.fd, chunk);
       done(null, chunk);
     } catch (err) {
-      done(err as Error);
+      done(errorAt(err, this.path) as Error);
     }
   }
 }

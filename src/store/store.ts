@@ -2,7 +2,8 @@
 // safely by any number of berth processes. Every change that makes objects visible happens in one
 // SQLite write transaction; everything written before it lives in a private work dir.
 import * as fs from "node:fs";
-import { openDb, type Db } from "./db.js";
+import { openDb, openDbSnapshot, type Db } from "./db.js";
+import { StoreUnwritableError, fileSystemCondition, storeFault, type StoreCondition } from "./store-faults.js";
 import { FileContentStore, type StagedBlob } from "./content-store.js";
 import { LayerStore, chainIds, type LayerRecord, type StagedLayer } from "./layer-store.js";
 import { ImageStore, type NewImage } from "./image-store.js";
@@ -60,6 +61,11 @@ export class Store {
    * and `system check --repair` tries again.
    */
   private readonly stuckRoot: string;
+  /**
+   * Why the store was opened read-only, when its file system refuses writes: reads work as
+   * always, and each write fails with a StoreUnwritableError that says why and where.
+   */
+  readonly unwritable: StoreCondition | undefined;
 
   constructor(
     readonly root: string,
@@ -69,7 +75,7 @@ export class Store {
     this.tmpRoot = `${root}/tmp`;
     fs.mkdirSync(this.tmpRoot, { recursive: true, mode: 0o700 });
     this.stuckRoot = `${root}/stuck`;
-    this.db = openDb(`${root}/berth.db`);
+    ({ db: this.db, unwritable: this.unwritable } = openStoreDb(root));
     this.content = new FileContentStore(`${root}/blobs`);
     this.layers = new LayerStore(root, this.db, { crashPoint: (name) => this.crashPoint(name) });
     this.images = new ImageStore(this.db);
@@ -89,6 +95,7 @@ export class Store {
   }
 
   workDir(): WorkDir {
+    this.assertWritable();
     return createWorkDir(this.tmpRoot, (name) => this.discardWorkDir(name));
   }
 
@@ -124,6 +131,11 @@ export class Store {
     return names
       .filter((name) => fs.existsSync(`${this.tmpRoot}/${name}`))
       .map((name) => ({ name, reason: readText(`${this.stuckRoot}/${name}`).trim() }));
+  }
+
+  /** Fails a write up front on a store opened read-only, before anything is staged for it. */
+  private assertWritable(): void {
+    if (this.unwritable) throw new StoreUnwritableError(this.root, this.unwritable);
   }
 
   /** Kills this process at a named point when asked to: the crash-safety tests walk every point. */
@@ -188,6 +200,8 @@ export class Store {
    */
   sweep(opts: { retryStuck?: boolean } = {}): SweepReport {
     const report: SweepReport = { workDirs: [], layerDirs: [], blobs: [], containerDirs: [] };
+    // Nothing can be removed; the command's own write, if it makes one, says why.
+    if (this.unwritable) return report;
     const attempt = (what: string, fn: () => void): boolean => {
       try {
         fn();
@@ -251,6 +265,35 @@ export class Store {
     const used = this.images.referencedBlobs();
     for (const digest of this.blobMetadata.leased(new Date(), expireLeases)) used.add(digest);
     return used;
+  }
+}
+
+/**
+ * Opens the database for writing or, when the store's file system refuses writes (full, or
+ * mounted read-only), as a read-only snapshot, so that reading commands still work there.
+ */
+function openStoreDb(root: string): { db: Db; unwritable: StoreCondition | undefined } {
+  const path = `${root}/berth.db`;
+  // SQLite opens a database on a read-only file system read-only without a word when its log is
+  // there: known up front, the store says why a write fails instead of failing at some mkdir.
+  let unwritable: StoreCondition | undefined = fileSystemCondition(root) === "read-only" ? "read-only" : undefined;
+  if (!unwritable) {
+    try {
+      return { db: openDb(path, { faults: (err) => storeFault(err, root) }), unwritable: undefined };
+    } catch (err) {
+      const fault = storeFault(err, root);
+      if (!(fault instanceof StoreUnwritableError)) throw fault;
+      unwritable = fault.condition;
+    }
+  }
+  const condition = unwritable;
+  try {
+    return { db: openDbSnapshot(path, { faults: (e) => storeFault(e, root, condition) }), unwritable: condition };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new SystemError(`cannot read the store at ${root} (${new StoreUnwritableError(root, condition).message}): ${reason}`, {
+      cause: err,
+    });
   }
 }
 

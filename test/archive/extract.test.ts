@@ -364,6 +364,82 @@ describe("extractLayer() for cp, with mounts below the destination", { skip }, (
   });
 });
 
+describe("extractLayer() for cp over existing files", { skip }, () => {
+  /** A tar cut in the middle of its last file's body: the stream ends (or fails) mid-copy. */
+  async function cutTar(entries: readonly TarSpec[]): Promise<Buffer> {
+    const whole = await buildTar(entries);
+    return whole.subarray(0, whole.length - 1024 * 3 - 1024);
+  }
+  const copy = (tar: Buffer, mounts: { name: string; host: string; readOnly: boolean }[] = []) =>
+    extractLayer(Readable.from([tar]), dest, { copy: { at: "/", mounts, owner: { uid: 0, gid: 0 } } });
+  const leftovers = (d: string) => fs.readdirSync(d).filter((n) => n.startsWith(".berth-cp-"));
+  /** Larger than what the tar reader hands over whole: it streams, as a big file does. */
+  const big = Buffer.alloc(1024 * 1024, "n");
+
+  test("a copy cut short leaves the file it was to replace as it was, and no temporary file", async () => {
+    fs.mkdirSync(`${dest}/etc`);
+    fs.writeFileSync(`${dest}/etc/keep`, "precious", { mode: 0o600 });
+    fs.chownSync(`${dest}/etc/keep`, 5, 6);
+    const before = fs.statSync(`${dest}/etc/keep`);
+    await assert.rejects(copy(await cutTar([{ type: "file", name: "etc/keep", body: big }])), /end of data/i);
+    const after = fs.statSync(`${dest}/etc/keep`);
+    assert.equal(fs.readFileSync(`${dest}/etc/keep`, "utf8"), "precious");
+    assert.deepEqual([after.ino, after.mode, after.uid, after.gid], [before.ino, before.mode, before.uid, before.gid]);
+    assert.deepEqual(leftovers(`${dest}/etc`), []);
+  });
+
+  test("a copy cut short creates no half file where there was none", async () => {
+    await assert.rejects(copy(await cutTar([{ type: "file", name: "new", body: big }])), /end of data/i);
+    assert.deepEqual(fs.readdirSync(dest), []);
+  });
+
+  test("in a volume, too, the old file stays when the copy fails", async () => {
+    const volume = `${dir}/volume`;
+    fs.mkdirSync(volume);
+    fs.writeFileSync(`${volume}/keep`, "precious");
+    await assert.rejects(
+      copy(await cutTar([{ type: "file", name: "data/keep", body: big }]), [{ name: "data", host: volume, readOnly: false }]),
+    );
+    assert.equal(fs.readFileSync(`${volume}/keep`, "utf8"), "precious");
+    assert.deepEqual(fs.readdirSync(volume), ["keep"]);
+  });
+
+  test("a file that replaces a file is a new one: the archive's mode and the copy's owner, as docker cp gives them", async () => {
+    fs.writeFileSync(`${dest}/f`, "old", { mode: 0o600 });
+    fs.chownSync(`${dest}/f`, 5, 6);
+    await copy(await buildTar([{ type: "file", name: "f", body: "new", mode: 0o755, uid: 7, gid: 8 }]));
+    const st = fs.statSync(`${dest}/f`);
+    assert.equal(fs.readFileSync(`${dest}/f`, "utf8"), "new");
+    assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o755, 0, 0]);
+  });
+
+  test("hard links of the archive replace existing files and stay linked; no temporary name remains", async () => {
+    fs.writeFileSync(`${dest}/a`, "old a");
+    fs.linkSync(`${dest}/a`, `${dest}/b`);
+    fs.writeFileSync(`${dest}/c`, "old c");
+    await copy(
+      await buildTar([
+        { type: "file", name: "a", body: "new" },
+        { type: "link", name: "b", linkname: "a" },
+        { type: "link", name: "c", linkname: "a" },
+      ]),
+    );
+    const [a, b, c] = ["a", "b", "c"].map((n) => fs.statSync(`${dest}/${n}`));
+    assert.equal(fs.readFileSync(`${dest}/c`, "utf8"), "new");
+    assert.deepEqual([a!.ino, a!.nlink], [b!.ino, 3]);
+    assert.equal(c!.ino, a!.ino);
+    assert.deepEqual(fs.readdirSync(dest).sort(), ["a", "b", "c"]);
+  });
+
+  test("a symlink the container planted is replaced, not followed", async () => {
+    fs.symlinkSync(`${victim}/hello`, `${dest}/planted`);
+    await copy(await buildTar([{ type: "file", name: "planted", body: "mine" }]));
+    assertVictimIntact();
+    assert.equal(fs.lstatSync(`${dest}/planted`).isFile(), true);
+    assert.equal(fs.readFileSync(`${dest}/planted`, "utf8"), "mine");
+  });
+});
+
 test("cleanName() strips leading slashes and refuses climbing names", () => {
   assert.equal(cleanName("/etc/passwd"), "etc/passwd");
   assert.equal(cleanName("./a/./b/"), "a/b");

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { SystemError } from "../errors.js";
+import { ConflictError, NotFoundError, SystemError } from "../errors.js";
 import { removeTree } from "../sys/remove-tree.js";
 import { connectAttach, type AttachConnection } from "./attach.js";
 import { attachSocketPath, createContainer } from "./conmon.js";
@@ -22,6 +22,7 @@ import {
   killContainer,
   pauseContainer,
   resumeContainer,
+  resumeContainerSync,
   runtimeState,
   startContainer,
   type RuntimeState,
@@ -119,6 +120,14 @@ export class ConmonRuntime implements Runtime {
 
   resume(id: string): Promise<void> {
     return resumeContainer(this.binary(), this.paths.runtimeRoot, id);
+  }
+
+  thaw(id: string): void {
+    try {
+      resumeContainerSync(this.binary(), this.paths.runtimeRoot, id);
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
+    }
   }
 
   delete(id: string, opts: { force?: boolean } = {}): Promise<void> {

@@ -1,6 +1,6 @@
 // The runc verbs berth calls directly (create goes through conmon, see conmon.ts). Each runs
 // `runc --root <runtimeRoot> <verb> …` and turns runc's stderr into a berth error kind.
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { ConflictError, NotFoundError, SystemError, type BerthError } from "../errors.js";
 import { runtimeErrorMessage } from "./start-error.js";
 
@@ -32,6 +32,15 @@ export async function pauseContainer(runtimePath: string, runtimeRoot: string, i
 
 export async function resumeContainer(runtimePath: string, runtimeRoot: string, id: string): Promise<void> {
   await runc(runtimePath, runtimeRoot, ["resume", id]);
+}
+
+/** `runc resume`, waited for: ConflictError when the container is not paused, NotFoundError when runc has none. */
+export function resumeContainerSync(runtimePath: string, runtimeRoot: string, id: string): void {
+  const args = ["resume", id];
+  const result = spawnSync(runtimePath, [`--root=${runtimeRoot}`, ...args], { encoding: "utf8" });
+  if (result.status === 0) return;
+  const text = runtimeErrorMessage(result.stderr ?? "") || result.error?.message || `exit status ${String(result.status)}`;
+  throw runcError(`runc resume: ${text}`, text, result.error);
 }
 
 /** runc's view of the container, or undefined when runc does not know it (never created, or deleted). */

@@ -73,6 +73,12 @@ export interface Runtime {
   kill(id: string, opts: { signal: number; all?: boolean }): Promise<void>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
+  /**
+   * Resumes a task that a berth process froze and died before it could resume, and waits for it:
+   * every read of a container's state may need it, and those reads are synchronous. A task that is
+   * not paused, or that the runtime no longer knows, is left as it is.
+   */
+  thaw(id: string): void;
   /** Deletes the runtime's state of the task. NotFoundError when it has none; ConflictError when running and !force. */
   delete(id: string, opts?: { force?: boolean }): Promise<void>;
   /** The runtime's view of the task, or undefined when it has none. */

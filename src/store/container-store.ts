@@ -94,6 +94,20 @@ export interface ContainerState {
   restartCount?: number;
   /** The last back-off, doubled on each restart in a row. */
   restartDelayMs?: number;
+  /**
+   * A command changing the container's cgroup freezer (commit's pause, pause, unpause): recorded
+   * before it touches the freezer, cleared once it is done. Left behind only by a command that was
+   * killed; whoever reads the container next thaws it then.
+   */
+  freezerChange?: FreezerChange;
+}
+
+/** Who is freezing or thawing a container: the process, named so that a later reader can tell it is dead. */
+export interface FreezerChange {
+  command: "commit" | "pause" | "unpause";
+  pid: number;
+  /** The process's start time (/proc/PID/stat): a pid reused by another process does not pass for it. */
+  startTime: string;
 }
 
 export interface ContainerRecord {

@@ -125,6 +125,12 @@ export class FakeRuntime implements Runtime {
     task.status = "running";
   }
 
+  thaw(id: string): void {
+    this.calls.push(`thaw ${id}`);
+    const task = this.tasks.get(id);
+    if (task?.status === "paused") task.status = "running";
+  }
+
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     this.calls.push(`delete ${id}`);
     const task = this.task(id);

@@ -15,7 +15,9 @@ import { ingestLayer } from "../../store/ingest-layer.js";
 import { applyChanges } from "../../image/changes.js";
 import { canonicalContainerConfig, formatTimestamp, type Descriptor, type ImageConfig } from "../../image/config.js";
 import { MediaType } from "../../image/media-types.js";
-import { InvalidArgumentError } from "../../errors.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { beginFreezerChange, endFreezerChange } from "./container-freezer.js";
+import type { Runtime } from "../../runtime/runtime.js";
 import type { Digest } from "../../image/digest.js";
 import type { StagedLayer } from "../../store/layer-store.js";
 
@@ -42,19 +44,14 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   const base = readImage(store, store.images.get(spec.imageId) ?? missingImage(spec.imageId));
   const work = store.workDir();
   const runtime = containerRuntime(engine, spec);
-  const freeze = (req.pause ?? true) && record.state.Running && !record.state.Paused;
   try {
-    if (freeze) await runtime.pause(spec.id);
-    let ingested;
-    try {
-      ingested = await ingestLayer(
+    const ingested = await whileFrozen(engine, runtime, spec.id, req.pause ?? true, () =>
+      ingestLayer(
         packTree(store.layers.upperDir(spec.id), { whiteouts: "overlay" }),
         { content: store.content, work },
         { keep: "uncompressed" },
-      );
-    } finally {
-      if (freeze) await runtime.resume(spec.id);
-    }
+      ),
+    );
     store.crashPoint("after-ingest");
     const empty = ingested.layer.diffId === EMPTY_TAR_DIFF_ID;
     if (!empty && base.layers.length + 1 > MAX_IMAGE_LAYERS) {
@@ -119,6 +116,32 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   } finally {
     work.remove();
   }
+}
+
+/**
+ * Runs `copy` with the container paused when it runs and `pause` asks for it (Docker's default):
+ * the pause is recorded before the freezer is touched, so that a commit killed meanwhile is
+ * undone by whoever reads the container next (container-freezer.ts).
+ */
+async function whileFrozen<T>(engine: Engine, runtime: Runtime, id: string, pause: boolean, copy: () => Promise<T>): Promise<T> {
+  const change = pause ? beginFreezerChange(engine, id, "commit", (state) => state.Running && !state.Paused) : undefined;
+  if (!change) return copy();
+  engine.store.crashPoint("after-commit-pause-recorded");
+  let frozen = false;
+  try {
+    await runtime.pause(id);
+    frozen = true;
+    engine.store.crashPoint("after-commit-pause");
+    return await copy();
+  } finally {
+    // A user's unpause or stop meanwhile has thawed it already: nothing left to resume.
+    if (frozen) await runtime.resume(id).catch(ignoreNotPaused);
+    endFreezerChange(engine, id, change, false);
+  }
+}
+
+function ignoreNotPaused(err: unknown): void {
+  if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
 }
 
 function missingImage(id: string): never {

@@ -7,6 +7,7 @@ import { ignoreGone, settleExit, waitForExit } from "./container-exit.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../../errors.js";
 import type { ContainerRecord } from "../../store/container-store.js";
 import { removeContainer } from "./remove-container.js";
+import { beginFreezerChange, endFreezerChange } from "./container-freezer.js";
 import { startContainer } from "./start-container.js";
 import { NO_RESTART, restartsOnBoot } from "./restart-policy.js";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -124,12 +125,24 @@ export async function pauseOrResume(engine: Engine, idOrName: string, pause: boo
   if (!record.state.Running) throw new ConflictError(`Container ${record.spec.id} is not running`);
   if (pause && record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is already paused`);
   if (!pause && !record.state.Paused) throw new ConflictError(`Container ${record.spec.id} is not paused`);
+  const { id } = record.spec;
+  // Recorded before the freezer is touched: a pause or unpause killed halfway is thawed by the next read.
+  const change = beginFreezerChange(engine, id, pause ? "pause" : "unpause", (state) => state.Running && state.Paused !== pause);
+  if (!change) {
+    // Changed since it was read: stopped, or paused or unpaused by another command.
+    const running = engine.store.containers.get(id)?.state.Running ?? false;
+    throw new ConflictError(`Container ${id} is ${!running ? "not running" : pause ? "already paused" : "not paused"}`);
+  }
+  engine.store.crashPoint(pause ? "after-pause-recorded" : "after-unpause-recorded");
   const runtime = containerRuntime(engine, record.spec);
-  await (pause ? runtime.pause(record.spec.id) : runtime.resume(record.spec.id));
+  try {
+    await (pause ? runtime.pause(id) : runtime.resume(id));
+  } catch (err) {
+    endFreezerChange(engine, id, change, !pause);
+    throw err;
+  }
+  endFreezerChange(engine, id, change, pause);
   recordContainerEvent(engine, record.spec, pause ? "pause" : "unpause");
-  engine.store.write(() =>
-    engine.store.containers.setState(record.spec.id, { ...record.state, Paused: pause, Status: pause ? "paused" : "running" }),
-  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // What a container is doing now. While no berth process runs, the runtime's monitor is the only
 // witness: it records the exit when the container ends. Every read folds that in, so a container
-// that exited behind berth's back reads as exited, with its code and time.
+// that exited behind berth's back reads as exited, with its code and time. Every read also finishes
+// what a killed berth process left half done to the container's freezer (container-freezer.ts).
 import type { Engine } from "../engine.js";
 import type { ContainerRecord, ContainerSpec, ContainerState } from "../../store/container-store.js";
 import { recordContainerEvent } from "../events.js";
@@ -8,12 +9,17 @@ import { containerRuntime } from "./container-runtime.js";
 import { formatTimestamp } from "../../image/config.js";
 import { NO_RESTART, withRestartDecision } from "./restart-policy.js";
 import type { ExitStatus } from "../../runtime/runtime.js";
+import { describeChange, makerGone, sameChange, thawedState, withoutFreezerChange, type FreezerChange } from "./container-freezer.js";
+import { StoreUnwritableError } from "../../store/store-faults.js";
 
 /** What the CLI and the API see of a container. */
 export type { ContainerRecord, ContainerState };
 
-/** The state with conmon's news merged in; `changed` says whether it differs from the stored one. */
-export function observeState(engine: Engine, record: ContainerRecord): { state: ContainerState; changed: boolean } {
+/**
+ * The state with conmon's news merged in; `changed` says whether it differs from the stored one,
+ * `thawed` names the killed command whose freeze this read undid.
+ */
+export function observeState(engine: Engine, record: ContainerRecord): { state: ContainerState; changed: boolean; thawed?: FreezerChange } {
   const state = record.state;
   if (!state.Running) return { state, changed: false };
   const runtime = containerRuntime(engine, record.spec);
@@ -25,6 +31,13 @@ export function observeState(engine: Engine, record: ContainerRecord): { state: 
       state: exited(state, 255, engine.clock.now(), "container monitor is gone: the machine rebooted or conmon was killed"),
       changed: true,
     };
+  }
+  const change = state.freezerChange;
+  if (change && makerGone(change)) {
+    // Whatever the dead command meant (a commit's pause, a pause, an unpause), it did not finish:
+    // the container runs thawed, as it did before that command, or as an unpause would leave it.
+    runtime.thaw(record.spec.id);
+    return { state: thawedState(state), changed: true, thawed: change };
   }
   return { state, changed: false };
 }
@@ -39,7 +52,7 @@ export function exitedRun(record: ContainerRecord, exit: ExitStatus): ContainerS
 
 export function exited(state: ContainerState, code: number, at: Date, error: string): ContainerState {
   return {
-    ...state,
+    ...withoutFreezerChange(state),
     Status: "exited",
     Running: false,
     Paused: false,
@@ -52,12 +65,33 @@ export function exited(state: ContainerState, code: number, at: Date, error: str
   };
 }
 
-/** Reads a container and stores what conmon learnt since, under the write lock. */
+/**
+ * Reads a container and stores what conmon learnt since, and a freeze undone, under the write lock.
+ * A store that cannot be written still answers: with what was observed, and a warning.
+ */
 export function refreshContainer(engine: Engine, record: ContainerRecord): ContainerRecord {
-  const { state, changed } = observeState(engine, record);
+  const { state, changed, thawed } = observeState(engine, record);
   if (!changed) return record;
-  recordExit(engine, record.spec, state);
+  try {
+    if (thawed) recordThaw(engine, record.spec.id, thawed);
+    else recordExit(engine, record.spec, state);
+  } catch (err) {
+    if (!(err instanceof StoreUnwritableError)) throw err;
+    const short = record.spec.id.slice(0, 12);
+    engine.log.warn(
+      thawed
+        ? `container ${short} was left paused by ${describeChange(thawed)} that was killed; berth thawed it, but could not record that: ${err.message}`
+        : `container ${short} has exited; berth could not record that: ${err.message}`,
+    );
+  }
   return { spec: record.spec, state };
+}
+
+/** Stores a freeze undone, unless another process has stored it (or a newer change) already. */
+function recordThaw(engine: Engine, id: string, change: FreezerChange): void {
+  engine.store.write(() => {
+    engine.store.containers.updateState(id, (now) => (now.Running && sameChange(now.freezerChange, change) ? thawedState(now) : now));
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { ContainerCommandError, startContainer } from "../../src/engine/containe
 import {
   cleanupContainer,
   killRunning,
+  pauseOrResume,
   restartAfterExit,
   restoreContainers,
   stopContainer,
@@ -20,6 +21,7 @@ import {
 import { resolveContainer } from "../../src/engine/containers/container-state.js";
 import { removeContainer } from "../../src/engine/containers/remove-container.js";
 import { commitContainer } from "../../src/engine/containers/commit-container.js";
+import { beginFreezerChange, endFreezerChange } from "../../src/engine/containers/container-freezer.js";
 import { topContainer } from "../../src/engine/containers/container-top.js";
 import { readImage } from "../../src/engine/images/read-image.js";
 import { checkStore } from "../../src/engine/system/system-check.js";
@@ -193,6 +195,36 @@ describe("container use cases on the fake runtime", { skip }, () => {
     await removeContainer(engine, id, { force: true });
     assert.equal(engine.store.containers.get(id), undefined);
     assert.equal(fake.hasTask(id), false);
+  });
+
+  it("a container frozen by a live command reads as paused; one whose freezer's changer died is thawed and the thaw stored", async () => {
+    const { id } = createContainer(engine, request({ cmd: ["sleep", "1000"] }));
+    await startContainer(engine, id);
+    const change = beginFreezerChange(engine, id, "commit", (state) => state.Running && !state.Paused)!;
+    await fake.pause(id);
+    assert.deepEqual([resolveContainer(engine, id).state.Status, resolveContainer(engine, id).state.Paused], ["paused", true]);
+    assert.ok(!fake.calls.includes(`thaw ${id}`), "this process is alive: its freeze is left alone");
+    // A user's unpause meanwhile takes the container over: the commit's end leaves it unpaused.
+    await pauseOrResume(engine, id, false);
+    endFreezerChange(engine, id, change, false);
+    assert.deepEqual([resolveContainer(engine, id).state.Paused, resolveContainer(engine, id).state.freezerChange], [false, undefined]);
+
+    // The same record left by a process that ended: a pid whose start time is not the recorded one.
+    await fake.pause(id);
+    engine.store.write(() =>
+      engine.store.containers.updateState(id, (s) => ({
+        ...s,
+        Paused: true,
+        Status: "paused",
+        freezerChange: { command: "commit", pid: process.pid, startTime: "not-this-process" },
+      })),
+    );
+    const { state } = resolveContainer(engine, id);
+    assert.deepEqual([state.Status, state.Paused, state.freezerChange], ["running", false, undefined]);
+    assert.ok(fake.calls.includes(`thaw ${id}`));
+    assert.equal((await fake.state(id))?.status, "running");
+    assert.equal(engine.store.containers.get(id)?.state.freezerChange, undefined, "the thaw is stored");
+    await removeContainer(engine, id, { force: true });
   });
 
   it("a container created with --runtime keeps running on that runtime", async () => {

@@ -38,6 +38,23 @@ function mount(args: string[]): void {
   assert.equal(r.status, 0, `mount ${args.join(" ")}: ${r.stderr.toString()}`);
 }
 
+/**
+ * berth on `t`'s store through a read-only bind mount: a running container keeps files of the
+ * store open for writing, so the store's own file system cannot be remounted read-only.
+ */
+function readOnlyBerth(t: TempRoot): (args: string[]) => RunResult {
+  const readOnlyRoot = `${t.dir}/read-only-root`;
+  fs.mkdirSync(readOnlyRoot);
+  mount(["--bind", t.root, readOnlyRoot]);
+  mount(["-o", "remount,bind,ro", readOnlyRoot]);
+  return (args) => {
+    const r = spawnSync(process.execPath, [BERTH, "--root", readOnlyRoot, "--runroot", t.runroot, ...args], {
+      env: { ...process.env, TZ: "UTC" },
+    });
+    return { code: r.status ?? 128 + 9, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  };
+}
+
 function inspectState(t: TempRoot, name: string): { Status: string; Running: boolean; Paused: boolean } {
   return (JSON.parse(ok(t, ["inspect", name])) as { State: { Status: string; Running: boolean; Paused: boolean } }[])[0]!.State;
 }
@@ -140,18 +157,7 @@ describe("a commit killed while the container is paused", { skip }, () => {
 
   test("on a read-only store the container is thawed all the same, with a warning that it could not be recorded", () => {
     const { t, id } = frozenByDeadCommit();
-    // The running container keeps files of the store open for writing, so the store's own file
-    // system cannot be remounted read-only: berth is shown it through a read-only bind mount instead.
-    const readOnlyRoot = `${t.dir}/read-only-root`;
-    fs.mkdirSync(readOnlyRoot);
-    mount(["--bind", t.root, readOnlyRoot]);
-    mount(["-o", "remount,bind,ro", readOnlyRoot]);
-    const berthReadOnly = (args: string[]): RunResult => {
-      const r = spawnSync(process.execPath, [BERTH, "--root", readOnlyRoot, "--runroot", t.runroot, ...args], {
-        env: { ...process.env, TZ: "UTC" },
-      });
-      return { code: r.status ?? 128 + 9, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-    };
+    const berthReadOnly = readOnlyBerth(t);
     const r = berthReadOnly(["inspect", "--format", "{{.State.Status}} {{.State.Paused}}", "box"]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "running false\n");
@@ -165,5 +171,24 @@ describe("a commit killed while the container is paused", { skip }, () => {
     const after = t.berth(["inspect", "--format", "{{.State.Status}} {{.State.Paused}}", "box"]);
     assert.deepEqual([after.code, after.stdout, after.stderr], [0, "running false\n", ""]);
     assert.equal(berthReadOnly(["inspect", "box"]).stderr, "", "nothing left to record");
+  });
+
+  test("on a read-only store a container whose monitor and process died reads as exited, with a warning", () => {
+    const t = createTempRoot("berth-faults-commit-");
+    roots.push(t);
+    ok(t, ["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]);
+    ok(t, ["run", "-d", "--name", "box", "busybox", "sleep", "600"]);
+    const pid = Number(ok(t, ["inspect", "--format", "{{.State.Pid}}", "box"]).trim());
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const monitor = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    assert.equal(fs.readFileSync(`/proc/${monitor}/comm`, "utf8").trim(), "conmon", "the container's parent is its monitor");
+    // The monitor first, so that no exit command records the end: as after a reboot.
+    process.kill(monitor, "SIGKILL");
+    process.kill(pid, "SIGKILL");
+    spawnSync("sleep", ["0.5"]);
+    const r = readOnlyBerth(t)(["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "box"]);
+    assert.deepEqual([r.code, r.stdout], [0, "exited 255\n"], r.stderr);
+    assert.match(r.stderr, /has exited; berth could not record that: .*read-only file system/);
+    assert.equal(ok(t, ["inspect", "--format", "{{.State.Status}}", "box"]), "exited\n");
   });
 });

@@ -36,7 +36,7 @@ export function observeState(engine: Engine, record: ContainerRecord): { state: 
   if (change && makerGone(change)) {
     // Whatever the dead command meant (a commit's pause, a pause, an unpause), it did not finish:
     // the container runs thawed, as it did before that command, or as an unpause would leave it.
-    runtime.thaw(record.spec.id);
+    // refreshContainer does the thaw.
     return { state: thawedState(state), changed: true, thawed: change };
   }
   return { state, changed: false };
@@ -66,32 +66,49 @@ export function exited(state: ContainerState, code: number, at: Date, error: str
 }
 
 /**
- * Reads a container and stores what conmon learnt since, and a freeze undone, under the write lock.
- * A store that cannot be written still answers: with what was observed, and a warning.
+ * Reads a container and stores what conmon learnt since, and thaws a container a killed command
+ * left frozen, under the write lock. A store that cannot be written still answers: with what was
+ * observed, and a warning.
  */
 export function refreshContainer(engine: Engine, record: ContainerRecord): ContainerRecord {
   const { state, changed, thawed } = observeState(engine, record);
   if (!changed) return record;
+  if (thawed) return { spec: record.spec, state: undoAbandonedFreeze(engine, record, thawed) };
   try {
-    if (thawed) recordThaw(engine, record.spec.id, thawed);
-    else recordExit(engine, record.spec, state);
+    recordExit(engine, record.spec, state);
   } catch (err) {
     if (!(err instanceof StoreUnwritableError)) throw err;
-    const short = record.spec.id.slice(0, 12);
-    engine.log.warn(
-      thawed
-        ? `container ${short} was left paused by ${describeChange(thawed)} that was killed; berth thawed it, but could not record that: ${err.message}`
-        : `container ${short} has exited; berth could not record that: ${err.message}`,
-    );
+    engine.log.warn(`container ${record.spec.id.slice(0, 12)} has exited; berth could not record that: ${err.message}`);
   }
   return { spec: record.spec, state };
 }
 
-/** Stores a freeze undone, unless another process has stored it (or a newer change) already. */
-function recordThaw(engine: Engine, id: string, change: FreezerChange): void {
-  engine.store.write(() => {
-    engine.store.containers.updateState(id, (now) => (now.Running && sameChange(now.freezerChange, change) ? thawedState(now) : now));
-  });
+/**
+ * Thaws a container whose freezer `change` was left by a killed command, and stores it. The check
+ * and the thaw happen under the write lock, so that no pause begun meanwhile can be undone.
+ */
+function undoAbandonedFreeze(engine: Engine, record: ContainerRecord, change: FreezerChange): ContainerState {
+  const { id } = record.spec;
+  const thaw = () => containerRuntime(engine, record.spec).thaw(id);
+  try {
+    return engine.store.write(() => {
+      const now = engine.store.containers.get(id)?.state ?? record.state;
+      // Settled by another reader, or the container stopped, since it was read.
+      if (!now.Running || !sameChange(now.freezerChange, change)) return now;
+      thaw();
+      const thawed = thawedState(now);
+      engine.store.containers.setState(id, thawed);
+      return thawed;
+    });
+  } catch (err) {
+    if (!(err instanceof StoreUnwritableError)) throw err;
+    // No berth command can begin a pause on a store it cannot write: nothing to race with.
+    thaw();
+    engine.log.warn(
+      `container ${id.slice(0, 12)} was left paused by ${describeChange(change)} that was killed; berth thawed it, but could not record that: ${err.message}`,
+    );
+    return thawedState(record.state);
+  }
 }
 
 /**

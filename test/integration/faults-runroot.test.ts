@@ -77,14 +77,21 @@ describe("the run directory emptied while containers run", { skip }, () => {
     t = createTempRoot();
     ok(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]);
   });
-  after(() => {
+  after(async () => {
     // Whatever a failing test left running in its cgroups goes with the temporary root.
     for (const id of started) {
       for (const pid of cgroupPids(id)) process.kill(pid, "SIGKILL");
     }
     t?.cleanup();
     for (const id of started) {
-      for (const dir of cgroupDirs(id)) fs.rmSync(dir, { recursive: false, force: true });
+      await waitFor(() => cgroupPids(id).length === 0).catch(() => undefined);
+      for (const dir of cgroupDirs(id)) {
+        try {
+          fs.rmdirSync(dir);
+        } catch (err) {
+          console.error(`left behind: ${(err as Error).message}`);
+        }
+      }
     }
   });
 

@@ -198,7 +198,12 @@ export class ConmonRuntime implements Runtime {
           `was the run directory emptied while it ran?); its processes are handled through their cgroup ${taskCgroupPath(id)}`,
       );
     }
-    for (const dir of [this.paths.exitDir, this.paths.persistDir(id)]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      for (const dir of [this.paths.exitDir, this.paths.persistDir(id)]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      // The processes are still ended; their exit is then the runtime's guess (recordOrphanExit) or none.
+      this.warn(`container ${id}: cannot give its monitor back its exit directories: ${(err as Error).message}`);
+    }
     return orphan;
   }
 
@@ -214,7 +219,8 @@ export class ConmonRuntime implements Runtime {
     if (opts.signal?.aborted) abort();
     opts.signal?.addEventListener("abort", abort, { once: true });
     try {
-      void this.recordOrphanExit(id, stop.signal);
+      // A failure to write is no exit: the wait goes on until its caller gives up.
+      this.recordOrphanExit(id, stop.signal).catch(() => undefined);
       const exit = await waitExit(this.paths.exitDir, id, { signal: stop.signal });
       return { ...exit, oomKilled: oomKilled(this.paths.persistDir(id)) };
     } finally {

@@ -59,7 +59,7 @@ export function openEngine(config: EngineConfig): Engine {
     config,
     registry,
     // Probes nothing until a container needs it: opening the engine must stay cheap.
-    runtimes: config.runtimes ?? new ConmonRuntimes(config.runroot),
+    runtimes: config.runtimes ?? new ConmonRuntimes(config.runroot, (message) => config.log.warn(message)),
     attachedStreams: new AttachedStreams(),
     close: () => {
       registry.close();

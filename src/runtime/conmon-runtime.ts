@@ -5,14 +5,28 @@
 //                                  fifos, pid files, exec session dirs, and persist/ (exit, oom)
 //   <runroot>/exits/<id>           the exit code conmon writes when the task ends
 //   <runroot>/s/<id>               conmon's symlink to the bundle, short enough for sun_path
+// When those files are gone while a task runs (the runroot emptied by hand), its processes are
+// still found, signalled and killed through its cgroup (cgroup-processes.ts), and its live conmon
+// is given back the directories it records the exit in.
 // Making one costs nothing: the binary is looked for at the first operation that needs it.
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, NotFoundError, SystemError } from "../errors.js";
 import { removeTree } from "../sys/remove-tree.js";
 import { connectAttach, type AttachConnection } from "./attach.js";
+import {
+  cgroupDirs,
+  cgroupFrozen,
+  cgroupInit,
+  cgroupProcesses,
+  killCgroup,
+  removeCgroup,
+  signalProcesses,
+  taskCgroupPath,
+} from "./cgroup-processes.js";
 import { attachSocketPath, createContainer } from "./conmon.js";
 import { execInContainer, type ExecSession } from "./exec.js";
 import { oomKilled, readExit, waitExit } from "./exit-file.js";
@@ -54,14 +68,20 @@ class TaskPaths {
   }
 }
 
+/** Says what the runtime found that the user should know (the engine's log). */
+export type Warn = (message: string) => void;
+
 export class ConmonRuntime implements Runtime {
   private binaryPath: string | undefined;
   private readonly paths: TaskPaths;
+  /** Tasks found running without the runtime's state, with the last signal this process sent them. */
+  private readonly orphans = new Map<string, { signal: number | undefined }>();
 
   /** `requested` is a container's --runtime (a name or a path), undefined or "default" for the host's choice. */
   constructor(
     runroot: string,
     private readonly requested: string | undefined,
+    private readonly warn: Warn = () => undefined,
   ) {
     this.paths = new TaskPaths(runroot);
   }
@@ -73,11 +93,11 @@ export class ConmonRuntime implements Runtime {
   }
 
   async clearLastRun(id: string): Promise<void> {
-    const binary = this.binary();
+    this.binary(); // an unknown --runtime fails here, before anything is touched
     fs.rmSync(join(this.paths.exitDir, id), { force: true });
     for (const stale of ["exit", "oom"]) fs.rmSync(join(this.paths.persistDir(id), stale), { force: true });
-    // A run whose conmon was killed left the runtime's state behind; nothing runs in it any more.
-    if (this.hasTask(id)) await deleteContainer(binary, this.paths.runtimeRoot, id, true).catch(() => undefined);
+    // A run whose conmon was killed left the runtime's state (or its cgroup) behind; nothing of it may run on.
+    if (this.hasTask(id)) await this.delete(id, { force: true }).catch(() => undefined);
   }
 
   async create(task: TaskRequest): Promise<CreatedTask> {
@@ -110,8 +130,20 @@ export class ConmonRuntime implements Runtime {
     return startContainer(this.binary(), this.paths.runtimeRoot, id);
   }
 
-  kill(id: string, opts: { signal: number; all?: boolean }): Promise<void> {
-    return killContainer(this.binary(), this.paths.runtimeRoot, id, String(opts.signal), opts.all ?? false);
+  async kill(id: string, opts: { signal: number; all?: boolean }): Promise<void> {
+    if (this.hasRuntimeState(id)) return killContainer(this.binary(), this.paths.runtimeRoot, id, String(opts.signal), opts.all ?? false);
+    const cgroup = taskCgroupPath(id);
+    const pids = cgroupProcesses(cgroup);
+    if (!pids.length) throw new NotFoundError(`runc kill: container "${id}" does not exist`);
+    this.adoptOrphan(id).signal = opts.signal;
+    if (!opts.all) {
+      const init = cgroupInit(cgroup);
+      if (init !== undefined) signalProcesses([init], opts.signal);
+    } else if (opts.signal === 9) {
+      await killCgroup(cgroup);
+    } else {
+      signalProcesses(pids, opts.signal);
+    }
   }
 
   pause(id: string): Promise<void> {
@@ -130,16 +162,58 @@ export class ConmonRuntime implements Runtime {
     }
   }
 
-  delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
-    return deleteContainer(this.binary(), this.paths.runtimeRoot, id, opts.force ?? false);
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    if (this.hasRuntimeState(id)) return deleteContainer(this.binary(), this.paths.runtimeRoot, id, opts.force ?? false);
+    const cgroup = taskCgroupPath(id);
+    if (!cgroupDirs(cgroup).length) throw new NotFoundError(`runc delete: container "${id}" does not exist`);
+    if (cgroupProcesses(cgroup).length) {
+      if (!opts.force) throw new ConflictError(`runc delete: cannot delete container ${id} that is not stopped: running`);
+      this.adoptOrphan(id).signal = 9;
+      await killCgroup(cgroup);
+    }
+    removeCgroup(cgroup);
   }
 
-  state(id: string): Promise<RuntimeState | undefined> {
-    return runtimeState(this.binary(), this.paths.runtimeRoot, id);
+  async state(id: string): Promise<RuntimeState | undefined> {
+    const state = await runtimeState(this.binary(), this.paths.runtimeRoot, id);
+    if (state || this.hasRuntimeState(id)) return state;
+    const cgroup = taskCgroupPath(id);
+    const init = cgroupInit(cgroup);
+    if (init === undefined) return undefined;
+    this.adoptOrphan(id);
+    return { status: cgroupFrozen(cgroup) ? "paused" : "running", pid: init };
   }
 
+  /** The runtime's state, or the task's cgroup: either means something is left to delete. */
   hasTask(id: string): boolean {
+    return this.hasRuntimeState(id) || cgroupDirs(taskCgroupPath(id)).length > 0;
+  }
+
+  private hasRuntimeState(id: string): boolean {
     return fs.existsSync(`${this.paths.runtimeRoot}/${id}`);
+  }
+
+  /**
+   * A task that runs although the runtime's state of it is gone: says so once, and gives its conmon,
+   * if it still lives, back the directories it writes the exit to, so that the real exit is recorded.
+   */
+  private adoptOrphan(id: string): { signal: number | undefined } {
+    let orphan = this.orphans.get(id);
+    if (!orphan) {
+      orphan = { signal: undefined };
+      this.orphans.set(id, orphan);
+      this.warn(
+        `container ${id}: its runtime state is missing (${this.paths.runtimeRoot}/${id} and ${this.paths.bundle(id)} are gone: ` +
+          `was the run directory emptied while it ran?); its processes are handled through their cgroup ${taskCgroupPath(id)}`,
+      );
+    }
+    try {
+      for (const dir of [this.paths.exitDir, this.paths.persistDir(id)]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      // The processes are still ended; their exit is then the runtime's guess (recordOrphanExit) or none.
+      this.warn(`container ${id}: cannot give its monitor back its exit directories: ${(err as Error).message}`);
+    }
+    return orphan;
   }
 
   exitStatus(id: string): ExitStatus | undefined {
@@ -148,8 +222,35 @@ export class ConmonRuntime implements Runtime {
   }
 
   async waitExit(id: string, opts: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
-    const exit = await waitExit(this.paths.exitDir, id, opts);
-    return { ...exit, oomKilled: oomKilled(this.paths.persistDir(id)) };
+    if (!this.hasRuntimeState(id) && cgroupProcesses(taskCgroupPath(id)).length) this.adoptOrphan(id);
+    const stop = new AbortController();
+    const abort = (): void => stop.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) abort();
+    opts.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      // A failure to write is no exit: the wait goes on until its caller gives up.
+      this.recordOrphanExit(id, stop.signal).catch(() => undefined);
+      const exit = await waitExit(this.paths.exitDir, id, { signal: stop.signal });
+      return { ...exit, oomKilled: oomKilled(this.paths.persistDir(id)) };
+    } finally {
+      opts.signal?.removeEventListener("abort", abort);
+      stop.abort();
+    }
+  }
+
+  /**
+   * An orphan whose processes have all gone while no conmon of it lives: nobody will record its
+   * exit, so the runtime does, with the code of the signal it sent (128+N), or 255 when it sent none.
+   */
+  private async recordOrphanExit(id: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const orphan = this.orphans.get(id);
+      if (orphan && !cgroupProcesses(taskCgroupPath(id)).length && !monitorRunning(id)) {
+        writeExitOnce(this.paths.exitDir, id, orphan.signal === undefined ? 255 : 128 + orphan.signal);
+        return;
+      }
+      await sleep(250, undefined, { signal }).catch(() => undefined);
+    }
   }
 
   alive(task: { pid: number; monitorPid: number }): boolean {
@@ -221,18 +322,52 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Whether a conmon watching task `id` still runs: it alone may still record the task's exit. */
+function monitorRunning(id: string): boolean {
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (!(argv[0] ?? "").endsWith("conmon")) continue;
+    const at = argv.indexOf("-c");
+    if (at >= 0 && argv[at + 1] === id && processAlive(Number(entry))) return true;
+  }
+  return false;
+}
+
+/** Writes an exit record unless one is there (conmon's, written meanwhile, wins). */
+function writeExitOnce(exitDir: string, id: string, code: number): void {
+  fs.mkdirSync(exitDir, { recursive: true, mode: 0o700 });
+  const temp = join(exitDir, `.${id}.${process.pid}`);
+  fs.writeFileSync(temp, String(code));
+  try {
+    fs.linkSync(temp, join(exitDir, id));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
 /** One ConmonRuntime per --runtime name, made when first asked for. */
 export class ConmonRuntimes implements Runtimes {
   private readonly byName = new Map<string, ConmonRuntime>();
   private init: { path: string | undefined } | undefined;
 
-  constructor(private readonly runroot: string) {}
+  constructor(
+    private readonly runroot: string,
+    private readonly warn: Warn = () => undefined,
+  ) {}
 
   get(name: string | undefined): Runtime {
     const key = name === undefined || name === "default" ? "default" : name;
     let runtime = this.byName.get(key);
     if (!runtime) {
-      runtime = new ConmonRuntime(this.runroot, name);
+      runtime = new ConmonRuntime(this.runroot, name, this.warn);
       this.byName.set(key, runtime);
     }
     return runtime;

@@ -2,6 +2,7 @@
 // store's, see LayerStore.dirs). What the runtime keeps for it (the OCI bundle, the monitor's
 // sockets, exit record and state) is the runtime's, under --runroot, which a reboot empties.
 import type { Engine } from "../engine.js";
+import { taskCgroupPath } from "../../runtime/cgroup-processes.js";
 
 export interface ContainerPaths {
   dir: string;
@@ -9,7 +10,7 @@ export interface ContainerPaths {
   merged: string;
   userdata: string;
   logPath: string;
-  /** The cgroup runc puts the container in, below each controller's root. */
+  /** The cgroup runc puts the container in, below each controller's root: the runtime's rule, which finds it by it. */
   cgroupsPath: string;
 }
 
@@ -20,6 +21,6 @@ export function containerPaths(engine: Engine, id: string): ContainerPaths {
     merged: `${dir}/merged`,
     userdata: `${dir}/userdata`,
     logPath: `${dir}/userdata/ctr.log`,
-    cgroupsPath: `/berth/${id}`,
+    cgroupsPath: taskCgroupPath(id),
   };
 }

@@ -150,8 +150,9 @@ describe("a store on a full file system", { skip }, () => {
   test("an rm whose commit finds no room leaves the container whole and usable", () => {
     const t = smallRoot();
     populate(t);
-    // Room for the renames (none needed) and the lock file, not for the pages of SQLite's log.
-    const filler = fillUp(t.dir, 16 << 10);
+    // Room to open the database and move the container's directory out (a rename needs none),
+    // not for the pages its deletion adds to SQLite's log: the COMMIT fails.
+    const filler = fillUp(t.dir, 48 << 10);
     const r = t.berth(["rm", "-v", "keeper"]);
     fs.rmSync(filler);
     assert.deepEqual([r.code, r.stderr], [1, `Error response from daemon: ${full(t.root)}\n`]);

@@ -7,6 +7,7 @@
 // Whether a trash's transaction committed is a row of the same transaction (table committed_trash,
 // keyed by the work dir's name): the database decides, never a file written after the fact.
 import * as fs from "node:fs";
+import * as nodePath from "node:path";
 import type { Db } from "./db.js";
 import { SystemError } from "../errors.js";
 
@@ -86,10 +87,10 @@ export class Trash {
 
 /** `path` relative to `root`, as one file name: the rename into the trash records the origin. */
 function entryName(root: string, path: string): string {
-  if (!path.startsWith(`${root}/`)) throw new SystemError(`${path} is not in the store at ${root}`);
-  const relative = path.slice(root.length + 1);
-  if (relative.split("/").some((part) => part === "" || part === "." || part === "..")) {
-    throw new SystemError(`${path} is not a plain path in the store at ${root}`);
+  // A root given as "/var/lib/berth/" or "./store" names the same store as its resolved form.
+  const relative = nodePath.relative(nodePath.resolve(root), nodePath.resolve(path));
+  if (relative === "" || relative === ".." || relative.startsWith(`..${nodePath.sep}`) || nodePath.isAbsolute(relative)) {
+    throw new SystemError(`${path} is not in the store at ${root}`);
   }
   return encodeURIComponent(relative);
 }
@@ -102,8 +103,8 @@ function originOf(root: string, entry: string): string {
   } catch {
     throw new SystemError(`trash entry ${JSON.stringify(entry)} names no path`);
   }
-  const path = `${root}/${relative}`;
-  entryName(root, path);
+  const path = nodePath.join(nodePath.resolve(root), relative);
+  if (entryName(root, path) !== entry) throw new SystemError(`trash entry ${JSON.stringify(entry)} names no path of the store`);
   return path;
 }
 

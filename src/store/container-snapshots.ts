@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { mountsBelow, unmount } from "../sys/mount.js";
 import { removeTree } from "../sys/remove-tree.js";
 import { ConflictError, SystemError } from "../errors.js";
+import type { Trash } from "./trash.js";
 
 export interface SnapshotDirs {
   /** The writable layer: the container's own changes. */
@@ -67,15 +68,20 @@ export class ContainerSnapshots {
     }
   }
 
-  /** Detaches what is mounted inside, then moves the directory to `to`; gone already is fine. */
-  remove(id: string, to: string): void {
-    const dir = this.path(id);
-    for (const mount of mountsBelow(fs.readFileSync("/proc/self/mountinfo", "utf8"), dir)) unmount(mount);
-    try {
-      fs.renameSync(dir, to);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
+  /** Detaches what is mounted inside, then moves the directory into `trash`; gone already is fine. */
+  remove(id: string, trash: Trash): void {
+    this.detach(id);
+    trash.move(this.path(id));
+  }
+
+  /** Detaches what is mounted inside, then deletes the directory at once; gone already is fine. */
+  discard(id: string): void {
+    this.detach(id);
+    removeTree(this.path(id));
+  }
+
+  private detach(id: string): void {
+    for (const mount of mountsBelow(fs.readFileSync("/proc/self/mountinfo", "utf8"), this.path(id))) unmount(mount);
   }
 
   /** Any entry of the directory may be a leftover to remove, so only what could leave it is refused. */

@@ -8,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { createHash } from "node:crypto";
 import { NotFoundError, SystemError, errorAt } from "../errors.js";
 import { DigestMismatchError, HashingStream, digestHex, isDigest, sha256Digest, type Digest } from "../image/digest.js";
+import type { Trash } from "./trash.js";
 
 export interface StagedBlob {
   readonly digest: Digest;
@@ -132,13 +133,9 @@ export class FileContentStore {
     fsyncPath(this.dir);
   }
 
-  /** Moves a blob out of sight into `trash` (a work-dir path); the caller deletes it after commit. */
-  evict(digest: Digest, trash: string): void {
-    try {
-      fs.renameSync(this.path(digest), trash);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
+  /** Moves a blob out of sight into `trash`, deleted when its transaction commits. Gone already is fine. */
+  evict(digest: Digest, trash: Trash): void {
+    trash.move(this.path(digest));
   }
 
   /** Re-hashes a stored blob: for system check. */

@@ -264,7 +264,14 @@ const SCHEMA_4 = [
    )`,
 ];
 
-const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3, SCHEMA_4];
+/**
+ * The trashes of committed transactions (schema version 5), by work dir: a transaction that moves
+ * files out of the store records its own here, so whether they are deleted or put back after a
+ * crash is decided by whether that transaction committed (src/store/trash.ts).
+ */
+const SCHEMA_TRASH = [`CREATE TABLE committed_trash (work_dir TEXT PRIMARY KEY)`];
+
+const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_TRASH];
 
 function migrate(db: Db): void {
   db.transaction(() => {

@@ -12,6 +12,7 @@ import { sha256Digest, type Digest } from "../image/digest.js";
 import { lgetxattr } from "../sys/linux.js";
 import { overlayMount, type Mount } from "../sys/mount.js";
 import { ContainerSnapshots, type SnapshotDirs } from "./container-snapshots.js";
+import type { Trash } from "./trash.js";
 import { ConflictError, NotFoundError, SystemError } from "../errors.js";
 
 export interface LayerRecord {
@@ -111,12 +112,20 @@ export class LayerStore {
   }
 
   /**
-   * Undoes prepare(): detaches whatever is still mounted in the container's directory and moves
-   * the directory into `trash`. Idempotent. Call inside the write transaction that deletes the
-   * container's row (or, for a leftover, none exists).
+   * Removes a container's snapshot: detaches whatever is still mounted in the container's
+   * directory and moves the directory into `trash`. Idempotent. Call inside the write transaction
+   * that deletes the container's row (or, for a leftover, none exists).
    */
-  remove(containerId: string, trash: (name: string) => string): void {
-    this.snapshots.remove(containerId, trash(`container-${containerId}`));
+  remove(containerId: string, trash: Trash): void {
+    this.snapshots.remove(containerId, trash);
+  }
+
+  /**
+   * Undoes a prepare() whose transaction is about to roll back: the snapshot was never visible, so
+   * it goes at once (a trash would put it back). What cannot go is a leftover for the sweep.
+   */
+  discard(containerId: string): void {
+    this.snapshots.discard(containerId);
   }
 
   /** Containers' directories with no row: a create killed between its prepare and its commit. */
@@ -211,16 +220,12 @@ export class LayerStore {
    * Deletes the rows and moves the dirs into `trash`. Call inside a write transaction, children
    * first. A layer that an image, a container or a layer left standing uses is refused (ConflictError).
    */
-  evict(layers: readonly LayerRecord[], trash: (name: string) => string): void {
+  evict(layers: readonly LayerRecord[], trash: Trash): void {
     const del = this.db.prepare("DELETE FROM layers WHERE chain_id = ?");
     for (const layer of layers) {
       if (this.users(layer.chainId) > 0) throw new ConflictError(`layer ${layer.chainId} is in use`);
       del.run(layer.chainId);
-      try {
-        fs.renameSync(`${this.dir}/${layer.dir}`, trash(layer.dir));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      }
+      trash.move(`${this.dir}/${layer.dir}`);
     }
   }
 

@@ -12,6 +12,7 @@ import { VolumeStore } from "./volume-store.js";
 import { BlobMetadata } from "./blob-metadata.js";
 import { EventLog } from "./event-log.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
+import { CommittedTrash, Trash, hasTrash, restoreTrash } from "./trash.js";
 import { removeTree } from "../sys/remove-tree.js";
 import type { Digest } from "../image/digest.js";
 import { SystemError } from "../errors.js";
@@ -66,6 +67,11 @@ export class Store {
    * always, and each write fails with a StoreUnwritableError that says why and where.
    */
   readonly unwritable: StoreCondition | undefined;
+  private readonly committedTrash: CommittedTrash;
+  /** The trash of the write transaction this process is in, for a write inside it. */
+  private openTrash: Trash | undefined;
+  /** Work dirs whose uncommitted trash could not be put back (reported once, kept for a retry). */
+  private readonly unrestored = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -84,6 +90,9 @@ export class Store {
     this.blobMetadata = new BlobMetadata(this.db);
     this.events = new EventLog(this.db);
     this.containersDir = this.layers.containersDir;
+    this.committedTrash = new CommittedTrash(this.db);
+    // Before anything reads the store: what a killed transaction had moved out is back in place.
+    if (this.unwritable !== "read-only") this.restoreUncommittedTrash();
   }
 
   static open(opts: StoreOptions): Store {
@@ -145,15 +154,89 @@ export class Store {
   }
 
   /**
-   * Runs `fn` in one write transaction (SQLite's write lock is the store-wide mutex). Paths that
-   * `fn` moves into `trash` are deleted only after the commit, so a crash leaves nothing half gone.
+   * Runs `fn` in one write transaction (SQLite's write lock is the store-wide mutex). What `fn`
+   * removes from the store it moves into the transaction's trash: deleted once the transaction has
+   * committed, put back when it does not (fn throws, or the COMMIT fails), and put back by the
+   * next process when this one dies before its COMMIT (see trash.ts). A write inside a write is
+   * part of it, with a savepoint of its own.
    */
-  write<T>(fn: (trash: (name: string) => string) => T): T {
+  write<T>(fn: (trash: Trash) => T): T {
+    if (this.openTrash) return this.writeNested(this.openTrash, fn);
     const work = this.workDir();
+    const trash = new Trash({
+      root: this.root,
+      workDir: work,
+      beforeMove: () => this.committedTrash.record(work.name),
+      afterMove: () => this.crashPoint("after-trash-move"),
+    });
+    let result: T;
     try {
-      return this.db.transaction(() => fn((name) => `${work.path}/${name}`)).immediate();
+      this.openTrash = trash;
+      result = this.db
+        .transaction(() => {
+          // Under the lock: no transaction runs over files a killed one left in its trash.
+          this.restoreUncommittedTrash();
+          const value = fn(trash);
+          if (trash.used) this.crashPoint("before-trash-commit");
+          return value;
+        })
+        .immediate();
+    } catch (err) {
+      // The work dir, and what it holds, stays when something could not go back: its trash names
+      // where each entry belongs, and once this process is gone the next one puts them there.
+      if (this.undoMoves(trash)) work.remove();
+      throw err;
     } finally {
-      work.remove();
+      this.openTrash = undefined;
+    }
+    work.remove();
+    return result;
+  }
+
+  private writeNested<T>(trash: Trash, fn: (trash: Trash) => T): T {
+    const mark = trash.mark();
+    try {
+      return this.db.transaction(() => fn(trash))();
+    } catch (err) {
+      this.undoMoves(trash, mark);
+      throw err;
+    }
+  }
+
+  /** Puts back what the trash holds (since `mark`); false, after a warning, when something could not. */
+  private undoMoves(trash: Trash, mark?: number): boolean {
+    const failures = trash.undo(mark);
+    for (const failure of failures) this.opts.warn?.(`putting back what a failed change removed: ${failure.message}`);
+    return failures.length === 0;
+  }
+
+  /**
+   * Puts back what processes that died before their COMMIT had moved into their trash. Needs no
+   * lock: with its owner gone, a transaction has committed or never will, and the row it would
+   * have written says which. Never throws; a trash that cannot be put back is reported once and
+   * its work dir kept.
+   */
+  private restoreUncommittedTrash(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.tmpRoot);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = `${this.tmpRoot}/${name}`;
+      if (!isAbandoned(name) || !hasTrash(path)) continue;
+      try {
+        if (this.committedTrash.has(name)) continue;
+        restoreTrash(this.root, path);
+        this.unrestored.delete(name);
+      } catch (err) {
+        if (!this.unrestored.has(name)) {
+          const reason = err instanceof Error ? err.message : String(err);
+          this.opts.warn?.(`putting back what an interrupted change in ${path} removed: ${reason}`);
+        }
+        this.unrestored.add(name);
+      }
     }
   }
 
@@ -217,8 +300,7 @@ export class Store {
       const abandoned = fs.readdirSync(this.tmpRoot).filter((name) => isAbandoned(name) && (opts.retryStuck || !stuck.has(name)));
       this.write((trash) => {
         for (const name of this.layers.strayDirs()) {
-          if (attempt(`layer dir ${name}`, () => fs.renameSync(`${this.layers.dir}/${name}`, trash(`layer-${name}`))))
-            report.layerDirs.push(name);
+          if (attempt(`layer dir ${name}`, () => trash.move(`${this.layers.dir}/${name}`))) report.layerDirs.push(name);
         }
         for (const id of this.layers.straySnapshots()) {
           if (attempt(`container dir ${id}`, () => this.layers.remove(id, trash))) report.containerDirs.push(id);
@@ -226,10 +308,13 @@ export class Store {
         const used = this.usedBlobs(true);
         for (const digest of this.content.list()) {
           if (used.has(digest)) continue;
-          if (attempt(`blob ${digest}`, () => this.content.evict(digest, trash(`blob-${digest.slice(7)}`)))) report.blobs.push(digest);
+          if (attempt(`blob ${digest}`, () => this.content.evict(digest, trash))) report.blobs.push(digest);
         }
+        // Rows of committed trashes already deleted say nothing any more.
+        for (const name of this.committedTrash.list()) if (!fs.existsSync(`${this.tmpRoot}/${name}`)) this.committedTrash.forget(name);
       });
-      for (const name of abandoned) {
+      // A trash not yet put back keeps its work dir: deleting it would lose what it holds.
+      for (const name of abandoned.filter((n) => !this.unrestored.has(n))) {
         this.discardWorkDir(name);
         report.workDirs.push(name);
       }

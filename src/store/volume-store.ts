@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import type { Db } from "./db.js";
 import { ConflictError, NotFoundError } from "../errors.js";
+import type { Trash } from "./trash.js";
 
 export interface VolumeRecord {
   name: string;
@@ -70,8 +71,8 @@ export class VolumeStore {
     this.db.prepare("INSERT OR IGNORE INTO container_volumes (container_id, volume) VALUES (?, ?)").run(containerId, name);
   }
 
-  /** Inside a write transaction; the data dir goes to `trash` and is deleted after the commit. */
-  remove(name: string, trash: (n: string) => string, opts: { force?: boolean } = {}): void {
+  /** Inside a write transaction; the volume's dir goes to `trash` and is deleted after the commit. */
+  remove(name: string, trash: Trash, opts: { force?: boolean } = {}): void {
     const volume = this.get(name);
     if (!volume) {
       if (opts.force) return;
@@ -82,11 +83,7 @@ export class VolumeStore {
       throw new ConflictError(`remove ${name}: volume is in use - [${users.join(", ")}]`);
     }
     this.db.prepare("DELETE FROM volumes WHERE name = ?").run(name);
-    try {
-      fs.renameSync(`${this.dir}/${name}`, trash(`volume-${name}`));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
+    trash.move(`${this.dir}/${name}`);
   }
 
   private toRecord(row: Row): VolumeRecord {

@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 
 export interface WorkDir {
   readonly path: string;
+  /** The directory's name under the store's tmp dir: the owner's pid and start time, and a random word. */
+  readonly name: string;
   /** A fresh path inside the work dir (not created). */
   child(prefix: string): string;
   remove(): void;
@@ -28,6 +30,7 @@ export function createWorkDir(tmpRoot: string, discard: (name: string) => void):
   let n = 0;
   return {
     path,
+    name,
     child: (prefix) => `${path}/${prefix}-${n++}`,
     remove: () => discard(name),
   };

@@ -95,6 +95,58 @@ describe("crash safety", { skip }, () => {
     assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
   });
 
+  // rm moves the container's directory, then its anonymous volume, into its trash before its commit.
+  for (const point of ["after-trash-move", "before-trash-commit"]) {
+    test(`rm -v killed (SIGKILL) at ${point} leaves the container and its volume whole and usable`, () => {
+      const t = root();
+      assert.equal(t.berth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]).code, 0);
+      const script = "cat /kept /data/kept 2>/dev/null; echo layer > /kept; echo volume > /data/kept";
+      const first = t.berth(["run", "--name", "keep", "-v", "/data", "busybox", "sh", "-c", script]);
+      assert.deepEqual([first.code, first.stdout], [0, ""], first.stderr);
+      const r = t.berth(["rm", "-v", "keep"], { env: { BERTH_CRASH_AT: point } });
+      assert.equal(r.code, 128 + 9, `the process was to die at ${point}: ${r.stderr}`);
+      checkClean(t);
+      assert.equal(t.berth(["inspect", "keep"]).code, 0, "the container exists: its removal never committed");
+      const again = t.berth(["start", "-a", "keep"]);
+      assert.deepEqual([again.code, again.stdout], [0, "layer\nvolume\n"], `its writable layer and its volume are back: ${again.stderr}`);
+      assert.equal(t.berth(["rm", "-v", "keep"]).code, 0);
+      assert.equal(t.berth(["volume", "ls", "-q"]).stdout, "", "the anonymous volume went with it");
+      assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
+      assert.deepEqual(fs.readdirSync(`${t.root}/containers`), []);
+    });
+  }
+
+  // rmi moves the image's layer dir, then its blobs, into its trash before its commit.
+  for (const point of ["after-trash-move", "before-trash-commit"]) {
+    test(`rmi killed (SIGKILL) at ${point} leaves the image whole and usable`, () => {
+      const t = root();
+      assert.equal(t.berth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]).code, 0);
+      const r = t.berth(["rmi", "busybox"], { env: { BERTH_CRASH_AT: point } });
+      assert.equal(r.code, 128 + 9, `the process was to die at ${point}: ${r.stderr}`);
+      checkClean(t);
+      assertNoHalfImage(t);
+      assert.equal(t.berth(["image", "inspect", "busybox"]).code, 0, "the image exists: its removal never committed");
+      const run = t.berth(["run", "--rm", "busybox", "echo", "usable"]);
+      assert.deepEqual([run.code, run.stdout], [0, "usable\n"], run.stderr);
+      assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
+      assert.equal(t.berth(["rmi", "busybox"]).code, 0);
+      assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
+      assert.deepEqual(fs.readdirSync(`${t.root}/layers`), []);
+    });
+  }
+
+  test("an rm that fails before its commit puts back what it had moved out", () => {
+    const t = root();
+    assert.equal(t.berth(["import", ...BUSYBOX_CHANGES, busyboxRootfsTar(), "busybox"]).code, 0);
+    assert.equal(t.berth(["create", "--name", "keep", "-v", "/data", "busybox", "true"]).code, 0);
+    const r = t.berth(["rm", "-v", "keep"], { env: { BERTH_CRASH_AT: "throw:before-trash-commit" } });
+    assert.deepEqual([r.code, r.stderr], [1, "Error response from daemon: injected failure at before-trash-commit\n"]);
+    // No leftover either: the process put everything back itself and removed its work dir.
+    assert.equal(t.berth(["system", "check"]).stdout, "No problems found\n");
+    assert.equal(t.berth(["start", "-a", "keep"]).code, 0);
+    assert.equal(t.berth(["volume", "ls", "-q"]).stdout.trim().split("\n").length, 1);
+  });
+
   test("three importers at once all succeed and share the layer", async () => {
     const t = root();
     const runs = [

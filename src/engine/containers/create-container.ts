@@ -109,7 +109,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     mounts: [],
     topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,
   };
-  store.write((trash) => {
+  store.write(() => {
     store.containers.checkName(name);
     if (!store.images.get(record.id)) throw new ImageNotFoundError(`No such image: ${req.image}`);
     spec.mounts = resolveMounts(
@@ -129,7 +129,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
       recordContainerEvent(engine, spec, "create");
     } catch (err) {
       // The transaction rolls back; the snapshot it would have published goes with it.
-      store.layers.remove(id, trash);
+      store.layers.discard(id);
       throw err;
     }
   });

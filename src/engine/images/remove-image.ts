@@ -8,6 +8,7 @@ import { ConflictError } from "../../errors.js";
 import { familiarString, formatReference, parseReference, withDefaultTag } from "../../image/reference.js";
 import type { Store } from "../../store/store.js";
 import type { LayerRecord } from "../../store/layer-store.js";
+import type { Trash } from "../../store/trash.js";
 import { readImage } from "./read-image.js";
 import { matchesAllLabels } from "../label-filter.js";
 
@@ -77,7 +78,7 @@ function deleteOne(
   ref: string,
   opts: { force: boolean; prune: boolean; users: ImageUsers },
   out: Deletion,
-  trash: (name: string) => string,
+  trash: Trash,
 ): void {
   const image = store.images.resolve(ref);
   const id = image.id;
@@ -168,7 +169,7 @@ function deleteImage(
   id: Digest,
   opts: { force: boolean; prune: boolean; quiet: boolean; users: ImageUsers },
   out: Deletion,
-  trash: (name: string) => string,
+  trash: Trash,
 ): void {
   const conflict = findConflict(store, id, opts.users, { hard: true, soft: !opts.force, activeReference: !opts.force });
   if (conflict) {
@@ -190,7 +191,7 @@ function deleteImage(
     out.records.push({ deleted: layer.chainId });
     out.freed += layer.size;
   }
-  for (const blob of unusedBlobs) store.content.evict(blob, trash(`blob-${blob.slice(7)}`));
+  for (const blob of unusedBlobs) store.content.evict(blob, trash);
   if (opts.prune && image.parent && store.images.get(image.parent)) {
     deleteImage(store, image.parent, { force: false, prune: true, quiet: true, users: opts.users }, out, trash);
   }

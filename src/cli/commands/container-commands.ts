@@ -579,6 +579,28 @@ const topCommand: CommandSpec = {
   },
 };
 
+const portCommand: CommandSpec = {
+  path: ["container", "port"],
+  aliases: [["port"]],
+  usage: "CONTAINER [PRIVATE_PORT[/PROTO]]",
+  description: "List port mappings or a specific mapping for the container",
+  args: { min: 1, max: 2 },
+  action: async (ctx, [name, port]) => {
+    const { resolveContainer } = await import("../../engine/containers/container-state.js");
+    const { portLines } = await import("../../engine/network/network-settings.js");
+    const engine = await ctx.engine();
+    const record = resolveContainer(engine, trimmedId("container", name!));
+    let lines: string[];
+    try {
+      lines = portLines(engine, record, { container: name!, ...(port !== undefined ? { port } : {}) });
+    } catch (err) {
+      // The CLI finds these itself, in what inspect told it: no daemon prefix.
+      throw new ClientError((err as Error).message);
+    }
+    for (const line of lines) ctx.line(line);
+  },
+};
+
 const pruneCommand: CommandSpec = {
   path: ["container", "prune"],
   usage: "[OPTIONS]",
@@ -644,6 +666,7 @@ export const containerCommands: readonly CommandSpec[] = [
   pauseCommand,
   unpauseCommand,
   topCommand,
+  portCommand,
   pruneCommand,
   inspectCommand,
   cleanupCommand,

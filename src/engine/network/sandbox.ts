@@ -33,13 +33,13 @@ function netavark(engine: Engine): NetavarkDriver {
       `bridge networking needs netavark, which is not installed (looked in ${HELPER_DIRS.join(", ")}): apt-get install netavark, or run with --network host or none`,
     );
   }
-  const path = process.env["PATH"] || "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   return new NetavarkDriver({
     binary: `${dir}/netavark`,
     aardvarkBinary: `${dir}/aardvark-dns`,
     configDir: `${engine.config.runroot}/networks`,
-    // netavark runs iptables and sysctl; a PATH without the sbin directories would not find them.
-    env: { ...process.env, PATH: `${path}:/usr/sbin:/sbin` },
+    // netavark runs iptables from the system's directories; a user's PATH (without sbin, or with
+    // another iptables first) must not decide which firewall tool programs the host.
+    env: { ...process.env, PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
   });
 }
 

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { BERTH, createTempRoot, isRoot, type RunResult, type TempRoot } from "../helpers/temp-root.js";
 import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
 import { createNetns, removeNetns } from "../../src/network/netns.js";
@@ -44,6 +44,21 @@ describe("the default bridge network", { skip }, () => {
   function fetchOutside(url: string): string {
     const script = `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(5000) }).then((r) => r.text()).then((b) => process.stdout.write(b), (e) => process.stdout.write("ERR " + (e.cause?.code ?? e.name)))`;
     return outside([process.execPath, "-e", script]).stdout;
+  }
+  /** berth() without blocking: for runs from several processes at once. */
+  function berthAsync(args: readonly string[]): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("nsenter", [`--net=${netns}`, process.execPath, BERTH, "--root", t.root, "--runroot", t.runroot, ...args], {
+        env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 137, stdout, stderr }));
+    });
   }
   const netnsFiles = () => (fs.existsSync(`${t.runroot}/netns`) ? fs.readdirSync(`${t.runroot}/netns`) : []);
   const hasBridge = () => outside(["ip", "link", "show", "berth0"]).code === 0;
@@ -169,6 +184,24 @@ describe("the default bridge network", { skip }, () => {
     assert.ok(!hasBridge());
   });
 
+  test("berth processes starting at once get distinct addresses and ephemeral ports", async () => {
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map((i) => berthAsync(["run", "-d", "--name", `par${i}`, "-p", "80", "busybox", "sleep", "600"])),
+    );
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const seen = [1, 2, 3, 4].map((i) => {
+      const settings = inspect(`par${i}`)["NetworkSettings"]!;
+      const ports = settings["Ports"] as Record<string, { HostPort: string }[]>;
+      return { ip: settings["IPAddress"] as string, port: ports["80/tcp"]![0]!.HostPort };
+    });
+    assert.equal(new Set(seen.map((s) => s.ip)).size, 4, JSON.stringify(seen));
+    assert.equal(new Set(seen.map((s) => s.port)).size, 4, JSON.stringify(seen));
+    assert.equal(netnsFiles().length, 4);
+    ok(["rm", "-f", "par1", "par2", "par3", "par4"]);
+    assert.deepEqual(netnsFiles(), []);
+    assert.ok(!hasBridge());
+  });
+
   test("-P publishes every exposed port on an ephemeral host port", () => {
     ok(["run", "-d", "--name", "all", "-P", "--expose", "7000", "busybox", "sleep", "600"]);
     const port = ok(["port", "all", "7000/tcp"]);
@@ -220,5 +253,11 @@ describe("the default bridge network", { skip }, () => {
       stderr: "berth: invalid port format for --expose: a:b\n\nRun 'berth create --help' for more information\n",
     });
     assert.equal(ok(["ps", "-aq"]), "");
+    // dockerd keeps the bindings of a host-network container and warns that they do nothing.
+    const host = berth(["create", "--name", "hostports", "--network", "host", "-p", "80", "busybox"]);
+    assert.equal(host.code, 0, host.stderr);
+    assert.equal(host.stderr, "WARNING: Published ports are discarded when using host network mode\n");
+    assert.deepEqual(inspect("hostports")["HostConfig"]!["PortBindings"], { "80/tcp": [{ HostIp: "", HostPort: "" }] });
+    ok(["rm", "hostports"]);
   });
 });

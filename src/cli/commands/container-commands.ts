@@ -58,7 +58,9 @@ const createCommand: CommandSpec = {
   action: async (ctx, args, opts) => {
     const { req, policy } = await requestFromFlags(ctx, args, opts, true);
     const { createWithPullPolicy } = await import("../../engine/containers/run-container.js");
-    const { id } = await createWithPullPolicy(await ctx.engine({ sweep: true }), req, policy);
+    const { id, warnings } = await createWithPullPolicy(await ctx.engine({ sweep: true }), req, policy);
+    // The docker CLI prints the daemon's warnings before the ID.
+    for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`);
     ctx.line(id);
   },
 };

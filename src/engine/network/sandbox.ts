@@ -15,6 +15,7 @@ import { formatIp, parseIp, type IpAddress } from "../../network/ip-address.js";
 import type { PortBinding, PortMap } from "../../network/port-spec.js";
 import { addressPool, bridgeNetwork, ensureDefaultBridge } from "./default-bridge.js";
 import { SystemError } from "../../errors.js";
+import { lockExclusive } from "../../sys/file-lock.js";
 
 /** Where Debian's, Fedora's and a source install put podman's helpers. */
 const HELPER_DIRS = ["/usr/lib/podman", "/usr/libexec/podman", "/usr/local/libexec/podman", "/usr/local/lib/podman"];
@@ -64,11 +65,14 @@ export function requestedBindings(spec: ContainerSpec): Record<string, PortBindi
  */
 export async function setupSandbox(engine: Engine, spec: ContainerSpec): Promise<string> {
   const driver = netavark(engine);
+  // A run that ended without its cleanup (the container is not running, or it would not start
+  // again) still holds its sandbox: it goes first, so that its address and ports are free again.
+  await teardownSandbox(engine, spec.id);
   const sandbox = reserveSandbox(engine, spec);
   try {
     await createNetns(netnsDir(engine), { name: sandbox.sandboxId.slice(0, 12) });
     const options = JSON.parse(sandbox.options) as NetavarkNetworkOptions;
-    const status = await driver.setup(sandbox.netns, options);
+    const status = await serialized(() => driver.setup(sandbox.netns, options));
     for (const network of Object.keys(options.networks)) endpointsOf(status, network);
     return sandbox.netns;
   } catch (err) {
@@ -137,6 +141,22 @@ function reserveSandbox(engine: Engine, spec: ContainerSpec): SandboxRecord {
   });
 }
 
+/**
+ * One netavark at a time on the host, as podman runs it under its network lock: two setups at once
+ * race to create the same iptables chains and one fails ("iptables: Chain already exists"). The
+ * chains are the host's, not a runroot's, so berth instances with different runroots share the lock.
+ */
+const NETAVARK_LOCK_DIR = "/run/lock";
+
+async function serialized<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = await lockExclusive(`${mkdirp(NETAVARK_LOCK_DIR)}/berth-netavark.lock`);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
 function mkdirp(dir: string): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   return dir;
@@ -153,7 +173,8 @@ export async function teardownSandbox(engine: Engine, containerId: string): Prom
   if (!sandbox) return;
   if (isNetnsMounted(sandbox.netns)) {
     try {
-      await netavark(engine).teardown(sandbox.netns, JSON.parse(sandbox.options) as NetavarkNetworkOptions);
+      const driver = netavark(engine);
+      await serialized(() => driver.teardown(sandbox.netns, JSON.parse(sandbox.options) as NetavarkNetworkOptions));
     } catch (err) {
       engine.log.warn(`tearing down the network of container ${containerId}: ${(err as Error).message}`);
     }

@@ -1,9 +1,31 @@
 #!/usr/bin/env node
 // Builds, then runs every compiled test file with Node's own runner. Node 20's --test takes file
 // paths, not globs, so the files are listed here. Integration tests need root (they mount).
+//
+// As root, the tests run inside a network namespace of their own, made here with `unshare --net`
+// and `lo` brought up: containers on the bridge network make a bridge, veths and iptables rules,
+// and those must never land in the host's namespace. The namespace goes away with the last process
+// in it. (`ip netns exec` is not used: it remounts /sys, which hides the host's cgroups.)
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const PRIVATE_NETNS = "BERTH_TEST_PRIVATE_NETNS";
+
+if (process.getuid?.() === 0 && process.env[PRIVATE_NETNS] !== "1") {
+  const self = fileURLToPath(import.meta.url);
+  const inner = spawnSync(
+    "unshare",
+    ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, self, ...process.argv.slice(2)],
+    { stdio: "inherit", env: { ...process.env, [PRIVATE_NETNS]: "1" } },
+  );
+  if (inner.error) {
+    console.error(`cannot make a private network namespace for the tests: ${inner.error.message}`);
+    process.exit(1);
+  }
+  process.exit(inner.status ?? 1);
+}
 
 const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);

@@ -3,7 +3,7 @@
 // know are ignored, as dockerd ignores them (dockerode and docker-py send extras).
 import type { CreateRequest } from "../engine/containers/create-container.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/containers/mount-specs.js";
-import { InvalidArgumentError, NotImplementedError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
 
 const C = "container.Config";
@@ -33,9 +33,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     MaximumRetryCount: (restart ? optionalNumber(restart, "MaximumRetryCount", "container.RestartPolicy") : undefined) ?? 0,
   };
   const logConfig = optionalObject(host, "LogConfig", H);
-  const portBindings = optionalObject(host, "PortBindings", H) ?? {};
-  if (Object.keys(portBindings).length > 0)
-    throw new NotImplementedError("port publishing is not supported by berth yet: containers use the host's network");
+  const portBindings = bindingsOf(optionalObject(host, "PortBindings", H) ?? {});
   const labels = optionalObject(body, "Labels", C) ?? {};
   const stopTimeout = optionalNumber(body, "StopTimeout", C);
   const pidsLimit = optionalNumber(host, "PidsLimit", H);
@@ -72,8 +70,9 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
       ),
     },
     host: {
-      // Bridge networking arrives with the network issue; until then the default is the host's, as in the CLI.
-      NetworkMode: network === "default" || network === "bridge" ? "host" : network,
+      NetworkMode: network,
+      PortBindings: portBindings,
+      PublishAllPorts: optionalBool(host, "PublishAllPorts", H) ?? false,
       AutoRemove: optionalBool(host, "AutoRemove", H) ?? false,
       RestartPolicy: restartPolicy,
       PidMode: optionalString(host, "PidMode", H) ?? "",
@@ -121,4 +120,25 @@ function mountSpec(m: Record<string, unknown>): string {
   if (tmpfs?.SizeBytes) parts.push(`tmpfs-size=${String(tmpfs.SizeBytes)}`);
   if (tmpfs?.Mode) parts.push(`tmpfs-mode=${(Number(tmpfs.Mode) & 0o7777).toString(8)}`);
   return parts.join(",");
+}
+
+/** HostConfig.PortBindings: "80/tcp" → [{HostIp, HostPort}] or null; the engine checks the ports. */
+function bindingsOf(raw: Record<string, unknown>): Record<string, { HostIp: string; HostPort: string }[]> {
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const [port, list] of Object.entries(raw)) {
+    if (list === null) {
+      bindings[port] = [];
+      continue;
+    }
+    if (!Array.isArray(list)) throw unmarshal(list, "container.HostConfig.PortBindings", "[]nat.PortBinding");
+    bindings[port] = (list as unknown[]).map((b) => {
+      if (b === null || typeof b !== "object") throw unmarshal(b, "container.HostConfig.PortBindings", "nat.PortBinding");
+      const binding = b as Record<string, unknown>;
+      return {
+        HostIp: optionalString(binding, "HostIp", "nat.PortBinding") ?? "",
+        HostPort: optionalString(binding, "HostPort", "nat.PortBinding") ?? "",
+      };
+    });
+  }
+  return bindings;
 }

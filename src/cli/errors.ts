@@ -25,6 +25,12 @@ export class UnsupportedError extends Error {}
 export class ClientError extends Error {}
 
 /**
+ * A value the docker CLI refuses itself, before any request, in words of its own (not a flag
+ * error): run and create print it after "docker: " with their help line, and exit 125.
+ */
+export class ClientArgumentError extends Error {}
+
+/**
  * The failure as it is reported: a full or read-only file system met by a system call becomes a
  * SystemError in Go's words (the engine's failure, as dockerd would report it), never Node's.
  */
@@ -42,7 +48,7 @@ export function formatError(err: unknown, opts: { daemon: boolean; debug: boolea
     return `${err.message}\n\nUsage:  ${words("berth", err.command, err.usage)}\n\nRun '${words("berth", err.command)} --help' for more information`;
   }
   if (err instanceof UnknownCommandError || err instanceof UnsupportedError) return err.message;
-  if (err instanceof ClientError) return err.message;
+  if (err instanceof ClientError || err instanceof ClientArgumentError) return err.message;
   if (err instanceof BerthError) {
     return (opts.daemon ? "Error response from daemon: " : "") + err.message;
   }

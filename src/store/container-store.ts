@@ -22,6 +22,10 @@ export interface MountPoint {
 export interface HostConfig {
   Binds: string[] | null;
   NetworkMode: string;
+  /** -p as given: "80/tcp" → bindings (HostIp "" every address, HostPort "" any). Absent in older containers. */
+  PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+  /** -P: every exposed port gets a free host port at start. */
+  PublishAllPorts?: boolean;
   AutoRemove: boolean;
   CapAdd: string[] | null;
   CapDrop: string[] | null;

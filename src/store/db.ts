@@ -271,7 +271,56 @@ const SCHEMA_4 = [
  */
 const SCHEMA_TRASH = [`CREATE TABLE committed_trash (work_dir TEXT PRIMARY KEY)`];
 
-const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_TRASH];
+/**
+ * Networks (schema version 6): the networks themselves, each running container's sandbox (its
+ * network namespace and what netavark was given, which teardown needs again), the address it has
+ * on each network, and the host ports it holds. A row is the reservation: the write transaction
+ * that adds it is the lock that keeps two berth processes from handing out the same address or port.
+ */
+const SCHEMA_NETWORKS = [
+  `CREATE TABLE networks (
+     id       TEXT PRIMARY KEY,
+     name     TEXT NOT NULL UNIQUE,
+     driver   TEXT NOT NULL,
+     bridge   TEXT NOT NULL UNIQUE,
+     subnet   TEXT NOT NULL,
+     gateway  TEXT NOT NULL,
+     created  TEXT NOT NULL,
+     internal INTEGER NOT NULL DEFAULT 0,
+     dns      INTEGER NOT NULL DEFAULT 0,
+     labels   TEXT NOT NULL DEFAULT '{}'
+   )`,
+  `CREATE TABLE sandboxes (
+     container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+     sandbox_id   TEXT NOT NULL,
+     netns        TEXT NOT NULL,
+     options      TEXT NOT NULL,
+     ports        TEXT NOT NULL
+   )`,
+  `CREATE TABLE endpoints (
+     container_id TEXT NOT NULL REFERENCES sandboxes(container_id) ON DELETE CASCADE,
+     network_id   TEXT NOT NULL REFERENCES networks(id),
+     endpoint_id  TEXT NOT NULL,
+     address      TEXT NOT NULL,
+     prefix_len   INTEGER NOT NULL,
+     mac_address  TEXT NOT NULL,
+     PRIMARY KEY (container_id, network_id),
+     UNIQUE (network_id, address)
+   )`,
+  `CREATE TABLE port_reservations (
+     host_ip      TEXT NOT NULL,
+     protocol     TEXT NOT NULL,
+     host_port    INTEGER NOT NULL,
+     container_id TEXT NOT NULL REFERENCES sandboxes(container_id) ON DELETE CASCADE,
+     PRIMARY KEY (host_ip, protocol, host_port)
+   )`,
+  `CREATE TABLE port_counters (
+     key       TEXT PRIMARY KEY,
+     last_port INTEGER NOT NULL
+   )`,
+];
+
+const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_TRASH, SCHEMA_NETWORKS];
 
 function migrate(db: Db): void {
   db.transaction(() => {

@@ -9,6 +9,7 @@ import { LayerStore, chainIds, type LayerRecord, type StagedLayer } from "./laye
 import { ImageStore, type NewImage } from "./image-store.js";
 import { ContainerStore } from "./container-store.js";
 import { VolumeStore } from "./volume-store.js";
+import { NetworkStore } from "./network-store.js";
 import { BlobMetadata } from "./blob-metadata.js";
 import { EventLog } from "./event-log.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
@@ -51,6 +52,7 @@ export class Store {
   readonly images: ImageStore;
   readonly containers: ContainerStore;
   readonly volumes: VolumeStore;
+  readonly networks: NetworkStore;
   readonly blobMetadata: BlobMetadata;
   readonly events: EventLog;
   /** Per-container directories: writable layer, init layer, hosts files, logs. */
@@ -87,6 +89,7 @@ export class Store {
     this.images = new ImageStore(this.db);
     this.containers = new ContainerStore(this.db);
     this.volumes = new VolumeStore(root, this.db);
+    this.networks = new NetworkStore(this.db);
     this.blobMetadata = new BlobMetadata(this.db);
     this.events = new EventLog(this.db);
     this.containersDir = this.layers.containersDir;

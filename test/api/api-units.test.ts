@@ -88,3 +88,31 @@ test("statusFor() maps error kinds to Docker's status codes", () => {
     [400, 404, 409, 501, 500, 500],
   );
 });
+
+test("create body: PortBindings, PublishAllPorts, NetworkMode and ExposedPorts reach the engine as sent", async () => {
+  const { toCreateRequest } = await import("../../src/api/create-body.js");
+  const req = toCreateRequest(
+    {
+      Image: "busybox",
+      ExposedPorts: { "80/tcp": {}, "9000/udp": {} },
+      HostConfig: {
+        NetworkMode: "bridge",
+        PublishAllPorts: true,
+        PortBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "18125" }, { HostPort: "" }], "81/tcp": null },
+      },
+    },
+    undefined,
+  );
+  assert.deepEqual(req.exposedPorts, ["80/tcp", "9000/udp"]);
+  assert.equal(req.host.NetworkMode, "bridge");
+  assert.equal(req.host.PublishAllPorts, true);
+  assert.deepEqual(req.host.PortBindings, {
+    "80/tcp": [
+      { HostIp: "127.0.0.1", HostPort: "18125" },
+      { HostIp: "", HostPort: "" },
+    ],
+    "81/tcp": [],
+  });
+  // A plain `docker run` sends "default", which inspect keeps.
+  assert.equal(toCreateRequest({ Image: "busybox" }, undefined).host.NetworkMode, "default");
+});

@@ -58,7 +58,9 @@ const createCommand: CommandSpec = {
   action: async (ctx, args, opts) => {
     const { req, policy } = await requestFromFlags(ctx, args, opts, true);
     const { createWithPullPolicy } = await import("../../engine/containers/run-container.js");
-    const { id } = await createWithPullPolicy(await ctx.engine({ sweep: true }), req, policy);
+    const { id, warnings } = await createWithPullPolicy(await ctx.engine({ sweep: true }), req, policy);
+    // The docker CLI prints the daemon's warnings before the ID.
+    for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`);
     ctx.line(id);
   },
 };
@@ -579,6 +581,28 @@ const topCommand: CommandSpec = {
   },
 };
 
+const portCommand: CommandSpec = {
+  path: ["container", "port"],
+  aliases: [["port"]],
+  usage: "CONTAINER [PRIVATE_PORT[/PROTO]]",
+  description: "List port mappings or a specific mapping for the container",
+  args: { min: 1, max: 2 },
+  action: async (ctx, [name, port]) => {
+    const { resolveContainer } = await import("../../engine/containers/container-state.js");
+    const { portLines } = await import("../../engine/network/network-settings.js");
+    const engine = await ctx.engine();
+    const record = resolveContainer(engine, trimmedId("container", name!));
+    let lines: string[];
+    try {
+      lines = portLines(engine, record, { container: name!, ...(port !== undefined ? { port } : {}) });
+    } catch (err) {
+      // The CLI finds these itself, in what inspect told it: no daemon prefix.
+      throw new ClientError((err as Error).message);
+    }
+    for (const line of lines) ctx.line(line);
+  },
+};
+
 const pruneCommand: CommandSpec = {
   path: ["container", "prune"],
   usage: "[OPTIONS]",
@@ -644,6 +668,7 @@ export const containerCommands: readonly CommandSpec[] = [
   pauseCommand,
   unpauseCommand,
   topCommand,
+  portCommand,
   pruneCommand,
   inspectCommand,
   cleanupCommand,

@@ -8,7 +8,8 @@ import { collect } from "../command-spec.js";
 import type { CreateRequest } from "../../engine/containers/create-container.js";
 import { checkEnvEntry } from "../../engine/containers/env-entry.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../../engine/containers/mount-specs.js";
-import { ClientError } from "../errors.js";
+import { ClientArgumentError, ClientError } from "../errors.js";
+import { portFlags } from "../../engine/network/ports.js";
 
 export function addCreateFlags(cmd: Command): Command {
   return cmd
@@ -29,10 +30,12 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--memory-swap <bytes>", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parseSwap)
     .option("--mount <mount>", "Attach a filesystem mount to the container", collect, [])
     .option("--name <string>", "Assign a name to the container")
-    .option("--network <network>", 'Connect a container to a network ("host", "none")', "default")
+    .option("--network <network>", "Connect a container to a network", "default")
     .option("--net <network>", "Alias of --network")
     .option("--pids-limit <int>", "Tune container pids limit (set -1 for unlimited)", parseInteger)
     .option("--privileged", "Give extended privileges to this container")
+    .option("-p, --publish <list>", "Publish a container's port(s) to the host", collect, [])
+    .option("-P, --publish-all", "Publish all exposed ports to random ports")
     .option("--pull <policy>", 'Pull image before running ("always", "missing", "never")', "missing")
     .option("--restart <policy>", "Restart policy to apply when a container exits", "no")
     .option("--pid <string>", "PID namespace to use")
@@ -188,6 +191,7 @@ export function toCreateRequest(
   ];
   const network = (opts.net as string | undefined) ?? (opts.network as string);
   const memory = (opts.memory as number | undefined) ?? 0;
+  const ports = clientSide(() => portFlags(opts.publish as string[], opts.expose as string[]));
   return {
     image,
     name: opts.name as string | undefined,
@@ -204,13 +208,14 @@ export function toCreateRequest(
     attachStdout: attach.stdout,
     attachStderr: attach.stderr,
     mounts,
-    exposedPorts: opts.expose as string[],
+    exposedPorts: ports.exposedPorts,
     stopSignal: opts.stopSignal as string | undefined,
     stopTimeout: opts.stopTimeout as number | undefined,
     binds: volumes.filter((v) => v.includes(":")),
     host: {
-      // Bridge networking arrives with the network issue; until then the default is the host's.
-      NetworkMode: network === "default" || network === "bridge" ? "host" : network,
+      NetworkMode: network,
+      PortBindings: ports.portBindings,
+      PublishAllPorts: Boolean(opts.publishAll),
       AutoRemove: Boolean(opts.rm),
       RestartPolicy: parseRestartFlag(opts.restart as string),
       PidMode: (opts.pid as string | undefined) ?? "",
@@ -232,4 +237,13 @@ export function toCreateRequest(
       Runtime: (opts.runtime as string | undefined) ?? "runc",
     },
   };
+}
+
+/** The docker CLI parses -p and --expose itself: their failures are the client's, not the daemon's. */
+function clientSide<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ClientArgumentError((err as Error).message);
+  }
 }

@@ -3,6 +3,7 @@
 import type { ContainerSummary } from "../../engine/containers/container-summary.js";
 import { ellipsis, goTimeString, humanDuration, humanSizeWithPrecision } from "./units.js";
 import { goQuote } from "./template/quote.js";
+import { formatPortsColumn } from "../../engine/network/ports.js";
 
 export type ContainerRow = {
   Command: string;
@@ -43,17 +44,10 @@ export function containerRow(c: ContainerSummary, opts: { trunc: boolean; now?: 
       .join(","),
     Names: c.Names.map((n) => n.replace(/^\//, "")).join(","),
     Networks: Object.keys(c.NetworkSettings.Networks).join(","),
-    Ports: c.Ports.map(displayPort).join(", "),
+    Ports: formatPortsColumn(c.Ports),
     RunningFor: `${humanDuration(now - created.getTime())} ago`,
     Size: size,
     State: c.State,
     Status: c.Status,
   };
-}
-
-/** One published or exposed port as docker ps shows it: "0.0.0.0:8080->80/tcp", "80/tcp". */
-function displayPort(p: ContainerSummary["Ports"][number]): string {
-  if (p.PublicPort === undefined) return `${p.PrivatePort}/${p.Type}`;
-  const ip = p.IP ? (p.IP.includes(":") ? `[${p.IP}]:` : `${p.IP}:`) : "";
-  return `${ip}${p.PublicPort}->${p.PrivatePort}/${p.Type}`;
 }

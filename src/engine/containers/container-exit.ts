@@ -5,6 +5,7 @@ import type { Engine } from "../engine.js";
 import { exitedRun, recordExit } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerRuntime } from "./container-runtime.js";
+import { teardownSandbox } from "../network/sandbox.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import type { ContainerRecord } from "../../store/container-store.js";
@@ -55,6 +56,8 @@ export async function settleExit(engine: Engine, id: string, runId?: string): Pr
   try {
     if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
     unmountRootfs(engine, record.spec.id);
+    // Under the rootfs lock, so that two cleanups of one run never tear the network down twice.
+    await teardownSandbox(engine, record.spec.id);
   } finally {
     rootfsLock.release();
   }

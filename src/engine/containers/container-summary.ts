@@ -5,6 +5,7 @@ import type { Engine } from "../engine.js";
 import { listContainers } from "./list-containers.js";
 import { containerSizes } from "./inspect-container.js";
 import { containerStatusText } from "./status-text.js";
+import { networksJson, portSummaries } from "../network/network-settings.js";
 import type { ContainerRecord, MountPoint } from "../../store/container-store.js";
 
 export interface ContainerSummary {
@@ -53,23 +54,12 @@ export function containerSummary(engine: Engine, record: ContainerRecord, withSi
     ImageID: spec.imageId,
     Command: commandLine(spec.path, spec.args),
     Created: Math.floor(Date.parse(spec.created) / 1000),
-    Ports: [],
+    Ports: portSummaries(engine, record),
     Labels: spec.config.Labels ?? {},
     State: state.Status,
     Status: containerStatusText(state, now),
     HostConfig: { NetworkMode: spec.hostConfig.NetworkMode },
-    NetworkSettings: {
-      Networks: {
-        [spec.hostConfig.NetworkMode]: {
-          NetworkID: spec.hostConfig.NetworkMode,
-          EndpointID: "",
-          Gateway: "",
-          IPAddress: "",
-          IPPrefixLen: 0,
-          MacAddress: "",
-        },
-      },
-    },
+    NetworkSettings: { Networks: networksJson(engine, record) },
     Mounts: spec.mounts.map(({ options: _o, ...m }) => m),
   };
   if (withSize) {

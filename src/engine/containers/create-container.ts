@@ -17,6 +17,8 @@ import { canonicalContainerConfig, formatTimestamp, type ContainerConfig } from 
 import { initialState, type ContainerSpec, type HostConfig, type MountPoint } from "../../store/container-store.js";
 import { ImageNotFoundError, InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { checkEnvEntry } from "./env-entry.js";
+import { checkNetworkMode } from "../network/network-mode.js";
+import { checkPortBindings } from "../network/ports.js";
 
 /** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
 function imageToRun(engine: Engine, text: string): ImageRecord {
@@ -82,6 +84,20 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   const restartPolicy = checkRestartPolicy(req.host.RestartPolicy ?? NO_RESTART, req.host.AutoRemove);
   const logConfig = checkLogConfig(req.logConfig);
   const namespaces = checkNamespaceModes(engine, req);
+  const portBindings = req.host.PortBindings ?? {};
+  checkPortBindings(portBindings);
+  checkNetworkMode(engine, {
+    hostname: req.hostname,
+    networkMode: req.host.NetworkMode,
+    portBindings,
+    publishAll: Boolean(req.host.PublishAllPorts),
+    exposedPorts: req.exposedPorts,
+  });
+  const warnings: string[] = [];
+  // dockerd keeps them in HostConfig and binds nothing: the host's ports are the container's own.
+  if (req.host.NetworkMode === "host" && (Object.keys(portBindings).length > 0 || req.host.PublishAllPorts)) {
+    warnings.push("Published ports are discarded when using host network mode");
+  }
 
   const id = randomBytes(32).toString("hex");
   const config = mergeConfig(image.config.config ?? {}, req, id);
@@ -100,6 +116,8 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     config,
     hostConfig: {
       ...req.host,
+      PortBindings: portBindings,
+      PublishAllPorts: Boolean(req.host.PublishAllPorts),
       Binds: req.binds.length ? req.binds : null,
       Tmpfs: tmpfsMap(req.mounts),
       LogConfig: logConfig,
@@ -133,7 +151,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
       throw err;
     }
   });
-  return { id, warnings: [] };
+  return { id, warnings };
 }
 
 /** Docker's merge of the image's config with the user's (daemon/commit.go merge, create.go). */
@@ -191,9 +209,6 @@ function hostHostname(): string {
 }
 
 function validateHostConfig(req: CreateRequest): void {
-  if (!["host", "none", "default", "bridge"].includes(req.host.NetworkMode)) {
-    throw new InvalidArgumentError(`network ${req.host.NetworkMode} not found`);
-  }
   for (const d of req.host.Devices ?? []) {
     if (!fs.existsSync(d.PathOnHost)) {
       throw new InvalidArgumentError(

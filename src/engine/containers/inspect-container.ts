@@ -5,6 +5,7 @@ import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import type { ContainerRecord } from "../../store/container-store.js";
 import { treeSize } from "../tree-size.js";
+import { networkSettingsJson } from "../network/network-settings.js";
 
 export function inspectContainer(engine: Engine, idOrName: string, opts: { size?: boolean } = {}): Record<string, unknown> {
   const record = resolveContainer(engine, idOrName);
@@ -59,7 +60,7 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
       ContainerIDFile: "",
       LogConfig: host.LogConfig,
       NetworkMode: host.NetworkMode,
-      PortBindings: {},
+      PortBindings: host.PortBindings ?? {},
       RestartPolicy: host.RestartPolicy ?? NO_RESTART,
       AutoRemove: host.AutoRemove,
       VolumeDriver: "",
@@ -78,7 +79,7 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
       OomScoreAdj: 0,
       PidMode: host.PidMode ?? "",
       Privileged: host.Privileged,
-      PublishAllPorts: false,
+      PublishAllPorts: host.PublishAllPorts ?? false,
       ReadonlyRootfs: host.ReadonlyRootfs,
       SecurityOpt: host.SecurityOpt,
       Tmpfs: host.Tmpfs ?? undefined,
@@ -109,27 +110,6 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
     },
     Mounts: spec.mounts.map(({ options: _o, ...m }) => m),
     Config: spec.config,
-    NetworkSettings: {
-      Bridge: "",
-      SandboxID: "",
-      HairpinMode: false,
-      LinkLocalIPv6Address: "",
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
-      SandboxKey: "",
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: "",
-      Gateway: "",
-      GlobalIPv6Address: "",
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: "",
-      IPPrefixLen: 0,
-      IPv6Gateway: "",
-      MacAddress: "",
-      Networks: {
-        [host.NetworkMode]: { NetworkID: host.NetworkMode, EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "" },
-      },
-    },
+    NetworkSettings: networkSettingsJson(engine, record),
   };
 }

@@ -9,6 +9,7 @@ import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerRuntime } from "./container-runtime.js";
 import { ignoreGone, killAndSettle } from "./container-exit.js";
 import { removeTree } from "../../sys/remove-tree.js";
+import { teardownSandbox } from "../network/sandbox.js";
 
 export async function removeContainer(engine: Engine, idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   let record = resolveContainer(engine, idOrName);
@@ -26,6 +27,8 @@ export async function removeContainer(engine: Engine, idOrName: string, opts: { 
   try {
     if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
     unmountRootfs(engine, record.spec.id);
+    // A run whose cleanup never came (its monitor killed) still holds its namespace, address and ports.
+    await teardownSandbox(engine, record.spec.id);
   } finally {
     rootfsLock.release();
   }

@@ -15,7 +15,8 @@ import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
-import { writeEtcFiles } from "./etc-files.js";
+import { joinNetwork, type RuntimeNetwork } from "../network/container-network.js";
+import { NetworkSetupError, teardownSandbox } from "../network/sandbox.js";
 import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
 import { containerRuntime } from "./container-runtime.js";
 import { removeContainer } from "./remove-container.js";
@@ -87,11 +88,7 @@ export async function createTask(
     const rootfs = mountRootfs(engine, spec);
     setupWorkingDirectory(rootfs, spec.config.WorkingDir ?? "");
     copyImageDataIntoVolumes(rootfs, spec);
-    const etc = writeEtcFiles(paths.userdata, {
-      hostname: spec.config.Hostname ?? "",
-      domainname: spec.config.Domainname ?? "",
-      network: spec.hostConfig.NetworkMode,
-    });
+    const { network, etc } = await joinNetwork(engine, spec);
     const namespaces = {
       pid: namespaceMode(engine, "pid", spec.hostConfig.PidMode),
       ipc: namespaceMode(engine, "ipc", spec.hostConfig.IpcMode),
@@ -102,7 +99,7 @@ export async function createTask(
     const created = await runtime.create({
       id: spec.id,
       name: spec.name,
-      spec: buildSpec(rootfs, spec, { etc, namespaces, cgroupsPath: paths.cgroupsPath, init }),
+      spec: buildSpec(rootfs, spec, { etc, network, namespaces, cgroupsPath: paths.cgroupsPath, init }),
       logPath: keepsLog(spec.hostConfig.LogConfig) ? paths.logPath : undefined,
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
@@ -157,6 +154,7 @@ export async function createTask(
       },
     };
   } catch (err) {
+    await teardownSandbox(engine, spec.id).catch((e: unknown) => engine.log.warn((e as Error).message));
     unmountRootfs(engine, spec.id);
     rootfsLock.release();
     const failure = recordStartFailure(engine, record, err);
@@ -172,7 +170,7 @@ async function removeStarted(engine: Engine, id: string): Promise<void> {
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */
 function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
-  if (err instanceof WorkingDirectoryError) {
+  if (err instanceof WorkingDirectoryError || err instanceof NetworkSetupError) {
     engine.store.write(() => engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: 128, Error: err.message }));
     return err;
   }
@@ -196,12 +194,13 @@ function buildSpec(
   spec: ContainerSpec,
   opts: {
     etc: { hostsPath: string; hostnamePath: string; resolvConfPath: string };
+    network: RuntimeNetwork;
     namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
     cgroupsPath: string;
     init: string | undefined;
   },
 ): OciSpec {
-  const { etc, namespaces, cgroupsPath, init } = opts;
+  const { etc, network, namespaces, cgroupsPath, init } = opts;
   const config = spec.config;
   const host = spec.hostConfig;
   const user = resolveUser(rootfs, config.User ?? "");
@@ -257,7 +256,7 @@ function buildSpec(
         pathInContainer: d.PathInContainer,
         permissions: d.CgroupPermissions,
       })),
-      network: host.NetworkMode === "none" ? { kind: "none" } : { kind: "host" },
+      network,
       resources: {
         ...(host.Memory ? { memory: host.Memory } : {}),
         ...(host.MemorySwap ? { memorySwap: host.MemorySwap } : {}),

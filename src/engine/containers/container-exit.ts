@@ -52,16 +52,25 @@ export async function settleExit(engine: Engine, id: string, runId?: string): Pr
     record = engine.store.containers.resolve(record.spec.id);
   }
   if (record.state.Running) return undefined;
+  await releaseRun(engine, record);
+  return record;
+}
+
+/**
+ * What an ended run still holds: the runtime's state of the task, the mounted rootfs, and the
+ * network sandbox (namespace, address, ports). Under the rootfs lock, so that two cleanups of one
+ * run never tear it down twice; `rm` calls it too, for a run whose cleanup never came.
+ */
+export async function releaseRun(engine: Engine, record: ContainerRecord): Promise<void> {
+  const runtime = containerRuntime(engine, record.spec);
   const rootfsLock = await lockRootfs(engine, record.spec.id);
   try {
     if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
     unmountRootfs(engine, record.spec.id);
-    // Under the rootfs lock, so that two cleanups of one run never tear the network down twice.
     await teardownSandbox(engine, record.spec.id);
   } finally {
     rootfsLock.release();
   }
-  return record;
 }
 
 /** Ends a running container's task at once (SIGKILL to all its processes) and settles the run. */

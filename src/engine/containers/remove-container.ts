@@ -5,11 +5,9 @@ import { recordContainerEvent } from "../events.js";
 import type { Engine } from "../engine.js";
 import { ConflictError } from "../../errors.js";
 import { resolveContainer } from "./container-state.js";
-import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerRuntime } from "./container-runtime.js";
-import { ignoreGone, killAndSettle } from "./container-exit.js";
+import { killAndSettle, releaseRun } from "./container-exit.js";
 import { removeTree } from "../../sys/remove-tree.js";
-import { teardownSandbox } from "../network/sandbox.js";
 
 export async function removeContainer(engine: Engine, idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   let record = resolveContainer(engine, idOrName);
@@ -22,16 +20,8 @@ export async function removeContainer(engine: Engine, idOrName: string, opts: { 
     await killAndSettle(engine, record);
     record = resolveContainer(engine, record.spec.id);
   }
+  await releaseRun(engine, record);
   const runtime = containerRuntime(engine, record.spec);
-  const rootfsLock = await lockRootfs(engine, record.spec.id);
-  try {
-    if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
-    unmountRootfs(engine, record.spec.id);
-    // A run whose cleanup never came (its monitor killed) still holds its namespace, address and ports.
-    await teardownSandbox(engine, record.spec.id);
-  } finally {
-    rootfsLock.release();
-  }
   const { store } = engine;
   store.write((trash) => {
     if (!store.containers.get(record.spec.id)) return;

@@ -3,10 +3,9 @@ import { recordEvent } from "../events.js";
 import type { Readable } from "node:stream";
 import type { Engine } from "../engine.js";
 import { ingestLayer } from "../../store/ingest-layer.js";
-import { stageManifest } from "./stage-image.js";
+import { publishSingleLayerImage } from "./stage-image.js";
 import { applyChanges } from "../../image/changes.js";
 import { canonicalContainerConfig, formatTimestamp, hostPlatform, parsePlatform, type ImageConfig } from "../../image/config.js";
-import { MediaType } from "../../image/media-types.js";
 import { parseTagName } from "./image-names.js";
 import type { Digest } from "../../image/digest.js";
 
@@ -39,7 +38,6 @@ export async function importImage(engine: Engine, req: ImportRequest): Promise<{
       },
     );
     store.crashPoint("after-ingest");
-    const blob = ingested.blob!; // kept, since keep is "uncompressed"
     const now = engine.clock.now();
     const created = formatTimestamp(now);
     const comment = req.message || `Imported from ${req.sourceName}`;
@@ -55,28 +53,9 @@ export async function importImage(engine: Engine, req: ImportRequest): Promise<{
       ...(platform.variant ? { variant: platform.variant } : {}),
       rootfs: { type: "layers", diff_ids: [ingested.layer.diffId] },
     };
-    const staged = stageManifest(config, [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }], {
-      content: store.content,
-      work,
-    });
-    store.commitImage(
-      {
-        blobs: [blob, staged.config, staged.manifest],
-        layers: new Map([[ingested.layer.diffId, ingested.layer]]),
-        diffIds: [ingested.layer.diffId],
-        image: {
-          id: staged.config.digest,
-          manifestDigest: staged.manifest.digest,
-          manifestMediaType: MediaType.ociManifest,
-          parent: null,
-          created,
-        },
-        names: name ? [name] : [],
-      },
-      formatTimestamp(now),
-    );
-    recordEvent(engine, "image", "import", staged.config.digest, name ? { name } : {});
-    return { id: staged.config.digest };
+    const id = publishSingleLayerImage(store, work, { config, layer: ingested, name, created });
+    recordEvent(engine, "image", "import", id, name ? { name } : {});
+    return { id };
   } finally {
     work.remove();
   }

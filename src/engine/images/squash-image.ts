@@ -3,13 +3,12 @@
 import * as fs from "node:fs";
 import type { Engine } from "../engine.js";
 import { readImage } from "./read-image.js";
-import { stageManifest } from "./stage-image.js";
+import { publishSingleLayerImage } from "./stage-image.js";
 import { parseTagName } from "./image-names.js";
 import { packTree } from "../../archive/pack.js";
 import { ingestLayer } from "../../store/ingest-layer.js";
 import { mountAll, overlayMount, unmount } from "../../sys/mount.js";
 import { formatTimestamp, type ImageConfig } from "../../image/config.js";
-import { MediaType } from "../../image/media-types.js";
 import type { Digest } from "../../image/digest.js";
 
 export async function squashImage(
@@ -47,28 +46,7 @@ export async function squashImage(
       rootfs: { type: "layers", diff_ids: [ingested.layer.diffId] },
     };
     delete config.parent;
-    const blob = ingested.blob!;
-    const staged = stageManifest(config, [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }], {
-      content: store.content,
-      work,
-    });
-    store.commitImage(
-      {
-        blobs: [blob, staged.config, staged.manifest],
-        layers: new Map([[ingested.layer.diffId, ingested.layer]]),
-        diffIds: [ingested.layer.diffId],
-        image: {
-          id: staged.config.digest,
-          manifestDigest: staged.manifest.digest,
-          manifestMediaType: MediaType.ociManifest,
-          parent: null,
-          created,
-        },
-        names: name ? [name] : [],
-      },
-      created,
-    );
-    return { id: staged.config.digest };
+    return { id: publishSingleLayerImage(store, work, { config, layer: ingested, name, created }) };
   } finally {
     work.remove();
   }

@@ -4,6 +4,7 @@
 import type { CreateRequest } from "../engine/containers/create-container.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/containers/mount-specs.js";
 import { InvalidArgumentError } from "../errors.js";
+import { endpointsConfig } from "./endpoint-config.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
 
 const C = "container.Config";
@@ -63,6 +64,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     stopSignal: optionalString(body, "StopSignal", C) || undefined,
     stopTimeout: stopTimeout ?? undefined,
     binds: binds.filter((b) => b.includes(":")),
+    endpoints: endpointsConfig(body),
     logConfig: logConfig && {
       Type: optionalString(logConfig, "Type", "container.LogConfig"),
       Config: Object.fromEntries(

@@ -19,6 +19,7 @@ import { attachRoutes } from "./routes/attach-routes.js";
 import { execRoutes } from "./routes/exec-routes.js";
 import { imageRoutes } from "./routes/image-routes.js";
 import { volumeRoutes } from "./routes/volume-routes.js";
+import { networkRoutes } from "./routes/network-routes.js";
 import { registryRoutes } from "./routes/registry-routes.js";
 import { swarmRoutes } from "./routes/swarm-routes.js";
 
@@ -63,6 +64,7 @@ export async function startApiServer(engine: Engine, opts: { hosts: readonly Lis
     ...imageRoutes,
     ...registryRoutes,
     ...volumeRoutes,
+    ...networkRoutes,
     ...swarmRoutes,
   ]);
   const servers: http.Server[] = [];

@@ -10,6 +10,7 @@ import { BerthError } from "../errors.js";
 import { imageCommands } from "./commands/image-commands.js";
 import { systemCommands } from "./commands/system-commands.js";
 import { volumeCommands } from "./commands/volume-commands.js";
+import { networkCommands } from "./commands/network-commands.js";
 import { containerCommands } from "./commands/container-commands.js";
 import { filesystemCommands } from "./commands/filesystem-commands.js";
 import { registryCommands } from "./commands/registry-commands.js";
@@ -27,6 +28,7 @@ const ALL_COMMANDS: readonly CommandSpec[] = [
   ...registryCommands,
   ...systemCommands,
   ...volumeCommands,
+  ...networkCommands,
   serveCommand,
   statsCommand,
   eventsCommand,

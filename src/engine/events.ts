@@ -1,4 +1,4 @@
-// `events`: what berth did to containers, images and volumes, as dockerd reports it
+// `events`: what berth did to containers, images, volumes and networks, as dockerd reports it
 // (api/types/events). The use cases record; `followEvents` reads them back, filtered, from any
 // process, polling the log so that events from other berth processes (conmon's exit command
 // recording a "die") show up too.
@@ -8,7 +8,7 @@ import type { ContainerSpec } from "../store/container-store.js";
 import type { StoredEvent } from "../store/event-log.js";
 import { InvalidArgumentError } from "../errors.js";
 
-export type EventType = "container" | "image" | "volume";
+export type EventType = "container" | "image" | "volume" | "network";
 
 export interface DockerEvent {
   status?: string;
@@ -69,7 +69,7 @@ export function eventJson(e: StoredEvent): string {
 
 export type EventFilters = Map<string, string[]>;
 
-const FILTER_KEYS = new Set(["container", "event", "image", "label", "type", "volume"]);
+const FILTER_KEYS = new Set(["container", "event", "image", "label", "network", "type", "volume"]);
 
 export function checkEventFilters(filters: EventFilters): void {
   for (const key of filters.keys()) if (!FILTER_KEYS.has(key)) throw new InvalidArgumentError(`Invalid filter '${key}'`);
@@ -89,6 +89,7 @@ export function matchesEvent(e: StoredEvent, filters: EventFilters): boolean {
     any("container", (v) => e.type === "container" && (e.actorId.startsWith(v) || name === v)) &&
     any("image", (v) => (e.type === "image" && (e.actorId === v || name === v)) || (e.type === "container" && e.attributes.image === v)) &&
     any("volume", (v) => e.type === "volume" && e.actorId === v) &&
+    any("network", (v) => e.type === "network" && (e.actorId.startsWith(v) || name === v)) &&
     any("label", (v) => {
       const eq = v.indexOf("=");
       return eq < 0 ? v in e.attributes : e.attributes[v.slice(0, eq)] === v.slice(eq + 1);

@@ -24,6 +24,8 @@ export interface HostConfig {
   NetworkMode: string;
   /** -p as given: "80/tcp" → bindings (HostIp "" every address, HostPort "" any). Absent in older containers. */
   PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+  /** --dns: the container's name servers (on a user network, aardvark-dns's upstreams). */
+  Dns?: string[] | null;
   /** -P: every exposed port gets a free host port at start. */
   PublishAllPorts?: boolean;
   AutoRemove: boolean;

@@ -320,7 +320,45 @@ const SCHEMA_NETWORKS = [
    )`,
 ];
 
-const MIGRATIONS: readonly (readonly string[])[] = [SCHEMA, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_TRASH, SCHEMA_NETWORKS];
+/**
+ * User networks (schema version 7): a network's address pools of both families, its IPAM config as
+ * the user gave it, driver options; an endpoint's IPv6 address, interface and, for a network
+ * connected while the container ran, netavark's input for it alone. `container_networks` is what
+ * each container is to join (create's endpoints, then connect and disconnect), kept while it is
+ * stopped; a container made before it had its network mode only, so the default bridge's row is
+ * written for those.
+ */
+const SCHEMA_USER_NETWORKS = [
+  `ALTER TABLE networks ADD COLUMN pools TEXT NOT NULL DEFAULT ''`,
+  `ALTER TABLE networks ADD COLUMN ipam_config TEXT NOT NULL DEFAULT ''`,
+  `ALTER TABLE networks ADD COLUMN options TEXT NOT NULL DEFAULT '{}'`,
+  `ALTER TABLE networks ADD COLUMN attachable INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE networks ADD COLUMN ipv6 INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE endpoints ADD COLUMN address6 TEXT NOT NULL DEFAULT ''`,
+  `ALTER TABLE endpoints ADD COLUMN prefix_len6 INTEGER NOT NULL DEFAULT 0`,
+  `ALTER TABLE endpoints ADD COLUMN interface TEXT NOT NULL DEFAULT 'eth0'`,
+  `ALTER TABLE endpoints ADD COLUMN setup TEXT NOT NULL DEFAULT ''`,
+  `CREATE TABLE container_networks (
+     container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+     network_name TEXT NOT NULL,
+     network_id   TEXT NOT NULL DEFAULT '',
+     position     INTEGER NOT NULL,
+     config       TEXT NOT NULL DEFAULT '{}',
+     PRIMARY KEY (container_id, network_name)
+   )`,
+  `INSERT INTO container_networks (container_id, network_name, position)
+     SELECT id, 'bridge', 0 FROM containers WHERE json_extract(spec, '$.hostConfig.NetworkMode') IN ('default', 'bridge')`,
+];
+
+const MIGRATIONS: readonly (readonly string[])[] = [
+  SCHEMA,
+  SCHEMA_2,
+  SCHEMA_3,
+  SCHEMA_4,
+  SCHEMA_TRASH,
+  SCHEMA_NETWORKS,
+  SCHEMA_USER_NETWORKS,
+];
 
 function migrate(db: Db): void {
   db.transaction(() => {

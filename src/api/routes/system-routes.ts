@@ -1,5 +1,5 @@
-// /_ping, /version, /info, /system/df, and the lookups `docker inspect` walks through on its way
-// (networks and plugins berth does not have answer 404, so the CLI moves on).
+// /_ping, /version, /info, /system/df, /events, and the plugin lookup `docker inspect` walks through
+// on its way (berth has no plugins: 404, so the CLI moves on).
 import * as os from "node:os";
 import type { ApiCall } from "../api-context.js";
 import { API_VERSION, MIN_API_VERSION, SERVER_VERSION, response, sendJson } from "../api-context.js";
@@ -101,42 +101,6 @@ async function df(call: ApiCall): Promise<void> {
   });
 }
 
-/** berth has the host's network and none; `docker inspect` asks for networks by name. */
-async function network(call: ApiCall): Promise<void> {
-  const name = call.params[0]!;
-  if (name !== "host" && name !== "none") throw new NotFoundError(`network ${name} not found`);
-  sendJson(call, 200, networkJson(name));
-}
-
-function networkJson(name: "host" | "none"): Record<string, unknown> {
-  return {
-    Name: name,
-    Id: name,
-    Created: "0001-01-01T00:00:00Z",
-    Scope: "local",
-    Driver: name === "host" ? "host" : "null",
-    EnableIPv6: false,
-    IPAM: { Driver: "default", Options: null, Config: [] },
-    Internal: false,
-    Attachable: false,
-    Ingress: false,
-    ConfigFrom: { Network: "" },
-    ConfigOnly: false,
-    Containers: {},
-    Options: {},
-    Labels: {},
-  };
-}
-
-async function networks(call: ApiCall): Promise<void> {
-  sendJson(call, 200, [networkJson("host"), networkJson("none")]);
-}
-
-/** berth has no user-defined networks and no build cache: their prunes have nothing to remove. */
-async function pruneNetworks(call: ApiCall): Promise<void> {
-  sendJson(call, 200, { NetworksDeleted: null });
-}
-
 async function pruneBuildCache(call: ApiCall): Promise<void> {
   sendJson(call, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
 }
@@ -147,7 +111,7 @@ async function plugin(call: ApiCall): Promise<void> {
 
 /** GET /events: past events from `since`, then new ones as they happen, until `until` or the client leaves. */
 async function events(call: ApiCall): Promise<void> {
-  const filters = parseFilters(filterFlags(call.query), new Set(["container", "event", "image", "label", "type", "volume"]));
+  const filters = parseFilters(filterFlags(call.query), new Set(["container", "event", "image", "label", "network", "type", "volume"]));
   const since = call.query.get("since") ? parseUnixTimeNano(call.query.get("since")!) : undefined;
   const until = call.query.get("until") ? parseUnixTimeNano(call.query.get("until")!) : undefined;
   const stream = followEvents(call.api.engine, { since, until, filters, signal: call.signal });
@@ -169,9 +133,6 @@ export const systemRoutes: readonly Route[] = [
   { method: "GET", pattern: /^\/info$/, handler: info },
   { method: "GET", pattern: /^\/system\/df$/, handler: df },
   { method: "GET", pattern: /^\/events$/, handler: events },
-  { method: "GET", pattern: /^\/networks$/, handler: networks },
-  { method: "POST", pattern: /^\/networks\/prune$/, handler: pruneNetworks },
   { method: "POST", pattern: /^\/build\/prune$/, handler: pruneBuildCache },
-  { method: "GET", pattern: /^\/networks\/([^/]+)$/, handler: network },
   { method: "GET", pattern: /^\/plugins\/(.+)\/json$/, handler: plugin },
 ];

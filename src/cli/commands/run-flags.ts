@@ -10,6 +10,7 @@ import { checkEnvEntry } from "../../engine/containers/env-entry.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../../engine/containers/mount-specs.js";
 import { ClientArgumentError, ClientError } from "../errors.js";
 import { portFlags } from "../../engine/network/ports.js";
+import { networkFlags } from "../../engine/network/network-flags.js";
 
 export function addCreateFlags(cmd: Command): Command {
   return cmd
@@ -30,8 +31,11 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--memory-swap <bytes>", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parseSwap)
     .option("--mount <mount>", "Attach a filesystem mount to the container", collect, [])
     .option("--name <string>", "Assign a name to the container")
-    .option("--network <network>", "Connect a container to a network", "default")
-    .option("--net <network>", "Alias of --network")
+    .option("--network <network>", "Connect a container to a network", collect, [])
+    .option("--net <network>", "Alias of --network", collect, [])
+    .option("--network-alias <list>", "Add network-scoped alias for the container", collect, [])
+    .option("--ip <ip>", "IPv4 address (e.g., 172.30.100.104)")
+    .option("--ip6 <ip>", "IPv6 address (e.g., 2001:db8::33)")
     .option("--pids-limit <int>", "Tune container pids limit (set -1 for unlimited)", parseInteger)
     .option("--privileged", "Give extended privileges to this container")
     .option("-p, --publish <list>", "Publish a container's port(s) to the host", collect, [])
@@ -189,7 +193,13 @@ export function toCreateRequest(
     ...(opts.mount as string[]).map(parseMountFlag),
     ...(opts.tmpfs as string[]).map(parseTmpfsFlag),
   ];
-  const network = (opts.net as string | undefined) ?? (opts.network as string);
+  const networks = clientSide(() =>
+    networkFlags([...(opts.network as string[]), ...(opts.net as string[])], {
+      aliases: opts.networkAlias as string[],
+      ip: opts.ip as string | undefined,
+      ip6: opts.ip6 as string | undefined,
+    }),
+  );
   const memory = (opts.memory as number | undefined) ?? 0;
   const ports = clientSide(() => portFlags(opts.publish as string[], opts.expose as string[]));
   return {
@@ -212,8 +222,9 @@ export function toCreateRequest(
     stopSignal: opts.stopSignal as string | undefined,
     stopTimeout: opts.stopTimeout as number | undefined,
     binds: volumes.filter((v) => v.includes(":")),
+    endpoints: networks.endpoints,
     host: {
-      NetworkMode: network,
+      NetworkMode: networks.mode,
       PortBindings: ports.portBindings,
       PublishAllPorts: Boolean(opts.publishAll),
       AutoRemove: Boolean(opts.rm),

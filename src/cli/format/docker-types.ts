@@ -194,6 +194,20 @@ export const VOLUME_INSPECT: GoType = partial({
   UsageData: ptr(struct({ RefCount: INT, Size: INT })),
 });
 
+/** network.Inspect (types.NetworkResource in 20.10): the maps and the time typed, the rest as JSON gives it. */
+export const NETWORK_INSPECT: GoType = partial({
+  Created: TIME,
+  EnableIPv6: BOOL,
+  IPAM: partial({ Options: STRING_MAP, Config: slice(partial({})) }),
+  Internal: BOOL,
+  Attachable: BOOL,
+  Ingress: BOOL,
+  ConfigOnly: BOOL,
+  Containers: map(partial({})),
+  Options: STRING_MAP,
+  Labels: STRING_MAP,
+});
+
 const COMMIT = struct({ ID: STRING, Expected: STRING });
 
 /** system.Info as `docker info --format` sees it (the CLI's ClientInfo stays untyped). */

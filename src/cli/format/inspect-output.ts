@@ -6,7 +6,7 @@ import { goJson } from "./units.js";
 
 /** What inspect found, and which of docker's types the CLI decodes it into. */
 export interface Inspected {
-  readonly kind: "container" | "image" | "volume";
+  readonly kind: "container" | "image" | "volume" | "network";
   readonly value: unknown;
 }
 
@@ -18,8 +18,8 @@ export async function printInspected(
 ): Promise<number> {
   if (format) {
     const { parseTemplate, withGoType } = await import("./template/index.js");
-    const { CONTAINER_INSPECT, IMAGE_INSPECT, VOLUME_INSPECT } = await import("./docker-types.js");
-    const types = { container: CONTAINER_INSPECT, image: IMAGE_INSPECT, volume: VOLUME_INSPECT };
+    const { CONTAINER_INSPECT, IMAGE_INSPECT, NETWORK_INSPECT, VOLUME_INSPECT } = await import("./docker-types.js");
+    const types = { container: CONTAINER_INSPECT, image: IMAGE_INSPECT, volume: VOLUME_INSPECT, network: NETWORK_INSPECT };
     const template = parseTemplate(format, { missingKey: "error" });
     for (const { kind, value } of found) ctx.line(template.execute(withGoType(value, types[kind])));
   } else {

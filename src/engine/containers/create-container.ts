@@ -19,6 +19,8 @@ import { ImageNotFoundError, InvalidArgumentError, NotFoundError } from "../../e
 import { checkEnvEntry } from "./env-entry.js";
 import { checkNetworkMode } from "../network/network-mode.js";
 import { checkPortBindings } from "../network/ports.js";
+import { plannedAttachments } from "../network/attachments.js";
+import type { EndpointConfig } from "../../store/network-store.js";
 
 /** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
 function imageToRun(engine: Engine, text: string): ImageRecord {
@@ -61,6 +63,8 @@ export interface CreateRequest {
   logConfig?: { Type?: string | undefined; Config?: Record<string, string> | undefined } | undefined;
   /** -v flags as typed, for HostConfig.Binds. */
   binds: string[];
+  /** NetworkingConfig.EndpointsConfig, by network name or ID ("default" is the default bridge). */
+  endpoints?: Record<string, EndpointConfig>;
 }
 
 export interface CreateResult {
@@ -100,6 +104,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   }
 
   const id = randomBytes(32).toString("hex");
+  const attachments = plannedAttachments(engine, { containerId: id, networkMode: req.host.NetworkMode, endpoints: req.endpoints ?? {} });
   const config = mergeConfig(image.config.config ?? {}, req, id);
   const [path, ...args] = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (path === undefined) throw new InvalidArgumentError("No command specified");
@@ -143,6 +148,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     try {
       if (config.WorkingDir) withNewRootfs(engine, { id, mounts }, (rootfs) => setupWorkingDirectory(rootfs, config.WorkingDir!));
       store.containers.insert(spec, initialState());
+      for (const a of attachments) store.networks.attach(a);
       for (const m of spec.mounts) if (m.Type === "volume" && m.Name) store.volumes.link(id, m.Name);
       recordContainerEvent(engine, spec, "create");
     } catch (err) {

@@ -12,8 +12,11 @@ export interface EtcFiles {
 export type EtcNetwork =
   | { kind: "host" }
   | { kind: "none" }
-  /** Its own address on the default bridge: /etc/hosts names the container by it, as Docker's does. */
-  | { kind: "bridge"; address: string }
+  /**
+   * Its own address on bridge networks: /etc/hosts names the container by it, as Docker's does
+   * ("" on no network). With `dnsServers` (aardvark-dns on user networks) those are its name servers.
+   */
+  | { kind: "bridge"; address: string; dnsServers?: readonly string[] }
   /** Another container's namespace: that container's hosts and resolv.conf, as Docker shares them. */
   | { kind: "container"; peer: EtcFiles };
 
@@ -39,9 +42,15 @@ export function writeEtcFiles(dir: string, opts: { hostname: string; domainname:
       ? hostHosts
       : "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n" +
         "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
-        (network.kind === "bridge" ? `${network.address}\t${fqdn}\n` : "");
+        (network.kind === "bridge" && network.address !== "" ? `${network.address}\t${fqdn}\n` : "");
   fs.writeFileSync(paths.hostsPath, hosts);
   const resolv = readOr("/etc/resolv.conf", "");
+  if (network.kind === "bridge" && network.dnsServers) {
+    // aardvark-dns forwards what it does not know to the host's servers, as Docker's embedded DNS does.
+    const kept = resolv.split("\n").filter((line) => /^\s*(search|domain|options)\s/.test(line));
+    fs.writeFileSync(paths.resolvConfPath, [...network.dnsServers.map((s) => `nameserver ${s}`), ...kept].join("\n") + "\n");
+    return paths;
+  }
   const filtered =
     network.kind === "host"
       ? resolv

@@ -3,10 +3,12 @@
 // sandbox is made here and torn down by the end of the run (container-exit.ts).
 import type { Engine } from "../engine.js";
 import type { ContainerSpec } from "../../store/container-store.js";
-import { writeEtcFiles, type EtcFiles } from "../containers/etc-files.js";
+import { writeEtcFiles, type EtcFiles, type EtcNetwork } from "../containers/etc-files.js";
 import { containerPaths } from "../containers/container-paths.js";
 import { networkKind, networkPeer } from "./network-mode.js";
-import { setupSandbox } from "./sandbox.js";
+import { setupSandbox, type JoinedNetwork } from "./sandbox.js";
+import { networksToJoin } from "./attachments.js";
+import type { EndpointRecord } from "../../store/network-store.js";
 import { SystemError } from "../../errors.js";
 
 export type RuntimeNetwork = { kind: "host" } | { kind: "none" } | { kind: "path"; path: string };
@@ -28,11 +30,22 @@ export async function joinNetwork(engine: Engine, spec: ContainerSpec): Promise<
     });
     return { network: { kind: "path", path: `/proc/${peer.pid}/ns/net` }, etc };
   }
-  const netns = await setupSandbox(engine, spec);
-  const endpoint = engine.store.networks.sandbox(spec.id)?.endpoints[0];
-  if (!endpoint) throw new SystemError(`the network sandbox of container ${spec.id} vanished while it started`);
+  const joined = networksToJoin(engine, spec.id);
+  const netns = await setupSandbox(engine, spec, joined);
+  const sandbox = engine.store.networks.sandbox(spec.id);
+  if (!sandbox) throw new SystemError(`the network sandbox of container ${spec.id} vanished while it started`);
   return {
     network: { kind: "path", path: netns },
-    etc: writeEtcFiles(dir, { ...names, network: { kind: "bridge", address: endpoint.address } }),
+    etc: writeEtcFiles(dir, { ...names, network: bridgeEtcNetwork(joined, sandbox.endpoints) }),
   };
+}
+
+/**
+ * The files' view of a container on bridge networks: its first address names it in /etc/hosts, and
+ * on networks with DNS, aardvark-dns on each gateway is its name server (Docker's 127.0.0.11).
+ */
+export function bridgeEtcNetwork(joined: readonly JoinedNetwork[], endpoints: readonly EndpointRecord[]): EtcNetwork {
+  const first = endpoints.find((e) => e.interfaceName === "eth0") ?? endpoints[0];
+  const dnsServers = joined.filter((j) => j.network.dns).map((j) => j.network.gateway);
+  return { kind: "bridge", address: first?.address ?? "", ...(dnsServers.length > 0 ? { dnsServers } : {}) };
 }

@@ -30,17 +30,33 @@ export function ensureDefaultBridge(engine: Engine): NetworkRecord {
     // Docker's default bridge has no embedded DNS: containers resolve with the host's servers.
     dns: false,
     labels: {},
+    pools: [{ subnet: "172.17.0.0/16", gateway: "172.17.0.1" }],
+    ipamConfig: [{ Subnet: "172.17.0.0/16", Gateway: "172.17.0.1" }],
+    options: {},
+    attachable: false,
+    ipv6: false,
   };
   engine.store.networks.insert(record);
   return record;
 }
 
+/** The network's pools, IPv4 first. */
+export function addressPools(network: NetworkRecord): AddressPool[] {
+  return network.pools.map((pool) => {
+    const subnet = parseCidr(pool.subnet);
+    const gateway = parseIp(pool.gateway);
+    const ipRange = pool.ipRange === undefined ? undefined : parseCidr(pool.ipRange);
+    if (!subnet || !gateway || (pool.ipRange !== undefined && !ipRange))
+      throw new SystemError(`network ${network.name} has a damaged address pool: ${pool.subnet} ${pool.gateway}`);
+    return { subnet, gateway, ...(ipRange ? { ipRange } : {}), automatic: false };
+  });
+}
+
+/** The network's IPv4 pool (every bridge network has one). */
 export function addressPool(network: NetworkRecord): AddressPool {
-  const subnet = parseCidr(network.subnet);
-  const gateway = parseIp(network.gateway);
-  if (!subnet || !gateway)
-    throw new SystemError(`network ${network.name} has a damaged address pool: ${network.subnet} ${network.gateway}`);
-  return { subnet, gateway, automatic: false };
+  const pool = addressPools(network).find((p) => p.subnet.address.family === 4);
+  if (!pool) throw new SystemError(`network ${network.name} has no IPv4 address pool`);
+  return pool;
 }
 
 /** What netavark is given for the network. */
@@ -50,10 +66,11 @@ export function bridgeNetwork(network: NetworkRecord): BridgeNetwork {
     id: network.id,
     created: new Date(network.created),
     bridge: network.bridge,
-    pools: [addressPool(network)],
+    pools: addressPools(network),
     internal: network.internal,
-    ipv6: false,
+    ipv6: network.ipv6,
     dns: network.dns,
     labels: network.labels,
+    ...(network.options["com.docker.network.driver.mtu"] ? { mtu: Number(network.options["com.docker.network.driver.mtu"]) } : {}),
   };
 }

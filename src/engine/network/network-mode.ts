@@ -1,18 +1,19 @@
-// --network: the default bridge ("default" or "bridge"), the host's namespace, a namespace with only
-// lo ("none"), or another running container's ("container:NAME"). Checked at create with dockerd's
+// --network: a namespace of the container's own on bridge networks (the default bridge, "default" or
+// "bridge", or a user network by name or ID), the host's namespace, a namespace with only lo
+// ("none"), or another running container's ("container:NAME"). Checked at create with dockerd's
 // words (runconfig/errors.go), joined at start.
 import type { Engine } from "../engine.js";
 import type { ContainerSpec } from "../../store/container-store.js";
 import { resolveContainer } from "../containers/container-state.js";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { ConflictError, InvalidArgumentError } from "../../errors.js";
 
+/** "bridge": the container has a namespace of its own, joined to bridge networks. */
 export type NetworkKind = "bridge" | "host" | "none" | "container";
 
 export function networkKind(mode: string): NetworkKind {
-  if (mode === "default" || mode === "bridge") return "bridge";
   if (mode === "host" || mode === "none") return mode;
   if (mode.startsWith("container:")) return "container";
-  throw new NotFoundError(`network ${mode} not found`);
+  return "bridge";
 }
 
 /** The parts of a create request the mode is checked against. */
@@ -26,13 +27,7 @@ interface NetworkRequest {
 
 /** dockerd's checks of a create (daemon/create.go verifyNetworkingConfig, runconfig verifyPlatformContainerSettings). */
 export function checkNetworkMode(engine: Engine, req: NetworkRequest): void {
-  let kind: NetworkKind;
-  try {
-    kind = networkKind(req.networkMode);
-  } catch (err) {
-    // Docker creates the container and fails its start; berth refuses it up front, with the same words.
-    throw new InvalidArgumentError((err as Error).message);
-  }
+  const kind = networkKind(req.networkMode);
   if (kind !== "container") return;
   const target = req.networkMode.slice("container:".length);
   if (target === "") throw new InvalidArgumentError("Invalid network mode: invalid container format container:<name|id>");

@@ -1,20 +1,22 @@
-// A container's network sandbox on the default bridge, for one run: its address and host ports are
-// reserved in the store, then its network namespace file is made under the runroot and netavark
-// attaches it. Teardown undoes all of it with netavark's same input, and is safe to run again and
-// after a crash at any point of the setup (what is not there is skipped).
+// A container's network sandbox, for one run: its addresses on each of its networks and its host
+// ports are reserved in the store, then its network namespace file is made under the runroot and
+// netavark attaches it. Networks connected while it runs get a setup of their own. Teardown undoes
+// all of it with netavark's same inputs, and is safe to run again and after a crash at any point
+// of the setup (what is not there is skipped).
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine.js";
 import type { ContainerSpec } from "../../store/container-store.js";
-import type { SandboxRecord } from "../../store/network-store.js";
-import { NetavarkDriver, buildNetworkOptions, endpointsOf, type NetavarkNetworkOptions } from "../../network/netavark.js";
+import type { AttachmentRecord, EndpointRecord, NetworkRecord, SandboxRecord } from "../../store/network-store.js";
+import { NetavarkDriver, buildNetworkOptions, endpointsOf, type Attachment, type NetavarkNetworkOptions } from "../../network/netavark.js";
+import { ensureIsolation } from "../../network/isolation.js";
 import { createNetns, isNetnsMounted, removeNetns } from "../../network/netns.js";
 import { bindHostPorts } from "../../network/host-ports.js";
-import { allocateAddress, macAddressFor } from "../../network/ipam.js";
+import { allocateAddress, macAddressFor, reserveAddress } from "../../network/ipam.js";
 import { formatIp, parseIp, type IpAddress } from "../../network/ip-address.js";
 import type { PortBinding, PortMap } from "../../network/port-spec.js";
-import { addressPool, bridgeNetwork, ensureDefaultBridge } from "./default-bridge.js";
-import { SystemError } from "../../errors.js";
+import { addressPools, bridgeNetwork } from "./default-bridge.js";
+import { ConflictError, NotFoundError, SystemError } from "../../errors.js";
 import { lockExclusive } from "../../sys/file-lock.js";
 
 /** Where Debian's, Fedora's and a source install put podman's helpers. */
@@ -59,21 +61,32 @@ export function requestedBindings(spec: ContainerSpec): Record<string, PortBindi
   return bindings;
 }
 
+/** A network the container joins at start, found in the store. */
+export interface JoinedNetwork {
+  readonly attachment: AttachmentRecord;
+  readonly network: NetworkRecord;
+}
+
 /**
- * Reserves, creates and attaches the container's namespace on the default bridge; returns the
+ * Reserves, creates and attaches the container's namespace on its networks; returns the
  * namespace file for the runtime spec. On failure nothing stays behind.
  */
-export async function setupSandbox(engine: Engine, spec: ContainerSpec): Promise<string> {
-  const driver = netavark(engine);
+export async function setupSandbox(engine: Engine, spec: ContainerSpec, joined: readonly JoinedNetwork[]): Promise<string> {
+  const driver = joined.length > 0 ? netavark(engine) : undefined;
   // A run that ended without its cleanup (the container is not running, or it would not start
   // again) still holds its sandbox: it goes first, so that its address and ports are free again.
   await teardownSandbox(engine, spec.id);
-  const sandbox = reserveSandbox(engine, spec);
+  const sandbox = reserveSandbox(engine, spec, joined);
   try {
     await createNetns(netnsDir(engine), { name: sandbox.sandboxId.slice(0, 12) });
     const options = JSON.parse(sandbox.options) as NetavarkNetworkOptions;
-    const status = await serialized(() => driver.setup(sandbox.netns, options));
-    for (const network of Object.keys(options.networks)) endpointsOf(status, network);
+    if (driver) {
+      await serialized(async () => {
+        const status = await driver.setup(sandbox.netns, options);
+        for (const network of Object.keys(options.networks)) endpointsOf(status, network);
+        for (const { network } of joined) await ensureIsolation(network.bridge, { ipv6: network.ipv6 });
+      });
+    }
     return sandbox.netns;
   } catch (err) {
     await teardownSandbox(engine, spec.id);
@@ -81,14 +94,65 @@ export async function setupSandbox(engine: Engine, spec: ContainerSpec): Promise
   }
 }
 
+/** One network's share of a container: its addresses, MAC and what netavark is told of it. */
+interface PlannedEndpoint {
+  attachment: Attachment;
+  record: EndpointRecord;
+}
+
+/** Inside a write transaction: addresses on `network` for the container, from what is taken now. */
+function planEndpoint(engine: Engine, spec: ContainerSpec, joined: JoinedNetwork, interfaceName: string): PlannedEndpoint {
+  const { networks } = engine.store;
+  const network = networks.get(joined.network.id);
+  if (!network) throw new NotFoundError(`network ${joined.attachment.networkName} not found`);
+  const used = networks.addressesOn(network.id).flatMap((a) => parseIp(a) ?? []);
+  const requested = joined.attachment.config.IPAMConfig ?? {};
+  const pools = addressPools(network);
+  const addresses: IpAddress[] = [];
+  for (const pool of pools) {
+    const family = pool.subnet.address.family;
+    const wanted = family === 4 ? requested.IPv4Address : requested.IPv6Address;
+    addresses.push(wanted ? reserveAddress(pool, wanted, { used }) : allocateAddress(pool, { used, network }));
+  }
+  const v4 = addresses.find((a) => a.family === 4);
+  if (!v4) throw new SystemError(`network ${network.name} has no IPv4 address pool`);
+  const v6 = addresses.find((a) => a.family === 6);
+  const macAddress = joined.attachment.config.MacAddress || macAddressFor(v4);
+  return {
+    attachment: {
+      network: bridgeNetwork(network),
+      addresses,
+      aliases: network.dns ? dnsNames(spec, joined.attachment, network) : [],
+      interfaceName,
+      macAddress,
+    },
+    record: {
+      containerId: spec.id,
+      networkId: network.id,
+      endpointId: randomBytes(32).toString("hex"),
+      address: formatIp(v4),
+      prefixLen: pools.find((p) => p.subnet.address.family === 4)!.subnet.prefix,
+      macAddress,
+      ...(v6 ? { address6: formatIp(v6), prefixLen6: pools.find((p) => p.subnet.address.family === 6)!.subnet.prefix } : {}),
+      interfaceName,
+    },
+  };
+}
+
+/**
+ * The names aardvark-dns answers for the container besides its own name: its aliases, its short
+ * ID and host name (Docker's DNS answers both), and `NAME.NETWORK` as Docker's embedded DNS does.
+ */
+function dnsNames(spec: ContainerSpec, attachment: AttachmentRecord, network: NetworkRecord): string[] {
+  const names = [...(attachment.config.Aliases ?? []), spec.id.slice(0, 12), spec.config.Hostname ?? "", `${spec.name}.${network.name}`];
+  return [...new Set(names.filter((n) => n !== "" && n !== spec.name))];
+}
+
 /** One transaction: what is taken is read and the container's share written, so no two runs get the same. */
-function reserveSandbox(engine: Engine, spec: ContainerSpec): SandboxRecord {
+function reserveSandbox(engine: Engine, spec: ContainerSpec, joined: readonly JoinedNetwork[]): SandboxRecord {
   const { networks } = engine.store;
   return engine.store.write(() => {
-    const network = ensureDefaultBridge(engine);
-    const used = networks.addressesOn(network.id).flatMap((a) => parseIp(a) ?? []);
-    const address: IpAddress = allocateAddress(addressPool(network), { used, network });
-    const endpointId = randomBytes(32).toString("hex");
+    const planned = joined.map((j, i) => planEndpoint(engine, spec, j, `eth${i}`));
     const sandboxId = randomBytes(32).toString("hex");
     let bound: ReturnType<typeof bindHostPorts>;
     try {
@@ -99,46 +163,104 @@ function reserveSandbox(engine: Engine, spec: ContainerSpec): SandboxRecord {
     } catch (err) {
       // dockerd's words: the allocator's reason inside the endpoint's.
       throw new NetworkSetupError(
-        `driver failed programming external connectivity on endpoint ${spec.name} (${endpointId}): ${(err as Error).message}`,
+        `driver failed programming external connectivity on endpoint ${spec.name} (${planned[0]?.record.endpointId ?? sandboxId}): ${(err as Error).message}`,
       );
     }
     const options = buildNetworkOptions({
       containerId: spec.id,
       containerName: spec.name,
-      attachments: [
-        {
-          network: bridgeNetwork(network),
-          addresses: [address],
-          // The default bridge has no names to resolve: Docker shows Aliases null for it.
-          aliases: [],
-          interfaceName: "eth0",
-          macAddress: macAddressFor(address),
-        },
-      ],
-      ports: bound.published,
+      attachments: planned.map((p) => p.attachment),
+      // Ports need an address to forward to: a container on no network publishes none.
+      ports: planned.length > 0 ? bound.published : [],
+      ...(spec.hostConfig.Dns?.length ? { dnsServers: spec.hostConfig.Dns } : {}),
     });
-    const prefixLen = addressPool(network).subnet.prefix;
     const sandbox: SandboxRecord = {
       containerId: spec.id,
       sandboxId,
       netns: `${fs.realpathSync(mkdirp(netnsDir(engine)))}/${sandboxId.slice(0, 12)}`,
       options: JSON.stringify(options),
-      ports: JSON.stringify(bound.ports),
-      endpoints: [
-        {
-          containerId: spec.id,
-          networkId: network.id,
-          endpointId,
-          address: formatIp(address),
-          prefixLen,
-          macAddress: macAddressFor(address),
-        },
-      ],
-      reservations: bound.reservations,
+      ports: JSON.stringify(planned.length > 0 ? bound.ports : {}),
+      endpoints: planned.map((p) => p.record),
+      reservations: planned.length > 0 ? bound.reservations : [],
     };
     networks.insertSandbox(sandbox, bound.lastEphemeral);
     return sandbox;
   });
+}
+
+/**
+ * `network connect` on a running container: an address on the network, the next interface, and
+ * netavark's setup for that network alone (kept for its teardown). Published ports stay on the
+ * networks the container started with.
+ */
+export async function connectSandbox(engine: Engine, spec: ContainerSpec, joined: JoinedNetwork): Promise<EndpointRecord> {
+  const driver = netavark(engine);
+  const endpoint = engine.store.write(() => {
+    const sandbox = engine.store.networks.sandbox(spec.id);
+    if (!sandbox) throw new ConflictError(`container ${spec.id} has no network namespace to connect: it is not running`);
+    const taken = new Set(sandbox.endpoints.map((e) => e.interfaceName));
+    let index = 0;
+    while (taken.has(`eth${index}`)) index++;
+    const planned = planEndpoint(engine, spec, joined, `eth${index}`);
+    const options = buildNetworkOptions({
+      containerId: spec.id,
+      containerName: spec.name,
+      attachments: [planned.attachment],
+      ...(spec.hostConfig.Dns?.length ? { dnsServers: spec.hostConfig.Dns } : {}),
+    });
+    const record = { ...planned.record, setup: JSON.stringify(options) };
+    engine.store.networks.insertEndpoint(record);
+    return { record, netns: sandbox.netns, options };
+  });
+  try {
+    await serialized(async () => {
+      endpointsOf(await driver.setup(endpoint.netns, endpoint.options), joined.network.name);
+      await ensureIsolation(joined.network.bridge, { ipv6: joined.network.ipv6 });
+    });
+  } catch (err) {
+    await serialized(() => driver.teardown(endpoint.netns, endpoint.options)).catch(() => undefined);
+    engine.store.write(() => engine.store.networks.removeEndpoint(spec.id, joined.network.id));
+    throw new NetworkSetupError((err as Error).message, { cause: err });
+  }
+  return endpoint.record;
+}
+
+/** `network disconnect` of a running container: netavark undoes that network alone, and its address is freed. */
+export async function disconnectSandbox(engine: Engine, containerId: string, networkId: string): Promise<void> {
+  const sandbox = engine.store.networks.sandbox(containerId);
+  const endpoint = sandbox?.endpoints.find((e) => e.networkId === networkId);
+  if (!sandbox || !endpoint) return;
+  const started = JSON.parse(sandbox.options) as NetavarkNetworkOptions;
+  const name = Object.keys(started.network_info).find((n) => started.network_info[n]?.id === networkId);
+  const own: NetavarkNetworkOptions | undefined = endpoint.setup
+    ? (JSON.parse(endpoint.setup) as NetavarkNetworkOptions)
+    : name
+      ? onlyNetwork(started, name)
+      : undefined;
+  if (own && isNetnsMounted(sandbox.netns)) {
+    await serialized(() => netavark(engine).teardown(sandbox.netns, own));
+  }
+  engine.store.write(() => {
+    engine.store.networks.removeEndpoint(containerId, networkId);
+    if (!endpoint.setup && name) engine.store.networks.updateSandboxOptions(containerId, JSON.stringify(withoutNetwork(started, name)));
+  });
+}
+
+/** The start's netavark input narrowed to one network, ports included (netavark maps them per network). */
+function onlyNetwork(options: NetavarkNetworkOptions, name: string): NetavarkNetworkOptions {
+  return {
+    ...options,
+    networks: { [name]: options.networks[name]! },
+    network_info: { [name]: options.network_info[name]! },
+  };
+}
+
+function withoutNetwork(options: NetavarkNetworkOptions, name: string): NetavarkNetworkOptions {
+  const networks = { ...options.networks };
+  const info = { ...options.network_info };
+  delete networks[name];
+  delete info[name];
+  return { ...options, networks, network_info: info };
 }
 
 /**
@@ -172,11 +294,17 @@ export async function teardownSandbox(engine: Engine, containerId: string): Prom
   const sandbox = engine.store.networks.sandbox(containerId);
   if (!sandbox) return;
   if (isNetnsMounted(sandbox.netns)) {
-    try {
-      const driver = netavark(engine);
-      await serialized(() => driver.teardown(sandbox.netns, JSON.parse(sandbox.options) as NetavarkNetworkOptions));
-    } catch (err) {
-      engine.log.warn(`tearing down the network of container ${containerId}: ${(err as Error).message}`);
+    const inputs = [
+      ...sandbox.endpoints.flatMap((e) => (e.setup ? [JSON.parse(e.setup) as NetavarkNetworkOptions] : [])),
+      JSON.parse(sandbox.options) as NetavarkNetworkOptions,
+    ].filter((options) => Object.keys(options.networks).length > 0);
+    for (const options of inputs) {
+      try {
+        const driver = netavark(engine);
+        await serialized(() => driver.teardown(sandbox.netns, options));
+      } catch (err) {
+        engine.log.warn(`tearing down the network of container ${containerId}: ${(err as Error).message}`);
+      }
     }
   }
   await removeNetns(sandbox.netns);

@@ -25,17 +25,34 @@ export interface ApiServerHandle {
   stop(): Promise<number | null>;
 }
 
-export async function startApiServer(t: TempRoot, extraArgs: readonly string[] = [], socketName = "api.sock"): Promise<ApiServerHandle> {
+export async function startApiServer(
+  t: TempRoot,
+  extraArgs: readonly string[] = [],
+  socketName = "api.sock",
+  opts: { netns?: string } = {},
+): Promise<ApiServerHandle> {
   const socket = `${t.dir}/${socketName}`;
-  const proc = spawn(
+  const serve = [
     process.execPath,
-    [BERTH, "--root", t.root, "--runroot", t.runroot, "-l", "debug", "serve", "-H", `unix://${socket}`, ...extraArgs],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-      // Tests reach loopback only: a stray pull of a Docker Hub name fails before any lookup.
-      env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1" },
-    },
-  );
+    BERTH,
+    "--root",
+    t.root,
+    "--runroot",
+    t.runroot,
+    "-l",
+    "debug",
+    "serve",
+    "-H",
+    `unix://${socket}`,
+    ...extraArgs,
+  ];
+  // In a network namespace of the test's: the server's bridges and rules stay in it.
+  const argv = opts.netns ? ["nsenter", `--net=${opts.netns}`, ...serve] : serve;
+  const proc = spawn(argv[0]!, argv.slice(1), {
+    stdio: ["ignore", "ignore", "pipe"],
+    // Tests reach loopback only: a stray pull of a Docker Hub name fails before any lookup.
+    env: { ...process.env, TZ: "UTC", BERTH_REGISTRY_LOOPBACK_ONLY: "1" },
+  });
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));

@@ -174,7 +174,10 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
     assert.equal(onBridge.code, 125);
     assert.match(onBridge.stderr, /Error response from daemon: user specified IP address is supported on user defined networks only\n/);
     const alias = n.berth(["create", "--network-alias", "x", "busybox"]);
-    assert.match(alias.stderr, /Error response from daemon: network-scoped alias is supported only for containers in user defined networks\n/);
+    assert.match(
+      alias.stderr,
+      /Error response from daemon: network-scoped alias is supported only for containers in user defined networks\n/,
+    );
 
     const missing = n.berth(["run", "--name", "lost", "--network", "nwnosuch", "busybox", "true"]);
     assert.equal(missing.code, 125);

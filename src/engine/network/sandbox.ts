@@ -13,6 +13,7 @@ import { bindHostPorts } from "../../network/host-ports.js";
 import { allocateAddress, macAddressFor } from "../../network/ipam.js";
 import { formatIp, parseIp, type IpAddress } from "../../network/ip-address.js";
 import type { PortBinding, PortMap } from "../../network/port-spec.js";
+import { requestedMacAddress } from "./mac-address.js";
 import { addressPool, bridgeNetwork, ensureDefaultBridge } from "./default-bridge.js";
 import { SystemError } from "../../errors.js";
 import { lockExclusive } from "../../sys/file-lock.js";
@@ -88,6 +89,12 @@ function reserveSandbox(engine: Engine, spec: ContainerSpec): SandboxRecord {
     const network = ensureDefaultBridge(engine);
     const used = networks.addressesOn(network.id).flatMap((a) => parseIp(a) ?? []);
     const address: IpAddress = allocateAddress(addressPool(network), { used, network });
+    let macAddress: string;
+    try {
+      macAddress = requestedMacAddress(spec) ?? macAddressFor(address);
+    } catch (err) {
+      throw new NetworkSetupError((err as Error).message);
+    }
     const endpointId = randomBytes(32).toString("hex");
     const sandboxId = randomBytes(32).toString("hex");
     let bound: ReturnType<typeof bindHostPorts>;
@@ -112,7 +119,7 @@ function reserveSandbox(engine: Engine, spec: ContainerSpec): SandboxRecord {
           // The default bridge has no names to resolve: Docker shows Aliases null for it.
           aliases: [],
           interfaceName: "eth0",
-          macAddress: macAddressFor(address),
+          macAddress,
         },
       ],
       ports: bound.published,
@@ -131,7 +138,7 @@ function reserveSandbox(engine: Engine, spec: ContainerSpec): SandboxRecord {
           endpointId,
           address: formatIp(address),
           prefixLen,
-          macAddress: macAddressFor(address),
+          macAddress,
         },
       ],
       reservations: bound.reservations,

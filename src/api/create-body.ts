@@ -53,6 +53,8 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     workdir: optionalString(body, "WorkingDir", C) || undefined,
     user: optionalString(body, "User", C) || undefined,
     hostname: optionalString(body, "Hostname", C) || undefined,
+    domainname: optionalString(body, "Domainname", C) || undefined,
+    macAddress: optionalString(body, "MacAddress", C) || undefined,
     labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])),
     tty: optionalBool(body, "Tty", C) ?? false,
     openStdin: optionalBool(body, "OpenStdin", C) ?? false,
@@ -75,6 +77,12 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
       NetworkMode: network,
       PortBindings: portBindings,
       PublishAllPorts: optionalBool(host, "PublishAllPorts", H) ?? false,
+      // Go's nil slices: left out or null, inspect shows null.
+      Dns: goStringList(host, "Dns", H),
+      DnsOptions: goStringList(host, "DnsOptions", H),
+      DnsSearch: goStringList(host, "DnsSearch", H),
+      ExtraHosts: goStringList(host, "ExtraHosts", H),
+      Links: goStringList(host, "Links", H),
       AutoRemove: optionalBool(host, "AutoRemove", H) ?? false,
       RestartPolicy: restartPolicy,
       PidMode: optionalString(host, "PidMode", H) ?? "",
@@ -106,6 +114,12 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
       Runtime: optionalString(host, "Runtime", H) || "runc",
     },
   };
+}
+
+/** A Go []string field (not a StrSlice: one string is a type error); null when left out. */
+function goStringList(body: Record<string, unknown>, key: string, type: string): string[] | null {
+  if (typeof body[key] === "string") throw unmarshal(body[key], `${type}.${key}`, "[]string");
+  return stringList(body, key, type) ?? null;
 }
 
 /** An API Mount object as the --mount flag's text, so both go through one parser. */

@@ -30,7 +30,6 @@ export interface UnsupportedFlag {
 
 /** `docker run --help` and `docker create --help` (CLI 28.2.2) less what berth's run and create take. */
 const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
-  { long: "add-host" },
   { long: "annotation" },
   { long: "blkio-weight" },
   { long: "blkio-weight-device" },
@@ -52,10 +51,6 @@ const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
   { long: "device-write-bps" },
   { long: "device-write-iops" },
   { long: "disable-content-trust" },
-  { long: "dns" },
-  { long: "dns-option" },
-  { long: "dns-search" },
-  { long: "domainname" },
   { long: "gpus" },
   { long: "group-add" },
   { long: "health-cmd" },
@@ -69,11 +64,9 @@ const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
   { long: "isolation" },
   { long: "kernel-memory" },
   { long: "label-file" },
-  { long: "link" },
   { long: "link-local-ip" },
   { long: "log-driver" },
   { long: "log-opt" },
-  { long: "mac-address" },
   { long: "memory-reservation" },
   { long: "memory-swappiness" },
   { long: "no-healthcheck" },

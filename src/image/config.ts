@@ -23,6 +23,7 @@ export interface ContainerConfig {
   WorkingDir?: string;
   Entrypoint?: string[] | null;
   NetworkDisabled?: boolean;
+  MacAddress?: string;
   OnBuild?: string[] | null;
   Labels?: Record<string, string> | null;
   StopSignal?: string;
@@ -159,6 +160,7 @@ export function canonicalContainerConfig(c: ContainerConfig | undefined | null):
   out.WorkingDir = src.WorkingDir ?? "";
   out.Entrypoint = src.Entrypoint ?? null;
   if (src.NetworkDisabled) out.NetworkDisabled = true;
+  if (src.MacAddress) out.MacAddress = src.MacAddress;
   out.OnBuild = src.OnBuild ?? null;
   out.Labels = src.Labels ? sortKeys(src.Labels) : null;
   if (src.StopSignal) out.StopSignal = src.StopSignal;

@@ -24,10 +24,16 @@ export interface HostConfig {
   NetworkMode: string;
   /** -p as given: "80/tcp" → bindings (HostIp "" every address, HostPort "" any). Absent in older containers. */
   PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
-  /** --dns: the container's name servers (on a user network, aardvark-dns's upstreams). */
-  Dns?: string[] | null;
   /** -P: every exposed port gets a free host port at start. */
   PublishAllPorts?: boolean;
+  /** --dns, --dns-option, --dns-search: [] from the CLI, null when the API left them out; absent in older containers. */
+  Dns?: string[] | null;
+  DnsOptions?: string[] | null;
+  DnsSearch?: string[] | null;
+  /** --add-host NAME:IP (IP may be "host-gateway"). */
+  ExtraHosts?: string[] | null;
+  /** Default-bridge links as dockerd shows them: "/target:/container/alias". */
+  Links?: string[] | null;
   AutoRemove: boolean;
   CapAdd: string[] | null;
   CapDrop: string[] | null;

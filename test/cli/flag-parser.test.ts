@@ -164,16 +164,30 @@ describe("the berth command line's words for what it cannot take", () => {
     [["swarm", "init"], 1, "berth does not support 'berth swarm' yet\n"],
     [["container", "update", "--memory", "1g", "c"], 1, "berth does not support 'berth container update' yet\n"],
     [["run", "--ip", "172.17.0.9", "busybox"], 125, "berth does not support the '--ip' flag of 'berth run' yet" + usage("run", RUN)],
-    [["run", "-d", "--link=a:b", "busybox"], 125, "berth does not support the '--link' flag of 'berth run' yet" + usage("run", RUN)],
+    [
+      ["run", "-d", "--isolation=default", "busybox"],
+      125,
+      "berth does not support the '--isolation' flag of 'berth run' yet" + usage("run", RUN),
+    ],
+    [
+      ["run", "-d", "--add-host=x", "busybox"],
+      125,
+      'invalid argument "x" for "--add-host" flag: bad format for add-host: "x"' + usage("run", RUN),
+    ],
+    [
+      ["create", "--link", "a:b:c", "busybox"],
+      125,
+      'invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c' + usage("create", RUN),
+    ],
     [
       ["create", "--network-alias=web", "busybox"],
       125,
       "berth does not support the '--network-alias' flag of 'berth create' yet" + usage("create", RUN),
     ],
     [
-      ["container", "run", "--dns", "1.1.1.1", "busybox"],
+      ["container", "run", "--storage-opt", "size=1G", "busybox"],
       125,
-      "berth does not support the '--dns' flag of 'berth container run' yet" + usage("container run", RUN),
+      "berth does not support the '--storage-opt' flag of 'berth container run' yet" + usage("container run", RUN),
     ],
   ];
   for (const [argv, code, stderr] of cases) {

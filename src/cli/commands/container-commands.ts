@@ -32,6 +32,9 @@ async function requestFromFlags(
   const { isPullPolicy } = await import("../../engine/containers/run-container.js");
   if (!isPullPolicy(pull)) throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   const req = toCreateRequest(image!, cmd, opts, { detached, env: ctx.env });
+  const { localhostDnsWarning } = await import("../../engine/containers/resolv-conf.js");
+  const dnsWarning = localhostDnsWarning(req.host.Dns ?? []);
+  if (dnsWarning) process.stderr.write(`${dnsWarning}\n`);
   const platform = opts.platform as string | undefined;
   const { parsePlatform } = await import("../../image/config.js");
   const { progressDisplay } = await import("../format/progress-display.js");

@@ -11,14 +11,23 @@ import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } fr
 import { ClientArgumentError, ClientError } from "../errors.js";
 import { portFlags } from "../../engine/network/ports.js";
 import { networkFlags } from "../../engine/network/network-flags.js";
+import { parseDnsSearch, parseDnsServer } from "../../engine/containers/resolv-conf.js";
+import { parseAddHostFlag } from "../../engine/containers/hosts-file.js";
+import { parseLink } from "../../engine/network/link-spec.js";
+import { parseMacAddress } from "../../engine/network/mac-address.js";
 
 export function addCreateFlags(cmd: Command): Command {
   return cmd
     .option("-a, --attach <stream>", "Attach to STDIN, STDOUT or STDERR", collect, [])
+    .option("--add-host <list>", "Add a custom host-to-IP mapping (host:ip)", collectChecked(parseAddHostFlag), [])
     .option("--cap-add <cap>", "Add Linux capabilities", collect, [])
     .option("--cap-drop <cap>", "Drop Linux capabilities", collect, [])
     .option("--cpus <decimal>", "Number of CPUs", parseCpus)
     .option("--device <device>", "Add a host device to the container", collect, [])
+    .option("--dns <list>", "Set custom DNS servers", collectChecked(parseDnsServer), [])
+    .option("--dns-option <list>", "Set DNS options", collect, [])
+    .option("--dns-search <list>", "Set custom DNS search domains", collectChecked(parseDnsSearch), [])
+    .option("--domainname <string>", "Container NIS domain name")
     .option("--entrypoint <command>", "Overwrite the default ENTRYPOINT of the image")
     .option("-e, --env <list>", "Set environment variables", collectEnv, [])
     .option("--env-file <file>", "Read in a file of environment variables", collect, [])
@@ -27,6 +36,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--init", "Run an init inside the container that forwards signals and reaps processes")
     .option("-i, --interactive", "Keep STDIN open even if not attached")
     .option("-l, --label <label>", "Set meta data on a container", collect, [])
+    .option("--link <list>", "Add link to another container", collectChecked(parseLinkFlag), [])
+    .option("--mac-address <string>", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
     .option("-m, --memory <bytes>", "Memory limit", parseBytes)
     .option("--memory-swap <bytes>", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parseSwap)
     .option("--mount <mount>", "Attach a filesystem mount to the container", collect, [])
@@ -83,6 +94,23 @@ function parseCpus(value: string): number {
 function parseInteger(value: string): number {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
   return Number(value);
+}
+
+/** A list flag whose values the docker CLI checks (and may rewrite) as it parses them: a flag error. */
+function collectChecked(check: (value: string) => string): (value: string, previous?: string[]) => string[] {
+  return (value, previous = []) => {
+    try {
+      return [...previous, check(value)];
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
+
+/** docker/cli's --link check is the daemon's parser; its words, as a flag error. */
+function parseLinkFlag(value: string): string {
+  parseLink(value);
+  return value;
 }
 
 /** -e values are checked as they are parsed: a flag error (exit 125), as docker's ValidateEnv makes it. */
@@ -202,6 +230,10 @@ export function toCreateRequest(
   );
   const memory = (opts.memory as number | undefined) ?? 0;
   const ports = clientSide(() => portFlags(opts.publish as string[], opts.expose as string[]));
+  const mac = (opts.macAddress as string | undefined) ?? "";
+  if (mac !== "" && !parseMacAddress(mac)) throw new ClientArgumentError(`${mac} is not a valid mac address`);
+  const extraHosts = opts.addHost as string[];
+  const links = opts.link as string[];
   return {
     image,
     name: opts.name as string | undefined,
@@ -211,6 +243,8 @@ export function toCreateRequest(
     workdir: opts.workdir as string | undefined,
     user: opts.user as string | undefined,
     hostname: opts.hostname as string | undefined,
+    domainname: opts.domainname as string | undefined,
+    macAddress: mac || undefined,
     labels: parseLabels(opts.label as string[]),
     tty: Boolean(opts.tty),
     openStdin: Boolean(opts.interactive),
@@ -227,6 +261,12 @@ export function toCreateRequest(
       NetworkMode: networks.mode,
       PortBindings: ports.portBindings,
       PublishAllPorts: Boolean(opts.publishAll),
+      // The docker CLI always sends the DNS lists, and the others only when given.
+      Dns: opts.dns as string[],
+      DnsOptions: opts.dnsOption as string[],
+      DnsSearch: opts.dnsSearch as string[],
+      ExtraHosts: extraHosts.length ? extraHosts : null,
+      Links: links.length ? links : null,
       AutoRemove: Boolean(opts.rm),
       RestartPolicy: parseRestartFlag(opts.restart as string),
       PidMode: (opts.pid as string | undefined) ?? "",

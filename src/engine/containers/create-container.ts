@@ -21,6 +21,8 @@ import { checkNetworkMode } from "../network/network-mode.js";
 import { checkPortBindings } from "../network/ports.js";
 import { plannedAttachments } from "../network/attachments.js";
 import type { EndpointConfig } from "../../store/network-store.js";
+import { checkNetworkOptions } from "../network/network-options.js";
+import { checkLinks } from "../network/links.js";
 
 /** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
 function imageToRun(engine: Engine, text: string): ImageRecord {
@@ -48,6 +50,10 @@ export interface CreateRequest {
   workdir?: string | undefined;
   user?: string | undefined;
   hostname?: string | undefined;
+  /** Config.Domainname: the kernel's domain name inside, and the /etc/hosts line's FQDN. */
+  domainname?: string | undefined;
+  /** Config.MacAddress, as typed; checked when the container starts, as dockerd does. */
+  macAddress?: string | undefined;
   labels: Record<string, string>;
   tty: boolean;
   openStdin: boolean;
@@ -97,6 +103,14 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     publishAll: Boolean(req.host.PublishAllPorts),
     exposedPorts: req.exposedPorts,
   });
+  checkNetworkOptions({
+    networkMode: req.host.NetworkMode,
+    links: req.host.Links ?? [],
+    dns: req.host.Dns ?? [],
+    extraHosts: req.host.ExtraHosts ?? [],
+    macAddress: req.macAddress ?? "",
+  });
+  const links = checkLinks(engine, { links: req.host.Links ?? [], name });
   const warnings: string[] = [];
   // dockerd keeps them in HostConfig and binds nothing: the host's ports are the container's own.
   if (req.host.NetworkMode === "host" && (Object.keys(portBindings).length > 0 || req.host.PublishAllPorts)) {
@@ -123,6 +137,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
       ...req.host,
       PortBindings: portBindings,
       PublishAllPorts: Boolean(req.host.PublishAllPorts),
+      Links: links,
       Binds: req.binds.length ? req.binds : null,
       Tmpfs: tmpfsMap(req.mounts),
       LogConfig: logConfig,
@@ -184,7 +199,7 @@ export function mergeConfig(imageConfig: ContainerConfig, req: CreateRequest, id
   const hostname = req.hostname || (req.host.NetworkMode === "host" ? hostHostname() : id.slice(0, 12));
   return canonicalContainerConfig({
     Hostname: hostname,
-    Domainname: "",
+    Domainname: req.domainname ?? "",
     User: req.user ?? imageConfig.User ?? "",
     AttachStdin: req.attachStdin,
     AttachStdout: req.attachStdout,
@@ -199,6 +214,7 @@ export function mergeConfig(imageConfig: ContainerConfig, req: CreateRequest, id
     Volumes: Object.keys(volumes).length ? volumes : null,
     WorkingDir: req.workdir || imageConfig.WorkingDir || "",
     Entrypoint: entrypoint,
+    ...(req.macAddress ? { MacAddress: req.macAddress } : {}),
     OnBuild: null,
     Labels: { ...(imageConfig.Labels ?? {}), ...req.labels },
     ...(req.stopSignal || imageConfig.StopSignal ? { StopSignal: req.stopSignal || imageConfig.StopSignal! } : {}),

@@ -1,6 +1,8 @@
 // The files Docker writes for every container and bind-mounts over the image's: /etc/hosts,
 // /etc/hostname and /etc/resolv.conf (daemon/container_operations_unix.go, libnetwork/etchosts).
 import * as fs from "node:fs";
+import { hostsFile, type HostEntry } from "./hosts-file.js";
+import { NO_DNS_CONFIG, resolvConf, type DnsConfig } from "./resolv-conf.js";
 
 export interface EtcFiles {
   hostsPath: string;
@@ -20,13 +22,22 @@ export type EtcNetwork =
   /** Another container's namespace: that container's hosts and resolv.conf, as Docker shares them. */
   | { kind: "container"; peer: EtcFiles };
 
+export interface EtcOptions {
+  hostname: string;
+  domainname: string;
+  network: EtcNetwork;
+  /** --dns, --dns-search, --dns-option; none given: the host's resolv.conf. */
+  dns?: DnsConfig;
+  /** --add-host lines, then links' (hosts-file.ts). */
+  extraHosts?: readonly HostEntry[];
+}
+
 /**
- * With the host's network the container sees the host's names; with its own network namespace it
- * gets Docker's default hosts file. resolv.conf is the host's, minus loopback name servers, which
- * would not answer inside another network namespace (Docker falls back to public resolvers there;
- * berth leaves none rather than sending queries off the machine).
+ * With the host's network the container sees the host's names (unless --add-host asks for more,
+ * when Docker writes its own file); with its own network namespace it gets Docker's default hosts
+ * file. resolv.conf follows resolv-conf.ts.
  */
-export function writeEtcFiles(dir: string, opts: { hostname: string; domainname: string; network: EtcNetwork }): EtcFiles {
+export function writeEtcFiles(dir: string, opts: EtcOptions): EtcFiles {
   const paths: EtcFiles = { hostsPath: `${dir}/hosts`, hostnamePath: `${dir}/hostname`, resolvConfPath: `${dir}/resolv.conf` };
   const { network } = opts;
   fs.writeFileSync(paths.hostnamePath, `${opts.hostname}\n`);
@@ -35,31 +46,31 @@ export function writeEtcFiles(dir: string, opts: { hostname: string; domainname:
     fs.writeFileSync(paths.resolvConfPath, readOr(network.peer.resolvConfPath, ""));
     return paths;
   }
-  const fqdn = opts.domainname ? `${opts.hostname}.${opts.domainname} ${opts.hostname}` : opts.hostname;
-  const hostHosts = readOr("/etc/hosts", "127.0.0.1\tlocalhost\n");
-  const hosts =
-    network.kind === "host"
-      ? hostHosts
-      : "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n" +
-        "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
-        (network.kind === "bridge" && network.address !== "" ? `${network.address}\t${fqdn}\n` : "");
-  fs.writeFileSync(paths.hostsPath, hosts);
-  const resolv = readOr("/etc/resolv.conf", "");
-  if (network.kind === "bridge" && network.dnsServers) {
-    // aardvark-dns forwards what it does not know to the host's servers, as Docker's embedded DNS does.
-    const kept = resolv.split("\n").filter((line) => /^\s*(search|domain|options)\s/.test(line));
-    fs.writeFileSync(paths.resolvConfPath, [...network.dnsServers.map((s) => `nameserver ${s}`), ...kept].join("\n") + "\n");
-    return paths;
-  }
-  const filtered =
-    network.kind === "host"
-      ? resolv
-      : resolv
-          .split("\n")
-          .filter((line) => !/^\s*nameserver\s+(127\.|::1\b)/.test(line))
-          .join("\n");
-  fs.writeFileSync(paths.resolvConfPath, filtered.endsWith("\n") || filtered === "" ? filtered : filtered + "\n");
+  fs.writeFileSync(paths.hostsPath, etcHosts(opts));
+  fs.writeFileSync(paths.resolvConfPath, etcResolvConf(opts, readOr("/etc/resolv.conf", "")));
   return paths;
+}
+
+function etcHosts(opts: EtcOptions): string {
+  const extra = opts.extraHosts ?? [];
+  const { network } = opts;
+  if (network.kind === "host" && extra.length === 0) return readOr("/etc/hosts", "127.0.0.1\tlocalhost\n");
+  return hostsFile({
+    hostname: opts.hostname,
+    domainname: opts.domainname,
+    extra,
+    ...(network.kind === "bridge" && network.address !== "" ? { address: network.address } : {}),
+  });
+}
+
+function etcResolvConf(opts: EtcOptions, host: string): string {
+  const { network } = opts;
+  return resolvConf({
+    host,
+    dns: opts.dns ?? NO_DNS_CONFIG,
+    hostNetwork: network.kind === "host",
+    ...(network.kind === "bridge" && network.dnsServers ? { networkServers: network.dnsServers } : {}),
+  });
 }
 
 function readOr(path: string, fallback: string): string {

@@ -16,6 +16,8 @@ import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
 import { joinNetwork, type RuntimeNetwork } from "../network/container-network.js";
+import { linkEnv as envOfLink, linkedContainers } from "../network/links.js";
+import { containerEnv } from "./container-env.js";
 import { NetworkSetupError, teardownSandbox } from "../network/sandbox.js";
 import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
 import { containerRuntime } from "./container-runtime.js";
@@ -89,6 +91,7 @@ export async function createTask(
     setupWorkingDirectory(rootfs, spec.config.WorkingDir ?? "");
     copyImageDataIntoVolumes(rootfs, spec);
     const { network, etc } = await joinNetwork(engine, spec);
+    const linkEnv = linkedContainers(engine, spec).flatMap(envOfLink);
     const namespaces = {
       pid: namespaceMode(engine, "pid", spec.hostConfig.PidMode),
       ipc: namespaceMode(engine, "ipc", spec.hostConfig.IpcMode),
@@ -99,7 +102,7 @@ export async function createTask(
     const created = await runtime.create({
       id: spec.id,
       name: spec.name,
-      spec: buildSpec(rootfs, spec, { etc, network, namespaces, cgroupsPath: paths.cgroupsPath, init }),
+      spec: buildSpec(rootfs, spec, { etc, network, namespaces, cgroupsPath: paths.cgroupsPath, init, linkEnv }),
       logPath: keepsLog(spec.hostConfig.LogConfig) ? paths.logPath : undefined,
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
@@ -198,17 +201,14 @@ function buildSpec(
     namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
     cgroupsPath: string;
     init: string | undefined;
+    linkEnv: readonly string[];
   },
 ): OciSpec {
   const { etc, network, namespaces, cgroupsPath, init } = opts;
   const config = spec.config;
   const host = spec.hostConfig;
   const user = resolveUser(rootfs, config.User ?? "");
-  const env = [...(config.Env ?? [])];
-  const has = (key: string) => env.some((e) => e.startsWith(`${key}=`));
-  if (!has("PATH")) env.unshift("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  if (!has("HOSTNAME")) env.push(`HOSTNAME=${config.Hostname}`);
-  if (config.Tty && !has("TERM")) env.push("TERM=xterm");
+  const env = containerEnv(config, opts.linkEnv);
 
   const mounts: OciMount[] = [
     { destination: "/etc/resolv.conf", type: "bind", source: etc.resolvConfPath, options: ["rbind", "rprivate"] },
@@ -265,6 +265,9 @@ function buildSpec(
         shmSize: host.ShmSize,
       },
       ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+      // dockerd sets the domain name as this sysctl, not as the spec's domainname; in the host's
+      // UTS namespace, or another container's, it would rename theirs.
+      ...(config.Domainname && namespaces.uts.kind === "private" ? { sysctls: { "kernel.domainname": config.Domainname } } : {}),
       cgroupsPath,
       ...namespaces,
       ...(init ? { init } : {}),

@@ -10,6 +10,7 @@ import { writeEtcFiles } from "../containers/etc-files.js";
 import { recordEvent } from "../events.js";
 import { checkEndpointConfig, networksToJoin, normalizedConfig } from "./attachments.js";
 import { bridgeEtcNetwork } from "./container-network.js";
+import { etcOptions } from "./etc-options.js";
 import { networkKind } from "./network-mode.js";
 import { resolveNetwork } from "./networks.js";
 import { connectSandbox, disconnectSandbox } from "./sandbox.js";
@@ -91,8 +92,7 @@ function rewriteEtcFiles(engine: Engine, record: ContainerRecord): void {
   const sandbox = engine.store.networks.sandbox(record.spec.id);
   if (!sandbox) return;
   writeEtcFiles(containerPaths(engine, record.spec.id).userdata, {
-    hostname: record.spec.config.Hostname ?? "",
-    domainname: record.spec.config.Domainname ?? "",
+    ...etcOptions(engine, record.spec),
     network: bridgeEtcNetwork(networksToJoin(engine, record.spec.id), sandbox.endpoints),
   });
 }

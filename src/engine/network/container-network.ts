@@ -9,13 +9,14 @@ import { networkKind, networkPeer } from "./network-mode.js";
 import { setupSandbox, type JoinedNetwork } from "./sandbox.js";
 import { networksToJoin } from "./attachments.js";
 import type { EndpointRecord } from "../../store/network-store.js";
+import { etcOptions } from "./etc-options.js";
 import { SystemError } from "../../errors.js";
 
 export type RuntimeNetwork = { kind: "host" } | { kind: "none" } | { kind: "path"; path: string };
 
 export async function joinNetwork(engine: Engine, spec: ContainerSpec): Promise<{ network: RuntimeNetwork; etc: EtcFiles }> {
   const dir = containerPaths(engine, spec.id).userdata;
-  const names = { hostname: spec.config.Hostname ?? "", domainname: spec.config.Domainname ?? "" };
+  const names = etcOptions(engine, spec);
   const kind = networkKind(spec.hostConfig.NetworkMode);
   if (kind === "host" || kind === "none") return { network: { kind }, etc: writeEtcFiles(dir, { ...names, network: { kind } }) };
   if (kind === "container") {

@@ -17,6 +17,7 @@ import { formatIp, parseIp, type IpAddress } from "../../network/ip-address.js";
 import type { PortBinding, PortMap } from "../../network/port-spec.js";
 import { addressPools, bridgeNetwork } from "./default-bridge.js";
 import { ConflictError, NotFoundError, SystemError } from "../../errors.js";
+import { requestedMacAddress } from "./mac-address.js";
 import { lockExclusive } from "../../sys/file-lock.js";
 
 /** Where Debian's, Fedora's and a source install put podman's helpers. */
@@ -117,7 +118,14 @@ function planEndpoint(engine: Engine, spec: ContainerSpec, joined: JoinedNetwork
   const v4 = addresses.find((a) => a.family === 4);
   if (!v4) throw new SystemError(`network ${network.name} has no IPv4 address pool`);
   const v6 = addresses.find((a) => a.family === 6);
-  const macAddress = joined.attachment.config.MacAddress || macAddressFor(v4);
+  let macAddress: string;
+  try {
+    // --mac-address (Config.MacAddress) is the first network's, as Docker's endpoint settings default.
+    macAddress =
+      joined.attachment.config.MacAddress || (interfaceName === "eth0" ? requestedMacAddress(spec) : undefined) || macAddressFor(v4);
+  } catch (err) {
+    throw new NetworkSetupError((err as Error).message);
+  }
   return {
     attachment: {
       network: bridgeNetwork(network),

@@ -146,7 +146,7 @@ export interface AddressPool {
  */
 export function resolveAddressPools(
   config: readonly IpamConfigEntry[],
-  opts: { used: readonly Cidr[]; lastAllocated?: Cidr },
+  opts: { used: readonly Cidr[]; lastAllocated?: Cidr; avoid?: readonly Cidr[] },
 ): AddressPool[] {
   const requested = config.map((entry) => {
     const text = entry.Subnet ?? "";
@@ -161,7 +161,8 @@ export function resolveAddressPools(
   }
   const pools: AddressPool[] = [];
   if (!requested.some((r) => r.subnet.address.family === 4)) {
-    const subnet = allocateSubnet(opts);
+    // An automatic pool also keeps clear of the host's own addresses and routes (`avoid`).
+    const subnet = allocateSubnet({ ...opts, used: [...opts.used, ...(opts.avoid ?? [])] });
     pools.push({ subnet, gateway: { family: 4, value: networkAddress(subnet).value + 1n }, automatic: true });
   }
   for (const { entry, subnet } of requested) {

@@ -273,6 +273,13 @@ export class NetworkStore {
     this.db.prepare("UPDATE sandboxes SET options = ? WHERE container_id = ?").run(options, containerId);
   }
 
+  /** The containers that hold a sandbox, running or left by a run that ended without its cleanup. */
+  sandboxContainers(): string[] {
+    return (this.db.prepare("SELECT container_id FROM sandboxes ORDER BY container_id").all() as { container_id: string }[]).map(
+      (r) => r.container_id,
+    );
+  }
+
   sandbox(containerId: string): SandboxRecord | undefined {
     const row = this.db.prepare("SELECT * FROM sandboxes WHERE container_id = ?").get(containerId) as
       { container_id: string; sandbox_id: string; netns: string; options: string; ports: string } | undefined;

@@ -45,7 +45,12 @@ export const serveCommand: CommandSpec = {
     const engine = await ctx.engine({ sweep: true });
     const log = apiLog(ctx);
     const server = await startApiServer(engine, { hosts, log });
-    // As dockerd does when it starts: containers whose restart policy asks for it come back.
+    // As dockerd does when it starts: the sandboxes of runs that ended unseen (a reboot, a killed
+    // conmon) free their addresses and ports, then containers whose restart policy asks come back.
+    const { releaseNetworkLeftovers } = await import("../../engine/network/network-repair.js");
+    await releaseNetworkLeftovers(engine).catch((err: unknown) =>
+      logLine("warn", `releasing the network of ended runs: ${err instanceof Error ? err.message : String(err)}`),
+    );
     const { restoreContainers } = await import("../../engine/containers/container-lifecycle.js");
     for (const id of await restoreContainers(engine)) logLine("info", `restarted container ${id.slice(0, 12)} (restart policy)`);
     // The start and the stop are told whatever the level, as the daemon's own status.

@@ -1,12 +1,15 @@
 // The default `bridge` network, as dockerd makes it at its start: 172.17.0.0/16 with gateway
-// 172.17.0.1. Its Linux bridge is `berth0`, not dockerd's `docker0`, so that berth and a dockerd on
-// the same host never configure one bridge twice. The row is made the first time a container
-// needs it, inside the transaction that reserves that container's address.
+// 172.17.0.1, or the next of Docker's default pools when the host already uses 172.17 (an address
+// or a route: host-routes.ts), with `.1` as its gateway. Its Linux bridge is `berth0`, not
+// dockerd's `docker0`, so that berth and a dockerd on the same host never configure one bridge
+// twice. The row is made the first time a container needs it, inside the transaction that
+// reserves that container's address.
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine.js";
 import type { NetworkRecord } from "../../store/network-store.js";
 import type { BridgeNetwork } from "../../network/netavark.js";
-import { parseCidr, parseIp } from "../../network/ip-address.js";
+import { formatCidr, formatIp, networkAddress, parseCidr, parseIp } from "../../network/ip-address.js";
+import { firstFreeDefaultPool, hostNetworks } from "../../network/host-routes.js";
 import type { AddressPool } from "../../network/ipam.js";
 import { formatTimestamp } from "../../image/config.js";
 import { SystemError } from "../../errors.js";
@@ -18,20 +21,22 @@ export const DEFAULT_BRIDGE_INTERFACE = "berth0";
 export function ensureDefaultBridge(engine: Engine): NetworkRecord {
   const existing = engine.store.networks.getByName(DEFAULT_BRIDGE_NAME);
   if (existing) return existing;
+  const subnet = firstFreeDefaultPool(hostNetworks({ skipInterface: DEFAULT_BRIDGE_INTERFACE }));
+  const pool = { subnet: formatCidr(subnet), gateway: formatIp({ family: 4, value: networkAddress(subnet).value + 1n }) };
   const record: NetworkRecord = {
     id: randomBytes(32).toString("hex"),
     name: DEFAULT_BRIDGE_NAME,
     driver: "bridge",
     bridge: DEFAULT_BRIDGE_INTERFACE,
-    subnet: "172.17.0.0/16",
-    gateway: "172.17.0.1",
+    subnet: pool.subnet,
+    gateway: pool.gateway,
     created: formatTimestamp(engine.clock.now()),
     internal: false,
     // Docker's default bridge has no embedded DNS: containers resolve with the host's servers.
     dns: false,
     labels: {},
-    pools: [{ subnet: "172.17.0.0/16", gateway: "172.17.0.1" }],
-    ipamConfig: [{ Subnet: "172.17.0.0/16", Gateway: "172.17.0.1" }],
+    pools: [pool],
+    ipamConfig: [{ Subnet: pool.subnet, Gateway: pool.gateway }],
     options: {},
     attachable: false,
     ipv6: false,

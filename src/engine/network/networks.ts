@@ -8,6 +8,7 @@ import { DEFAULT_BRIDGE_INTERFACE, DEFAULT_BRIDGE_NAME, ensureDefaultBridge } fr
 import { defaultPools, resolveAddressPools, type IpamConfigEntry } from "../../network/ipam.js";
 import { formatCidr, formatIp, parseCidr, type Cidr } from "../../network/ip-address.js";
 import { removeIsolation } from "../../network/isolation.js";
+import { hostNetworks } from "../../network/host-routes.js";
 import { recordEvent } from "../events.js";
 import { matchesAllLabels } from "../label-filter.js";
 import { parseFilters } from "../images/list-images.js";
@@ -150,6 +151,7 @@ export function createNetwork(engine: Engine, req: NetworkCreateRequest): { id: 
     const lastIndex = networks.portCounters()[LAST_POOL_COUNTER];
     const pools = resolveAddressPools(config, {
       used,
+      ...(config.some((c) => parseCidr(c.Subnet ?? "")?.address.family === 4) ? {} : { avoid: hostNetworks() }),
       ...(lastIndex !== undefined && defaultPools()[lastIndex] ? { lastAllocated: defaultPools()[lastIndex]! } : {}),
     });
     const v4 = pools.find((p) => p.subnet.address.family === 4)!;

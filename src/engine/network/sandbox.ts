@@ -13,6 +13,7 @@ import { ensureIsolation } from "../../network/isolation.js";
 import { createNetns, isNetnsMounted, removeNetns } from "../../network/netns.js";
 import { bindHostPorts } from "../../network/host-ports.js";
 import { allocateAddress, macAddressFor, reserveAddress } from "../../network/ipam.js";
+import { probeHostPorts } from "../../network/port-probe.js";
 import { formatIp, parseIp, type IpAddress } from "../../network/ip-address.js";
 import type { PortBinding, PortMap } from "../../network/port-spec.js";
 import { addressPools, bridgeNetwork } from "./default-bridge.js";
@@ -79,8 +80,11 @@ export async function setupSandbox(engine: Engine, spec: ContainerSpec, joined: 
   await teardownSandbox(engine, spec.id);
   const sandbox = reserveSandbox(engine, spec, joined);
   try {
-    await createNetns(netnsDir(engine), { name: sandbox.sandboxId.slice(0, 12) });
     const options = JSON.parse(sandbox.options) as NetavarkNetworkOptions;
+    await probeHostPorts(options.port_mappings ?? []).catch((err: unknown) => {
+      throw connectivityError(spec, sandbox.endpoints[0]?.endpointId ?? "", err);
+    });
+    await createNetns(netnsDir(engine), { name: sandbox.sandboxId.slice(0, 12) });
     if (driver) {
       await serialized(async () => {
         const status = await driver.setup(sandbox.netns, options);
@@ -156,6 +160,14 @@ function dnsNames(spec: ContainerSpec, attachment: AttachmentRecord, network: Ne
   return [...new Set(names.filter((n) => n !== "" && n !== spec.name))];
 }
 
+/** dockerd's words for a host port it could not have: the allocator's or the proxy's reason inside the endpoint's. */
+function connectivityError(spec: ContainerSpec, endpointId: string, err: unknown): NetworkSetupError {
+  return new NetworkSetupError(
+    `driver failed programming external connectivity on endpoint ${spec.name} (${endpointId}): ${(err as Error).message}`,
+    { cause: err },
+  );
+}
+
 /** One transaction: what is taken is read and the container's share written, so no two runs get the same. */
 function reserveSandbox(engine: Engine, spec: ContainerSpec, joined: readonly JoinedNetwork[]): SandboxRecord {
   const { networks } = engine.store;
@@ -169,10 +181,7 @@ function reserveSandbox(engine: Engine, spec: ContainerSpec, joined: readonly Jo
         { reserved: networks.reservations(), lastEphemeral: networks.portCounters() },
       );
     } catch (err) {
-      // dockerd's words: the allocator's reason inside the endpoint's.
-      throw new NetworkSetupError(
-        `driver failed programming external connectivity on endpoint ${spec.name} (${planned[0]?.record.endpointId ?? sandboxId}): ${(err as Error).message}`,
-      );
+      throw connectivityError(spec, planned[0]?.record.endpointId ?? sandboxId, err);
     }
     const options = buildNetworkOptions({
       containerId: spec.id,
@@ -301,22 +310,46 @@ function mkdirp(dir: string): string {
 export async function teardownSandbox(engine: Engine, containerId: string): Promise<void> {
   const sandbox = engine.store.networks.sandbox(containerId);
   if (!sandbox) return;
+  const options = JSON.parse(sandbox.options) as NetavarkNetworkOptions;
   if (isNetnsMounted(sandbox.netns)) {
-    const inputs = [
-      ...sandbox.endpoints.flatMap((e) => (e.setup ? [JSON.parse(e.setup) as NetavarkNetworkOptions] : [])),
-      JSON.parse(sandbox.options) as NetavarkNetworkOptions,
-    ].filter((options) => Object.keys(options.networks).length > 0);
-    for (const options of inputs) {
+    const inputs = [...sandbox.endpoints.flatMap((e) => (e.setup ? [JSON.parse(e.setup) as NetavarkNetworkOptions] : [])), options].filter(
+      (input) => Object.keys(input.networks).length > 0,
+    );
+    for (const input of inputs) {
       try {
         const driver = netavark(engine);
-        await serialized(() => driver.teardown(sandbox.netns, options));
+        await serialized(() => driver.teardown(sandbox.netns, input));
       } catch (err) {
         engine.log.warn(`tearing down the network of container ${containerId}: ${(err as Error).message}`);
       }
     }
+  } else if (options.port_mappings?.length) {
+    await teardownWithoutNamespace(engine, sandbox.sandboxId, options);
   }
   await removeNetns(sandbox.netns);
   engine.store.write(() => engine.store.networks.removeSandbox(containerId));
+}
+
+/**
+ * The namespace went without its teardown (the runroot emptied, or a reboot, which also took the
+ * rules): the container's port rules would still send its host ports to its old address. netavark
+ * 1.4 removes them when it tears down in an empty stand-in namespace, then fails on the missing
+ * eth0 (measured: the 4 DNAT rules of a port gone, exit 1 `failed to delete container veth eth0:
+ * Netlink error: No such device`), which is the expected end here.
+ */
+async function teardownWithoutNamespace(engine: Engine, sandboxId: string, options: NetavarkNetworkOptions): Promise<void> {
+  let standIn: string | undefined;
+  try {
+    const driver = netavark(engine);
+    standIn = await createNetns(netnsDir(engine), { name: `${sandboxId.slice(0, 12)}-standin` });
+    const path = standIn;
+    await serialized(() => driver.teardown(path, options));
+  } catch (err) {
+    if (!/failed to delete container veth/.test((err as Error).message))
+      engine.log.warn(`tearing down the port rules of sandbox ${sandboxId.slice(0, 12)}: ${(err as Error).message}`);
+  } finally {
+    if (standIn) await removeNetns(standIn);
+  }
 }
 
 /** NetworkSettings.Ports of a running container: what was bound; {} when it has no sandbox. */

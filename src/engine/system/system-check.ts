@@ -7,6 +7,7 @@ import type { Digest } from "../../image/digest.js";
 import type { Manifest, ImageConfig } from "../../image/config.js";
 import { refreshContainer } from "../containers/container-state.js";
 import { mountsBelow, unmount } from "../../sys/mount.js";
+import { networkLeftovers, releaseNetworkLeftovers } from "../network/network-repair.js";
 
 export interface Problem {
   object: string;
@@ -89,9 +90,11 @@ export async function checkStore(engine: Engine, opts: { repair?: boolean; quick
   for (const digest of garbage.blobs) leftovers.push({ object: `blob ${digest}`, message: "is used by no image" });
   for (const id of garbage.containerDirs) leftovers.push({ object: `container dir ${id.slice(0, 12)}`, message: "is not in the database" });
   for (const mount of strayMounts(engine)) leftovers.push({ object: `mount ${mount}`, message: "belongs to no running container" });
+  leftovers.push(...(await networkLeftovers(engine)));
 
   if (!opts.repair || problems.length + leftovers.length === 0) return { problems, leftovers, repaired: [] };
   for (const mount of strayMounts(engine)) unmount(mount);
+  await releaseNetworkLeftovers(engine);
   repair(engine, damagedImages);
   const after = await checkStore(engine, { quick: opts.quick ?? false });
   const remaining = new Set([...after.problems, ...after.leftovers].map((p) => `${p.object}\0${p.message}`));

@@ -99,7 +99,7 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
     const client = ["run", "--rm", "--network", "nwa", "busybox", "sh", "-c"];
     const fetched = n.ok([...client, "for h in web www webhost web.nwa; do wget -qO- http://$h:8080/hostname; done; cat /etc/resolv.conf"]);
     const gateway = (inspect("network", "nwa").IPAM as { Config: { Gateway: string }[] }).Config[0]!.Gateway;
-    assert.equal(fetched, `webhost\nwebhost\nwebhost\nwebhost\nnameserver ${gateway}\n`);
+    assert.equal(fetched, `webhost\nwebhost\nwebhost\nwebhost\nnameserver ${gateway}\noptions ndots:0\n`);
 
     const web = networksOf("web").nwa!;
     assert.deepEqual(web.Aliases, ["www", inspect("container", "web").Id!.toString().slice(0, 12)]);

@@ -2,6 +2,7 @@
 // CreateRequest. Fields Go's decoder would reject by type get its message; fields berth does not
 // know are ignored, as dockerd ignores them (dockerode and docker-py send extras).
 import type { CreateRequest } from "../engine/containers/create-container.js";
+import type { HealthConfig } from "../image/config.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/containers/mount-specs.js";
 import { InvalidArgumentError } from "../errors.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
@@ -62,6 +63,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     exposedPorts: Object.keys(optionalObject(body, "ExposedPorts", C) ?? {}),
     stopSignal: optionalString(body, "StopSignal", C) || undefined,
     stopTimeout: stopTimeout ?? undefined,
+    healthcheck: healthcheckOf(body),
     binds: binds.filter((b) => b.includes(":")),
     logConfig: logConfig && {
       Type: optionalString(logConfig, "Type", "container.LogConfig"),
@@ -104,6 +106,41 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
       Runtime: optionalString(host, "Runtime", H) || "runc",
     },
   };
+}
+
+/**
+ * Config.Healthcheck with Go's decoding: null (whole or a field, as docker-compose sends Timeout
+ * and StartPeriod) means unset; a wrong type gets the decoder's message, measured on dockerd 20.10.
+ */
+function healthcheckOf(body: Record<string, unknown>): HealthConfig | undefined {
+  const raw = body.Healthcheck;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw unmarshal(raw, "ContainerConfigWrapper.Healthcheck", "container.HealthConfig");
+  const h = raw as Record<string, unknown>;
+  const field = "HealthConfig.Healthcheck";
+  const test = h.Test;
+  if (test !== undefined && test !== null && (!Array.isArray(test) || test.some((x) => typeof x !== "string"))) {
+    throw unmarshal(Array.isArray(test) ? test.find((x) => typeof x !== "string") : test, `${field}.Test`, "[]string");
+  }
+  const integer = (key: keyof HealthConfig, goType: string): number | undefined => {
+    const v = h[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "number" && Number.isSafeInteger(v)) return v;
+    if (typeof v === "number")
+      throw new InvalidArgumentError(`json: cannot unmarshal number ${v} into Go struct field ${field}.${key} of type ${goType}`);
+    throw unmarshal(v, `${field}.${key}`, goType);
+  };
+  const health: HealthConfig = {};
+  if (Array.isArray(test)) health.Test = test as string[];
+  const interval = integer("Interval", "time.Duration");
+  const timeout = integer("Timeout", "time.Duration");
+  const startPeriod = integer("StartPeriod", "time.Duration");
+  const retries = integer("Retries", "int");
+  if (interval !== undefined) health.Interval = interval;
+  if (timeout !== undefined) health.Timeout = timeout;
+  if (startPeriod !== undefined) health.StartPeriod = startPeriod;
+  if (retries !== undefined) health.Retries = retries;
+  return health;
 }
 
 /** An API Mount object as the --mount flag's text, so both go through one parser. */

@@ -5,6 +5,7 @@ import type { CreateRequest } from "../engine/containers/create-container.js";
 import type { HealthConfig } from "../image/config.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/containers/mount-specs.js";
 import { InvalidArgumentError } from "../errors.js";
+import { refuseUnsupportedCreateFields } from "./unsupported-create-fields.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
 
 const C = "container.Config";
@@ -14,6 +15,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
   const image = optionalString(body, "Image", C);
   if (!image) throw new InvalidArgumentError("Config cannot be empty in order to create a container");
   const host = optionalObject(body, "HostConfig", C) ?? {};
+  refuseUnsupportedCreateFields(body, host);
   const mounts: MountRequest[] = [];
   const binds = stringList(host, "Binds", H) ?? [];
   mounts.push(...binds.map(parseVolumeFlag));

@@ -186,8 +186,30 @@ services:
     const dir = projectDir(server, project, yaml("hello-v1"));
     const start = server.log().length;
     try {
+      // A one-off first: compose brings up what it depends on (web), then runs it. Without the docker
+      // CLI (COMPOSE_INTERACTIVE_NO_CLI) it goes through docker-py: start, attach each stream, start
+      // again if it no longer runs (so a command quicker than that runs twice on dockerd too:
+      // docker/compose#3283; this one sleeps first), wait, remove.
+      const from = server.log().length;
+      const run = await compose(server, dir, ["-p", project, "run", "--rm", "-T", "client", "sh", "-c", "sleep 1; echo one-off; exit 3"]);
+      assert.deepEqual([run.code, run.stdout], [3, "one-off\n"], run.stderr);
+      const runCalls = requestsSince(server, from)
+        .filter((r) => /^POST .*\/(attach|wait|start)\b|^DELETE/.test(r))
+        .slice(1); // the first start is web's, which run brings up first
+      assert.deepEqual(
+        runCalls.map((r) => r.replace(/[0-9a-f]{64}/, "ID")),
+        [
+          "POST /v1.41/containers/ID/start",
+          "POST /v1.41/containers/ID/attach?stdin=1&stream=1&logs=False",
+          "POST /v1.41/containers/ID/attach?stdout=1&stream=1&logs=False",
+          "POST /v1.41/containers/ID/attach?stderr=1&stream=1&logs=False",
+          "POST /v1.41/containers/ID/wait",
+          "DELETE /v1.41/containers/ID?v=True&link=False&force=True",
+        ],
+      );
+      assert.deepEqual(await projectContainers(server, project), ["caphost_web_1"], "the one-off is removed, its dependency left up");
       const up = await ok(dir, ["-p", project, "up", "-d"]);
-      assert.match(up.stderr, /Creating caphost_web_1 +\.\.\. done/);
+      assert.match(up.stderr, /caphost_web_1 is up-to-date/);
       assert.match(up.stderr, /Creating caphost_client_1 +\.\.\. done/);
       // Every service has its own network mode: compose makes no default network, and asks for none.
       assert.deepEqual(
@@ -216,26 +238,10 @@ services:
 
       const exec = await compose(server, dir, ["-p", project, "exec", "-T", "client", "sh", "-c", "echo in-exec; exit 5"]);
       assert.deepEqual([exec.code, exec.stdout], [5, "in-exec\n"], exec.stderr);
-
-      // Without the docker CLI (COMPOSE_INTERACTIVE_NO_CLI) compose runs a one-off through docker-py:
-      // start, attach each stream, start again if it no longer runs (so a command quicker than that
-      // runs twice on dockerd too: docker/compose#3283; this one sleeps first), wait, remove.
-      const from = server.log().length;
-      const run = await compose(server, dir, ["-p", project, "run", "--rm", "-T", "client", "sh", "-c", "sleep 1; echo one-off; exit 3"]);
-      assert.deepEqual([run.code, run.stdout], [3, "one-off\n"], run.stderr);
-      const runCalls = requestsSince(server, from).filter((r) => /^POST .*\/(attach|wait|start)\b|^DELETE/.test(r));
-      assert.deepEqual(
-        runCalls.map((r) => r.replace(/[0-9a-f]{64}/, "ID")),
-        [
-          "POST /v1.41/containers/ID/start",
-          "POST /v1.41/containers/ID/attach?stdin=1&stream=1&logs=False",
-          "POST /v1.41/containers/ID/attach?stdout=1&stream=1&logs=False",
-          "POST /v1.41/containers/ID/attach?stderr=1&stream=1&logs=False",
-          "POST /v1.41/containers/ID/wait",
-          "DELETE /v1.41/containers/ID?v=True&link=False&force=True",
-        ],
-      );
-      assert.deepEqual(await projectContainers(server, project), ["caphost_client_1", "caphost_web_1"], "the one-off is removed");
+      // With client up, compose links a one-off to it, and links on the host's network are refused: by dockerd too.
+      const linked = await compose(server, dir, ["-p", project, "run", "--rm", "-T", "client", "true"]);
+      assert.equal(linked.code, 1);
+      assert.match(linked.stderr, /conflicting options: host type networking can't be used with links/);
 
       const webId = async (): Promise<string> => {
         const res = await server.request("GET", "/v1.41/containers/caphost_web_1/json");
@@ -352,6 +358,30 @@ services:
     } finally {
       await compose(server, dir, ["-p", "capbr", "down", "-v", "-t", "0"]);
       await compose(server, other, ["-p", "capnone", "down", "-v", "-t", "0"]);
+    }
+  });
+
+  test("a service asking for what berth lacks (extra_hosts) fails at its create with berth's message, and nothing is left", async () => {
+    const { server } = served;
+    const dir = projectDir(
+      server,
+      "caplack",
+      `version: "2.4"
+services:
+  app:
+    image: busybox
+    network_mode: none
+    extra_hosts: ["somehost:10.1.2.3"]
+    command: ["sleep", "300"]
+`,
+    );
+    try {
+      const up = await compose(server, dir, ["-p", "caplack", "up", "-d"]);
+      assert.equal(up.code, 1, up.stderr);
+      assert.match(up.stderr, /berth does not implement HostConfig\.ExtraHosts \(--add-host\) yet/);
+      assert.deepEqual(await projectContainers(server, "caplack"), []);
+    } finally {
+      await compose(server, dir, ["-p", "caplack", "down", "-v", "-t", "0"]);
     }
   });
 });

@@ -1,18 +1,13 @@
 // The create body's fields berth does not implement yet, refused when a client sets them instead
-// of dropped: a container made without the DNS server, extra host or sysctl its user asked for
+// of dropped: a container made without the sysctl, CPU share or volumes of another its user asked for
 // starts, and fails later, far from the cause. Clients send most of them on every create with
-// Go's zero value (the docker CLI all, docker-compose `Links: []` and `VolumesFrom: []`), which
+// Go's zero value (the docker CLI all, docker-compose `VolumesFrom: []`), which
 // means "not set" and passes. The CLI refuses the same settings as flags (src/cli/unsupported.ts).
 // Remove an entry when berth gains the field.
-import { InvalidArgumentError, NotImplementedError } from "../errors.js";
+import { NotImplementedError } from "../errors.js";
 
 /** HostConfig field → the docker run flag that sets it. */
 const HOST_FIELDS: Readonly<Record<string, string>> = {
-  Dns: "--dns",
-  DnsOptions: "--dns-option",
-  DnsSearch: "--dns-search",
-  ExtraHosts: "--add-host",
-  Links: "--link",
   VolumesFrom: "--volumes-from",
   VolumeDriver: "--volume-driver",
   GroupAdd: "--group-add",
@@ -54,22 +49,11 @@ const HOST_FIELDS: Readonly<Record<string, string>> = {
 
 /** container.Config fields. */
 const CONFIG_FIELDS: Readonly<Record<string, string>> = {
-  Domainname: "--domainname",
-  MacAddress: "--mac-address",
   NetworkDisabled: "HostConfig.NetworkMode none does the same",
 };
 
-/**
- * Throws NotImplementedError naming the first field of the body that is set and that berth lacks.
- * Links on the host's network are dockerd's 400 first (its validateNetMode): docker-compose sends
- * them for a one-off `run` of a service whose containers run, and fails the same way on dockerd.
- */
+/** Throws NotImplementedError naming the first field of the body that is set and that berth lacks. */
 export function refuseUnsupportedCreateFields(body: Record<string, unknown>, host: Record<string, unknown>): void {
-  if (host.NetworkMode === "host" && isSet("Links", host.Links)) {
-    throw new InvalidArgumentError(
-      "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
-    );
-  }
   for (const [key, flag] of Object.entries(CONFIG_FIELDS)) {
     if (isSet(key, body[key])) throw new NotImplementedError(`berth does not implement ${key} (${flag}) yet`);
   }

@@ -119,31 +119,21 @@ describe("berth serve: docker-compose's create bodies", { skip }, () => {
   });
 
   test("a create body setting a field berth lacks is refused (501) and creates nothing; Go's zero values pass", async () => {
-    // What docker-compose sends for extra_hosts, dns, sysctls, cpu_shares, links, volumes_from, ...
+    // What docker-compose sends for sysctls, cpu_shares, group_add, oom_score_adj, volumes_from, ...
     const cases: [Record<string, unknown>, Record<string, unknown>, string][] = [
-      [{}, { ExtraHosts: ["somehost:10.1.2.3"] }, "berth does not implement HostConfig.ExtraHosts (--add-host) yet"],
-      [{}, { Dns: ["10.0.0.53"] }, "berth does not implement HostConfig.Dns (--dns) yet"],
       [{}, { Sysctls: { "net.core.somaxconn": "1024" } }, "berth does not implement HostConfig.Sysctls (--sysctl) yet"],
+      [{}, { GroupAdd: ["audio"] }, "berth does not implement HostConfig.GroupAdd (--group-add) yet"],
+      [{}, { OomScoreAdj: 100 }, "berth does not implement HostConfig.OomScoreAdj (--oom-score-adj) yet"],
+      [{ NetworkDisabled: true }, {}, "berth does not implement NetworkDisabled (HostConfig.NetworkMode none does the same) yet"],
       [{}, { CpuShares: 512 }, "berth does not implement HostConfig.CpuShares (--cpu-shares) yet"],
-      [{}, { Links: ["other:alias"] }, "berth does not implement HostConfig.Links (--link) yet"],
       [{}, { VolumesFrom: ["other"] }, "berth does not implement HostConfig.VolumesFrom (--volumes-from) yet"],
       [{}, { MemorySwappiness: 10 }, "berth does not implement HostConfig.MemorySwappiness (--memory-swappiness) yet"],
       [{}, { MaskedPaths: [] }, "berth does not implement HostConfig.MaskedPaths (--security-opt systempaths=unconfined) yet"],
-      [{ Domainname: "example.org" }, {}, "berth does not implement Domainname (--domainname) yet"],
     ];
     for (const [config, host, message] of cases) {
       const created = await create("lacks", { Image: "busybox", Cmd: ["true"], ...config, HostConfig: { NetworkMode: "none", ...host } });
       assert.deepEqual([created.status, created.json], [501, { message }], JSON.stringify({ config, host }));
     }
-    // dockerd 20.10's answer to compose's one-off of a host-network service whose containers run.
-    const hostLinks = await create("lacks", {
-      Image: "busybox",
-      HostConfig: { NetworkMode: "host", Links: ["/caphost_client_1:/lacks/client"] },
-    });
-    assert.deepEqual(
-      [hostLinks.status, hostLinks.json],
-      [400, { message: "conflicting options: host type networking can't be used with links. This would result in undefined behavior" }],
-    );
     assert.equal((await served.server.request("GET", "/v1.41/containers/lacks/json")).status, 404);
 
     // The docker CLI 28 sends these on every create (DOCKER-API.md §6.1), compose the empty lists.

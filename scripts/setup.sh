@@ -12,10 +12,11 @@ fi
 # Debian packages: busybox-static for the base image, runc and conmon to run containers,
 # the registry for the registry tests (docker-registry = CNCF Distribution 2.8; apache2-utils for
 # htpasswd, openssl for the test CA and token-signing cert, zstd for zstd layers), python3-docker
-# (docker-py) for the Engine API tests, netavark and aardvark-dns (with iptables) for bridge
-# networks, published ports and name resolution between containers.
+# (docker-py) for the Engine API tests, docker-compose (1.29, over docker-py) for the compose
+# tests, netavark and aardvark-dns (with iptables) for bridge networks, published ports and name
+# resolution between containers.
 packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git
-  docker-registry apache2-utils openssl zstd python3-docker netavark aardvark-dns iptables)
+  docker-registry apache2-utils openssl zstd python3-docker docker-compose netavark aardvark-dns iptables)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,9 +2,11 @@
 // CreateRequest. Fields Go's decoder would reject by type get its message; fields berth does not
 // know are ignored, as dockerd ignores them (dockerode and docker-py send extras).
 import type { CreateRequest } from "../engine/containers/create-container.js";
+import type { HealthConfig } from "../image/config.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/containers/mount-specs.js";
 import { InvalidArgumentError } from "../errors.js";
 import { endpointsConfig } from "./endpoint-config.js";
+import { refuseUnsupportedCreateFields } from "./unsupported-create-fields.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
 
 const C = "container.Config";
@@ -14,6 +16,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
   const image = optionalString(body, "Image", C);
   if (!image) throw new InvalidArgumentError("Config cannot be empty in order to create a container");
   const host = optionalObject(body, "HostConfig", C) ?? {};
+  refuseUnsupportedCreateFields(body, host);
   const mounts: MountRequest[] = [];
   const binds = stringList(host, "Binds", H) ?? [];
   mounts.push(...binds.map(parseVolumeFlag));
@@ -65,6 +68,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
     exposedPorts: Object.keys(optionalObject(body, "ExposedPorts", C) ?? {}),
     stopSignal: optionalString(body, "StopSignal", C) || undefined,
     stopTimeout: stopTimeout ?? undefined,
+    healthcheck: healthcheckOf(body),
     binds: binds.filter((b) => b.includes(":")),
     endpoints: endpointsConfig(body),
     logConfig: logConfig && {
@@ -120,6 +124,41 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
 function goStringList(body: Record<string, unknown>, key: string, type: string): string[] | null {
   if (typeof body[key] === "string") throw unmarshal(body[key], `${type}.${key}`, "[]string");
   return stringList(body, key, type) ?? null;
+}
+
+/**
+ * Config.Healthcheck with Go's decoding: null (whole or a field, as docker-compose sends Timeout
+ * and StartPeriod) means unset; a wrong type gets the decoder's message, measured on dockerd 20.10.
+ */
+function healthcheckOf(body: Record<string, unknown>): HealthConfig | undefined {
+  const raw = body.Healthcheck;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw unmarshal(raw, "ContainerConfigWrapper.Healthcheck", "container.HealthConfig");
+  const h = raw as Record<string, unknown>;
+  const field = "HealthConfig.Healthcheck";
+  const test = h.Test;
+  if (test !== undefined && test !== null && (!Array.isArray(test) || test.some((x) => typeof x !== "string"))) {
+    throw unmarshal(Array.isArray(test) ? test.find((x) => typeof x !== "string") : test, `${field}.Test`, "[]string");
+  }
+  const integer = (key: keyof HealthConfig, goType: string): number | undefined => {
+    const v = h[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "number" && Number.isSafeInteger(v)) return v;
+    if (typeof v === "number")
+      throw new InvalidArgumentError(`json: cannot unmarshal number ${v} into Go struct field ${field}.${key} of type ${goType}`);
+    throw unmarshal(v, `${field}.${key}`, goType);
+  };
+  const health: HealthConfig = {};
+  if (Array.isArray(test)) health.Test = test as string[];
+  const interval = integer("Interval", "time.Duration");
+  const timeout = integer("Timeout", "time.Duration");
+  const startPeriod = integer("StartPeriod", "time.Duration");
+  const retries = integer("Retries", "int");
+  if (interval !== undefined) health.Interval = interval;
+  if (timeout !== undefined) health.Timeout = timeout;
+  if (startPeriod !== undefined) health.StartPeriod = startPeriod;
+  if (retries !== undefined) health.Retries = retries;
+  return health;
 }
 
 /** An API Mount object as the --mount flag's text, so both go through one parser. */

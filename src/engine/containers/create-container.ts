@@ -13,7 +13,7 @@ import { setupWorkingDirectory } from "./working-directory.js";
 import { generateName, validateContainerName } from "./container-names.js";
 import type { MountRequest } from "./mount-specs.js";
 import type { ImageRecord } from "../../store/image-store.js";
-import { canonicalContainerConfig, formatTimestamp, type ContainerConfig } from "../../image/config.js";
+import { canonicalContainerConfig, formatTimestamp, type ContainerConfig, type HealthConfig } from "../../image/config.js";
 import { initialState, type ContainerSpec, type HostConfig, type MountPoint } from "../../store/container-store.js";
 import { ImageNotFoundError, InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { checkEnvEntry } from "./env-entry.js";
@@ -23,6 +23,7 @@ import { plannedAttachments } from "../network/attachments.js";
 import type { EndpointConfig } from "../../store/network-store.js";
 import { checkNetworkOptions } from "../network/network-options.js";
 import { checkLinks } from "../network/links.js";
+import { checkHealthcheck, mergeHealthcheck } from "./healthcheck.js";
 
 /** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
 function imageToRun(engine: Engine, text: string): ImageRecord {
@@ -64,6 +65,8 @@ export interface CreateRequest {
   exposedPorts: string[];
   stopSignal?: string | undefined;
   stopTimeout?: number | undefined;
+  /** Config.Healthcheck as given; kept (merged with the image's), not yet run (issue 13). */
+  healthcheck?: HealthConfig | undefined;
   host: Omit<HostConfig, "Binds" | "Tmpfs" | "LogConfig">;
   /** HostConfig.LogConfig as given; checked by log-config.ts. */
   logConfig?: { Type?: string | undefined; Config?: Record<string, string> | undefined } | undefined;
@@ -91,6 +94,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   if (req.name) store.containers.checkName(name);
   for (const entry of req.env) checkEnvEntry(entry);
   validateHostConfig(req);
+  checkHealthcheck(req.healthcheck);
   const restartPolicy = checkRestartPolicy(req.host.RestartPolicy ?? NO_RESTART, req.host.AutoRemove);
   const logConfig = checkLogConfig(req.logConfig);
   const namespaces = checkNamespaceModes(engine, req);
@@ -196,6 +200,7 @@ export function mergeConfig(imageConfig: ContainerConfig, req: CreateRequest, id
   for (const m of req.mounts) if (m.type === "volume" && m.source === "") volumes[m.destination] = {};
   const ports: Record<string, Record<string, never>> = { ...(imageConfig.ExposedPorts ?? {}) };
   for (const p of req.exposedPorts) ports[p.includes("/") ? p : `${p}/tcp`] = {};
+  const healthcheck = mergeHealthcheck(req.healthcheck, imageConfig.Healthcheck);
   const hostname = req.hostname || (req.host.NetworkMode === "host" ? hostHostname() : id.slice(0, 12));
   return canonicalContainerConfig({
     Hostname: hostname,
@@ -210,6 +215,7 @@ export function mergeConfig(imageConfig: ContainerConfig, req: CreateRequest, id
     StdinOnce: req.openStdin && req.attachStdin,
     Env: env,
     Cmd: cmd,
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     Image: req.image,
     Volumes: Object.keys(volumes).length ? volumes : null,
     WorkingDir: req.workdir || imageConfig.WorkingDir || "",

@@ -4,10 +4,13 @@
 // network namespace of this file's own (test/helpers/netns-root.ts).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { bridgeTestsSkip, createNetnsRoot, type NetnsRoot } from "../helpers/netns-root.js";
 import { startApiServer, type ApiServerHandle } from "../helpers/api-server.js";
 
 type Json = Record<string, unknown>;
+
+const spawnSleep = (ms: number) => spawnSync("sleep", [String(ms / 1000)]);
 
 describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
   let n: NetnsRoot;
@@ -206,6 +209,66 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
     assert.equal(n.ok(["network", "ls", "-q", "--filter", "name=nwc"]).trim().length, 12);
     n.ok(["rm", "-f", "later"]);
     assert.equal(n.ok(["network", "prune", "-f"]), "Deleted Networks:\nnwc\n\n");
+  });
+
+  test("IPv6 user networks, published ports on a user network, and a restart that keeps the container's network", () => {
+    n.ok(["network", "create", "--ipv6", "--subnet", "fd00:db8:1::/64", "--subnet", "10.77.0.0/24", "nw6"]);
+    assert.equal(n.ok(["network", "inspect", "-f", "{{.EnableIPv6}}", "nw6"]), "true\n");
+    n.ok([
+      "run",
+      "-d",
+      "--name",
+      "w6",
+      "--network",
+      "nw6",
+      "-p",
+      "127.0.0.1:18099:8080",
+      "busybox",
+      "httpd",
+      "-f",
+      "-p",
+      "8080",
+      "-h",
+      "/etc",
+    ]);
+    const net = networksOf("w6").nw6!;
+    assert.deepEqual(
+      [net.IPAddress, net.Gateway, net.GlobalIPv6Address, net.GlobalIPv6PrefixLen, net.IPv6Gateway],
+      ["10.77.0.2", "10.77.0.1", "fd00:db8:1::2", 64, "fd00:db8:1::1"],
+    );
+    assert.equal(n.ok(["run", "--rm", "--network", "nw6", "busybox", "sh", "-c", "ping -6 -c1 -W1 w6 >/dev/null && echo v6"]), "v6\n");
+    assert.equal(n.ok(["port", "w6"]), "8080/tcp -> 127.0.0.1:18099\n");
+    assert.equal(
+      n.outside(["busybox", "wget", "-qO-", "http://127.0.0.1:18099/hostname"]).stdout,
+      `${String(inspect("container", "w6").Id).slice(0, 12)}\n`,
+    );
+    n.ok(["rm", "-f", "w6"]);
+    n.ok(["network", "rm", "nw6"]);
+
+    // A restart policy brings the container back on its network, with its name resolvable again.
+    n.ok(["network", "create", "nwr"]);
+    n.ok([
+      "run",
+      "-d",
+      "--name",
+      "flaky",
+      "--network",
+      "nwr",
+      "--network-alias",
+      "svc",
+      "--restart",
+      "always",
+      "busybox",
+      "sh",
+      "-c",
+      "sleep 2; exit 3",
+    ]);
+    const deadline = Date.now() + 30_000;
+    while ((inspect("container", "flaky").RestartCount as number) < 1 && Date.now() < deadline) spawnSleep(200);
+    assert.ok((inspect("container", "flaky").RestartCount as number) >= 1, "restarted");
+    assert.equal(n.ok(["run", "--rm", "--network", "nwr", "busybox", "sh", "-c", "nslookup svc >/dev/null && echo back"]), "back\n");
+    n.ok(["rm", "-f", "flaky"]);
+    n.ok(["network", "rm", "nwr"]);
   });
 
   describe("through the API", () => {

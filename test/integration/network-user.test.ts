@@ -261,7 +261,7 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
       "busybox",
       "sh",
       "-c",
-      "sleep 2; exit 3",
+      "[ -f /once ] || { touch /once; sleep 1; exit 3; }; exec sleep 600",
     ]);
     const deadline = Date.now() + 30_000;
     while ((inspect("container", "flaky").RestartCount as number) < 1 && Date.now() < deadline) spawnSleep(200);

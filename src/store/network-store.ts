@@ -213,11 +213,19 @@ export class NetworkStore {
 
   /** The last ephemeral host port handed out, per "address/protocol". */
   portCounters(): Record<string, number> {
-    const rows = this.db.prepare("SELECT key, last_port FROM port_counters").all() as { key: string; last_port: number }[];
+    const rows = this.db.prepare("SELECT key, last_port FROM port_counters WHERE key NOT LIKE 'ipam/%'").all() as {
+      key: string;
+      last_port: number;
+    }[];
     return Object.fromEntries(rows.map((r) => [r.key, r.last_port]));
   }
 
-  /** Inside a write transaction: a counter of the same table (the IPv4 default pool handed out last). */
+  /** A counter kept beside the ports' (keys "ipam/…": the IPv4 default pool handed out last). */
+  counter(key: string): number | undefined {
+    return (this.db.prepare("SELECT last_port FROM port_counters WHERE key = ?").get(key) as { last_port: number } | undefined)?.last_port;
+  }
+
+  /** Inside a write transaction: sets counter(key). */
   setCounter(key: string, value: number): void {
     this.db
       .prepare("INSERT INTO port_counters (key, last_port) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET last_port = excluded.last_port")

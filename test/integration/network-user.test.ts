@@ -271,6 +271,40 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
     n.ok(["network", "rm", "nwr"]);
   });
 
+  test("--ip-range, a named bridge, --internal and -o options berth does not carry out", () => {
+    n.ok([
+      "network",
+      "create",
+      "--subnet",
+      "10.65.0.0/24",
+      "--ip-range",
+      "10.65.0.128/25",
+      "-o",
+      "com.docker.network.bridge.name=nwbr1",
+      "nwr1",
+    ]);
+    assert.deepEqual((inspect("network", "nwr1").IPAM as Json).Config, [{ Subnet: "10.65.0.0/24", IPRange: "10.65.0.128/25" }]);
+    assert.deepEqual(inspect("network", "nwr1").Options, { "com.docker.network.bridge.name": "nwbr1" });
+    n.ok(["run", "-d", "--name", "ranged", "--network", "nwr1", "busybox", "sleep", "600"]);
+    // dockerd's gateway is the range's first address, the first container the next.
+    assert.equal(networksOf("ranged").nwr1!.Gateway, "10.65.0.128");
+    assert.equal(networksOf("ranged").nwr1!.IPAddress, "10.65.0.129");
+    assert.match(n.outside(["ip", "-o", "-4", "addr", "show", "nwbr1"]).stdout, /10\.65\.0\.128\/24/);
+    n.ok(["network", "create", "--internal", "nwint"]);
+    n.ok(["network", "connect", "nwint", "ranged"]);
+    assert.equal(inspect("network", "nwint").Internal, true);
+    assert.doesNotMatch(n.ok(["exec", "ranged", "ip", "route"]), /default via 172/, "an internal network gives no way out");
+    n.ok(["rm", "-f", "ranged"]);
+    n.ok(["network", "rm", "nwr1", "nwint"]);
+
+    const icc = n.berth(["network", "create", "-o", "com.docker.network.bridge.enable_icc=false", "nwicc"]);
+    assert.equal(
+      icc.stderr,
+      "Error response from daemon: berth does not support the network option com.docker.network.bridge.enable_icc yet\n",
+    );
+    assert.equal(n.berth(["network", "inspect", "nwicc"]).code, 1);
+  });
+
   describe("through the API", () => {
     let api: ApiServerHandle;
     before(async () => {

@@ -148,7 +148,7 @@ export function createNetwork(engine: Engine, req: NetworkCreateRequest): { id: 
     const sameBridge = existing.find((n) => n.bridge === bridge);
     if (sameBridge) throw new ConflictError(`bridge ${bridge} is already the bridge of network ${sameBridge.name}`);
     const used = existing.flatMap((n) => n.pools.flatMap((p) => parseCidr(p.subnet) ?? []));
-    const lastIndex = networks.portCounters()[LAST_POOL_COUNTER];
+    const lastIndex = networks.counter(LAST_POOL_COUNTER);
     const pools = resolveAddressPools(config, {
       used,
       ...(config.some((c) => parseCidr(c.Subnet ?? "")?.address.family === 4) ? {} : { avoid: hostNetworks() }),

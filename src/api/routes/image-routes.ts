@@ -11,6 +11,7 @@ import { pullImage } from "./registry-routes.js";
 import { jsonMessages, streamMessages } from "../json-messages.js";
 import { listImages, parseFilters } from "../../engine/images/list-images.js";
 import { inspectImage } from "../../engine/images/inspect-image.js";
+import { analysisJson, analyzeImage } from "../../engine/images/analyze-image.js";
 import { imageHistory } from "../../engine/images/image-history.js";
 import { tagImage } from "../../engine/images/tag-image.js";
 import { removeImage, pruneImages } from "../../engine/images/remove-image.js";
@@ -65,6 +66,11 @@ async function inspect(call: ApiCall): Promise<void> {
     delete json.ContainerConfig;
   }
   sendJson(call, 200, json);
+}
+
+/** berth's own endpoint: `image analyze`'s JSON document (README, "Looking inside images"). */
+async function analyze(call: ApiCall): Promise<void> {
+  sendJson(call, 200, analysisJson(analyzeImage(call.api.engine, call.params[0]!)));
 }
 
 async function history(call: ApiCall): Promise<void> {
@@ -244,6 +250,7 @@ export const imageRoutes: readonly Route[] = [
   route("POST", /^\/commit$/, commit),
   route("GET", /^\/images\/(.+)\/json$/, inspect),
   route("GET", /^\/images\/(.+)\/history$/, history),
+  route("GET", /^\/images\/(.+)\/analyze$/, analyze),
   route("POST", /^\/images\/(.+)\/tag$/, tag),
   route("GET", /^\/images\/(.+)\/get$/, save),
   route("DELETE", /^\/images\/(.+)$/, remove),

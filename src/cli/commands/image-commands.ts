@@ -1,4 +1,4 @@
-// Image commands: import, images, tag, rmi, image prune, history, inspect, save, load.
+// Image commands: import, images, tag, rmi, image prune, history, analyze, inspect, save, load.
 import * as fs from "node:fs";
 import { Readable } from "node:stream";
 import type { Command } from "commander";
@@ -12,6 +12,7 @@ import { BerthError, InvalidArgumentError } from "../../errors.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { refuseTerminal, writeArchive } from "../output-file.js";
 import { emptyInspectName } from "../object-names.js";
+import { analyzeCommand } from "./analyze-command.js";
 
 const shortHex = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const ago = (date: Date | null) => (date ? `${humanDuration(Date.now() - date.getTime())} ago` : "N/A");
@@ -419,6 +420,7 @@ export const imageCommands: readonly CommandSpec[] = [
   rmiCommand,
   pruneCommand,
   historyCommand,
+  analyzeCommand,
   inspectSpec(["image", "inspect"], [], false),
   inspectSpec(["inspect"], [], true),
   saveCommand,

@@ -4,11 +4,13 @@
 // CLI's and BuildKit's rules (BUILD-API §1.3, §8).
 import * as fs from "node:fs";
 import { posix, resolve as resolvePath } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { BuildContext } from "./build-context.js";
 import { DOCKERIGNORE, IgnoreMatcher, parseDockerignore } from "./dockerignore.js";
 import { stageTarContext } from "./stage-tar.js";
+import { detectCompression } from "../../archive/compression.js";
+import { isTarHeaderBlock } from "../../archive/tar-reader.js";
 
 /** What a build reads before its first step. */
 export interface OpenedContext {
@@ -103,6 +105,11 @@ export interface TarContextOptions {
   readonly dockerfile?: string;
   /** A Dockerfile given apart from the archive (the caller read it from elsewhere). */
   readonly dockerfileText?: Buffer;
+  /**
+   * `berth build -`: the stream may be a bare Dockerfile instead of an archive, told apart as the
+   * docker CLI does (neither compressed nor starting with a tar header); the context is then empty.
+   */
+  readonly bareDockerfile?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -119,7 +126,18 @@ export async function openTarContext(source: Readable, opts: TarContextOptions):
   if ((await fs.promises.readdir(root)).length > 0)
     throw new InvalidArgumentError(`the work directory for a tar context must be empty: ${root}`);
   try {
-    await stageTarContext(source, root, opts.signal ? { signal: opts.signal } : {});
+    let tar = source;
+    if (opts.bareDockerfile) {
+      const { head, ended } = await peek(source, 512);
+      // A stream that ended while peeked cannot take its bytes back: they go on from a new one.
+      if (ended) tar = Readable.from([head]);
+      if (detectCompression(head) === "none" && !isTarHeaderBlock(head)) {
+        const dockerfile = ended ? head : await readStreamBounded(source);
+        const context = new BuildContext(root, { ignore: IgnoreMatcher.none(), scope: "build-files", owned: root });
+        return { context, dockerfile, dockerfileName: DEFAULT_DOCKERFILE };
+      }
+    }
+    await stageTarContext(tar, root, opts.signal ? { signal: opts.signal } : {});
     const name = opts.dockerfile ?? DEFAULT_DOCKERFILE;
     const bare = new BuildContext(root, { ignore: IgnoreMatcher.none(), scope: "build-files" });
     let dockerfile: Buffer;
@@ -180,4 +198,45 @@ async function readBounded(path: string): Promise<Buffer> {
   } finally {
     await handle.close();
   }
+}
+
+/** Up to `n` bytes from the start of `source`, put back so that the next reader sees them again. */
+async function peek(source: Readable, n: number): Promise<{ head: Buffer; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  while (size < n) {
+    const chunk = source.read() as Buffer | null;
+    if (chunk !== null) {
+      chunks.push(chunk);
+      size += chunk.length;
+      continue;
+    }
+    if (source.readableEnded || source.destroyed) return { head: Buffer.concat(chunks, size), ended: true };
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error) => {
+        source.off("readable", settle);
+        source.off("end", settle);
+        source.off("error", settle);
+        if (err) reject(err);
+        else resolve();
+      };
+      source.on("readable", settle);
+      source.on("end", settle);
+      source.on("error", settle);
+    });
+  }
+  const head = Buffer.concat(chunks, size);
+  source.unshift(head);
+  return { head, ended: false };
+}
+
+async function readStreamBounded(source: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_DOCKERFILE) throw new InvalidArgumentError(`the Dockerfile from stdin is larger than ${MAX_DOCKERFILE} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
 }

@@ -244,6 +244,11 @@ describe("IgnoreMatcher", () => {
     test(`a directory context walks as the docker CLI sends it: ${row.name} (${JSON.stringify(row.ignore)})`, async () => {
       makeTree(dir, row.ignore);
       assert.equal(await walkNames(dir), row.sent);
+      // A COPY finds a file exactly when the walk sends it: resolution and walks share the rules.
+      const { context } = await openDirectoryContext(dir);
+      const sent = new Set(row.sent.split(" "));
+      for (const file of TREE) assert.equal((await context.resolve(file)) !== undefined, sent.has(file), file);
+      await context.close();
     });
   }
 });

@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { openTarContext } from "../../../src/build/context/open-context.js";
 import { resolveCopySource } from "../../../src/build/context/copy-sources.js";
 import { encodeHeader, paddingFor, END_OF_ARCHIVE } from "../../../src/archive/tar-header.js";
+import { isTarHeaderBlock } from "../../../src/archive/tar-reader.js";
 import { buildTar, type TarSpec } from "../../helpers/tar-builder.js";
 import { byBytes, type BuildContext } from "../../../src/build/context/build-context.js";
 
@@ -136,6 +137,41 @@ describe("openTarContext()", () => {
       ]),
     );
     assert.equal(dockerfile.toString(), "FROM inside\n");
+  });
+
+  test("openTarContext() takes a bare Dockerfile on stdin for `build -`, as the docker CLI does, and a tar there too", async () => {
+    const bare = await openTarContext(Readable.from([Buffer.from("FROM bare\nRUN true\n")]), { workDir: work, bareDockerfile: true });
+    opened.push(bare.context);
+    assert.equal(bare.dockerfile.toString(), "FROM bare\nRUN true\n");
+    assert.equal(await names(bare.context), "");
+    await bare.context.close();
+    const long = `FROM x\n${"# padding\n".repeat(100)}`;
+    const longBare = await openTarContext(Readable.from([Buffer.from(long)]), { workDir: work, bareDockerfile: true });
+    opened.push(longBare.context);
+    assert.equal(longBare.dockerfile.toString(), long);
+    await longBare.context.close();
+    const tar = await openTarContext(
+      Readable.from([await buildTar([{ type: "file", name: "Dockerfile", body: "FROM tar\n" }], { gzip: true })]),
+      {
+        workDir: work,
+        bareDockerfile: true,
+      },
+    );
+    opened.push(tar.context);
+    assert.equal(tar.dockerfile.toString(), "FROM tar\n");
+  });
+
+  test("openTarContext() answers a bare Dockerfile sent as an archive (POST /build) with dockerd's 'unexpected EOF'", async () => {
+    await assert.rejects(openTar(Buffer.from("FROM x\n")), { message: "unexpected EOF" });
+    assertVictimIntact();
+  });
+
+  test("isTarHeaderBlock() knows a tar header from text and from an end marker", async () => {
+    const tar = await buildTar([{ type: "file", name: "a", body: "a" }]);
+    assert.equal(isTarHeaderBlock(tar.subarray(0, 512)), true);
+    assert.equal(isTarHeaderBlock(Buffer.alloc(512)), false);
+    assert.equal(isTarHeaderBlock(Buffer.from("FROM x\n".padEnd(600, "#"))), false);
+    assert.equal(isTarHeaderBlock(tar.subarray(0, 100)), false);
   });
 
   test("openTarContext() streams a large file to disk instead of holding it", async () => {

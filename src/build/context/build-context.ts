@@ -184,6 +184,7 @@ export class BuildContext {
   private async *walkBelow(dir: string, parent: ParentMatch | undefined): AsyncGenerator<ContextEntry> {
     const names = await fs.promises.readdir(this.hostPath(dir));
     names.sort(byBytes);
+    const above = parent ?? (this.scope === "all" ? this.parentMatch(dir) : undefined);
     for (const name of names) {
       const rel = dir === "" ? name : `${dir}/${name}`;
       let stat: fs.BigIntStats;
@@ -201,7 +202,7 @@ export class BuildContext {
         }
         continue;
       }
-      const { excluded, info } = this.ignore.excludesInWalk(rel, parent ?? this.parentMatch(dir));
+      const { excluded, info } = this.ignore.excludesInWalk(rel, above);
       if (!excluded) yield entry;
       if (stat.isDirectory() && (!excluded || this.ignore.mayReincludeBelow(rel))) yield* this.walkBelow(rel, info);
     }

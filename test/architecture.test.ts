@@ -16,7 +16,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: ["", "image", "sys"],
   registry: ["", "image"],
   network: ["", "image", "sys"],
-  engine: ["", "image", "archive", "sys", "store", "runtime", "registry", "network"],
+  // Dockerfile parsing and the build context: pure or file-level, beneath the engine that runs builds.
+  build: ["", "image", "archive", "sys"],
+  engine: ["", "image", "archive", "sys", "store", "runtime", "registry", "network", "build"],
   // The CLI and the API parse and format; every behaviour is the engine's, so they cannot disagree.
   api: ["", "image", "engine"],
   cli: ["", "image", "engine", "api"],

@@ -136,6 +136,19 @@ function checksumOk(block: Buffer): boolean {
   return stored === unsigned || stored === signed;
 }
 
+/**
+ * Whether a block is a tar header (its checksum holds): how the docker CLI tells a tar on stdin
+ * from a bare Dockerfile. An all-zero block (an empty archive's end marker) is not one.
+ */
+export function isTarHeaderBlock(block: Buffer): boolean {
+  if (block.length < BLOCK || block.subarray(0, BLOCK).every((b) => b === 0)) return false;
+  try {
+    return checksumOk(block.subarray(0, BLOCK));
+  } catch {
+    return false;
+  }
+}
+
 function parsePax(data: Buffer, into: { records: Map<string, Buffer> }): void {
   let at = 0;
   while (at < data.length) {

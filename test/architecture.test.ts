@@ -16,6 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: ["", "image", "sys"],
   registry: ["", "image"],
   network: ["", "image", "sys"],
+  build: ["", "image", "archive"],
   engine: ["", "image", "archive", "sys", "store", "runtime", "registry", "network"],
   // The CLI and the API parse and format; every behaviour is the engine's, so they cannot disagree.
   api: ["", "image", "engine"],

@@ -95,15 +95,15 @@ class Directives {
       this.done = true;
       return false;
     }
-    const m = /^([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$/.exec(goTrimLeftSpace(line.slice(1)));
-    const key = m?.[1]?.toLowerCase();
+    const m = directiveMatch(goTrimLeftSpace(line.slice(1)));
+    const key = m?.key.toLowerCase();
     if (!m || (key !== "syntax" && key !== "escape" && key !== "check")) {
       this.done = true;
       return false;
     }
     if (this.seen.has(key)) throw new Error(`only one ${key} parser directive can be used`);
     this.seen.add(key);
-    const value = m[2]!;
+    const value = m.value;
     if (key === "escape") {
       if (value !== "`" && value !== "\\") throw new Error(`invalid escape token '${value}' does not match \` or \\`);
       this.escapeToken = value;
@@ -112,6 +112,26 @@ class Directives {
     this.found.push({ name: key, value, line: this.line });
     return true;
   }
+}
+
+const DIRECTIVE_SPACE = /[\t\n\f\r ]/;
+
+/**
+ * BuildKit's `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, read by hand: a backtracking engine takes
+ * quadratic time on that expression for a line of many spaces, which a Dockerfile must not buy.
+ */
+function directiveMatch(s: string): { key: string; value: string } | undefined {
+  const head = /^([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=/.exec(s);
+  if (!head) return undefined;
+  const rest = s.slice(head[0].length);
+  let start = 0;
+  while (start < rest.length && DIRECTIVE_SPACE.test(rest[start]!)) start++;
+  let end = rest.length;
+  while (end > start && DIRECTIVE_SPACE.test(rest[end - 1]!)) end--;
+  if (rest === "") return undefined;
+  // With only spaces after "=", the lazy (.+?) still takes the last one.
+  const value = start === end ? rest.slice(-1) : rest.slice(start, end);
+  return { key: head[1]!, value };
 }
 
 // The escape token ends a line to continue it, unless it is escaped itself; a line holding only
@@ -134,8 +154,11 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+// By hand: /[\r\n]+$/ backtracks quadratically over a long run of \r inside a line.
 function trimNewline(s: string): string {
-  return s.replace(/[\r\n]+$/, "");
+  let end = s.length;
+  while (end > 0 && (s[end - 1] === "\n" || s[end - 1] === "\r")) end--;
+  return s.slice(0, end);
 }
 
 function isComment(line: string): boolean {
@@ -552,9 +575,12 @@ function heredocsFromLine(line: string): Heredoc[] {
 
 /** A heredoc operator word, or undefined when the word is not one. */
 export function parseHeredoc(word: string): Heredoc | undefined {
-  const m = /^(\d*)<<(-?)\s*([^<]*)$/.exec(word);
+  // BuildKit's /^(\d*)<<(-?)\s*([^<]*)$/, read in linear time: the rest holds no "<".
+  const m = /^([0-9]*)<<(-?)/.exec(word);
   if (!m) return undefined;
-  const rest = m[3]!;
+  let rest = word.slice(m[0].length);
+  if (rest.includes("<")) return undefined;
+  rest = rest.replace(/^[\t\n\f\r ]+/, "");
   if (rest === "") return undefined;
   const plain = new ShellLex("\\", { skipUnsetEnv: true }).processWords(rest, EMPTY_ENV);
   if (plain.length !== 1) return undefined;

@@ -216,6 +216,16 @@ describe("parseDockerfileText() directives", () => {
   it("a blank line before a directive makes it a comment", () => {
     assert.deepEqual(parseDockerfileText("\n# escape=`\nFROM a\n").directives, []);
   });
+  it("a directive line padded with many spaces is read in linear time (hostile input)", () => {
+    const started = process.hrtime.bigint();
+    const r = parseDockerfileText(`# syntax=x${" ".repeat(60000)}y\nFROM a\n`);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(r.directives[0]!.value, `x${" ".repeat(60000)}y`);
+    assert.ok(ms < 1000, `took ${ms} ms`);
+  });
+  it("with only spaces after =, the value is the last space (BuildKit's lazy match)", () => {
+    assert.deepEqual(parseDockerfileText("# check=   \nFROM a\n").directives, [{ name: "check", value: " ", line: 1 }]);
+  });
   it("refuses a repeated directive", () => {
     assert.throws(() => parseDockerfileText("# escape=`\n# escape=\\\nFROM a\n"), {
       message: "only one escape parser directive can be used",
@@ -254,6 +264,28 @@ describe("parseDockerfileText() line numbers", () => {
         [6, 6],
       ],
     );
+  });
+});
+
+describe("parseDockerfileText() hostile input", () => {
+  // Each of these took seconds with the regular expressions ported as BuildKit writes them
+  // (backtracking is quadratic where Go's RE2 is linear).
+  const cases: [string, string][] = [
+    ["a run of carriage returns inside a line", `FROM a\nRUN x${"\r".repeat(60000)}y\n`],
+    ["a heredoc operator followed by many spaces", `FROM a\nRUN <<${" ".repeat(60000)}<\n`],
+    ["a continuation followed by many spaces", `FROM a\nRUN ${("a\\" + " ".repeat(100)).repeat(600)}b\n`],
+  ];
+  for (const [name, text] of cases) {
+    it(`${name} is read in linear time`, () => {
+      const started = process.hrtime.bigint();
+      assert.equal(parseDockerfileText(text).nodes.length, 2);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      assert.ok(ms < 1000, `took ${ms} ms`);
+    });
+  }
+  it("a heredoc word holding another < is not a heredoc", () => {
+    assert.equal(parseHeredoc("<<  <EOF"), undefined);
+    assert.equal(parseHeredoc("<<\tEOF")?.name, "EOF");
   });
 });
 

@@ -110,6 +110,55 @@ describe("parseDockerfile() stages and global ARGs", () => {
   });
 });
 
+describe("parseDockerfile() on a whole file", () => {
+  it("reads the reference's cross-compiling multi-stage example", () => {
+    const text = [
+      "# syntax=docker/dockerfile:1",
+      "ARG GO_VERSION=1.22",
+      "FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-alpine AS build",
+      "WORKDIR /src",
+      "ARG TARGETOS TARGETARCH",
+      "RUN --mount=target=. \\",
+      "    --mount=type=cache,target=/root/.cache/go-build \\",
+      "    --mount=type=cache,target=/go/pkg \\",
+      "    GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/myapp .",
+      "",
+      "FROM alpine",
+      "COPY --from=build /out/myapp /bin",
+      'ENTRYPOINT ["/bin/myapp"]',
+    ].join("\n");
+    const df = parseDockerfile(text, { platform: ARM, buildPlatform: AMD64 });
+    const plan = stagesForTarget(df);
+    assert.deepEqual(
+      plan.stages.map((s) => [s.name, s.base, s.platform, s.from.startLine]),
+      [
+        ["build", "golang:1.22-alpine", "linux/amd64", 3],
+        ["", "alpine", "", 11],
+      ],
+    );
+    const run = df.stages[0]!.instructions[2]!;
+    assert.ok(run.kind === "RUN");
+    assert.deepEqual([run.startLine, run.endLine, run.cmdLine], [6, 9, ["GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/myapp ."]]);
+    assert.deepEqual(
+      run.mounts?.map((m) => [m.type, m.target, m.readOnly]),
+      [
+        ["bind", ".", true],
+        ["cache", "/root/.cache/go-build", false],
+        ["cache", "/go/pkg", false],
+      ],
+    );
+    const arg = df.stages[0]!.instructions[1]!;
+    assert.ok(arg.kind === "ARG");
+    assert.deepEqual(
+      resolveArgs(arg, { buildArgs: df.buildArgs, globalArgs: { get: (n) => df.globalArgs.get(n) }, env: envFrom({}), escapeToken: "\\" }),
+      [
+        { key: "TARGETOS", value: "linux" },
+        { key: "TARGETARCH", value: "arm" },
+      ],
+    );
+  });
+});
+
 describe("parseDockerfile() errors", () => {
   const cases: [string, string, [string, number], ParseOptions?][] = [
     ["an empty file", "", ["the Dockerfile cannot be empty", 0]],

@@ -133,26 +133,21 @@ export function resolveArgs(instr: ArgInstruction, ctx: ArgContext): ArgValue[] 
 
 /**
  * The proxy variables every RUN gets from --build-arg without declaring them. They stay out of the
- * image's history and the cache key unless an ARG declares them.
+ * image's history and the cache key unless an ARG declares them. As in BuildKit, a build arg of any
+ * case (Http_Proxy) sets both the upper- and the lower-case variable, and an empty one sets none.
  */
-export const PROXY_ARGS = [
-  "HTTP_PROXY",
-  "http_proxy",
-  "HTTPS_PROXY",
-  "https_proxy",
-  "FTP_PROXY",
-  "ftp_proxy",
-  "NO_PROXY",
-  "no_proxy",
-  "ALL_PROXY",
-  "all_proxy",
-] as const;
+export const PROXY_ARGS = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"] as const;
 
 export function proxyEnv(buildArgs: ReadonlyMap<string, string | undefined>): [string, string][] {
+  const values = new Map<string, string>();
+  for (const [key, value] of buildArgs) {
+    const name = PROXY_ARGS.find((p) => p === key.toUpperCase());
+    if (name && value !== undefined) values.set(name, value);
+  }
   const out: [string, string][] = [];
   for (const name of PROXY_ARGS) {
-    const v = buildArgs.get(name);
-    if (v !== undefined) out.push([name, v]);
+    const v = values.get(name);
+    if (v) out.push([name, v], [name.toLowerCase(), v]);
   }
   return out;
 }

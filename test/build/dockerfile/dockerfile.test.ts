@@ -400,15 +400,18 @@ describe("resolveArgs() scopes ARGs as BuildKit does", () => {
       assert.deepEqual(got, expected);
     });
   }
-  it("proxyEnv() passes the proxy build args, and nothing else", () => {
+  it("proxyEnv() passes the proxy build args in both cases, and nothing else", () => {
     const args = new Map<string, string | undefined>([
-      ["HTTP_PROXY", "http://p:3128"],
+      ["Http_Proxy", "http://p:3128"],
       ["no_proxy", "localhost"],
       ["OTHER", "x"],
       ["FTP_PROXY", undefined],
+      ["ALL_PROXY", ""],
     ]);
     assert.deepEqual(proxyEnv(args), [
       ["HTTP_PROXY", "http://p:3128"],
+      ["http_proxy", "http://p:3128"],
+      ["NO_PROXY", "localhost"],
       ["no_proxy", "localhost"],
     ]);
   });

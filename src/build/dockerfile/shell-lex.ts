@@ -6,6 +6,7 @@
 // Two entry points, as in BuildKit: processWord() gives one string (ENV, LABEL, COPY paths, WORKDIR,
 // USER, ...), processWords() splits the result into words after expansion (EXPOSE, heredoc words).
 import { isGoSpace, goQuote } from "./go-compat.js";
+import { PatternError, replacePattern, trimPrefix, trimSuffix } from "./shell-pattern.js";
 
 /** Where names are looked up: a stage's ENV and ARGs, or the global ARGs for FROM. */
 export interface EnvLookup {
@@ -289,7 +290,7 @@ class ShellWord {
               greedy = true;
               word = word.slice(1);
             }
-            return ch === "%" ? trimSuffix(word, value ?? "", greedy) : trimPrefix(word, value ?? "", greedy);
+            return withPattern(word, () => (ch === "%" ? trimSuffix(word, value ?? "", greedy) : trimPrefix(word, value ?? "", greedy)));
           }
           default:
             throw new ShellLexError(`unsupported modifier (${chs}) in substitution`);
@@ -314,9 +315,7 @@ class ShellWord {
         }
         const value = this.getEnv(name);
         if (this.opts.skipUnsetEnv && value === undefined) return `\${${name}/${pattern}/${replacement}}`;
-        const re = patternToRegExp(pattern, true, false, all);
-        const v = value ?? "";
-        return v.replace(re, (m) => goExpandReplacement(replacement, m));
+        return withPattern(pattern, () => replacePattern(pattern, value ?? "", all, (m) => goExpandReplacement(replacement, m)));
       }
       default:
         throw new ShellLexError(`unsupported modifier (${chs}) in substitution`);
@@ -357,63 +356,13 @@ class ShellWord {
   }
 }
 
-/**
- * A shell pattern (* ? and escapes, no brackets) as a regular expression. `*` is lazy unless
- * greedy; the caller anchors or scans as BuildKit's convertShellPatternToRegex does.
- */
-function patternToRegExp(pattern: string, greedy: boolean, anchored: boolean, global: boolean): RegExp {
-  const chars = Array.from(pattern);
-  let out = anchored ? "^" : "";
-  for (let i = 0; i < chars.length; i++) {
-    const tok = chars[i]!;
-    if (tok === "*") out += greedy ? ".*" : ".*?";
-    else if (tok === "?") out += ".";
-    else if (tok === "\\") {
-      // "\}" and "\/" only protect the ${} syntax; the escape is not part of the pattern.
-      const nxt = chars[i + 1];
-      if (nxt === "}" || nxt === "/") continue;
-      i++;
-      if (nxt !== "*" && nxt !== "?" && nxt !== "\\") {
-        throw new ShellLexError(`invalid pattern (${pattern}) in substitution: invalid escape '\\${nxt ?? ""}'`);
-      }
-      out += "\\" + nxt;
-    } else if ("[]{}.+()|^$".includes(tok)) out += "\\" + tok;
-    else out += tok;
+function withPattern(pattern: string, match: () => string): string {
+  try {
+    return match();
+  } catch (err) {
+    if (err instanceof PatternError) throw new ShellLexError(`invalid pattern (${pattern}) in substitution: ${err.message}`);
+    throw err;
   }
-  return new RegExp(out, global ? "gu" : "u");
-}
-
-function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const m = patternToRegExp(pattern, greedy, true, false).exec(value);
-  return m ? value.slice(m[0].length) : value;
-}
-
-/** Regular expressions find leftmost matches, so the suffix is trimmed as a prefix of the reversed value. */
-function trimSuffix(pattern: string, value: string, greedy: boolean): string {
-  const reversed = Array.from(value).reverse().join("");
-  return Array.from(trimPrefix(reversePattern(pattern), reversed, greedy))
-    .reverse()
-    .join("");
-}
-
-/** Reverses a pattern keeping each escape before the character it escapes: a\*c → c\*a. */
-export function reversePattern(pattern: string): string {
-  const p = Array.from(pattern);
-  const out: string[] = new Array<string>(p.length);
-  const last = p.length - 1;
-  for (let i = 0; i <= last;) {
-    const tok = p[i]!;
-    const at = last - i;
-    if (tok === "\\" && i !== last) {
-      out[at - 1] = tok;
-      out[at] = p[i + 1]!;
-      i += 2;
-    } else {
-      out[at] = tok;
-      i++;
-    }
-  }
-  return out.join("");
 }
 
 /** Go's Regexp.ReplaceAllString template: $$ is "$", $0/${0} the match; other names are empty (no groups). */

@@ -2,7 +2,8 @@
 // (frontend/dockerfile/shell: envVarTest, wordsTest, lex_test.go), written out as literal expectations.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ShellLex, ShellLexError, envFrom, reversePattern } from "../../../src/build/dockerfile/shell-lex.js";
+import { ShellLex, ShellLexError, envFrom } from "../../../src/build/dockerfile/shell-lex.js";
+import { reversePattern } from "../../../src/build/dockerfile/shell-pattern.js";
 
 const ERROR = Symbol("error");
 const env = envFrom({ PWD: "/home", SHELL: "bash", KOREAN: "한국어", NULL: "" });
@@ -171,6 +172,15 @@ describe("ShellLex pattern and replacement forms", () => {
     ["${FOO//ww}", { FOO: "xxyy" }, ERROR],
     ["${FOO///}", { FOO: "xxyy" }, "xxyy"],
     ["${FOO=aaa}", { FOO: "xxx" }, ERROR],
+    // Go's ReplaceAllString: no second replacement for the empty match right after a match.
+    ["${FOO//*/r}", { FOO: "abc" }, "r"],
+    ["${FOO//x*/-}", { FOO: "axxbx" }, "a-"],
+    ["${FOO//x?/-}", { FOO: "axxbxx" }, "a-b-"],
+    ["${FOO//?/.}", { FOO: "a\nb" }, ".\n."],
+    ["${FOO/b*/}", { FOO: "abcabc" }, "a"],
+    ["${FOO##*/}", { FOO: "/usr/local/bin/tool" }, "tool"],
+    ["${FOO%/*}", { FOO: "/usr/local/bin/tool" }, "/usr/local/bin"],
+    ["${FOO%%/*}", { FOO: "usr/local/bin" }, "usr"],
     ["${FOO-aaa} ${BAR-bbb} ${BAZ-ccc}", { FOO: "xxx", BAR: "" }, "xxx  ccc"],
     ["${FOO:-aaa} ${BAR:-bbb} ${BAZ:-ccc}", { FOO: "xxx", BAR: "" }, "xxx bbb ccc"],
     ["${FOO+aaa} ${BAR+bbb} ${BAZ+ccc}", { FOO: "xxx", BAR: "" }, "aaa bbb "],
@@ -180,6 +190,24 @@ describe("ShellLex pattern and replacement forms", () => {
     it(`${input} with ${JSON.stringify(vars)}`, () => {
       if (expected === ERROR) assert.throws(() => lex.processWord(input, envFrom(vars)), ShellLexError);
       else assert.equal(lex.processWord(input, envFrom(vars)).result, expected);
+    });
+  }
+});
+
+describe("ShellLex patterns are matched in linear time (hostile input)", () => {
+  // A backtracking RegExp takes exponential time on these; Go's RE2, and berth, do not.
+  const value = "a".repeat(3000);
+  const cases: [string, string][] = [
+    ["${V#*a*a*a*a*a*a*b}", value],
+    ["${V%%*a*a*a*a*a*a*b}", value],
+    ["${V//*a*a*a*a*a*a*b/x}", value],
+  ];
+  for (const [input, expected] of cases) {
+    it(input, () => {
+      const started = process.hrtime.bigint();
+      assert.equal(new ShellLex("\\").processWord(input, envFrom({ V: value })).result, expected);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      assert.ok(ms < 2000, `took ${ms} ms`);
     });
   }
 });

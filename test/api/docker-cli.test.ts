@@ -265,7 +265,7 @@ describe("berth serve: the docker CLI", { skip }, () => {
     docker(["volume", "rm", "cli-vol"]);
     docker(["run", "--name", "cli-prune2", "busybox", "true"]);
     assert.match(docker(["system", "prune", "-f"]).stdout, /Deleted Containers:\n[0-9a-f]{64}\n/);
-    assert.match(docker(["network", "ls", "--format", "{{.Name}}"]).stdout, /^host\nnone\n$/);
+    assert.match(docker(["network", "ls", "--format", "{{.Name}}"]).stdout, /^bridge\nhost\nnone\n$/);
   });
 
   test("docker events through the API", () => {

@@ -160,10 +160,14 @@ describe("the berth command line's words for what it cannot take", () => {
     ],
     [["build", "-t", "x", "."], 1, "berth does not support 'berth build' yet\n"],
     [["image", "build", "."], 1, "berth does not support 'berth image build' yet\n"],
-    [["network", "ls"], 1, "berth does not support 'berth network' yet\n"],
+    [["builder", "prune"], 1, "berth does not support 'berth builder' yet\n"],
     [["swarm", "init"], 1, "berth does not support 'berth swarm' yet\n"],
     [["container", "update", "--memory", "1g", "c"], 1, "berth does not support 'berth container update' yet\n"],
-    [["run", "--ip", "172.17.0.9", "busybox"], 125, "berth does not support the '--ip' flag of 'berth run' yet" + usage("run", RUN)],
+    [
+      ["run", "--use-api-socket", "busybox"],
+      125,
+      "berth does not support the '--use-api-socket' flag of 'berth run' yet" + usage("run", RUN),
+    ],
     [
       ["run", "-d", "--isolation=default", "busybox"],
       125,
@@ -179,11 +183,7 @@ describe("the berth command line's words for what it cannot take", () => {
       125,
       'invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c' + usage("create", RUN),
     ],
-    [
-      ["create", "--network-alias=web", "busybox"],
-      125,
-      "berth does not support the '--network-alias' flag of 'berth create' yet" + usage("create", RUN),
-    ],
+    [["create", "--gpus=all", "busybox"], 125, "berth does not support the '--gpus' flag of 'berth create' yet" + usage("create", RUN)],
     [
       ["container", "run", "--storage-opt", "size=1G", "busybox"],
       125,

@@ -7,6 +7,7 @@ import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } fr
 import { InvalidArgumentError } from "../errors.js";
 import { endpointsConfig } from "./endpoint-config.js";
 import { refuseUnsupportedCreateFields } from "./unsupported-create-fields.js";
+import { shareFields } from "./share-fields.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
 
 const C = "container.Config";
@@ -47,6 +48,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
   const capDrop = stringList(host, "CapDrop", H) ?? null;
   const securityOpt = stringList(host, "SecurityOpt", H) ?? null;
   const entrypoint = stringList(body, "Entrypoint", C);
+  const share = shareFields(host);
   return {
     image,
     name,
@@ -116,7 +118,9 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
             }))
           : null,
       Runtime: optionalString(host, "Runtime", H) || "runc",
+      ...share.host,
     },
+    storageOpt: share.storageOpt,
   };
 }
 

@@ -8,16 +8,9 @@ import { NotImplementedError } from "../errors.js";
 
 /** HostConfig field → the docker run flag that sets it. */
 const HOST_FIELDS: Readonly<Record<string, string>> = {
-  VolumesFrom: "--volumes-from",
   VolumeDriver: "--volume-driver",
-  GroupAdd: "--group-add",
-  Sysctls: "--sysctl",
-  CgroupParent: "--cgroup-parent",
   Cgroup: "--cgroup",
-  CgroupnsMode: "--cgroupns",
-  UsernsMode: "--userns",
   Isolation: "--isolation",
-  StorageOpt: "--storage-opt",
   OomScoreAdj: "--oom-score-adj",
   OomKillDisable: "--oom-kill-disable",
   CpuShares: "--cpu-shares",
@@ -44,7 +37,6 @@ const HOST_FIELDS: Readonly<Record<string, string>> = {
   DeviceRequests: "--gpus",
   MaskedPaths: "--security-opt systempaths=unconfined",
   ReadonlyPaths: "--security-opt systempaths=unconfined",
-  Annotations: "--annotation",
 };
 
 /** container.Config fields. */

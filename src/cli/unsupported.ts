@@ -30,12 +30,8 @@ export interface UnsupportedFlag {
 
 /** `docker run --help` and `docker create --help` (CLI 28.2.2) less what berth's run and create take. */
 const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
-  { long: "annotation" },
   { long: "blkio-weight" },
   { long: "blkio-weight-device" },
-  { long: "cgroup-parent" },
-  { long: "cgroupns" },
-  { long: "cidfile" },
   { long: "cpu-count" },
   { long: "cpu-percent" },
   { long: "cpu-period" },
@@ -52,7 +48,6 @@ const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
   { long: "device-write-iops" },
   { long: "disable-content-trust" },
   { long: "gpus" },
-  { long: "group-add" },
   { long: "health-cmd" },
   { long: "health-interval" },
   { long: "health-retries" },
@@ -63,7 +58,6 @@ const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
   { long: "io-maxiops" },
   { long: "isolation" },
   { long: "kernel-memory" },
-  { long: "label-file" },
   { long: "link-local-ip" },
   { long: "log-driver" },
   { long: "log-opt" },
@@ -72,12 +66,8 @@ const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
   { long: "no-healthcheck" },
   { long: "oom-kill-disable" },
   { long: "oom-score-adj" },
-  { long: "storage-opt" },
-  { long: "sysctl" },
   { long: "use-api-socket" },
-  { long: "userns" },
   { long: "volume-driver" },
-  { long: "volumes-from" },
 ];
 
 const UNSUPPORTED_FLAGS = new Map<string, readonly UnsupportedFlag[]>([

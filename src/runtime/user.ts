@@ -140,3 +140,20 @@ function parseGoInt(text: string): number | undefined {
   if (value < -(2n ** 63n) || value > 2n ** 63n - 1n) return undefined;
   return Number(value);
 }
+
+/**
+ * --group-add: each name is looked up in the container's /etc/group, and a number missing from it
+ * is taken as a gid, as runc's GetAdditionalGroups does; the groups follow the user's own.
+ */
+export function withGroupAdd(rootfs: string, user: ResolvedUser, groupAdd: readonly string[]): ResolvedUser {
+  if (groupAdd.length === 0) return user;
+  const groups = parseGroup(readUserDatabase(rootfs, "/etc/group"));
+  const added = groupAdd.map((name) => {
+    const gidArg = parseGoInt(name);
+    const entry = groups.find((g) => g.name === name || (gidArg !== undefined && g.gid === gidArg));
+    if (entry) return entry.gid;
+    if (gidArg === undefined) throw new InvalidArgumentError(`Unable to find group ${name}: no matching entries in group file`);
+    return checkRange(gidArg);
+  });
+  return { ...user, additionalGids: [...new Set([...user.additionalGids, ...added])] };
+}

@@ -57,6 +57,21 @@ export interface HostConfig {
   PidMode?: string;
   IpcMode?: string;
   UTSMode?: string;
+  /** Sharing and files (issue 13); absent in older containers, Docker's zero values then. */
+  /** --volumes-from as typed: "CTR" or "CTR:ro|rw". */
+  VolumesFrom?: string[] | null;
+  /** --cidfile as typed; the CLI writes the file, the engine only records it. */
+  ContainerIDFile?: string;
+  /** --group-add: group names (resolved in the container's /etc/group at start) or gids. */
+  GroupAdd?: string[] | null;
+  Sysctls?: Record<string, string>;
+  /** OCI spec annotations. */
+  Annotations?: Record<string, string>;
+  /** "host" or "private" once created. */
+  CgroupnsMode?: string;
+  CgroupParent?: string;
+  /** "" or "host". */
+  UsernsMode?: string;
 }
 
 export interface RestartPolicy {

@@ -185,9 +185,9 @@ describe("the berth command line's words for what it cannot take", () => {
     ],
     [["create", "--gpus=all", "busybox"], 125, "berth does not support the '--gpus' flag of 'berth create' yet" + usage("create", RUN)],
     [
-      ["container", "run", "--storage-opt", "size=1G", "busybox"],
+      ["container", "run", "--link-local-ip", "169.254.1.1", "busybox"],
       125,
-      "berth does not support the '--storage-opt' flag of 'berth container run' yet" + usage("container run", RUN),
+      "berth does not support the '--link-local-ip' flag of 'berth container run' yet" + usage("container run", RUN),
     ],
   ];
   for (const [argv, code, stderr] of cases) {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { resolveUser } from "../../src/runtime/user.js";
+import { resolveUser, withGroupAdd } from "../../src/runtime/user.js";
 
 const PASSWD = [
   "root:x:0:0:root:/root:/bin/sh",
@@ -98,4 +98,19 @@ test("resolveUser() does not follow a passwd symlink that climbs out of the root
   fs.symlinkSync("../../../../../../../../real/passwd", path.join(rootfs, "etc/passwd"));
   assert.deepEqual(resolveUser(rootfs, "alice"), { uid: 1000, gid: 1000, additionalGids: [1000, 10, 29] });
   assert.throws(() => resolveUser(rootfs, "root"), /unable to find user root/);
+});
+
+test("withGroupAdd() adds --group-add names from the container's /etc/group and gids after the user's own", (t) => {
+  const rootfs = rootfsWith(t, { passwd: PASSWD, group: GROUP });
+  const user = resolveUser(rootfs, "alice");
+  assert.deepEqual(withGroupAdd(rootfs, user, ["staff", "4321", "audio", "50"]).additionalGids, [1000, 10, 29, 50, 4321]);
+  assert.deepEqual(withGroupAdd(rootfs, user, []), user);
+  // dockerd 20.10 on busybox (no audio group): the start fails with runc's words.
+  const bare = rootfsWith(t, { group: "root:x:0:\n" });
+  assert.throws(() => withGroupAdd(bare, resolveUser(bare, ""), ["audio"]), {
+    message: "Unable to find group audio: no matching entries in group file",
+  });
+  assert.throws(() => withGroupAdd(bare, resolveUser(bare, ""), ["4294967296"]), {
+    message: "uids and gids must be in range 0-2147483647",
+  });
 });

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { parseBool, collectFilter, type CommandSpec } from "../command-spec.js";
 import { removableContainerId, trimmedId } from "../object-names.js";
 import { ClientError } from "../errors.js";
+import { openCidFile } from "../cid-file.js";
 import type { CliContext } from "../context.js";
 import { formatList } from "../format/list.js";
 import { humanSize } from "../format/units.js";
@@ -49,6 +50,24 @@ async function requestFromFlags(
   return { req, policy };
 }
 
+/** Runs `create` (alone, or as run's first half) with --cidfile made before and written after it. */
+async function withCidFile<T>(path: string | undefined, policy: ImagePolicy, create: (policy: ImagePolicy) => Promise<T>): Promise<T> {
+  const file = openCidFile(path);
+  if (!file) return create(policy);
+  let created = false;
+  try {
+    return await create({
+      ...policy,
+      onCreated: (id) => {
+        created = true;
+        file.write(id);
+      },
+    });
+  } finally {
+    if (!created) file.discard();
+  }
+}
+
 const createCommand: CommandSpec = {
   path: ["container", "create"],
   aliases: [["create"]],
@@ -61,7 +80,12 @@ const createCommand: CommandSpec = {
   action: async (ctx, args, opts) => {
     const { req, policy } = await requestFromFlags(ctx, args, opts, true);
     const { createWithPullPolicy } = await import("../../engine/containers/run-container.js");
-    const { id, warnings } = await createWithPullPolicy(await ctx.engine({ sweep: true }), req, policy);
+    const engine = await ctx.engine({ sweep: true });
+    const { id, warnings } = await withCidFile(req.host.ContainerIDFile, policy, async (p) => {
+      const result = await createWithPullPolicy(engine, req, p);
+      p.onCreated?.(result.id);
+      return result;
+    });
     // The docker CLI prints the daemon's warnings before the ID.
     for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`);
     ctx.line(id);
@@ -88,7 +112,7 @@ const runCommand: CommandSpec = {
     const { runContainer } = await import("../../engine/containers/run-container.js");
     const engine = await ctx.engine({ sweep: true });
     if (detached) {
-      ctx.line((await runContainer(engine, req, policy)).id);
+      ctx.line((await withCidFile(req.host.ContainerIDFile, policy, (p) => runContainer(engine, req, p))).id);
       return 0;
     }
     const choice: AttachChoice = {
@@ -100,10 +124,10 @@ const runCommand: CommandSpec = {
       sigProxy: opts.sigProxy !== false && !req.tty,
     };
     // --rm is carried out by the engine's cleanup, from the container's HostConfig.AutoRemove.
-    const end = await runContainer(engine, req, policy, {
-      streams: await attachStreams(choice),
-      hooks: { onRunning: (running) => joinTerminal(engine, running, choice) },
-    });
+    const streams = await attachStreams(choice);
+    const end = await withCidFile(req.host.ContainerIDFile, policy, (p) =>
+      runContainer(engine, req, p, { streams, hooks: { onRunning: (running) => joinTerminal(engine, running, choice) } }),
+    );
     return exitOf(end, choice);
   },
 };

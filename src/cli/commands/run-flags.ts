@@ -15,62 +15,77 @@ import { parseDnsSearch, parseDnsServer } from "../../engine/containers/resolv-c
 import { parseAddHostFlag } from "../../engine/containers/hosts-file.js";
 import { parseLink } from "../../engine/network/link-spec.js";
 import { parseMacAddress } from "../../engine/network/mac-address.js";
+import { checkSysctlFlag } from "../sysctl-flag.js";
+import { readLabelFile } from "../label-file.js";
 
 export function addCreateFlags(cmd: Command): Command {
-  return cmd
-    .option("-a, --attach <stream>", "Attach to STDIN, STDOUT or STDERR", collect, [])
-    .option("--add-host <list>", "Add a custom host-to-IP mapping (host:ip)", collectChecked(parseAddHostFlag), [])
-    .option("--cap-add <cap>", "Add Linux capabilities", collect, [])
-    .option("--cap-drop <cap>", "Drop Linux capabilities", collect, [])
-    .option("--cpus <decimal>", "Number of CPUs", parseCpus)
-    .option("--device <device>", "Add a host device to the container", collect, [])
-    .option("--dns <list>", "Set custom DNS servers", collectChecked(parseDnsServer), [])
-    .option("--dns-option <list>", "Set DNS options", collect, [])
-    .option("--dns-search <list>", "Set custom DNS search domains", collectChecked(parseDnsSearch), [])
-    .option("--domainname <string>", "Container NIS domain name")
-    .option("--entrypoint <command>", "Overwrite the default ENTRYPOINT of the image")
-    .option("-e, --env <list>", "Set environment variables", collectEnv, [])
-    .option("--env-file <file>", "Read in a file of environment variables", collect, [])
-    .option("--expose <port>", "Expose a port or a range of ports", collect, [])
-    .option("-h, --hostname <name>", "Container host name")
-    .option("--init", "Run an init inside the container that forwards signals and reaps processes")
-    .option("-i, --interactive", "Keep STDIN open even if not attached")
-    .option("-l, --label <label>", "Set meta data on a container", collect, [])
-    .option("--link <list>", "Add link to another container", collectChecked(parseLinkFlag), [])
-    .option("--mac-address <string>", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
-    .option("-m, --memory <bytes>", "Memory limit", parseBytes)
-    .option("--memory-swap <bytes>", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parseSwap)
-    .option("--mount <mount>", "Attach a filesystem mount to the container", collect, [])
-    .option("--name <string>", "Assign a name to the container")
-    .option("--network <network>", "Connect a container to a network", collect, [])
-    .option("--net <network>", "Alias of --network", collect, [])
-    .option("--network-alias <list>", "Add network-scoped alias for the container", collect, [])
-    .option("--ip <ip>", "IPv4 address (e.g., 172.30.100.104)")
-    .option("--ip6 <ip>", "IPv6 address (e.g., 2001:db8::33)")
-    .option("--pids-limit <int>", "Tune container pids limit (set -1 for unlimited)", parseInteger)
-    .option("--privileged", "Give extended privileges to this container")
-    .option("-p, --publish <list>", "Publish a container's port(s) to the host", collect, [])
-    .option("-P, --publish-all", "Publish all exposed ports to random ports")
-    .option("--pull <policy>", 'Pull image before running ("always", "missing", "never")', "missing")
-    .option("--restart <policy>", "Restart policy to apply when a container exits", "no")
-    .option("--pid <string>", "PID namespace to use")
-    .option("--ipc <string>", "IPC mode to use")
-    .option("--uts <string>", "UTS namespace to use")
-    .option("--platform <string>", "Set platform if server is multi-platform capable")
-    .option("-q, --quiet", "Suppress the pull output")
-    .option("--read-only", "Mount the container's root filesystem as read only")
-    .option("--rm", "Automatically remove the container when it exits")
-    .option("--runtime <runtime>", "Runtime to use for this container")
-    .option("--security-opt <option>", "Security Options", collect, [])
-    .option("--shm-size <bytes>", "Size of /dev/shm", parseBytes)
-    .option("--stop-signal <signal>", "Signal to stop the container")
-    .option("--stop-timeout <int>", "Timeout (in seconds) to stop a container", parseInteger)
-    .option("--tmpfs <mount>", "Mount a tmpfs directory", collect, [])
-    .option("-t, --tty", "Allocate a pseudo-TTY")
-    .option("--ulimit <ulimit>", "Ulimit options", collect, [])
-    .option("-u, --user <user>", "Username or UID (format: <name|uid>[:<group|gid>])")
-    .option("-v, --volume <list>", "Bind mount a volume", collect, [])
-    .option("-w, --workdir <dir>", "Working directory inside the container");
+  return (
+    cmd
+      .option("-a, --attach <stream>", "Attach to STDIN, STDOUT or STDERR", collect, [])
+      .option("--add-host <list>", "Add a custom host-to-IP mapping (host:ip)", collectChecked(parseAddHostFlag), [])
+      .option("--cap-add <cap>", "Add Linux capabilities", collect, [])
+      .option("--cap-drop <cap>", "Drop Linux capabilities", collect, [])
+      .option("--cpus <decimal>", "Number of CPUs", parseCpus)
+      .option("--device <device>", "Add a host device to the container", collect, [])
+      .option("--dns <list>", "Set custom DNS servers", collectChecked(parseDnsServer), [])
+      .option("--dns-option <list>", "Set DNS options", collect, [])
+      .option("--dns-search <list>", "Set custom DNS search domains", collectChecked(parseDnsSearch), [])
+      .option("--domainname <string>", "Container NIS domain name")
+      .option("--entrypoint <command>", "Overwrite the default ENTRYPOINT of the image")
+      .option("-e, --env <list>", "Set environment variables", collectEnv, [])
+      .option("--env-file <file>", "Read in a file of environment variables", collect, [])
+      .option("--expose <port>", "Expose a port or a range of ports", collect, [])
+      .option("-h, --hostname <name>", "Container host name")
+      .option("--init", "Run an init inside the container that forwards signals and reaps processes")
+      .option("-i, --interactive", "Keep STDIN open even if not attached")
+      .option("-l, --label <label>", "Set meta data on a container", collect, [])
+      .option("--link <list>", "Add link to another container", collectChecked(parseLinkFlag), [])
+      .option("--mac-address <string>", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
+      .option("-m, --memory <bytes>", "Memory limit", parseBytes)
+      .option("--memory-swap <bytes>", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parseSwap)
+      .option("--mount <mount>", "Attach a filesystem mount to the container", collect, [])
+      .option("--name <string>", "Assign a name to the container")
+      .option("--network <network>", "Connect a container to a network", collect, [])
+      .option("--net <network>", "Alias of --network", collect, [])
+      .option("--network-alias <list>", "Add network-scoped alias for the container", collect, [])
+      .option("--ip <ip>", "IPv4 address (e.g., 172.30.100.104)")
+      .option("--ip6 <ip>", "IPv6 address (e.g., 2001:db8::33)")
+      .option("--pids-limit <int>", "Tune container pids limit (set -1 for unlimited)", parseInteger)
+      .option("--privileged", "Give extended privileges to this container")
+      .option("-p, --publish <list>", "Publish a container's port(s) to the host", collect, [])
+      .option("-P, --publish-all", "Publish all exposed ports to random ports")
+      .option("--pull <policy>", 'Pull image before running ("always", "missing", "never")', "missing")
+      .option("--restart <policy>", "Restart policy to apply when a container exits", "no")
+      .option("--pid <string>", "PID namespace to use")
+      .option("--ipc <string>", "IPC mode to use")
+      .option("--uts <string>", "UTS namespace to use")
+      .option("--platform <string>", "Set platform if server is multi-platform capable")
+      .option("-q, --quiet", "Suppress the pull output")
+      .option("--read-only", "Mount the container's root filesystem as read only")
+      .option("--rm", "Automatically remove the container when it exits")
+      .option("--runtime <runtime>", "Runtime to use for this container")
+      .option("--security-opt <option>", "Security Options", collect, [])
+      .option("--shm-size <bytes>", "Size of /dev/shm", parseBytes)
+      .option("--stop-signal <signal>", "Signal to stop the container")
+      .option("--stop-timeout <int>", "Timeout (in seconds) to stop a container", parseInteger)
+      .option("--tmpfs <mount>", "Mount a tmpfs directory", collect, [])
+      .option("-t, --tty", "Allocate a pseudo-TTY")
+      .option("--ulimit <ulimit>", "Ulimit options", collect, [])
+      .option("-u, --user <user>", "Username or UID (format: <name|uid>[:<group|gid>])")
+      .option("-v, --volume <list>", "Bind mount a volume", collect, [])
+      .option("-w, --workdir <dir>", "Working directory inside the container")
+      // Sharing and files (issue 13).
+      .option("--annotation <map>", "Add an annotation to the container (passed through to the OCI runtime)", collect, [])
+      .option("--cgroup-parent <string>", "Optional parent cgroup for the container")
+      .option("--cgroupns <string>", "Cgroup namespace to use (host|private)")
+      .option("--cidfile <string>", "Write the container ID to the file")
+      .option("--group-add <list>", "Add additional groups to join", collect, [])
+      .option("--label-file <list>", "Read in a line delimited file of labels", collect, [])
+      .option("--storage-opt <list>", "Storage driver options for the container", collect, [])
+      .option("--sysctl <map>", "Sysctl options", collectChecked(checkSysctlFlag), [])
+      .option("--userns <string>", "User namespace to use")
+      .option("--volumes-from <list>", "Mount volumes from the specified container(s)", collect, [])
+  );
 }
 
 /** go-units RAMInBytes: binary multipliers, optional "b". */
@@ -245,7 +260,7 @@ export function toCreateRequest(
     hostname: opts.hostname as string | undefined,
     domainname: opts.domainname as string | undefined,
     macAddress: mac || undefined,
-    labels: parseLabels(opts.label as string[]),
+    labels: parseLabels([...(opts.labelFile as string[]).flatMap(readLabelFile), ...(opts.label as string[])]),
     tty: Boolean(opts.tty),
     openStdin: Boolean(opts.interactive),
     attachStdin: attach.stdin,
@@ -286,8 +301,44 @@ export function toCreateRequest(
       ShmSize: (opts.shmSize as number | undefined) ?? 64 * 1024 * 1024,
       Devices: (opts.device as string[]).length ? (opts.device as string[]).map(parseDevice) : null,
       Runtime: (opts.runtime as string | undefined) ?? "runc",
+      ...shareFlags(opts),
     },
+    storageOpt: parseStorageOpts(opts.storageOpt as string[]),
   };
+}
+
+/** --volumes-from, --group-add, --sysctl, --annotation, --cgroupns, --cgroup-parent, --userns, --cidfile. */
+function shareFlags(opts: Record<string, unknown>): Partial<CreateRequest["host"]> {
+  const userns = (opts.userns as string | undefined) ?? "";
+  if (userns !== "" && userns !== "host") throw new ClientArgumentError("--userns: invalid USER mode");
+  const cgroupns = (opts.cgroupns as string | undefined) ?? "";
+  if (!["", "host", "private"].includes(cgroupns)) throw new ClientArgumentError("--cgroupns: invalid CGROUP mode");
+  const volumesFrom = opts.volumesFrom as string[];
+  const groupAdd = opts.groupAdd as string[];
+  const sysctls = parseLabels(opts.sysctl as string[]);
+  const annotations = parseLabels(opts.annotation as string[]);
+  return {
+    VolumesFrom: volumesFrom.length ? volumesFrom : null,
+    GroupAdd: groupAdd.length ? groupAdd : null,
+    ...(Object.keys(sysctls).length ? { Sysctls: sysctls } : {}),
+    ...(Object.keys(annotations).length ? { Annotations: annotations } : {}),
+    CgroupnsMode: cgroupns,
+    CgroupParent: (opts.cgroupParent as string | undefined) ?? "",
+    UsernsMode: userns,
+    ContainerIDFile: (opts.cidfile as string | undefined) ?? "",
+  };
+}
+
+/** --storage-opt KEY=VALUE; docker/cli's parseStorageOpts words a missing "=" so. */
+function parseStorageOpts(entries: readonly string[]): Record<string, string> | undefined {
+  if (!entries.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf("=");
+    if (eq < 0) throw new ClientArgumentError("invalid storage option");
+    out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
 }
 
 /** The docker CLI parses -p and --expose itself: their failures are the client's, not the daemon's. */

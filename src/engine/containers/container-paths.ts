@@ -2,7 +2,6 @@
 // store's, see LayerStore.dirs). What the runtime keeps for it (the OCI bundle, the monitor's
 // sockets, exit record and state) is the runtime's, under --runroot, which a reboot empties.
 import type { Engine } from "../engine.js";
-import { taskCgroupPath } from "../../runtime/cgroup-processes.js";
 
 export interface ContainerPaths {
   dir: string;
@@ -10,8 +9,6 @@ export interface ContainerPaths {
   merged: string;
   userdata: string;
   logPath: string;
-  /** The cgroup runc puts the container in, below each controller's root: the runtime's rule, which finds it by it. */
-  cgroupsPath: string;
 }
 
 export function containerPaths(engine: Engine, id: string): ContainerPaths {
@@ -21,6 +18,5 @@ export function containerPaths(engine: Engine, id: string): ContainerPaths {
     merged: `${dir}/merged`,
     userdata: `${dir}/userdata`,
     logPath: `${dir}/userdata/ctr.log`,
-    cgroupsPath: taskCgroupPath(id),
   };
 }

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
-import { containerPaths } from "./container-paths.js";
+import { containerCgroupsPath } from "./share-options.js";
 import { readCgroupStats, systemCpuUsageNs, type CgroupSample } from "../../runtime/cgroup-stats.js";
 import { readNetworkStats, type NetworkStats } from "../../runtime/net-dev-stats.js";
 import type { ContainerRecord } from "../../store/container-store.js";
@@ -53,8 +53,10 @@ interface Sample {
   system: number;
 }
 
-function take(engine: Engine, record: ContainerRecord): Sample {
-  const cgroup = record.state.Running ? readCgroupStats(containerPaths(engine, record.spec.id).cgroupsPath) : undefined;
+function take(_engine: Engine, record: ContainerRecord): Sample {
+  const cgroup = record.state.Running
+    ? readCgroupStats(containerCgroupsPath(record.spec.id, record.spec.hostConfig.CgroupParent))
+    : undefined;
   // dockerd counts a network's endpoints: --network none has none, even if a process adds a link.
   const networked = record.state.Running && record.state.Pid && record.spec.hostConfig.NetworkMode !== "none";
   const networks = networked ? readNetworkStats(record.state.Pid) : undefined;

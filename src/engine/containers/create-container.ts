@@ -24,6 +24,8 @@ import type { EndpointConfig } from "../../store/network-store.js";
 import { checkNetworkOptions } from "../network/network-options.js";
 import { checkLinks } from "../network/links.js";
 import { checkHealthcheck, mergeHealthcheck } from "./healthcheck.js";
+import { checkShareOptions } from "./share-options.js";
+import { inheritedMounts } from "./volumes-from.js";
 
 /** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
 function imageToRun(engine: Engine, text: string): ImageRecord {
@@ -74,6 +76,8 @@ export interface CreateRequest {
   binds: string[];
   /** NetworkingConfig.EndpointsConfig, by network name or ID ("default" is the default bridge). */
   endpoints?: Record<string, EndpointConfig>;
+  /** HostConfig.StorageOpt (--storage-opt): checked, and refused, by share-options.ts. */
+  storageOpt?: Record<string, string> | undefined;
 }
 
 export interface CreateResult {
@@ -115,6 +119,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     macAddress: req.macAddress ?? "",
   });
   const links = checkLinks(engine, { links: req.host.Links ?? [], name });
+  const share = checkShareOptions({ ...req.host, StorageOpt: req.storageOpt }, engine.config.root);
   const warnings: string[] = [];
   // dockerd keeps them in HostConfig and binds nothing: the host's ports are the container's own.
   if (req.host.NetworkMode === "host" && (Object.keys(portBindings).length > 0 || req.host.PublishAllPorts)) {
@@ -147,6 +152,9 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
       LogConfig: logConfig,
       RestartPolicy: restartPolicy,
       ...namespaces,
+      ...share,
+      VolumesFrom: req.host.VolumesFrom?.length ? [...req.host.VolumesFrom] : null,
+      ContainerIDFile: req.host.ContainerIDFile ?? "",
     },
     mounts: [],
     topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,
@@ -154,15 +162,15 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   store.write(() => {
     store.containers.checkName(name);
     if (!store.images.get(record.id)) throw new ImageNotFoundError(`No such image: ${req.image}`);
-    spec.mounts = resolveMounts(
-      engine,
-      req.mounts,
+    spec.mounts = resolveMounts(engine, {
+      requests: req.mounts,
+      volumesFrom: req.host.VolumesFrom ?? [],
       config,
-      engine.clock
+      now: engine.clock
         .now()
         .toISOString()
         .replace(/\.\d+Z$/, "Z"),
-    );
+    });
     const mounts = store.layers.prepare(id, spec.topLayer);
     try {
       if (config.WorkingDir) withNewRootfs(engine, { id, mounts }, (rootfs) => setupWorkingDirectory(rootfs, config.WorkingDir!));
@@ -251,15 +259,23 @@ function tmpfsMap(mounts: readonly MountRequest[]): Record<string, string> | nul
   return tmpfs.length ? Object.fromEntries(tmpfs.map((m) => [m.destination, m.tmpfsOptions.join(",")])) : null;
 }
 
-/** Binds, named volumes (created on first use), anonymous volumes for -v DEST and the image's VOLUMEs. */
-function resolveMounts(engine: Engine, requests: readonly MountRequest[], config: ContainerConfig, now: string): MountPoint[] {
+/**
+ * Binds, named volumes (created on first use), anonymous volumes for -v DEST and the image's
+ * VOLUMEs, and the mounts of --volumes-from containers where the others leave room.
+ */
+function resolveMounts(
+  engine: Engine,
+  opts: { requests: readonly MountRequest[]; volumesFrom: readonly string[]; config: ContainerConfig; now: string },
+): MountPoint[] {
   const { store } = engine;
-  const points: MountPoint[] = [];
+  const { requests, config, now } = opts;
   const taken = new Set<string>();
   for (const req of requests) {
     if (taken.has(req.destination)) throw new InvalidArgumentError(`Duplicate mount point: ${req.destination}`);
     taken.add(req.destination);
   }
+  const points = inheritedMounts(engine, opts.volumesFrom, taken);
+  for (const m of points) taken.add(m.Destination);
   const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !taken.has(dest));
   const all: MountRequest[] = [
     ...requests,

@@ -32,6 +32,11 @@ const MODES = new Set([
   "delegated",
 ]);
 
+/** One of the modes -v takes ("ro", "z", "rshared", "nocopy", …). */
+export function isMountMode(mode: string): boolean {
+  return MODES.has(mode);
+}
+
 function checkDestination(dest: string, spec: string): string {
   if (!posix.isAbsolute(dest))
     throw new InvalidArgumentError(`invalid mount config for type "volume": invalid mount path: '${dest}' mount path must be absolute`);

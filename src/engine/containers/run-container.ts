@@ -24,6 +24,8 @@ export interface ImagePolicy {
   progress?: ProgressSink | undefined;
   /** The image is not here and will be pulled: docker says "Unable to find image '<ref>' locally". */
   onMissing?(reference: string): void;
+  /** The container exists and has not started: `run --cidfile` writes its ID then. */
+  onCreated?(id: string): void;
 }
 
 /** Creates the container, pulling its image first (always) or when it is not here (missing). */
@@ -53,6 +55,7 @@ export async function runContainer(
   attached?: { streams: AttachStreams; hooks?: FollowHooks },
 ): Promise<RunResult> {
   const { id } = await createWithPullPolicy(engine, req, policy);
+  policy.onCreated?.(id);
   if (!attached) {
     const task = await createTask(engine, id);
     if (!("alreadyRunning" in task)) await task.start();

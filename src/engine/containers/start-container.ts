@@ -25,7 +25,8 @@ import { removeContainer } from "./remove-container.js";
 import { buildOciSpec } from "../../runtime/spec/oci-spec.js";
 import { parseCapabilityMask } from "../../runtime/spec/capabilities.js";
 import { parseProcLimits } from "../../runtime/spec/rlimits.js";
-import { resolveUser } from "../../runtime/user.js";
+import { resolveUser, withGroupAdd } from "../../runtime/user.js";
+import { containerCgroupsPath } from "./share-options.js";
 import { resolveInRoot } from "../../runtime/resolve-in-root.js";
 import { ContainerStartError, classifyStartError } from "../../runtime/start-error.js";
 import { formatTimestamp } from "../../image/config.js";
@@ -102,7 +103,14 @@ export async function createTask(
     const created = await runtime.create({
       id: spec.id,
       name: spec.name,
-      spec: buildSpec(rootfs, spec, { etc, network, namespaces, cgroupsPath: paths.cgroupsPath, init, linkEnv }),
+      spec: buildSpec(rootfs, spec, {
+        etc,
+        network,
+        namespaces,
+        cgroupsPath: containerCgroupsPath(spec.id, spec.hostConfig.CgroupParent),
+        init,
+        linkEnv,
+      }),
       logPath: keepsLog(spec.hostConfig.LogConfig) ? paths.logPath : undefined,
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
@@ -207,7 +215,7 @@ function buildSpec(
   const { etc, network, namespaces, cgroupsPath, init } = opts;
   const config = spec.config;
   const host = spec.hostConfig;
-  const user = resolveUser(rootfs, config.User ?? "");
+  const user = withGroupAdd(rootfs, resolveUser(rootfs, config.User ?? ""), host.GroupAdd ?? []);
   const env = containerEnv(config, opts.linkEnv);
 
   const mounts: OciMount[] = [
@@ -267,7 +275,13 @@ function buildSpec(
       ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
       // dockerd sets the domain name as this sysctl, not as the spec's domainname; in the host's
       // UTS namespace, or another container's, it would rename theirs.
-      ...(config.Domainname && namespaces.uts.kind === "private" ? { sysctls: { "kernel.domainname": config.Domainname } } : {}),
+      sysctls: {
+        ...(config.Domainname && namespaces.uts.kind === "private" ? { "kernel.domainname": config.Domainname } : {}),
+        // runc refuses those the namespaces do not isolate, in its words (issue 13).
+        ...host.Sysctls,
+      },
+      ...(host.Annotations ? { annotations: host.Annotations } : {}),
+      cgroupns: host.CgroupnsMode === "private" ? "private" : "host",
       cgroupsPath,
       ...namespaces,
       ...(init ? { init } : {}),

@@ -51,6 +51,7 @@ export function buildOciSpec(input: RuntimeSpecInput, opts: BuildOciSpecOptions 
     // A hostname needs a UTS namespace of the container's own.
     ...((input.uts ?? { kind: "private" }).kind === "private" ? { hostname: input.hostname } : {}),
     mounts: buildMounts(input),
+    ...(input.annotations && Object.keys(input.annotations).length > 0 ? { annotations: { ...input.annotations } } : {}),
     linux,
   };
 }

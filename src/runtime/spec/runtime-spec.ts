@@ -7,6 +7,7 @@ export interface OciSpec {
   process: OciProcess;
   root: { path: string; readonly?: boolean };
   hostname?: string;
+  annotations?: Record<string, string>;
   mounts: OciMount[];
   linux: OciLinux;
 }

@@ -48,6 +48,8 @@ export interface RuntimeSpecInput {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   sysctls?: Record<string, string>;
+  /** --annotation: the spec's annotations, for the runtime and its hooks. */
+  annotations?: Record<string, string>;
   /** --init: host path of a static init (tini-static), bound at /sbin/docker-init as in Docker. */
   init?: string;
   /** Docker 20.10 makes the cgroup namespace private only on cgroup v2 hosts; these hosts are v1. */

@@ -12,8 +12,8 @@ export default defineConfig(
       parser: tseslint.parser,
       parserOptions: {
         // Type-aware rules need the program: tsconfig.json covers the TypeScript, and the few plain
-        // JavaScript files outside it (scripts, and benches written as .mjs) get a default project of their own.
-        projectService: { allowDefaultProject: ["scripts/*.mjs", "bench/*.mjs", "eslint.config.js"] },
+        // JavaScript files outside it (bin/berth.js, scripts, and benches written as .mjs) get a default project of their own.
+        projectService: { allowDefaultProject: ["bin/*.js", "scripts/*.mjs", "bench/*.mjs", "eslint.config.js"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import tarStream from "tar-stream";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth", import.meta.url));
+const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const seconds = Number(arg("--seconds") ?? 5);
 const runs = Number(arg("--runs") ?? 10);

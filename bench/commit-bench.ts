@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth", import.meta.url));
+const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
 const dockerHost = process.argv.includes("--docker-host") ? process.argv[process.argv.indexOf("--docker-host") + 1] : undefined;
 const WRITE = "mkdir /data && i=0; while [ $i -lt 2000 ]; do head -c 65536 /dev/urandom > /data/f$i; i=$((i+1)); done; rm /bin/vi";
 

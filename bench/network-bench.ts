@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth", import.meta.url));
+const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
 const ROOTFS_SCRIPT = fileURLToPath(new URL("../../scripts/busybox-rootfs.sh", import.meta.url));
 const quick = process.argv.includes("--quick");
 

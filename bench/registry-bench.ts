@@ -13,7 +13,7 @@ import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { startRegistry } from "../test/helpers/registry.js";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth", import.meta.url));
+const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
 const sizeArg = process.argv.indexOf("--size-mib");
 const SIZE_MIB = sizeArg > 0 ? Number(process.argv[sizeArg + 1]) : 512;
 

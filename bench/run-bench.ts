@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth", import.meta.url));
+const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 20) || 20;
 const dockerHost = process.argv.includes("--docker-host") ? process.argv[process.argv.indexOf("--docker-host") + 1] : undefined;
 

@@ -6,18 +6,24 @@
 // and `lo` brought up: containers on the bridge network make a bridge, veths and iptables rules,
 // and those must never land in the host's namespace. The namespace goes away with the last process
 // in it. (`ip netns exec` is not used: it remounts /sys, which hides the host's cgroups.)
+//
+// The tests run on berth's own Node, the one set-up recorded in node_modules/.berth-node (Node 24
+// LTS, which node_modules' native addons are built for), whichever node started this script; they
+// start berth with process.execPath, so berth runs on it too.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const PRIVATE_NETNS = "BERTH_TEST_PRIVATE_NETNS";
+const recorded = fileURLToPath(new URL("../node_modules/.berth-node", import.meta.url));
+const node = existsSync(recorded) ? realpathSync(recorded) : process.execPath;
 
 if (process.getuid?.() === 0 && process.env[PRIVATE_NETNS] !== "1") {
   const self = fileURLToPath(import.meta.url);
   const inner = spawnSync(
     "unshare",
-    ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, self, ...process.argv.slice(2)],
+    ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', node, self, ...process.argv.slice(2)],
     { stdio: "inherit", env: { ...process.env, [PRIVATE_NETNS]: "1" } },
   );
   if (inner.error) {
@@ -40,7 +46,7 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : find("dist/test").sort();
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
+const result = spawnSync(node, ["--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
   env: { ...process.env, TZ: "UTC" },
 });

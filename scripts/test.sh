@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BERTH_SETUP_NO_DEMO=1 ./scripts/setup.sh >/dev/null
+# Everything runs on berth's own Node, the one set-up recorded (Node 24 LTS).
+PATH="$(dirname "$(readlink -f node_modules/.berth-node)"):$PATH"
 # Fail fast: types and lint (floating promises and the like) before minutes of tests.
 npm run --silent typecheck
 npm run --silent lint

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { removeTree } from "../../src/sys/remove-tree.js";
 
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
-export const BERTH = `${REPO}/bin/berth`;
+// The JavaScript entry: tests run it on their own Node (process.execPath), berth's Node 24.
+export const BERTH = `${REPO}/bin/berth.js`;
 
 export interface RunResult {
   code: number;

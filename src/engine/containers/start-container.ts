@@ -56,7 +56,8 @@ export interface CreatedTask {
 }
 
 // From dist/src/engine/containers/ (or src/engine/containers/ under a loader) up to the repository.
-const BERTH_BIN = fileURLToPath(new URL("../../../../bin/berth", import.meta.url));
+// The JavaScript entry, not bin/berth's shell: the exit command runs on this process's Node.
+const BERTH_BIN = fileURLToPath(new URL("../../../../bin/berth.js", import.meta.url));
 
 /** Creates the runtime container; nothing runs until start() of the result. */
 export async function createTask(

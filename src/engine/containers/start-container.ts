@@ -22,6 +22,7 @@ import { NetworkSetupError, teardownSandbox } from "../network/sandbox.js";
 import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
 import { containerRuntime } from "./container-runtime.js";
 import { removeContainer } from "./remove-container.js";
+import { healthOnStart, spawnHealthMonitor } from "./health-monitor-process.js";
 import { buildOciSpec } from "../../runtime/spec/oci-spec.js";
 import { parseCapabilityMask } from "../../runtime/spec/capabilities.js";
 import { parseProcLimits } from "../../runtime/spec/rlimits.js";
@@ -145,6 +146,7 @@ export async function createTask(
           StartedAt: formatTimestamp(engine.clock.now()),
           conmonPid: created.monitorPid,
           runId,
+          ...healthOnStart(spec, fresh),
         });
         // From the state as it is now: a user's stop meanwhile keeps its mark, so that this run's
         // exit does not restart the container again.
@@ -153,6 +155,7 @@ export async function createTask(
           recordContainerEvent(engine, spec, "start");
           return written;
         });
+        spawnHealthMonitor(engine, spec, runId);
         return { spec, state };
       },
     };

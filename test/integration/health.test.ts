@@ -221,6 +221,33 @@ describe("health checks", { skip }, () => {
     assert.deepEqual(monitors(t), []);
   });
 
+  test("pause stops the probes and reads unhealthy with no event; after unpause the next passing probe makes it healthy again", async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    run(t, "hc-pause", ["--health-cmd", "true", "--health-interval", "1s"]);
+    await healthUntil(t, "hc-pause", (h) => h.Status === "healthy");
+    ok(t, ["pause", "hc-pause"]);
+    const paused = health(t, "hc-pause")!;
+    assert.deepEqual([paused.Status, paused.FailingStreak], ["unhealthy", 0]);
+    assert.match(ok(t, ["ps", "--format", "{{.Status}}", "--filter", "name=hc-pause"]), /^Up \d+ seconds? \(Paused\)\n$/);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(health(t, "hc-pause")!.Log, paused.Log, "no probe ran while paused");
+    ok(t, ["unpause", "hc-pause"]);
+    await healthUntil(t, "hc-pause", (h) => h.Status === "healthy");
+    const events = ok(t, [
+      "events",
+      "--since",
+      since,
+      "--until",
+      String(Math.floor(Date.now() / 1000) + 1),
+      "--filter",
+      "event=health_status",
+      "--format",
+      "{{.Action}}",
+    ]);
+    assert.equal(events, "health_status: healthy\nhealth_status: healthy\n");
+    ok(t, ["rm", "-f", "hc-pause"]);
+  });
+
   test("the health flags are parsed as docker CLI 28 parses them", () => {
     const create = (flags: string[]) => t.berth(["create", "--network", "none", ...flags, "busybox", "true"]);
     const body = (flags: string[]): unknown => {

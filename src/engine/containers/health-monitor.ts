@@ -94,6 +94,8 @@ function recordResult(engine: Engine, id: string, runId: string, result: HealthL
   return engine.store.write(() => {
     const record = thisRun(engine, id, runId);
     if (!record) return false;
+    // Paused while the probe ran: a paused container's status stays as the pause left it.
+    if (record.state.Paused) return true;
     const before = record.state.Health ?? healthAtStart(undefined);
     const after = withProbeResult(before, result, record.spec.config.Healthcheck ?? {}, record.state.StartedAt);
     engine.store.containers.setState(id, { ...record.state, Health: after });

@@ -157,10 +157,12 @@ function healthcheckOf(body: Record<string, unknown>): HealthConfig | undefined 
   const interval = integer("Interval", "time.Duration");
   const timeout = integer("Timeout", "time.Duration");
   const startPeriod = integer("StartPeriod", "time.Duration");
+  const startInterval = integer("StartInterval", "time.Duration");
   const retries = integer("Retries", "int");
   if (interval !== undefined) health.Interval = interval;
   if (timeout !== undefined) health.Timeout = timeout;
   if (startPeriod !== undefined) health.StartPeriod = startPeriod;
+  if (startInterval !== undefined) health.StartInterval = startInterval;
   if (retries !== undefined) health.Retries = retries;
   return health;
 }

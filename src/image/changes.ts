@@ -5,6 +5,7 @@
 import { posix } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import type { ContainerConfig, HealthConfig } from "./config.js";
+import { parseGoDuration } from "./go-duration.js";
 import { processWord } from "./shell-words.js";
 
 /** Docker's list (builder/dockerfile validCommitCommands). */
@@ -219,21 +220,6 @@ function expandPorts(spec: string): string[] {
   const ports: string[] = [];
   for (let p = start; p <= end; p++) ports.push(`${p}/${proto}`);
   return ports;
-}
-
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go duration strings (`30s`, `1m30s`) to nanoseconds, as HEALTHCHECK flags take them. */
-function parseGoDuration(text: string): number {
-  let total = 0;
-  let rest = text;
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) throw new InvalidArgumentError(`time: invalid duration "${text}"`);
-  while (rest) {
-    const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(rest)!;
-    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
-    rest = rest.slice(m[0].length);
-  }
-  return Math.round(total);
 }
 
 function parseHealthcheck(text: string): HealthConfig {

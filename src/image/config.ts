@@ -36,6 +36,8 @@ export interface HealthConfig {
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  /** API 1.44: the interval while the start period lasts. */
+  StartInterval?: number;
   Retries?: number;
 }
 

@@ -284,6 +284,13 @@ export class ConmonRuntime implements Runtime {
     );
   }
 
+  forgetExec(id: string, sessionId: string): void {
+    // Both names come from exec(): a random hex id, never a path.
+    if (!/^[0-9a-f]+$/.test(sessionId)) throw new SystemError(`invalid exec session id ${JSON.stringify(sessionId)}`);
+    removeTree(`${this.paths.bundle(id)}/exec-${sessionId}`);
+    removeTree(join(this.paths.socketDir, sessionId));
+  }
+
   attach(id: string): Promise<AttachConnection> {
     return connectAttach(attachSocketPath(this.paths.socketDir, id));
   }

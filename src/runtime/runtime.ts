@@ -95,6 +95,8 @@ export interface Runtime {
   taskProcess(id: string): OciProcess;
   /** Runs a process in the running task; attached (detach: false) it needs `streams`. */
   exec(id: string, req: ExecTaskRequest & { streams?: AttachStreams }): Promise<ExecSession>;
+  /** Removes what an ended exec session kept (its dir, its socket dir); idempotent. */
+  forgetExec(id: string, sessionId: string): void;
   /** Connects to the task's output (and stdin); nothing is lost between connecting and consuming. */
   attach(id: string): Promise<AttachConnection>;
   /** The task's terminal (with `terminal: true`), which attached clients resize. */

@@ -127,6 +127,23 @@ export interface ContainerState {
    * killed; whoever reads the container next thaws it then.
    */
   freezerChange?: FreezerChange;
+  /** State.Health: set at the first start of a container with a health check that runs. */
+  Health?: HealthState;
+  /** The process probing this run's health (health-monitor.ts), named as FreezerChange names its maker. */
+  healthMonitor?: { pid: number; startTime: string };
+}
+
+export interface HealthState {
+  Status: "starting" | "healthy" | "unhealthy";
+  FailingStreak: number;
+  Log: HealthLogEntry[];
+}
+
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
 }
 
 /** Who is freezing or thawing a container: the process, named so that a later reader can tell it is dead. */

@@ -212,6 +212,10 @@ export class FakeRuntime implements Runtime {
     return `PID CMD\n${task.pid} ${task.request.spec.process.args.join(" ")}\n`;
   }
 
+  forgetExec(id: string, sessionId: string): void {
+    this.calls.push(`forgetExec ${id} ${sessionId}`);
+  }
+
   forget(id: string): void {
     this.calls.push(`forget ${id}`);
     if (this.hasTask(id)) throw new ConflictError(`fake task ${id} still has runtime state`);

@@ -316,7 +316,7 @@ services:
       assert.match(up.stderr, /Creating volume "capbr_data" with default driver/);
       await ok(other, ["-p", "capnone", "up", "-d"]);
       const ps = await ok(dir, ["-p", "capbr", "ps"]);
-      assert.match(ps.stdout, new RegExp(`capbr_web_1 .* Up +127\\.0\\.0\\.1:${port}->8080/tcp`));
+      assert.match(ps.stdout, new RegExp(`capbr_web_1 .* Up( \\((healthy|health: starting)\\))? +127\\.0\\.0\\.1:${port}->8080/tcp`));
       assert.doesNotMatch(ps.stdout, /capnone/);
       assert.match((await ok(other, ["-p", "capnone", "ps"])).stdout, /capnone_web_1 .* Up/);
       assert.deepEqual(await projectContainers(server, "capnone"), ["capnone_web_1"]);
@@ -332,7 +332,16 @@ services:
       const res = await server.request("GET", "/v1.41/containers/capbr_web_1/json");
       const json = JSON.parse(res.body.toString()) as { Config: { Healthcheck: unknown }; State: Record<string, unknown> };
       assert.deepEqual(json.Config.Healthcheck, { Test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/"], Interval: 1000000000 });
-      assert.equal(json.State.Health, undefined, "no health status while nothing runs the check (issue 13)");
+      await eventually(
+        "web's health check passing",
+        async () =>
+          (
+            JSON.parse((await server.request("GET", "/v1.41/containers/capbr_web_1/json")).body.toString()) as {
+              State: { Health?: { Status: string } };
+            }
+          ).State.Health?.Status,
+        (status) => status === "healthy",
+      );
       const volume = JSON.parse((await server.request("GET", "/v1.41/volumes/capbr_data")).body.toString()) as { Labels: unknown };
       assert.deepEqual(volume.Labels, {
         "com.docker.compose.project": "capbr",
@@ -350,6 +359,85 @@ services:
     } finally {
       await compose(server, dir, ["-p", "capbr", "down", "-v", "-t", "0"]);
       await compose(server, other, ["-p", "capnone", "down", "-v", "-t", "0"]);
+    }
+  });
+
+  test("depends_on condition service_healthy waits for the health check to pass, and fails on an unhealthy service", async () => {
+    const { server } = served;
+    const dir = projectDir(
+      server,
+      "caphealth",
+      `version: "2.4"
+services:
+  db:
+    image: busybox
+    network_mode: none
+    stop_grace_period: 1s
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 300"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      retries: 30
+  app:
+    image: busybox
+    network_mode: none
+    stop_grace_period: 1s
+    depends_on:
+      db:
+        condition: service_healthy
+    command: ["sleep", "300"]
+`,
+    );
+    const bad = projectDir(
+      server,
+      "capsick",
+      `version: "2.4"
+services:
+  db:
+    image: busybox
+    network_mode: none
+    stop_grace_period: 1s
+    command: ["sleep", "300"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      retries: 1
+  app:
+    image: busybox
+    network_mode: none
+    stop_grace_period: 1s
+    depends_on:
+      db:
+        condition: service_healthy
+    command: ["sleep", "300"]
+`,
+    );
+    type Inspected = { State: { StartedAt: string; Health?: { Status: string; Log: { End: string; ExitCode: number }[] } } };
+    const inspect = async (name: string): Promise<Inspected> =>
+      JSON.parse((await server.request("GET", `/v1.41/containers/${name}/json`)).body.toString()) as Inspected;
+    try {
+      await ok(dir, ["-p", "caphealth", "up", "-d"]);
+      const db = await inspect("caphealth_db_1");
+      assert.equal(db.State.Health?.Status, "healthy");
+      const passed = db.State.Health.Log.find((l) => l.ExitCode === 0)!;
+      const app = await inspect("caphealth_app_1");
+      assert.ok(
+        Date.parse(app.State.StartedAt) >= Date.parse(passed.End),
+        `app started ${app.State.StartedAt}, db healthy at ${passed.End}`,
+      );
+      assert.match((await ok(dir, ["-p", "caphealth", "ps"])).stdout, /caphealth_db_1 .* Up \(healthy\)/);
+
+      const sick = await compose(server, bad, ["-p", "capsick", "up", "-d"]);
+      assert.notEqual(sick.code, 0, sick.stderr);
+      assert.match(sick.stderr, /is unhealthy/);
+      assert.equal(
+        (await server.request("GET", "/v1.41/containers/capsick_app_1/json")).status,
+        404,
+        "the dependent service was never made",
+      );
+    } finally {
+      await compose(server, dir, ["-p", "caphealth", "down", "-v", "-t", "0"]);
+      await compose(server, bad, ["-p", "capsick", "down", "-v", "-t", "0"]);
     }
   });
 

@@ -36,7 +36,7 @@ describe("inspect templates", { skip }, () => {
     const container = (format: string) => ok(t, ["inspect", "-f", format, "ctr"]);
     assert.equal(container("{{.State}}"), "{created false false false false false 0 0  0001-01-01T00:00:00Z 0001-01-01T00:00:00Z <nil>}\n");
     assert.equal(container("{{.Config.ExposedPorts}} {{.Config.Volumes}}"), "map[8080/tcp:{}] map[/data:{}]\n");
-    // The image's health check is the container's, as dockerd's merge makes it (nothing runs it yet: issue 13).
+    // The image's health check is the container's, as dockerd's merge makes it.
     assert.equal(container("{{json .Config.Healthcheck}}"), '{"Test":["CMD-SHELL","true"],"Interval":90000000000,"Timeout":1500000000}\n');
     assert.equal(
       container("{{.HostConfig.Ulimits}} {{.HostConfig.RestartPolicy}} {{.HostConfig.PortBindings}}"),

@@ -19,6 +19,7 @@ import { BerthError, NotFoundError } from "../../errors.js";
 import type { Engine } from "../../engine/engine.js";
 import type { AttachedEnd, AttachStreams, TerminalControl } from "../../engine/containers/container-attach.js";
 import type { CreateRequest } from "../../engine/containers/create-container.js";
+import { healthMonitorCommand } from "./health-monitor-command.js";
 import type { ImagePolicy } from "../../engine/containers/run-container.js";
 
 /** The container run and create ask for, and how its image is found: --pull, and the pull shown on stderr. */
@@ -699,4 +700,5 @@ export const containerCommands: readonly CommandSpec[] = [
   pruneCommand,
   inspectCommand,
   cleanupCommand,
+  healthMonitorCommand,
 ];

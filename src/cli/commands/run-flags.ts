@@ -15,6 +15,7 @@ import { parseDnsSearch, parseDnsServer } from "../../engine/containers/resolv-c
 import { parseAddHostFlag } from "../../engine/containers/hosts-file.js";
 import { parseLink } from "../../engine/network/link-spec.js";
 import { parseMacAddress } from "../../engine/network/mac-address.js";
+import { healthcheckFromFlags, parseDurationFlag } from "./health-flags.js";
 import { checkSysctlFlag } from "../sysctl-flag.js";
 import { readLabelFile } from "../label-file.js";
 
@@ -35,6 +36,21 @@ export function addCreateFlags(cmd: Command): Command {
       .option("-e, --env <list>", "Set environment variables", collectEnv, [])
       .option("--env-file <file>", "Read in a file of environment variables", collect, [])
       .option("--expose <port>", "Expose a port or a range of ports", collect, [])
+      .option("--health-cmd <string>", "Command to run to check health")
+      .option("--health-interval <duration>", "Time between running the check (ms|s|m|h) (default 0s)", parseDurationFlag)
+      .option("--health-retries <int>", "Consecutive failures needed to report unhealthy", parseInteger)
+      .option(
+        "--health-start-interval <duration>",
+        "Time between running the check during the start period (ms|s|m|h) (default 0s)",
+        parseDurationFlag,
+      )
+      .option(
+        "--health-start-period <duration>",
+        "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)",
+        parseDurationFlag,
+      )
+      .option("--health-timeout <duration>", "Maximum time to allow one check to run (ms|s|m|h) (default 0s)", parseDurationFlag)
+      .option("--no-healthcheck", "Disable any container-specified HEALTHCHECK")
       .option("-h, --hostname <name>", "Container host name")
       .option("--init", "Run an init inside the container that forwards signals and reaps processes")
       .option("-i, --interactive", "Keep STDIN open even if not attached")
@@ -270,6 +286,7 @@ export function toCreateRequest(
     exposedPorts: ports.exposedPorts,
     stopSignal: opts.stopSignal as string | undefined,
     stopTimeout: opts.stopTimeout as number | undefined,
+    healthcheck: healthcheckFromFlags(opts),
     binds: volumes.filter((v) => v.includes(":")),
     endpoints: networks.endpoints,
     host: {

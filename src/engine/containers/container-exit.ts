@@ -6,6 +6,7 @@ import { exitedRun, recordExit } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerRuntime } from "./container-runtime.js";
 import { teardownSandbox } from "../network/sandbox.js";
+import { stopHealthMonitor } from "./health-monitor-process.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import type { ContainerRecord } from "../../store/container-store.js";
@@ -63,6 +64,7 @@ export async function settleExit(engine: Engine, id: string, runId?: string): Pr
  */
 export async function releaseRun(engine: Engine, record: ContainerRecord): Promise<void> {
   const runtime = containerRuntime(engine, record.spec);
+  stopHealthMonitor(record.state);
   const rootfsLock = await lockRootfs(engine, record.spec.id);
   try {
     if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);

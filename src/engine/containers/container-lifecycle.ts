@@ -11,6 +11,7 @@ import { beginFreezerChange, endFreezerChange } from "./container-freezer.js";
 import { startContainer } from "./start-container.js";
 import { NO_RESTART, restartsOnBoot } from "./restart-policy.js";
 import { setTimeout as sleep } from "node:timers/promises";
+import { withoutProbes } from "./health-state.js";
 
 const SIGNALS: Record<string, number> = {
   HUP: 1,
@@ -142,7 +143,17 @@ export async function pauseOrResume(engine: Engine, idOrName: string, pause: boo
     throw err;
   }
   endFreezerChange(engine, id, change, pause);
+  if (pause) markPausedUnhealthy(engine, id);
   recordContainerEvent(engine, record.spec, pause ? "pause" : "unpause");
+}
+
+/** dockerd stops the probes of a paused container and reads it unhealthy, streak 0, with no event (measured). */
+function markPausedUnhealthy(engine: Engine, id: string): void {
+  engine.store.write(() =>
+    engine.store.containers.updateState(id, (now) =>
+      now.Paused && now.Health ? { ...now, Health: withoutProbes(now.Health, { resetStreak: true })! } : now,
+    ),
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import { NO_RESTART, withRestartDecision } from "./restart-policy.js";
 import type { ExitStatus } from "../../runtime/runtime.js";
 import { describeChange, makerGone, sameChange, thawedState, withoutFreezerChange, type FreezerChange } from "./container-freezer.js";
 import { StoreUnwritableError } from "../../store/store-faults.js";
+import { withoutProbes } from "./health-state.js";
 
 /** What the CLI and the API see of a container. */
 export type { ContainerRecord, ContainerState };
@@ -62,6 +63,8 @@ export function exited(state: ContainerState, code: number, at: Date, error: str
     Error: error,
     FinishedAt: formatTimestamp(at),
     conmonPid: 0,
+    // An ended run is unhealthy, with no event (measured); its monitor is stopped by the cleanup.
+    ...(state.Health ? { Health: withoutProbes(state.Health)! } : {}),
   };
 }
 

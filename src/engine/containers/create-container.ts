@@ -67,7 +67,7 @@ export interface CreateRequest {
   exposedPorts: string[];
   stopSignal?: string | undefined;
   stopTimeout?: number | undefined;
-  /** Config.Healthcheck as given; kept (merged with the image's), not yet run (issue 13). */
+  /** Config.Healthcheck as given; kept merged with the image's, and run by health-monitor.ts. */
   healthcheck?: HealthConfig | undefined;
   host: Omit<HostConfig, "Binds" | "Tmpfs" | "LogConfig">;
   /** HostConfig.LogConfig as given; checked by log-config.ts. */

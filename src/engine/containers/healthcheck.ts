@@ -1,6 +1,6 @@
 // A container's health check as dockerd keeps it: checked as its create checks it, merged with
-// the image's (daemon/commit.go merge) and kept in Config.Healthcheck. Nothing runs it yet (issue
-// 13), so no State.Health is reported: a status berth never measured would be a made-up one.
+// the image's (daemon/commit.go merge) and kept in Config.Healthcheck. What runs it is
+// health-monitor.ts; what it reports is health-state.ts.
 import type { HealthConfig } from "../../image/config.js";
 import { InvalidArgumentError } from "../../errors.js";
 
@@ -15,6 +15,9 @@ export function checkHealthcheck(health: HealthConfig | undefined): void {
   if (tooShort(health.Timeout)) throw new InvalidArgumentError("Timeout in Healthcheck cannot be less than 1ms");
   if ((health.Retries ?? 0) < 0) throw new InvalidArgumentError("Retries in Healthcheck cannot be negative");
   if (tooShort(health.StartPeriod)) throw new InvalidArgumentError("StartPeriod in Healthcheck cannot be less than 1ms");
+  if (tooShort(health.StartInterval)) throw new InvalidArgumentError("StartInterval in Healthcheck cannot be less than 1ms");
+  // dockerd 20.10 accepted ["CMD"] and then panicked at its first probe (measured): refused here.
+  if (health.Test?.length === 1 && health.Test[0] === "CMD") throw new InvalidArgumentError("Healthcheck CMD needs a command to run");
 }
 
 /**
@@ -30,8 +33,21 @@ export function mergeHealthcheck(user: HealthConfig | undefined, image: HealthCo
     Interval: user.Interval || image.Interval,
     Timeout: user.Timeout || image.Timeout,
     StartPeriod: user.StartPeriod || image.StartPeriod,
+    StartInterval: user.StartInterval || image.StartInterval,
     Retries: user.Retries || image.Retries,
   });
+}
+
+/**
+ * The command a probe runs, or undefined when the check runs nothing: no Test, ["NONE"], or a
+ * kind dockerd does not know (measured: created, with no monitor and no State.Health).
+ * CMD-SHELL goes through the image's SHELL, /bin/sh -c by default.
+ */
+export function probeCommand(health: HealthConfig | undefined, shell: readonly string[] | undefined): string[] | undefined {
+  const [kind, ...rest] = health?.Test ?? [];
+  if (kind === "CMD" && rest.length > 0) return rest;
+  if (kind === "CMD-SHELL") return [...(shell?.length ? shell : ["/bin/sh", "-c"]), ...rest];
+  return undefined;
 }
 
 /** Go's field order of container.HealthConfig, every field omitempty. */
@@ -41,6 +57,7 @@ function canonicalHealthConfig(h: { [K in keyof HealthConfig]?: HealthConfig[K] 
   if (h.Interval) out.Interval = h.Interval;
   if (h.Timeout) out.Timeout = h.Timeout;
   if (h.StartPeriod) out.StartPeriod = h.StartPeriod;
+  if (h.StartInterval) out.StartInterval = h.StartInterval;
   if (h.Retries) out.Retries = h.Retries;
   return out;
 }

@@ -30,7 +30,19 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
   const { spec, state } = record;
   const paths = containerPaths(engine, spec.id);
   const snapshot = engine.store.layers.dirs(spec.id);
-  const { conmonPid: _conmon, runId: _run, manuallyStopped: _manual, restartCount, restartDelayMs: _delay, ...shownState } = state;
+  const {
+    conmonPid: _conmon,
+    runId: _run,
+    manuallyStopped: _manual,
+    restartCount,
+    restartDelayMs: _delay,
+    healthMonitor: _monitor,
+    Health,
+    ...stateFields
+  } = state;
+  // dockerd's key order: Health after FinishedAt, and absent for a container never probed.
+  const shownState = { ...stateFields, ...(Health ? { Health } : {}) };
+  void _monitor;
   void _conmon;
   void _run;
   void _manual;

@@ -4,6 +4,7 @@ import { refreshContainer } from "./container-state.js";
 import type { ContainerRecord } from "../../store/container-store.js";
 import { parseFilters } from "../images/list-images.js";
 import { matchesAllLabels } from "../label-filter.js";
+import { checkHealthFilter, matchesHealthFilter } from "./health-state.js";
 
 const PS_FILTERS = new Set([
   "id",
@@ -25,6 +26,7 @@ export function listContainers(
   opts: { all?: boolean; last?: number; filters?: readonly string[] } = {},
 ): ContainerRecord[] {
   const filters = parseFilters(opts.filters ?? [], PS_FILTERS);
+  checkHealthFilter(filters.get("health"));
   let records = engine.store.containers
     .list()
     .map((r) => refreshContainer(engine, r))
@@ -60,6 +62,7 @@ function matches(
       }
     }) &&
     any("volume", (v) => r.spec.mounts.some((m) => m.Name === v || m.Destination === v)) &&
+    any("health", (v) => matchesHealthFilter(r.state, v)) &&
     (before ?? []).every((b) => r.spec.created < b) &&
     (since ?? []).every((s) => r.spec.created > s)
   );

@@ -1,6 +1,7 @@
 // `start` (and the second half of `run`): mount the rootfs, build the OCI spec, have the runtime
 // create the task, and then start it. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
+import { BERTH_ENTRY } from "./berth-entry.js";
 import { keepsLog } from "./log-config.js";
 import type { NamespaceMode, OciMount, SeccompSetting } from "../../runtime/spec/spec-input.js";
 import type { OciSpec } from "../../runtime/spec/runtime-spec.js";
@@ -10,7 +11,6 @@ import { recordContainerEvent } from "../events.js";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
@@ -22,6 +22,7 @@ import { NetworkSetupError, teardownSandbox } from "../network/sandbox.js";
 import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
 import { containerRuntime } from "./container-runtime.js";
 import { removeContainer } from "./remove-container.js";
+import { healthOnStart, spawnHealthMonitor } from "./health-monitor-process.js";
 import { buildOciSpec } from "../../runtime/spec/oci-spec.js";
 import { parseCapabilityMask } from "../../runtime/spec/capabilities.js";
 import { parseProcLimits } from "../../runtime/spec/rlimits.js";
@@ -54,10 +55,6 @@ export interface CreatedTask {
   /** runc start, and the state that says so. */
   start(): Promise<ContainerRecord>;
 }
-
-// From dist/src/engine/containers/ (or src/engine/containers/ under a loader) up to the repository.
-// The JavaScript entry, not bin/berth's shell: the exit command runs on this process's Node.
-const BERTH_BIN = fileURLToPath(new URL("../../../../bin/berth.js", import.meta.url));
 
 /** Creates the runtime container; nothing runs until start() of the result. */
 export async function createTask(
@@ -118,7 +115,7 @@ export async function createTask(
       leaveStdinOpen: !spec.config.StdinOnce,
       exitCommand: [
         process.execPath,
-        BERTH_BIN,
+        BERTH_ENTRY,
         "--root",
         engine.config.root,
         "--runroot",
@@ -154,6 +151,7 @@ export async function createTask(
           StartedAt: formatTimestamp(engine.clock.now()),
           conmonPid: created.monitorPid,
           runId,
+          ...healthOnStart(spec, fresh),
         });
         // From the state as it is now: a user's stop meanwhile keeps its mark, so that this run's
         // exit does not restart the container again.
@@ -162,6 +160,7 @@ export async function createTask(
           recordContainerEvent(engine, spec, "start");
           return written;
         });
+        spawnHealthMonitor(engine, spec, runId);
         return { spec, state };
       },
     };

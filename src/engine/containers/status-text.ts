@@ -1,6 +1,7 @@
 // The words Docker's daemon uses for a container's state (container/state.go String(), with
 // go-units HumanDuration): `ps` prints them, and the API's /containers/json carries them.
 import type { ContainerState } from "../../store/container-store.js";
+import { healthSuffix } from "./health-state.js";
 
 /** units.HumanDuration, as "CREATED" columns print it before " ago". */
 export function humanDuration(ms: number): string {
@@ -20,9 +21,9 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(ms / 3600000 / 24 / 365)} years`;
 }
 
-/** "Up 5 seconds", "Up 2 minutes (Paused)", "Exited (0) 3 seconds ago", "Created", "Dead". */
+/** "Up 5 seconds", "Up 2 minutes (Paused)", "Up 1 second (healthy)", "Exited (0) 3 seconds ago", "Created", "Dead". */
 export function containerStatusText(s: ContainerState, now = Date.now()): string {
-  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : ""}`;
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : healthSuffix(s)}`;
   if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   if (s.Status === "created") return "Created";
   if (s.Status === "dead") return "Dead";

@@ -24,6 +24,7 @@ import type { EndpointConfig } from "../../store/network-store.js";
 import { checkNetworkOptions } from "../network/network-options.js";
 import { checkLinks } from "../network/links.js";
 import { checkHealthcheck, mergeHealthcheck } from "./healthcheck.js";
+import { checkResources } from "./resource-checks.js";
 
 /** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
 function imageToRun(engine: Engine, text: string): ImageRecord {
@@ -74,6 +75,8 @@ export interface CreateRequest {
   binds: string[];
   /** NetworkingConfig.EndpointsConfig, by network name or ID ("default" is the default bridge). */
   endpoints?: Record<string, EndpointConfig>;
+  /** HostConfig fields dockerd on Linux checks and then drops (CpuPercent) or refuses (IOMaximum*). */
+  windowsOnly?: { CpuPercent?: number; IOMaximumIOps?: number; IOMaximumBandwidth?: number };
 }
 
 export interface CreateResult {
@@ -115,7 +118,8 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     macAddress: req.macAddress ?? "",
   });
   const links = checkLinks(engine, { links: req.host.Links ?? [], name });
-  const warnings: string[] = [];
+  const resources = checkResources({ ...req.host, ...req.windowsOnly }, { update: false });
+  const warnings: string[] = [...resources.warnings];
   // dockerd keeps them in HostConfig and binds nothing: the host's ports are the container's own.
   if (req.host.NetworkMode === "host" && (Object.keys(portBindings).length > 0 || req.host.PublishAllPorts)) {
     warnings.push("Published ports are discarded when using host network mode");
@@ -139,6 +143,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     config,
     hostConfig: {
       ...req.host,
+      ...resources.settings,
       PortBindings: portBindings,
       PublishAllPorts: Boolean(req.host.PublishAllPorts),
       Links: links,

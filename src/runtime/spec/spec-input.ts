@@ -3,6 +3,7 @@
 // module, so that every part of the spec can take these types without importing the entry.
 
 import type { Mount } from "../../sys/mount.js";
+import type { CgroupTuning } from "./cgroup-tuning.js";
 
 /** A mount of the runtime spec: sys's Mount, made by the runtime at `destination` inside the container. */
 export interface OciMount extends Mount {
@@ -40,6 +41,8 @@ export interface RuntimeSpecInput {
   devices: { pathOnHost: string; pathInContainer: string; permissions: string }[];
   network: { kind: "host" } | { kind: "none" } | { kind: "path"; path: string };
   resources: { memory?: number; memorySwap?: number; nanoCpus?: number; pidsLimit?: number; shmSize: number };
+  /** CPU shares and sets, memory reservation and OOM settings, block I/O, device cgroup rules. */
+  tuning?: CgroupTuning;
   /** --ulimit, by Docker's names ("nofile", "nproc", …); -1 means unlimited, as in Docker's API. */
   ulimits: { name: string; soft: number; hard: number }[];
   /** e.g. "/berth/<id>" */

@@ -1,7 +1,6 @@
 // container.Resources fields of a create's HostConfig or an update's body, with Go's decoding:
 // null or absent is Go's zero value, a wrong type gets the decoder's message.
-import type { ResourceRequest } from "../engine/containers/resource-checks.js";
-import type { ThrottleDevice, WeightDevice } from "../store/resource-settings.js";
+import type { ResourceRequest, ThrottleDevice, WeightDevice } from "../engine/containers/resource-checks.js";
 import { optionalBool, optionalNumber, optionalString, stringList, unmarshal } from "./request-body.js";
 
 /** Every resource field the body sets; `type` names the Go struct in decoder messages. */

@@ -123,11 +123,9 @@ describe("berth serve: docker-compose's create bodies", { skip }, () => {
     const cases: [Record<string, unknown>, Record<string, unknown>, string][] = [
       [{}, { Sysctls: { "net.core.somaxconn": "1024" } }, "berth does not implement HostConfig.Sysctls (--sysctl) yet"],
       [{}, { GroupAdd: ["audio"] }, "berth does not implement HostConfig.GroupAdd (--group-add) yet"],
-      [{}, { OomScoreAdj: 100 }, "berth does not implement HostConfig.OomScoreAdj (--oom-score-adj) yet"],
+      [{}, { DeviceRequests: [{ Count: -1, Capabilities: [["gpu"]] }] }, "berth does not implement HostConfig.DeviceRequests (--gpus) yet"],
       [{ NetworkDisabled: true }, {}, "berth does not implement NetworkDisabled (HostConfig.NetworkMode none does the same) yet"],
-      [{}, { CpuShares: 512 }, "berth does not implement HostConfig.CpuShares (--cpu-shares) yet"],
       [{}, { VolumesFrom: ["other"] }, "berth does not implement HostConfig.VolumesFrom (--volumes-from) yet"],
-      [{}, { MemorySwappiness: 10 }, "berth does not implement HostConfig.MemorySwappiness (--memory-swappiness) yet"],
       [{}, { MaskedPaths: [] }, "berth does not implement HostConfig.MaskedPaths (--security-opt systempaths=unconfined) yet"],
     ];
     for (const [config, host, message] of cases) {

@@ -3,8 +3,12 @@
 // cli/command/container/opts.go), into HostConfig's resource fields under Docker's names.
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { parseDeviceCgroupRule } from "../../runtime/spec/cgroup-tuning.js";
-import type { ResourceSettings, ThrottleDevice, WeightDevice } from "../../store/resource-settings.js";
+import {
+  checkDeviceCgroupRule,
+  type ResourceSettings,
+  type ThrottleDevice,
+  type WeightDevice,
+} from "../../engine/containers/resource-checks.js";
 import { ClientArgumentError, ClientError } from "../errors.js";
 
 /** The flags run and create share with update. */
@@ -180,7 +184,7 @@ function devicePair(value: string): [string, string] {
 
 function checkCgroupRule(value: string): string {
   try {
-    parseDeviceCgroupRule(value);
+    checkDeviceCgroupRule(value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

@@ -4,6 +4,9 @@
 import * as fs from "node:fs";
 import { InvalidArgumentError, SystemError } from "../../errors.js";
 import type { ResourceSettings } from "../../store/resource-settings.js";
+import { parseDeviceCgroupRule } from "../../runtime/spec/cgroup-tuning.js";
+
+export type { ResourceSettings, ThrottleDevice, WeightDevice } from "../../store/resource-settings.js";
 
 /** daemon_unix.go linuxMinMemory. */
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -158,4 +161,10 @@ export function cgroupSupport(root = "/sys/fs/cgroup"): CgroupSupport {
     ? fs.existsSync(`${root}/io.weight`) || fs.existsSync(`${root}/io.bfq.weight`)
     : fs.existsSync(`${root}/blkio/blkio.weight_device`) || fs.existsSync(`${root}/blkio/blkio.bfq.weight_device`);
   return { cpus, mems, blkioWeight: weight, blkioWeightDevice: weightDevice };
+}
+
+/** A --device-cgroup-rule as docker/cli checks it ("c 42:* rmw"); InvalidArgumentError in its words. */
+export function checkDeviceCgroupRule(rule: string): string {
+  parseDeviceCgroupRule(rule);
+  return rule;
 }

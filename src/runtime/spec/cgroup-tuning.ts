@@ -6,6 +6,9 @@
 import * as fs from "node:fs";
 import { InvalidArgumentError, SystemError } from "../../errors.js";
 import type { OciDeviceRule, OciResources } from "./runtime-spec.js";
+import type { CgroupTuning, DeviceRate } from "./spec-input.js";
+
+export type { CgroupTuning, DeviceRate };
 
 /**
  * A throttled or weighted device that is missing at start. The docker CLI exits 127 for a start
@@ -13,36 +16,6 @@ import type { OciDeviceRule, OciResources } from "./runtime-spec.js";
  */
 export class DeviceLookupError extends SystemError {
   readonly exitCode = 127;
-}
-
-export interface DeviceRate {
-  path: string;
-  rate: number;
-}
-
-/** Zero, empty or absent means "not set", as in Docker's HostConfig. */
-export interface CgroupTuning {
-  cpuShares?: number;
-  cpuPeriod?: number;
-  cpuQuota?: number;
-  cpuRealtimePeriod?: number;
-  cpuRealtimeRuntime?: number;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  memoryReservation?: number;
-  /** undefined or null: the kernel's default. */
-  memorySwappiness?: number | null;
-  kernelMemory?: number;
-  oomKillDisable?: boolean;
-  oomScoreAdj?: number;
-  blkioWeight?: number;
-  blkioWeightDevice?: { path: string; weight: number }[];
-  throttleReadBps?: DeviceRate[];
-  throttleWriteBps?: DeviceRate[];
-  throttleReadIops?: DeviceRate[];
-  throttleWriteIops?: DeviceRate[];
-  /** --device-cgroup-rule, e.g. "c 42:* rmw". */
-  deviceCgroupRules?: string[];
 }
 
 const RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;

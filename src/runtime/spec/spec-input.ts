@@ -3,7 +3,6 @@
 // module, so that every part of the spec can take these types without importing the entry.
 
 import type { Mount } from "../../sys/mount.js";
-import type { CgroupTuning } from "./cgroup-tuning.js";
 
 /** A mount of the runtime spec: sys's Mount, made by the runtime at `destination` inside the container. */
 export interface OciMount extends Mount {
@@ -82,4 +81,34 @@ export interface BuildOciSpecOptions {
   arch?: string;
   /** For the profile's minKernel conditions; os.release() by default. */
   kernelRelease?: string;
+}
+
+export interface DeviceRate {
+  path: string;
+  rate: number;
+}
+
+/** Zero, empty or absent means "not set", as in Docker's HostConfig. */
+export interface CgroupTuning {
+  cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  memoryReservation?: number;
+  /** undefined or null: the kernel's default. */
+  memorySwappiness?: number | null;
+  kernelMemory?: number;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number;
+  blkioWeight?: number;
+  blkioWeightDevice?: { path: string; weight: number }[];
+  throttleReadBps?: DeviceRate[];
+  throttleWriteBps?: DeviceRate[];
+  throttleReadIops?: DeviceRate[];
+  throttleWriteIops?: DeviceRate[];
+  /** --device-cgroup-rule, e.g. "c 42:* rmw". */
+  deviceCgroupRules?: string[];
 }

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../errors.js";
 import { endpointsConfig } from "./endpoint-config.js";
 import { refuseUnsupportedCreateFields } from "./unsupported-create-fields.js";
 import { shareFields } from "./share-fields.js";
+import { createResources } from "./resources-body.js";
 import { optionalBool, optionalNumber, optionalObject, optionalString, stringList, unmarshal } from "./request-body.js";
 
 const C = "container.Config";
@@ -49,6 +50,7 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
   const securityOpt = stringList(host, "SecurityOpt", H) ?? null;
   const entrypoint = stringList(body, "Entrypoint", C);
   const share = shareFields(host);
+  const resources = createResources(host, H);
   return {
     image,
     name,
@@ -79,7 +81,9 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
         Object.entries(optionalObject(logConfig, "Config", "container.LogConfig") ?? {}).map(([k, v]) => [k, String(v)]),
       ),
     },
+    windowsOnly: resources.windowsOnly,
     host: {
+      ...resources.settings,
       NetworkMode: network,
       PortBindings: portBindings,
       PublishAllPorts: optionalBool(host, "PublishAllPorts", H) ?? false,

@@ -15,6 +15,7 @@ import { ExecSessions } from "./exec-sessions.js";
 import { PendingAttaches } from "./pending-attaches.js";
 import { systemRoutes } from "./routes/system-routes.js";
 import { containerRoutes } from "./routes/container-routes.js";
+import { updateRoutes } from "./routes/update-route.js";
 import { attachRoutes } from "./routes/attach-routes.js";
 import { execRoutes } from "./routes/exec-routes.js";
 import { imageRoutes } from "./routes/image-routes.js";
@@ -61,6 +62,7 @@ export async function startApiServer(engine: Engine, opts: { hosts: readonly Lis
     ...attachRoutes,
     ...execRoutes,
     ...containerRoutes,
+    ...updateRoutes,
     ...imageRoutes,
     ...registryRoutes,
     ...volumeRoutes,

@@ -11,29 +11,6 @@ const HOST_FIELDS: Readonly<Record<string, string>> = {
   VolumeDriver: "--volume-driver",
   Cgroup: "--cgroup",
   Isolation: "--isolation",
-  OomScoreAdj: "--oom-score-adj",
-  OomKillDisable: "--oom-kill-disable",
-  CpuShares: "--cpu-shares",
-  CpuPeriod: "--cpu-period",
-  CpuQuota: "--cpu-quota",
-  CpuRealtimePeriod: "--cpu-rt-period",
-  CpuRealtimeRuntime: "--cpu-rt-runtime",
-  CpusetCpus: "--cpuset-cpus",
-  CpusetMems: "--cpuset-mems",
-  CpuCount: "--cpu-count",
-  CpuPercent: "--cpu-percent",
-  BlkioWeight: "--blkio-weight",
-  BlkioWeightDevice: "--blkio-weight-device",
-  BlkioDeviceReadBps: "--device-read-bps",
-  BlkioDeviceWriteBps: "--device-write-bps",
-  BlkioDeviceReadIOps: "--device-read-iops",
-  BlkioDeviceWriteIOps: "--device-write-iops",
-  IOMaximumBandwidth: "--io-maxbandwidth",
-  IOMaximumIOps: "--io-maxiops",
-  MemoryReservation: "--memory-reservation",
-  MemorySwappiness: "--memory-swappiness",
-  KernelMemory: "--kernel-memory",
-  DeviceCgroupRules: "--device-cgroup-rule",
   DeviceRequests: "--gpus",
   MaskedPaths: "--security-opt systempaths=unconfined",
   ReadonlyPaths: "--security-opt systempaths=unconfined",
@@ -55,12 +32,11 @@ export function refuseUnsupportedCreateFields(body: Record<string, unknown>, hos
 }
 
 /**
- * Anything but Go's zero value; -1 is the docker CLI's "unset" of MemorySwappiness, and an empty
+ * Anything but Go's zero value; an empty
  * MaskedPaths or ReadonlyPaths is set: it is how the CLI sends systempaths=unconfined (mask nothing).
  */
 function isSet(key: string, value: unknown): boolean {
   if (value === undefined || value === null || value === "" || value === 0 || value === false) return false;
-  if (key === "MemorySwappiness" && value === -1) return false;
   if (key === "MaskedPaths" || key === "ReadonlyPaths") return true;
   if (Array.isArray(value)) return value.length > 0;
   if (typeof value === "object") return Object.keys(value).length > 0;

@@ -14,6 +14,7 @@ import { networkCommands } from "./commands/network-commands.js";
 import { containerCommands } from "./commands/container-commands.js";
 import { filesystemCommands } from "./commands/filesystem-commands.js";
 import { registryCommands } from "./commands/registry-commands.js";
+import { updateCommand } from "./commands/update-command.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { statsCommand } from "./commands/stats-command.js";
 import { eventsCommand } from "./commands/events-command.js";
@@ -24,6 +25,7 @@ import { VERSION } from "./version.js";
 const ALL_COMMANDS: readonly CommandSpec[] = [
   ...imageCommands,
   ...containerCommands,
+  updateCommand,
   ...filesystemCommands,
   ...registryCommands,
   ...systemCommands,

@@ -35,6 +35,7 @@ import {
   deleteContainer,
   killContainer,
   pauseContainer,
+  updateContainerResources,
   resumeContainer,
   resumeContainerSync,
   runtimeState,
@@ -43,7 +44,7 @@ import {
 } from "./runc.js";
 import { chooseRuntime, findExecutable, findInitBinary, initCommit, runtimeCommit } from "./runtime-binary.js";
 import { formatOciSpec } from "./spec/oci-spec.js";
-import type { OciProcess } from "./spec/runtime-spec.js";
+import type { OciProcess, OciResources } from "./spec/runtime-spec.js";
 import type { CreatedTask, ExecTaskRequest, ExitStatus, Runtime, RuntimeInventory, Runtimes, TaskRequest } from "./runtime.js";
 import type { AttachStreams } from "./attach.js";
 
@@ -152,6 +153,10 @@ export class ConmonRuntime implements Runtime {
 
   resume(id: string): Promise<void> {
     return resumeContainer(this.binary(), this.paths.runtimeRoot, id);
+  }
+
+  updateResources(id: string, resources: Partial<OciResources>): Promise<void> {
+    return updateContainerResources(this.binary(), this.paths.runtimeRoot, id, resources);
   }
 
   thaw(id: string): void {

@@ -60,6 +60,35 @@ export async function runtimeState(runtimePath: string, runtimeRoot: string, id:
   return { status, pid: typeof state.pid === "number" ? state.pid : 0 };
 }
 
+/**
+ * `runc update --resources -`: the cgroup settings of a running (or paused) container, changed in
+ * place; zero values are left as they are. A refusal is a SystemError in the words containerd
+ * reports it with ("runc did not terminate successfully: exit status 1: <runc's message>").
+ */
+export function updateContainerResources(runtimePath: string, runtimeRoot: string, id: string, resources: object): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      runtimePath,
+      [`--root=${runtimeRoot}`, "update", "--resources", "-", id],
+      { maxBuffer: 16 << 20, encoding: "utf8" },
+      (err, _stdout, stderr) => {
+        if (!err) {
+          resolve();
+          return;
+        }
+        const text = runtimeErrorMessage(stderr) || err.message;
+        if (/does not exist/.test(text)) {
+          reject(runcError(`runc update: ${text}`, text, err));
+          return;
+        }
+        const status = typeof err.code === "number" ? err.code : 1;
+        reject(new SystemError(`runc did not terminate successfully: exit status ${status}: ${text}\n`, { cause: err }));
+      },
+    );
+    child.stdin?.end(JSON.stringify(resources));
+  });
+}
+
 function runc(runtimePath: string, runtimeRoot: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(runtimePath, [`--root=${runtimeRoot}`, ...args], { maxBuffer: 16 << 20, encoding: "utf8" }, (err, stdout, stderr) => {

@@ -6,7 +6,7 @@ import type { AttachConnection, AttachStreams } from "./attach.js";
 import type { ExitInfo } from "./exit-file.js";
 import type { ExecSession } from "./exec.js";
 import type { RuntimeState } from "./runc.js";
-import type { OciProcess, OciSpec } from "./spec/runtime-spec.js";
+import type { OciProcess, OciResources, OciSpec } from "./spec/runtime-spec.js";
 import type { TerminalControl } from "./resize.js";
 
 export type { RuntimeState, RuntimeStatus } from "./runc.js";
@@ -73,6 +73,11 @@ export interface Runtime {
   kill(id: string, opts: { signal: number; all?: boolean }): Promise<void>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
+  /**
+   * Changes the cgroup settings of a running or paused task (runtime-spec LinuxResources; zero
+   * values are left as they are). SystemError with the runtime's words when it refuses.
+   */
+  updateResources(id: string, resources: Partial<OciResources>): Promise<void>;
   /**
    * Resumes a task that a berth process froze and died before it could resume, and waits for it:
    * every read of a container's state may need it, and those reads are synchronous. A task that is

@@ -4,6 +4,7 @@ import type { Db } from "./db.js";
 import type { Digest } from "../image/digest.js";
 import type { ContainerConfig } from "../image/config.js";
 import { ConflictError, NotFoundError } from "../errors.js";
+import type { ResourceSettings } from "./resource-settings.js";
 
 export interface MountPoint {
   Type: "bind" | "volume" | "tmpfs";
@@ -19,7 +20,7 @@ export interface MountPoint {
 }
 
 /** The parts of Docker's HostConfig that berth honours; inspect shows them under their Docker names. */
-export interface HostConfig {
+export interface HostConfig extends Partial<ResourceSettings> {
   Binds: string[] | null;
   NetworkMode: string;
   /** -p as given: "80/tcp" → bindings (HostIp "" every address, HostPort "" any). Absent in older containers. */

@@ -121,10 +121,8 @@ describe("berth serve: docker-compose's create bodies", { skip }, () => {
   test("a create body setting a field berth lacks is refused (501) and creates nothing; Go's zero values pass", async () => {
     // What docker-compose sends for sysctls, cpu_shares, group_add, oom_score_adj, volumes_from, ...
     const cases: [Record<string, unknown>, Record<string, unknown>, string][] = [
-      [{}, { OomScoreAdj: 100 }, "berth does not implement HostConfig.OomScoreAdj (--oom-score-adj) yet"],
+      [{}, { DeviceRequests: [{ Count: -1, Capabilities: [["gpu"]] }] }, "berth does not implement HostConfig.DeviceRequests (--gpus) yet"],
       [{ NetworkDisabled: true }, {}, "berth does not implement NetworkDisabled (HostConfig.NetworkMode none does the same) yet"],
-      [{}, { CpuShares: 512 }, "berth does not implement HostConfig.CpuShares (--cpu-shares) yet"],
-      [{}, { MemorySwappiness: 10 }, "berth does not implement HostConfig.MemorySwappiness (--memory-swappiness) yet"],
       [{}, { MaskedPaths: [] }, "berth does not implement HostConfig.MaskedPaths (--security-opt systempaths=unconfined) yet"],
     ];
     for (const [config, host, message] of cases) {

@@ -162,7 +162,7 @@ describe("the berth command line's words for what it cannot take", () => {
     [["image", "build", "."], 1, "berth does not support 'berth image build' yet\n"],
     [["builder", "prune"], 1, "berth does not support 'berth builder' yet\n"],
     [["swarm", "init"], 1, "berth does not support 'berth swarm' yet\n"],
-    [["container", "update", "--memory", "1g", "c"], 1, "berth does not support 'berth container update' yet\n"],
+    [["volume", "update", "v"], 1, "berth does not support 'berth volume update' yet\n"],
     [
       ["run", "--use-api-socket", "busybox"],
       125,

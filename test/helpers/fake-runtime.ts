@@ -118,6 +118,11 @@ export class FakeRuntime implements Runtime {
     task.status = "paused";
   }
 
+  async updateResources(id: string, resources: object): Promise<void> {
+    this.calls.push(`update ${id} ${JSON.stringify(resources)}`);
+    this.task(id);
+  }
+
   async resume(id: string): Promise<void> {
     this.calls.push(`resume ${id}`);
     const task = this.task(id);

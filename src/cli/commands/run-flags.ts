@@ -18,10 +18,11 @@ import { parseMacAddress } from "../../engine/network/mac-address.js";
 import { healthcheckFromFlags, parseDurationFlag } from "./health-flags.js";
 import { checkSysctlFlag } from "../sysctl-flag.js";
 import { readLabelFile } from "../label-file.js";
+import { addCreateResourceFlags, createResourceSettings } from "./resource-flags.js";
 
 export function addCreateFlags(cmd: Command): Command {
   return (
-    cmd
+    addCreateResourceFlags(cmd)
       .option("-a, --attach <stream>", "Attach to STDIN, STDOUT or STDERR", collect, [])
       .option("--add-host <list>", "Add a custom host-to-IP mapping (host:ip)", collectChecked(parseAddHostFlag), [])
       .option("--cap-add <cap>", "Add Linux capabilities", collect, [])
@@ -112,17 +113,17 @@ export function parseBytes(value: string): number {
   return Math.floor(Number(m[1]) * 1024 ** power);
 }
 
-function parseSwap(value: string): number {
+export function parseSwap(value: string): number {
   return value === "-1" ? -1 : parseBytes(value);
 }
 
-function parseCpus(value: string): number {
+export function parseCpus(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`failed to parse ${value} as a rational number`);
   return Math.round(n * 1e9);
 }
 
-function parseInteger(value: string): number {
+export function parseInteger(value: string): number {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
   return Number(value);
 }
@@ -290,6 +291,7 @@ export function toCreateRequest(
     binds: volumes.filter((v) => v.includes(":")),
     endpoints: networks.endpoints,
     host: {
+      ...createResourceSettings(opts),
       NetworkMode: networks.mode,
       PortBindings: ports.portBindings,
       PublishAllPorts: Boolean(opts.publishAll),

@@ -26,6 +26,7 @@ import { checkLinks } from "../network/links.js";
 import { checkHealthcheck, mergeHealthcheck } from "./healthcheck.js";
 import { checkShareOptions } from "./share-options.js";
 import { inheritedMounts } from "./volumes-from.js";
+import { checkResources } from "./resource-checks.js";
 
 /** The image a container is made from; its absence is an ImageNotFoundError, which `run --pull=missing` answers with a pull. */
 function imageToRun(engine: Engine, text: string): ImageRecord {
@@ -78,6 +79,8 @@ export interface CreateRequest {
   endpoints?: Record<string, EndpointConfig>;
   /** HostConfig.StorageOpt (--storage-opt): checked, and refused, by share-options.ts. */
   storageOpt?: Record<string, string> | undefined;
+  /** HostConfig fields dockerd on Linux checks and then drops (CpuPercent) or refuses (IOMaximum*). */
+  windowsOnly?: { CpuPercent?: number; IOMaximumIOps?: number; IOMaximumBandwidth?: number };
 }
 
 export interface CreateResult {
@@ -120,7 +123,8 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
   });
   const links = checkLinks(engine, { links: req.host.Links ?? [], name });
   const share = checkShareOptions({ ...req.host, StorageOpt: req.storageOpt }, engine.config.root);
-  const warnings: string[] = [];
+  const resources = checkResources({ ...req.host, ...req.windowsOnly }, { update: false });
+  const warnings: string[] = [...resources.warnings];
   // dockerd keeps them in HostConfig and binds nothing: the host's ports are the container's own.
   if (req.host.NetworkMode === "host" && (Object.keys(portBindings).length > 0 || req.host.PublishAllPorts)) {
     warnings.push("Published ports are discarded when using host network mode");
@@ -144,6 +148,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     config,
     hostConfig: {
       ...req.host,
+      ...resources.settings,
       PortBindings: portBindings,
       PublishAllPorts: Boolean(req.host.PublishAllPorts),
       Links: links,

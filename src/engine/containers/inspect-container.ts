@@ -3,7 +3,7 @@ import { NO_RESTART } from "./restart-policy.js";
 import type { Engine } from "../engine.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
-import type { ContainerRecord } from "../../store/container-store.js";
+import type { ContainerRecord, HostConfig } from "../../store/container-store.js";
 import { treeSize } from "../tree-size.js";
 import { networkSettingsJson } from "../network/network-settings.js";
 
@@ -89,7 +89,7 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
       IpcMode: host.IpcMode || "private",
       Cgroup: "",
       Links: host.Links ?? null,
-      OomScoreAdj: 0,
+      OomScoreAdj: host.OomScoreAdj ?? 0,
       PidMode: host.PidMode ?? "",
       Privileged: host.Privileged,
       PublishAllPorts: host.PublishAllPorts ?? false,
@@ -102,14 +102,32 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
       Sysctls: host.Sysctls,
       Runtime: host.Runtime,
       Isolation: "",
-      CpuShares: 0,
+      CpuShares: host.CpuShares ?? 0,
       Memory: host.Memory,
       NanoCpus: host.NanoCpus,
       CgroupParent: host.CgroupParent ?? "",
+      ...blkioJson(host),
+      CpuPeriod: host.CpuPeriod ?? 0,
+      CpuQuota: host.CpuQuota ?? 0,
+      CpuRealtimePeriod: host.CpuRealtimePeriod ?? 0,
+      CpuRealtimeRuntime: host.CpuRealtimeRuntime ?? 0,
+      CpusetCpus: host.CpusetCpus ?? "",
+      CpusetMems: host.CpusetMems ?? "",
       Devices: host.Devices ?? [],
+      DeviceCgroupRules: host.DeviceCgroupRules ?? null,
+      DeviceRequests: null,
+      KernelMemory: host.KernelMemory ?? 0,
+      KernelMemoryTCP: 0,
+      MemoryReservation: host.MemoryReservation ?? 0,
       MemorySwap: host.MemorySwap,
+      MemorySwappiness: host.MemorySwappiness ?? null,
+      OomKillDisable: host.OomKillDisable ?? false,
       PidsLimit: host.PidsLimit,
       Ulimits: host.Ulimits,
+      CpuCount: host.CpuCount ?? 0,
+      CpuPercent: 0,
+      IOMaximumIOps: 0,
+      IOMaximumBandwidth: 0,
       Init: host.Init ?? undefined,
       MaskedPaths: host.Privileged ? null : undefined,
       // Left out when empty, as dockerd does.
@@ -127,5 +145,17 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
     Mounts: spec.mounts.map(({ options: _o, ...m }) => m),
     Config: spec.config,
     NetworkSettings: networkSettingsJson(engine, record),
+  };
+}
+
+/** Block I/O settings in inspect's order; Docker shows the lists as [] when unset. */
+function blkioJson(host: HostConfig): Record<string, unknown> {
+  return {
+    BlkioWeight: host.BlkioWeight ?? 0,
+    BlkioWeightDevice: host.BlkioWeightDevice ?? [],
+    BlkioDeviceReadBps: host.BlkioDeviceReadBps ?? [],
+    BlkioDeviceWriteBps: host.BlkioDeviceWriteBps ?? [],
+    BlkioDeviceReadIOps: host.BlkioDeviceReadIOps ?? [],
+    BlkioDeviceWriteIOps: host.BlkioDeviceWriteIOps ?? [],
   };
 }

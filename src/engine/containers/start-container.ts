@@ -2,6 +2,8 @@
 // create the task, and then start it. Split in two so that `run` and `start -a` can connect to
 // the attach socket between create and start and lose no output.
 import { BERTH_ENTRY } from "./berth-entry.js";
+import { DeviceLookupError } from "../../runtime/spec/cgroup-tuning.js";
+import { tuningOf } from "./resource-tuning.js";
 import { keepsLog } from "./log-config.js";
 import type { NamespaceMode, OciMount, SeccompSetting } from "../../runtime/spec/spec-input.js";
 import type { OciSpec } from "../../runtime/spec/runtime-spec.js";
@@ -39,11 +41,13 @@ export class ContainerCommandError extends SystemError {
   constructor(
     message: string,
     readonly reason: "not-found" | "not-executable" | "other",
+    /** What any other failure exits with: run and start exit 125 where the container records 128. */
+    private readonly otherExit = 128,
   ) {
     super(message);
   }
   get exitCode(): number {
-    return this.reason === "not-found" ? 127 : this.reason === "not-executable" ? 126 : 128;
+    return this.reason === "not-found" ? 127 : this.reason === "not-executable" ? 126 : this.otherExit;
   }
 }
 
@@ -181,15 +185,20 @@ async function removeStarted(engine: Engine, id: string): Promise<void> {
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */
 function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
-  if (err instanceof WorkingDirectoryError || err instanceof NetworkSetupError) {
+  if (err instanceof WorkingDirectoryError || err instanceof NetworkSetupError || err instanceof DeviceLookupError) {
     engine.store.write(() => engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: 128, Error: err.message }));
     return err;
   }
   if (!(err instanceof ContainerStartError)) return err;
   const reason = classifyStartError(err.runtimeMessage);
-  const failure = new ContainerCommandError(`failed to create task: OCI runtime create failed: ${err.runtimeMessage}: unknown`, reason);
+  const failure = new ContainerCommandError(
+    `failed to create task: OCI runtime create failed: ${err.runtimeMessage}: unknown`,
+    reason,
+    125,
+  );
+  const exitCode = reason === "other" ? 128 : failure.exitCode;
   engine.store.write(() =>
-    engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: failure.exitCode, Error: failure.message }),
+    engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: exitCode, Error: failure.message }),
   );
   return failure;
 }
@@ -272,6 +281,7 @@ function buildSpec(
         ...(host.PidsLimit ? { pidsLimit: host.PidsLimit } : {}),
         shmSize: host.ShmSize,
       },
+      tuning: tuningOf(host),
       ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
       // dockerd sets the domain name as this sysctl, not as the spec's domainname; in the host's
       // UTS namespace, or another container's, it would rename theirs.

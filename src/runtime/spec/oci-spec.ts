@@ -72,7 +72,7 @@ function buildProcess(input: RuntimeSpecInput, capabilities: string[], hostRlimi
         : { bounding: capabilities },
     ...(rlimits.length > 0 ? { rlimits } : {}),
     ...(input.noNewPrivileges ? { noNewPrivileges: true } : {}),
-    oomScoreAdj: 0,
+    oomScoreAdj: input.tuning?.oomScoreAdj ?? 0,
   };
 }
 

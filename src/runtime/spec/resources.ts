@@ -2,6 +2,7 @@
 // daemon/daemon_unix.go): memory and swap, --cpus, --pids-limit, and the device rules.
 import { InvalidArgumentError } from "../../errors.js";
 import { deviceRules, type DeviceFromPath } from "./devices.js";
+import { applyTuning } from "./cgroup-tuning.js";
 import type { OciResources } from "./runtime-spec.js";
 import type { RuntimeSpecInput } from "./spec-input.js";
 
@@ -18,6 +19,7 @@ export function buildResources(input: RuntimeSpecInput, devices: readonly Device
     // The API takes 0 and negatives as "unlimited"; runc needs -1 for that (daemon_unix.go getPidsLimit).
     resources.pids = { limit: input.resources.pidsLimit > 0 ? input.resources.pidsLimit : -1 };
   }
+  if (input.tuning) applyTuning(resources, input.tuning);
   return resources;
 }
 

@@ -40,6 +40,8 @@ export interface RuntimeSpecInput {
   devices: { pathOnHost: string; pathInContainer: string; permissions: string }[];
   network: { kind: "host" } | { kind: "none" } | { kind: "path"; path: string };
   resources: { memory?: number; memorySwap?: number; nanoCpus?: number; pidsLimit?: number; shmSize: number };
+  /** CPU shares and sets, memory reservation and OOM settings, block I/O, device cgroup rules. */
+  tuning?: CgroupTuning;
   /** --ulimit, by Docker's names ("nofile", "nproc", …); -1 means unlimited, as in Docker's API. */
   ulimits: { name: string; soft: number; hard: number }[];
   /** e.g. "/berth/<id>" */
@@ -81,4 +83,34 @@ export interface BuildOciSpecOptions {
   arch?: string;
   /** For the profile's minKernel conditions; os.release() by default. */
   kernelRelease?: string;
+}
+
+export interface DeviceRate {
+  path: string;
+  rate: number;
+}
+
+/** Zero, empty or absent means "not set", as in Docker's HostConfig. */
+export interface CgroupTuning {
+  cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  memoryReservation?: number;
+  /** undefined or null: the kernel's default. */
+  memorySwappiness?: number | null;
+  kernelMemory?: number;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number;
+  blkioWeight?: number;
+  blkioWeightDevice?: { path: string; weight: number }[];
+  throttleReadBps?: DeviceRate[];
+  throttleWriteBps?: DeviceRate[];
+  throttleReadIops?: DeviceRate[];
+  throttleWriteIops?: DeviceRate[];
+  /** --device-cgroup-rule, e.g. "c 42:* rmw". */
+  deviceCgroupRules?: string[];
 }

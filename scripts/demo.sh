@@ -6,10 +6,11 @@ set -euo pipefail
 berth rm -f demo-dev >/dev/null 2>&1 || true
 berth rmi demo/hello:v1 >/dev/null 2>&1 || true
 run berth images
-run berth run --name demo-dev busybox:latest sh -c 'echo "hello from a committed layer" > /hello.txt; rm /bin/vi'
+# --network none: the loop needs no network, and set-up should not build a bridge on the host.
+run berth run --network none --name demo-dev busybox:latest sh -c 'echo "hello from a committed layer" > /hello.txt; rm /bin/vi'
 run berth diff demo-dev
 run berth commit -a "berth demo" -m "Added /hello.txt" -c 'CMD ["cat", "/hello.txt"]' demo-dev demo/hello:v1
-run berth run --rm demo/hello:v1
+run berth run --rm --network none demo/hello:v1
 run berth history demo/hello:v1
 run berth rm demo-dev
 archive=$(mktemp /tmp/berth-demo.XXXXXX.tar)

@@ -33,15 +33,21 @@ const importCommand: CommandSpec = {
     const { importImage } = await import("../../engine/images/import-image.js");
     const engine = await ctx.engine({ sweep: true });
     const { stream, sourceName } = await openImportSource(source!);
-    const { id } = await importImage(engine, {
-      source: stream,
-      sourceName,
-      name,
-      changes: opts.change as string[],
-      message: opts.message as string | undefined,
-      platform: opts.platform as string | undefined,
-    });
-    ctx.line(id);
+    try {
+      const { id } = await importImage(engine, {
+        source: stream,
+        sourceName,
+        name,
+        changes: opts.change as string[],
+        message: opts.message as string | undefined,
+        platform: opts.platform as string | undefined,
+      });
+      ctx.line(id);
+    } finally {
+      // A refused import never reads its file: its handle is closed here, not left to the garbage
+      // collector (Node 24 warns on stderr when it has to close one).
+      if (stream !== process.stdin) stream.destroy();
+    }
   },
 };
 

@@ -350,6 +350,24 @@ const SCHEMA_USER_NETWORKS = [
      SELECT id, 'bridge', 0 FROM containers WHERE json_extract(spec, '$.hostConfig.NetworkMode') IN ('default', 'bridge')`,
 ];
 
+/**
+ * The build cache (schema version 8): a step's cache key (its parent image, its instruction, the
+ * build args it sees and the content it copies) to the image that step made. Several keys may name
+ * one image; an image's removal takes its keys with it. `last_used` and `usage_count` are what
+ * `builder prune --filter until=` and `system df -v` read.
+ */
+const SCHEMA_BUILD_CACHE = [
+  `CREATE TABLE build_cache (
+     cache_key   TEXT PRIMARY KEY,
+     image_id    TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+     description TEXT NOT NULL,
+     created     TEXT NOT NULL,
+     last_used   TEXT NOT NULL,
+     usage_count INTEGER NOT NULL DEFAULT 1
+   )`,
+  `CREATE INDEX build_cache_image ON build_cache(image_id)`,
+];
+
 const MIGRATIONS: readonly (readonly string[])[] = [
   SCHEMA,
   SCHEMA_2,
@@ -358,6 +376,7 @@ const MIGRATIONS: readonly (readonly string[])[] = [
   SCHEMA_TRASH,
   SCHEMA_NETWORKS,
   SCHEMA_USER_NETWORKS,
+  SCHEMA_BUILD_CACHE,
 ];
 
 function migrate(db: Db): void {

@@ -10,6 +10,7 @@ import { ImageStore, type NewImage } from "./image-store.js";
 import { ContainerStore } from "./container-store.js";
 import { VolumeStore } from "./volume-store.js";
 import { NetworkStore } from "./network-store.js";
+import { BuildCacheStore } from "./build-cache-store.js";
 import { BlobMetadata } from "./blob-metadata.js";
 import { EventLog } from "./event-log.js";
 import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
@@ -53,6 +54,7 @@ export class Store {
   readonly containers: ContainerStore;
   readonly volumes: VolumeStore;
   readonly networks: NetworkStore;
+  readonly buildCache: BuildCacheStore;
   readonly blobMetadata: BlobMetadata;
   readonly events: EventLog;
   /** Per-container directories: writable layer, init layer, hosts files, logs. */
@@ -90,6 +92,7 @@ export class Store {
     this.containers = new ContainerStore(this.db);
     this.volumes = new VolumeStore(root, this.db);
     this.networks = new NetworkStore(this.db);
+    this.buildCache = new BuildCacheStore(this.db);
     this.blobMetadata = new BlobMetadata(this.db);
     this.events = new EventLog(this.db);
     this.containersDir = this.layers.containersDir;

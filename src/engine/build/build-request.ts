@@ -14,8 +14,8 @@ export type BuildOutput =
   | { readonly type: "image" }
   /** The target stage's filesystem written into a host directory. */
   | { readonly type: "local"; readonly dest: string }
-  /** The target stage's filesystem as a tar file ("-": the caller's stdout stream). */
-  | { readonly type: "tar"; readonly dest: string };
+  /** The target stage's filesystem as a tar file, or into `stream` (dest "-": the CLI's stdout). */
+  | { readonly type: "tar"; readonly dest: string; readonly stream?: NodeJS.WritableStream };
 
 export interface BuildUlimit {
   readonly name: string;

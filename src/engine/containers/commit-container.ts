@@ -22,7 +22,7 @@ import type { Digest } from "../../image/digest.js";
 import type { StagedLayer } from "../../store/layer-store.js";
 
 /** The diff ID of a tar with no entries: Docker records such a commit as an empty layer. */
-const EMPTY_TAR_DIFF_ID = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+export const EMPTY_TAR_DIFF_ID = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
 export interface CommitRequest {
   container: string;

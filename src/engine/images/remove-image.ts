@@ -241,3 +241,17 @@ export function pruneImages(
 function matchLabels(store: Store, id: Digest, filters: readonly string[]): boolean {
   return matchesAllLabels(readImage(store, store.images.get(id)!).config.config?.Labels ?? {}, filters);
 }
+
+/**
+ * Deletes an image the build cache alone held, and its untagged parents, when nothing else holds
+ * them (a name, a container, a child image): `builder prune`'s part of image removal. Returns the
+ * bytes of the layers that went.
+ */
+export function deleteCachedImage(engine: Engine, id: Digest, trash: Trash): number {
+  const { store } = engine;
+  if (!store.images.get(id)) return 0;
+  const deletion: Deletion = { records: [], freed: 0, events: [] };
+  deleteImage(store, id, { force: false, prune: true, quiet: true, users: storeUsers(store) }, deletion, trash);
+  emitEvents(engine, deletion);
+  return deletion.freed;
+}

@@ -1,0 +1,485 @@
+// One stage of a build: its instructions applied in order to the image it starts from. Each step
+// is looked up in the build cache first (its key: the parent image, the instruction, the build
+// args in scope and, for COPY and ADD, the content copied); a hit reuses the image the step made
+// before and runs nothing. A miss runs the step: metadata steps change the config, RUN runs a
+// container, COPY/ADD/WORKDIR write into a step container's rootfs; each ends as an image.
+import { posix } from "node:path";
+import type { Engine } from "../engine.js";
+import { readImage, type StoredImage } from "../images/read-image.js";
+import { commitStepImage, type StepBase, type StepCommit } from "./step-image.js";
+import { runStep } from "./run-step.js";
+import { createStepContainer, removeStepContainer, withStepRootfs } from "./step-container.js";
+import { stepCacheKey } from "./step-key.js";
+import { goList, goQuotedList, healthcheckText, metadataCreatedBy, runCreatedBy, workdirCreatedBy } from "./created-by.js";
+import { planCopy, applyCopy, type CopyStep } from "./copy-files.js";
+import { prepareRunMounts, type PreparedRunMounts } from "./run-mounts.js";
+import { heredocCommand, PIPES_DIR } from "./run-heredoc.js";
+import type { MountRequest } from "../containers/mount-specs.js";
+import * as fs from "node:fs";
+import type { BuildReporter, StepInfo } from "./build-events.js";
+import type { BuildRequest } from "./build-request.js";
+import { BuildStepError } from "./build-errors.js";
+import { expandInstruction, proxyEnv, resolveArgs } from "../../build/dockerfile/expand.js";
+import { envFrom, type EnvLookup } from "../../build/dockerfile/shell-lex.js";
+import type { ArgInstruction, Instruction } from "../../build/dockerfile/instructions.js";
+import { formatPlatform } from "../../build/dockerfile/dockerfile.js";
+import type { BuildContext, FileDigestCache } from "../../build/context/index.js";
+import type { ContainerConfig } from "../../image/config.js";
+import { BerthError, CancelledError, InvalidArgumentError, NotImplementedError } from "../../errors.js";
+
+const DEFAULT_SHELL = ["/bin/sh", "-c"];
+
+/** What every stage of one build shares. */
+export interface BuildSession {
+  readonly engine: Engine;
+  readonly request: BuildRequest;
+  readonly context: BuildContext;
+  readonly digests: FileDigestCache;
+  readonly reporter: BuildReporter;
+  readonly signal: AbortSignal;
+  readonly escapeToken: string;
+  readonly globalArgs: ReadonlyMap<string, string>;
+  /** ARG names any built instruction declared: the rest of --build-arg is reported unused. */
+  readonly declaredArgs: Set<string>;
+  /** Image IDs --cache-from allows the cache to answer with; undefined: any. */
+  readonly cacheAllowed: ReadonlySet<string> | undefined;
+  /** The image another stage (by index) ended with, or a base image by reference. */
+  stageImage(index: number): Promise<StoredImage | undefined>;
+  /** Mounts a stage's or an image's filesystem for reading (COPY --from, RUN --mount from=). */
+  mountSource(from: string): Promise<{ path: string; imageId: string; release(): Promise<void> }>;
+  /** A private directory for one step, removed by the caller. */
+  stepWorkDir(): { path: string; remove(): void };
+}
+
+/** One instruction to run, with where the progress views show it. */
+export interface PlannedStep {
+  readonly info: StepInfo;
+  readonly instruction: Instruction;
+  /** Taken as written, never expanded (the --label steps). */
+  readonly literal?: boolean;
+}
+
+export class StageBuilder {
+  private base: StepBase;
+  private config: ContainerConfig;
+  private readonly args = new Map<string, string | undefined>();
+  private cmdSet = false;
+  private author: string | undefined;
+
+  constructor(
+    private readonly session: BuildSession,
+    base: StepBase,
+    /** Whether the cache answers this stage's steps (--no-cache, --no-cache-filter). */
+    private readonly useCache: boolean,
+  ) {
+    this.base = base;
+    this.config = base.kind === "image" ? structuredClone(base.image.config.config ?? {}) : {};
+    this.author = base.kind === "image" ? base.image.config.author : undefined;
+  }
+
+  /** The image the stage stands on now (undefined: scratch with no step yet). */
+  get image(): StoredImage | undefined {
+    return this.base.kind === "image" ? this.base.image : undefined;
+  }
+
+  /** ONBUILD triggers of the base image, which run first and are not inherited. */
+  takeTriggers(): string[] {
+    const triggers = this.config.OnBuild ?? [];
+    this.config.OnBuild = null;
+    return [...triggers];
+  }
+
+  async apply(step: PlannedStep): Promise<void> {
+    const { reporter, signal } = this.session;
+    if (signal.aborted) throw new CancelledError("the build was cancelled");
+    reporter.event({ kind: "step-start", step: step.info });
+    try {
+      await this.dispatch(step);
+    } catch (err) {
+      if (!(err instanceof CancelledError)) reporter.event({ kind: "step-error", step: step.info, message: errorText(err) });
+      throw err instanceof BerthError || !(err instanceof Error) ? err : new BuildStepError(err.message, { step: step.info, cause: err });
+    }
+    reporter.event({ kind: "step-done", step: step.info, imageId: this.requireImage().record.id });
+  }
+
+  private requireImage(): StoredImage {
+    const image = this.image;
+    if (!image) throw new InvalidArgumentError("the stage has no image yet");
+    return image;
+  }
+
+  private get shell(): string[] {
+    return this.config.Shell?.length ? [...this.config.Shell] : DEFAULT_SHELL;
+  }
+
+  /** The variables expansion sees: the stage's ARGs, then its ENV (ENV wins, as in the reference). */
+  private get env(): EnvLookup {
+    const values = new Map<string, string>();
+    for (const [k, v] of this.args) if (v !== undefined) values.set(k, v);
+    for (const entry of this.config.Env ?? []) {
+      const at = entry.indexOf("=");
+      values.set(at < 0 ? entry : entry.slice(0, at), at < 0 ? "" : entry.slice(at + 1));
+    }
+    return envFrom(values);
+  }
+
+  /** The build args in scope that have a value: the RUN environment's extra and every key's part. */
+  private get argValues(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [k, v] of this.args) if (v !== undefined) out.set(k, v);
+    return out;
+  }
+
+  private async dispatch(step: PlannedStep): Promise<void> {
+    const raw = step.instruction;
+    if (raw.kind === "ARG") return this.arg(step, raw);
+    const instruction = step.literal ? raw : expandInstruction(raw, this.env, this.session.escapeToken).instruction;
+    switch (instruction.kind) {
+      case "RUN":
+        return this.run(step, instruction);
+      case "COPY":
+      case "ADD":
+        return this.copy(step, instruction);
+      case "WORKDIR":
+        return this.workdir(step, instruction.path);
+      default:
+        return this.metadata(step, instruction);
+    }
+  }
+
+  private async arg(step: PlannedStep, instr: ArgInstruction): Promise<void> {
+    const values = resolveArgs(instr, {
+      buildArgs: this.session.request.buildArgs,
+      globalArgs: envFrom(this.session.globalArgs),
+      env: this.env,
+      escapeToken: this.session.escapeToken,
+    });
+    for (const v of values) {
+      this.args.set(v.key, v.value);
+      this.session.declaredArgs.add(v.key);
+    }
+    const text = `ARG ${values.map((v) => (v.value === undefined ? v.key : `${v.key}=${v.value}`)).join(" ")}`;
+    await this.commitMetadata(step, text, this.config);
+  }
+
+  /** Instructions that change only the config: one image each, with an empty layer. */
+  private async metadata(step: PlannedStep, instr: Instruction): Promise<void> {
+    const next: ContainerConfig = structuredClone(this.config);
+    let text: string;
+    switch (instr.kind) {
+      case "ENV": {
+        const env = [...(next.Env ?? [])];
+        for (const { key, value } of instr.env) {
+          const at = env.findIndex((e) => e.split("=", 1)[0] === key);
+          if (at >= 0) env[at] = `${key}=${value}`;
+          else env.push(`${key}=${value}`);
+        }
+        next.Env = env;
+        text = `ENV ${instr.env.map((kv) => `${kv.key}=${kv.value}`).join(" ")}`;
+        break;
+      }
+      case "LABEL":
+        next.Labels = { ...(next.Labels ?? {}) };
+        for (const { key, value } of instr.labels) next.Labels[key] = value;
+        text = `LABEL ${instr.labels.map((kv) => `${kv.key}=${kv.value}`).join(" ")}`;
+        break;
+      case "MAINTAINER":
+        this.author = instr.maintainer;
+        text = `MAINTAINER ${instr.maintainer}`;
+        break;
+      case "USER":
+        next.User = instr.user;
+        text = `USER ${instr.user}`;
+        break;
+      case "EXPOSE": {
+        const ports = expandPorts(instr.ports);
+        next.ExposedPorts = { ...(next.ExposedPorts ?? {}) };
+        for (const p of ports) next.ExposedPorts[p] = {};
+        text = `EXPOSE ${[...instr.ports].sort().join(" ")}`;
+        break;
+      }
+      case "VOLUME":
+        next.Volumes = { ...(next.Volumes ?? {}) };
+        for (const v of instr.volumes) {
+          if (v.trim() === "") throw new InvalidArgumentError("VOLUME specified can not be an empty string");
+          next.Volumes[v] = {};
+        }
+        text = `VOLUME ${goList(instr.volumes)}`;
+        break;
+      case "STOPSIGNAL":
+        next.StopSignal = instr.signal;
+        text = `STOPSIGNAL ${instr.signal}`;
+        break;
+      case "SHELL":
+        next.Shell = [...instr.shell];
+        text = `SHELL ${goList(instr.shell)}`;
+        // The new shell already writes its own entry, as the classic builder does.
+        this.config = next;
+        return this.commitMetadata(step, text, next);
+      case "ONBUILD":
+        next.OnBuild = [...(next.OnBuild ?? []), instr.expression];
+        text = `ONBUILD ${instr.expression}`;
+        break;
+      case "HEALTHCHECK": {
+        const h = instr.health;
+        next.Healthcheck =
+          h.test[0] === "NONE"
+            ? { Test: ["NONE"] }
+            : {
+                Test: [...h.test],
+                ...(h.interval ? { Interval: h.interval } : {}),
+                ...(h.timeout ? { Timeout: h.timeout } : {}),
+                ...(h.startPeriod ? { StartPeriod: h.startPeriod } : {}),
+                ...(h.startInterval ? { StartInterval: h.startInterval } : {}),
+                ...(h.retries ? { Retries: h.retries } : {}),
+              };
+        text = `HEALTHCHECK ${healthcheckText(next.Healthcheck)}`;
+        break;
+      }
+      case "CMD": {
+        next.Cmd = this.commandArgv(instr.cmdLine, instr.prependShell);
+        this.cmdSet = true;
+        text = `CMD ${goQuotedList(next.Cmd)}`;
+        break;
+      }
+      case "ENTRYPOINT": {
+        next.Entrypoint = this.commandArgv(instr.cmdLine, instr.prependShell);
+        // An ENTRYPOINT drops the base image's CMD, unless this stage set one (BuildKit, dockerd).
+        if (!this.cmdSet) next.Cmd = null;
+        text = `ENTRYPOINT ${goQuotedList(next.Entrypoint)}`;
+        break;
+      }
+      default:
+        throw new NotImplementedError(`the ${instr.kind} instruction is not supported`);
+    }
+    await this.commitMetadata(step, text, next);
+  }
+
+  private commandArgv(cmdLine: readonly string[], prependShell: boolean): string[] {
+    return prependShell ? [...this.shell, cmdLine.join(" ")] : [...cmdLine];
+  }
+
+  private async commitMetadata(step: PlannedStep, text: string, next: ContainerConfig): Promise<void> {
+    const { createdBy, cmd } = metadataCreatedBy(this.shell, text);
+    await this.cached(step, [], async () => this.commit({ config: next, containerCmd: cmd, createdBy, author: this.author }));
+  }
+
+  private async workdir(step: PlannedStep, path: string): Promise<void> {
+    const resolved = posix.resolve(this.config.WorkingDir || "/", path);
+    const next = { ...structuredClone(this.config), WorkingDir: resolved };
+    const { createdBy, cmd } = workdirCreatedBy(this.shell, resolved);
+    await this.cached(step, [], async () => {
+      const parent = await this.containerBase();
+      // create() makes the directory in the container's writable layer, root-owned 0755.
+      const id = createStepContainer(this.session.engine, { imageId: parent.record.id, cmd, workingDir: resolved });
+      try {
+        return await this.commit({
+          config: next,
+          containerCmd: cmd,
+          createdBy,
+          author: this.author,
+          upperDir: this.session.engine.store.layers.upperDir(id),
+          containerId: id,
+        });
+      } finally {
+        await removeStepContainer(this.session.engine, id);
+      }
+    });
+  }
+
+  private async run(step: PlannedStep, instr: Extract<Instruction, { kind: "RUN" }>): Promise<void> {
+    const { request, engine } = this.session;
+    if (instr.security === "insecure") {
+      throw new InvalidArgumentError("RUN --security=insecure needs the security.insecure entitlement, which berth does not grant");
+    }
+    const { argv, script } = heredocCommand(instr, this.shell);
+    const argValues = this.argValues;
+    const { createdBy, cmd } = runCreatedBy(argv, argValues);
+    const network = instr.network !== "default" ? instr.network : request.network;
+    const mounts = instr.mounts ?? [];
+    const env = [...[...argValues].map(([k, v]) => `${k}=${v}`), ...proxyEnv(request.buildArgs).map(([k, v]) => `${k}=${v}`)];
+    // The mounts' own part of the key (ids, targets, sources' content) is known only once prepared.
+    let prepared: PreparedRunMounts | undefined;
+    const work = this.session.stepWorkDir();
+    try {
+      if (mounts.length > 0) {
+        const parent = this.image;
+        prepared = await withParentRootfs(engine, parent, async (rootfs) =>
+          prepareRunMounts(mounts, {
+            engine,
+            context: this.session.context,
+            mountSource: async (from) => this.session.mountSource(from),
+            secrets: request.secrets,
+            rootfs,
+            workDir: work.path,
+            signal: this.session.signal,
+          }),
+        );
+      }
+      const scriptMounts: MountRequest[] = [];
+      if (script) {
+        const file = `${work.path}/${script.name.replace(/\//g, "_")}`;
+        fs.writeFileSync(file, script.data, { mode: 0o755 });
+        scriptMounts.push(bindReadOnly(file, `${PIPES_DIR}/${script.name}`));
+      }
+      const keyParts = [createdBy, `network=${network}`, ...(script ? [script.data] : []), ...(prepared ? [prepared.cacheKey] : [])];
+      await this.cached(step, keyParts, async () =>
+        runStep(
+          engine,
+          {
+            imageId: (await this.containerBase()).record.id,
+            cmd: argv,
+            env: [...env, ...(prepared?.env ?? [])],
+            user: this.config.User,
+            workingDir: this.config.WorkingDir,
+            network: network === "default" ? "bridge" : network,
+            extraHosts: request.extraHosts,
+            shmSize: request.shmSize,
+            ulimits: request.ulimits,
+            mounts: [...scriptMounts, ...(prepared?.mounts ?? [])],
+            step: step.info,
+            reporter: this.session.reporter,
+            signal: this.session.signal,
+            commandText: argv.join(" "),
+            keepOnSuccess: !request.rm,
+            keepOnFailure: !request.forceRm,
+          },
+          async (containerId) => {
+            const upperDir = engine.store.layers.upperDir(containerId);
+            await prepared?.scrubMountTargets(upperDir);
+            return this.commit({ config: this.config, containerCmd: cmd, createdBy, author: this.author, upperDir, containerId });
+          },
+        ),
+      );
+    } finally {
+      await prepared?.release();
+      work.remove();
+    }
+  }
+
+  private async copy(step: PlannedStep, instr: Extract<Instruction, { kind: "COPY" | "ADD" }>): Promise<void> {
+    const { engine } = this.session;
+    const from = instr.kind === "COPY" ? instr.from : "";
+    const source = from ? await this.session.mountSource(from) : undefined;
+    const work = this.session.stepWorkDir();
+    try {
+      const copyStep: CopyStep = {
+        instruction: instr,
+        workingDir: this.config.WorkingDir || "/",
+        from: source ? { kind: "rootfs", rootfs: source.path, imageId: source.imageId } : { kind: "context", context: this.session.context },
+        digests: this.session.digests,
+        signal: this.session.signal,
+        progress: (message) => this.session.reporter.event({ kind: "step-progress", step: step.info, message }),
+        workDir: work.path,
+      };
+      const planned = await planCopy(copyStep);
+      // The classic builder prefixes COPY and ADD, as every step, with the stage's SHELL.
+      const text = planned.createdBy.replace(/^\/bin\/sh -c #\(nop\) /, "");
+      const createdBy = `${this.shell.join(" ")} #(nop) ${text}`;
+      await this.cached(step, [planned.cacheKey], async () => {
+        const parent = await this.containerBase();
+        return withStepRootfs(engine, { imageId: parent.record.id, cmd: ["#(nop)"] }, async (rootfs, id) => {
+          await applyCopy(copyStep, planned, rootfs);
+          return this.commit({
+            config: this.config,
+            containerCmd: [...this.shell, `#(nop) ${text}`],
+            createdBy,
+            author: this.author,
+            upperDir: engine.store.layers.upperDir(id),
+            containerId: id,
+          });
+        });
+      });
+    } finally {
+      await source?.release();
+      work.remove();
+    }
+  }
+
+  private async commit(commit: StepCommit): Promise<StoredImage> {
+    return commitStepImage(this.session.engine, this.base, commit);
+  }
+
+  /**
+   * The cache, then the step: `make` runs only on a miss (or with the cache off), and what it made
+   * is recorded under the step's key. Either way the stage moves on to that image, and the config
+   * with it.
+   */
+  private async cached(step: PlannedStep, keyParts: readonly string[], make: () => Promise<StoredImage>): Promise<void> {
+    const { engine, reporter } = this.session;
+    const { store } = engine;
+    const parent = this.image?.record.id ?? `scratch:${this.base.kind === "scratch" ? formatPlatform(this.base.platform) : ""}`;
+    const key = stepCacheKey({ parent, instruction: step.instruction, args: this.argValues, extra: keyParts });
+    if (this.useCache) {
+      const hit = store.buildCache.get(key);
+      const image = hit && (!this.session.cacheAllowed || this.session.cacheAllowed.has(hit.imageId)) ? store.images.get(hit.imageId) : undefined;
+      if (hit && image) {
+        store.write(() => store.buildCache.touch(key, new Date().toISOString()));
+        this.moveTo(readImage(store, image));
+        reporter.event({ kind: "step-cached", step: step.info, imageId: image.id });
+        return;
+      }
+    }
+    const made = await make();
+    store.write(() => store.buildCache.put(key, made.record.id, step.info.text, new Date().toISOString()));
+    this.moveTo(made);
+  }
+
+  private moveTo(image: StoredImage): void {
+    this.base = { kind: "image", image };
+    this.config = structuredClone(image.config.config ?? {});
+  }
+
+  /** The stage's result: its last step's image (a stage of FROM scratch alone: an empty image). */
+  async finish(): Promise<StoredImage> {
+    return this.containerBase();
+  }
+
+  /**
+   * The image a step's container is made from. On scratch with no step yet that is an image of no
+   * layer and no history (a container needs an image; the build's result never shows it).
+   */
+  private async containerBase(): Promise<StoredImage> {
+    if (this.base.kind === "image") return this.base.image;
+    const image = await commitStepImage(this.session.engine, this.base, { config: this.config, containerCmd: [], createdBy: undefined });
+    this.base = { kind: "image", image };
+    return image;
+  }
+}
+
+/** The parent's rootfs mounted for reading (what exists before a RUN), or an empty directory for scratch. */
+async function withParentRootfs<T>(engine: Engine, parent: StoredImage | undefined, use: (rootfs: string) => Promise<T>): Promise<T> {
+  if (!parent) {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const dir = mkdtempSync(`${engine.store.root}/tmp/scratch-`);
+    try {
+      return await use(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return withStepRootfs(engine, { imageId: parent.record.id, cmd: ["#(nop)"] }, async (rootfs) => use(rootfs));
+}
+
+function bindReadOnly(source: string, destination: string): MountRequest {
+  return { type: "bind", source, destination, readOnly: true, copy: false, propagation: "", tmpfsOptions: [] };
+}
+
+/** EXPOSE's ports as the config keys them: "80" is "80/tcp", a range one key per port. */
+export function expandPorts(ports: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const spec of ports) {
+    const [range, proto = "tcp"] = spec.split("/", 2);
+    const m = /^(\d+)(?:-(\d+))?$/.exec(range ?? "");
+    if (!m) throw new InvalidArgumentError(`invalid containerPort: ${range}`);
+    const start = Number(m[1]);
+    const end = m[2] === undefined ? start : Number(m[2]);
+    if (start < 1 || end > 65535 || end < start) throw new InvalidArgumentError(`invalid port range: ${range}`);
+    for (let p = start; p <= end; p++) out.push(`${p}/${proto.toLowerCase()}`);
+  }
+  return out;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,91 @@
+// The containers a build makes: one per RUN (started, followed, committed) and one per COPY, ADD or
+// WORKDIR (never started: the builder writes into its mounted rootfs). Both are ordinary containers
+// made by create(), so a step runs exactly as `run` would run it, and removed when the step ends.
+import type { Engine } from "../engine.js";
+import { createContainer } from "../containers/create-container.js";
+import { removeContainer } from "../containers/remove-container.js";
+import { borrowRootfs } from "../containers/container-rootfs.js";
+import type { MountRequest } from "../containers/mount-specs.js";
+
+export interface StepContainerOptions {
+  readonly imageId: string;
+  readonly cmd: readonly string[];
+  /** Variables besides the image's own (build args, proxies); the image's ENV wins over them. */
+  readonly env?: readonly string[];
+  readonly user?: string | undefined;
+  readonly workingDir?: string | undefined;
+  /** "bridge", "host" or "none". */
+  readonly network?: string;
+  readonly extraHosts?: readonly string[];
+  readonly shmSize?: number;
+  readonly ulimits?: readonly { name: string; soft: number; hard: number }[];
+  readonly mounts?: readonly MountRequest[];
+  /** RUN --security=insecure. */
+  readonly privileged?: boolean;
+}
+
+/** The 64 MiB /dev/shm Docker gives a container when nothing else is asked. */
+const DEFAULT_SHM = 64 * 1024 * 1024;
+
+export function createStepContainer(engine: Engine, opts: StepContainerOptions): string {
+  const { id } = createContainer(engine, {
+    image: opts.imageId,
+    cmd: [...opts.cmd],
+    entrypoint: "",
+    env: [...(opts.env ?? [])],
+    workdir: opts.workingDir || undefined,
+    user: opts.user || undefined,
+    labels: {},
+    tty: false,
+    openStdin: false,
+    attachStdin: false,
+    attachStdout: true,
+    attachStderr: true,
+    mounts: [...(opts.mounts ?? [])],
+    exposedPorts: [],
+    binds: [],
+    host: {
+      NetworkMode: opts.network ?? "none",
+      ExtraHosts: opts.extraHosts?.length ? [...opts.extraHosts] : null,
+      AutoRemove: false,
+      CapAdd: null,
+      CapDrop: null,
+      Privileged: opts.privileged ?? false,
+      ReadonlyRootfs: false,
+      SecurityOpt: null,
+      Memory: 0,
+      MemorySwap: 0,
+      NanoCpus: 0,
+      PidsLimit: null,
+      Ulimits: opts.ulimits?.length ? opts.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) : null,
+      Init: null,
+      ShmSize: opts.shmSize || DEFAULT_SHM,
+      Devices: null,
+      Runtime: "runc",
+    },
+  });
+  return id;
+}
+
+/** Removes a step's container, whatever state it is in; a build that failed keeps going to its error. */
+export async function removeStepContainer(engine: Engine, id: string): Promise<void> {
+  await removeContainer(engine, id, { force: true, volumes: true });
+}
+
+/**
+ * Runs `use` with a never-started container's rootfs mounted (writes land in its writable layer,
+ * `engine.store.layers.upperDir(id)`, which `use` commits), then removes the container.
+ */
+export async function withStepRootfs<T>(engine: Engine, opts: StepContainerOptions, use: (rootfs: string, id: string) => Promise<T>): Promise<T> {
+  const id = createStepContainer(engine, opts);
+  try {
+    const borrowed = await borrowRootfs(engine, id);
+    try {
+      return await use(borrowed.rootfs, id);
+    } finally {
+      borrowed.giveBack();
+    }
+  } finally {
+    await removeStepContainer(engine, id);
+  }
+}

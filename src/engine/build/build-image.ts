@@ -7,7 +7,7 @@ import { readImage, type StoredImage } from "../images/read-image.js";
 import { parseTagName } from "../images/image-names.js";
 import { pullImage } from "../images/pull-image.js";
 import { StageBuilder, type BuildSession, type PlannedStep } from "./stage-builder.js";
-import { createStepContainer, removeStepContainer } from "./step-container.js";
+import { createStepContainer, removeAbandonedStepContainers, removeStepContainer } from "./step-container.js";
 import { borrowRootfs } from "../containers/container-rootfs.js";
 import { exportImageFilesystem } from "./build-export.js";
 import type { BuildRequest, BuildResult } from "./build-request.js";
@@ -59,6 +59,7 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
     .map((key) => labelInstruction(key, req.labels[key]!));
   const steps = planSteps(dockerfile, stages, target, labelSteps);
 
+  await removeAbandonedStepContainers(engine);
   const controller = new AbortController();
   const cancel = () => controller.abort();
   req.signal?.addEventListener("abort", cancel, { once: true });

@@ -6,6 +6,15 @@ import { createContainer } from "../containers/create-container.js";
 import { removeContainer } from "../containers/remove-container.js";
 import { borrowRootfs } from "../containers/container-rootfs.js";
 import type { MountRequest } from "../containers/mount-specs.js";
+import { isAbandoned, processStartTime } from "../../store/work-dir.js";
+
+/**
+ * The label that marks a step container with the build process that made it ("<pid>.<start time>",
+ * as work dirs are named): a build killed halfway leaves its step container, and the next build
+ * removes the containers whose builder is gone.
+ */
+export const STEP_OWNER_LABEL = "berth.build.owner";
+const OWNER = `${process.pid}.${processStartTime(process.pid) ?? "0"}`;
 
 export interface StepContainerOptions {
   readonly imageId: string;
@@ -35,7 +44,7 @@ export function createStepContainer(engine: Engine, opts: StepContainerOptions):
     env: [...(opts.env ?? [])],
     workdir: opts.workingDir || undefined,
     user: opts.user || undefined,
-    labels: {},
+    labels: { [STEP_OWNER_LABEL]: OWNER },
     tty: false,
     openStdin: false,
     attachStdin: false,
@@ -65,6 +74,14 @@ export function createStepContainer(engine: Engine, opts: StepContainerOptions):
     },
   });
   return id;
+}
+
+/** Removes the step containers of builds that were killed (their process is gone). */
+export async function removeAbandonedStepContainers(engine: Engine): Promise<void> {
+  for (const record of engine.store.containers.list()) {
+    const owner = record.spec.config.Labels?.[STEP_OWNER_LABEL];
+    if (owner !== undefined && isAbandoned(`${owner}.x`)) await removeStepContainer(engine, record.spec.id).catch(() => undefined);
+  }
 }
 
 /** Removes a step's container, whatever state it is in; a build that failed keeps going to its error. */

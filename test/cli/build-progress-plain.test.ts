@@ -100,7 +100,12 @@ test("plainBuildProgress() ends a failed RUN with BuildKit's words, its last lin
   const run = step(2, "RUN seq 1 12; exit 3");
   v.event({ kind: "step-start", step: run });
   v.clock.advance(5);
-  v.event({ kind: "step-output", step: run, stream: "stdout", data: Buffer.from(Array.from({ length: 12 }, (_, i) => `${i + 1}\n`).join("")) });
+  v.event({
+    kind: "step-output",
+    step: run,
+    stream: "stdout",
+    data: Buffer.from(Array.from({ length: 12 }, (_, i) => `${i + 1}\n`).join("")),
+  });
   const message = "The command '/bin/sh -c seq 1 12; exit 3' returned a non-zero code: 3";
   v.event({ kind: "step-error", step: run, message });
   v.event({ kind: "warning", message: "something to know" });
@@ -108,13 +113,13 @@ test("plainBuildProgress() ends a failed RUN with BuildKit's words, its last lin
   const lines = v.text().split("\n");
   assert.deepEqual(lines.slice(-18), [
     "#1 0.005 12",
-    "#1 ERROR: process \"/bin/sh -c seq 1 12; exit 3\" did not complete successfully: exit code: 3",
+    '#1 ERROR: process "/bin/sh -c seq 1 12; exit 3" did not complete successfully: exit code: 3',
     "------",
     " > [2/3] RUN seq 1 12; exit 3:",
     ...Array.from({ length: 10 }, (_, i) => `0.005 ${i + 3}`),
     "------",
     "WARNING: something to know",
-    "ERROR: failed to solve: process \"/bin/sh -c seq 1 12; exit 3\" did not complete successfully: exit code: 3",
+    'ERROR: failed to solve: process "/bin/sh -c seq 1 12; exit 3" did not complete successfully: exit code: 3',
     "",
   ]);
 });

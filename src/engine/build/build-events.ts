@@ -30,6 +30,8 @@ export type BuildEvent =
   | { readonly kind: "step-container"; readonly step: StepInfo; readonly containerId: string }
   /** Output of a step's process, as it was read. */
   | { readonly kind: "step-output"; readonly step: StepInfo; readonly stream: "stdout" | "stderr"; readonly data: Buffer }
+  /** The base image's ONBUILD triggers are about to run, inside its FROM step ("# Executing 2 build triggers"). */
+  | { readonly kind: "step-triggers"; readonly step: StepInfo; readonly count: number }
   /** Progress of a pull or a download inside a step (FROM of an absent image, ADD of a URL). */
   | { readonly kind: "step-progress"; readonly step: StepInfo; readonly message: ProgressMessage }
   /** The step's container is gone ("Removing intermediate container <12hex>"). */

@@ -64,7 +64,10 @@ export async function download(url: string, file: string, opts: DownloadOptions 
     response = await fetch(url, { redirect: "follow", ...(opts.signal ? { signal: opts.signal } : {}) });
   } catch (err) {
     if (opts.signal?.aborted) throw err;
-    throw new SystemError(`failed to GET ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { cause: err });
+    throw new SystemError(
+      `failed to GET ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+      { cause: err },
+    );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel();

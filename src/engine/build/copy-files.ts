@@ -92,13 +92,13 @@ export async function planCopy(step: CopyStep): Promise<PlannedCopy> {
     throw new InvalidArgumentError("checksum can't be specified for non-HTTP(S) sources");
 
   const sources: { source: PlannedSource; kept: string }[] = [];
-  let downloads = 0;
   for (const arg of instr.sources) {
     if (isAdd && isGitSource(arg)) refuseGit(arg);
     if (isUrlSource(arg)) {
       if (!isAdd) throw new InvalidArgumentError("source can't be a URL for COPY");
       await fs.promises.mkdir(step.workDir, { recursive: true });
-      const fetched = await download(arg, `${step.workDir}/add-url-${downloads++}`, {
+      const into = await fs.promises.mkdtemp(`${step.workDir}/add-url-`);
+      const fetched = await download(arg, `${into}/download`, {
         checksum,
         signal: step.signal,
         progress: step.progress,
@@ -108,16 +108,15 @@ export async function planCopy(step: CopyStep): Promise<PlannedCopy> {
       continue;
     }
     const pivot = parentsPivot(arg);
+    const from = step.from;
     const found =
-      step.from.kind === "context"
+      from.kind === "context"
         ? (
             await Promise.all(
-              (await resolveCopySource(step.from.context, arg)).map((s) =>
-                contextSource((step.from as { context: BuildContext }).context, s, excludes, step.digests),
-              ),
+              (await resolveCopySource(from.context, arg)).map((s) => contextSource(from.context, s, excludes, step.digests)),
             )
           ).filter((s) => s !== undefined)
-        : await rootfsSources(step.from.rootfs, step.from.imageId, arg, excludes);
+        : await rootfsSources(from.rootfs, from.imageId, arg, excludes);
     if (found.length > 1 && !dest.isDirectory) throw needsDirectory();
     for (const source of found) sources.push({ source, kept: keptBelow(source.path, pivot) });
   }
@@ -127,7 +126,15 @@ export async function planCopy(step: CopyStep): Promise<PlannedCopy> {
   const line = (value: unknown) => hash.update(`${JSON.stringify(value)}\n`);
   line(["berth.copy.v1", instr.kind]);
   line(["dest", dest.path, dest.isDirectory]);
-  line(["flags", instr.chown, instr.chmod, instr.link, parents, instr.excludes, instr.kind === "ADD" ? [instr.checksum, instr.unpack ?? null] : null]);
+  line([
+    "flags",
+    instr.chown,
+    instr.chmod,
+    instr.link,
+    parents,
+    instr.excludes,
+    instr.kind === "ADD" ? [instr.checksum, instr.unpack ?? null] : null,
+  ]);
   line(["from", step.from.kind === "rootfs" ? step.from.imageId : "context"]);
   for (const { source, kept } of sources) line([source.kind, source.path, kept, source.hash]);
 
@@ -149,11 +156,11 @@ export async function applyCopy(step: CopyStep, planned: PlannedCopy, rootfs: st
   const { dest } = plan;
   for (const { source, kept } of plan.sources) {
     step.signal?.throwIfAborted();
-    if (instr.kind === "ADD" && source.host && (await extracts(source, instr.unpack))) {
-      const compression = (await archiveKind(source.host))!;
+    const compression = instr.kind === "ADD" ? await extraction(source, instr.unpack) : undefined;
+    if (compression) {
       const at = writer.ensureDirectory(dest.path);
       // Modes stay the archive's: BuildKit's unpack applies --chown, not --chmod.
-      await extractArchive(source.host, compression, at, dest.path, instr.chown ? owner : undefined, step.signal);
+      await extractArchive(source.host!, compression, at, dest.path, instr.chown ? owner : undefined, step.signal);
       continue;
     }
     if (source.isDirectory) {
@@ -164,7 +171,10 @@ export async function applyCopy(step: CopyStep, planned: PlannedCopy, rootfs: st
     let target = dest.path;
     if (dest.isDirectory || writer.isDirectory(dest.path)) {
       const name = parents ? kept : source.name;
-      if (!name) throw new InvalidArgumentError(`cannot determine a file name for ${source.kind === "url" ? "the URL" : source.path}: name the destination file`);
+      if (!name)
+        throw new InvalidArgumentError(
+          `cannot determine a file name for ${source.kind === "url" ? "the URL" : source.path}: name the destination file`,
+        );
       target = posix.join(dest.path, name);
     }
     for await (const entry of source.entries()) await writer.write(target, entry, true);
@@ -172,12 +182,11 @@ export async function applyCopy(step: CopyStep, planned: PlannedCopy, rootfs: st
   writer.finish();
 }
 
-/** ADD extracts a local tar unless --unpack=false, and a URL's only with --unpack=true. */
-async function extracts(source: PlannedSource, unpack: boolean | undefined): Promise<boolean> {
-  if (source.isDirectory || !source.host || unpack === false) return false;
-  if (source.kind === "url" && unpack !== true) return false;
-  if (source.kind === "heredoc") return false;
-  return (await archiveKind(source.host)) !== undefined;
+/** ADD extracts a local tar unless --unpack=false, and a URL's only with --unpack=true: its compression when it does. */
+async function extraction(source: PlannedSource, unpack: boolean | undefined): ReturnType<typeof archiveKind> {
+  if (source.isDirectory || !source.host || unpack === false || source.kind === "heredoc") return undefined;
+  if (source.kind === "url" && unpack !== true) return undefined;
+  return archiveKind(source.host);
 }
 
 function destination(raw: string, workingDir: string, parents: boolean): Destination {
@@ -210,8 +219,7 @@ function keptBelow(path: string, pivot: string): string {
  */
 function createdBy(kind: string, chown: string, dest: string, sources: readonly { source: PlannedSource }[]): string {
   const hashes = sources.map((s) => s.source.hash);
-  const hash =
-    hashes.length === 1 ? hashes[0]! : `multi:${createHash("sha256").update(hashes.join(",")).digest("hex")}`;
+  const hash = hashes.length === 1 ? hashes[0]! : `multi:${createHash("sha256").update(hashes.join(",")).digest("hex")}`;
   const chownComment = chown ? `--chown=${chown}` : "";
   return `/bin/sh -c #(nop) ${kind} ${chownComment}${hash} in ${dest} `;
 }

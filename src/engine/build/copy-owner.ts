@@ -63,7 +63,8 @@ function numericId(text: string): number | undefined {
 
 function idField(text: string | undefined, owner: string): number {
   const id = numericId(text ?? "");
-  if (id === undefined) throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: ${owner} has an invalid id`);
+  if (id === undefined)
+    throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: ${owner} has an invalid id`);
   return id;
 }
 

@@ -171,12 +171,7 @@ async function describe(below: string, entry: ContextEntry, digests: FileDigestC
  * The sources one COPY --from argument names in `rootfs`: cleaned against "/", each path resolved
  * as after chroot(rootfs), a pattern matched element by element; a trailing "/" wants a directory.
  */
-export async function rootfsSources(
-  rootfs: string,
-  imageId: string,
-  source: string,
-  excludes: Excludes,
-): Promise<PlannedSource[]> {
+export async function rootfsSources(rootfs: string, imageId: string, source: string, excludes: Excludes): Promise<PlannedSource[]> {
   const rel = cleanPath(`/${source}`).slice(1);
   const found: { path: string; host: string; stat: fs.Stats }[] = [];
   if (!containsWildcards(rel)) {

@@ -72,10 +72,14 @@ export class RootfsWriter {
       made?.(true);
     } else {
       if (st.isSymbolicLink()) {
+        // Followed inside the rootfs; a link to a missing directory makes it there, as mkdir -p would.
         resolved = resolveInRoot(this.root, host.slice(this.root.length));
-        if (!statOrUndefined(resolved)?.isDirectory()) throw notADirectory(path);
+        const target = statOrUndefined(resolved);
+        if (!target) resolved = this.ensureDirectory(resolved.slice(this.root.length), made);
+        else if (!target.isDirectory()) throw notADirectory(path);
+        else made?.(false);
       } else if (!st.isDirectory()) throw notADirectory(path);
-      made?.(false);
+      else made?.(false);
     }
     this.dirs.set(path, resolved);
     return resolved;

@@ -177,6 +177,7 @@ async function buildStage(
   reporter.event({ kind: "step-done", step: from.info, imageId: builder.image?.record.id ?? "" });
   // ONBUILD triggers of the base run first, inside the FROM step, and the child does not keep them.
   const triggers = builder.takeTriggers();
+  if (triggers.length > 0) reporter.event({ kind: "step-triggers", step: from.info, count: triggers.length });
   for (const [i, text] of triggers.entries()) {
     const instruction = parseTrigger(text);
     await builder.apply({ info: { ...from.info, id: `${from.info.id}:onbuild:${i}`, text: instruction.original }, instruction });
@@ -211,6 +212,8 @@ async function baseImage(
   return readImage(store, record);
 }
 
+const FILESYSTEM_STEPS: ReadonlySet<string> = new Set(["RUN", "COPY", "ADD", "WORKDIR"]);
+
 /** A stage's FROM step and its instructions, numbered. */
 interface StagePlan {
   readonly from: { readonly info: StepInfo };
@@ -240,13 +243,18 @@ function planSteps(
   const meta = df.metaArgs.map((a, i) => info(undefined, String(i), i + 1, df.metaArgs.length, a.original));
   for (const stage of stages) {
     const own = [...stage.instructions, ...(stage.index === target.index ? labels : [])];
-    const count = own.length + 1;
+    // BuildKit's "[k/n]" counts the steps that make a filesystem vertex: FROM, RUN, COPY, ADD, WORKDIR.
+    const count = 1 + own.filter((i) => FILESYSTEM_STEPS.has(i.kind)).length;
     const from = { info: info(stage, "from", 1, count, stage.from.original) };
-    const steps = own.map((instruction, i) => ({
-      info: info(stage, String(i), i + 2, count, instruction.original),
-      instruction,
-      ...(i >= stage.instructions.length ? { literal: true } : {}),
-    }));
+    let at = 1;
+    const steps = own.map((instruction, i) => {
+      if (FILESYSTEM_STEPS.has(instruction.kind)) at++;
+      return {
+        info: info(stage, String(i), at, count, instruction.original),
+        instruction,
+        ...(i >= stage.instructions.length ? { literal: true } : {}),
+      };
+    });
     out.set(stage.index, { from, steps });
   }
   return { meta, stages: out };

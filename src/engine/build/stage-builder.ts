@@ -372,14 +372,14 @@ export class StageBuilder {
         progress: (message) => this.session.reporter.event({ kind: "step-progress", step: step.info, message }),
         workDir: work.path,
       };
-      const planned = await planCopy(copyStep);
+      const planned = await withCopyPrefix(instr.kind, () => planCopy(copyStep));
       // The classic builder prefixes COPY and ADD, as every step, with the stage's SHELL.
       const text = planned.createdBy.replace(/^\/bin\/sh -c #\(nop\) /, "");
       const createdBy = `${this.shell.join(" ")} #(nop) ${text}`;
       await this.cached(step, [planned.cacheKey], async () => {
         const parent = await this.containerBase();
         return withStepRootfs(engine, { imageId: parent.record.id, cmd: ["#(nop)"] }, async (rootfs, id) => {
-          await applyCopy(copyStep, planned, rootfs);
+          await withCopyPrefix(instr.kind, () => applyCopy(copyStep, planned, rootfs));
           return this.commit({
             config: this.config,
             containerCmd: [...this.shell, `#(nop) ${text}`],
@@ -478,6 +478,16 @@ export function expandPorts(ports: readonly string[]): string[] {
     for (let p = start; p <= end; p++) out.push(`${p}/${proto.toLowerCase()}`);
   }
   return out;
+}
+
+/** The classic builder names the failing instruction: "COPY failed: file not found in build context ...". */
+async function withCopyPrefix<T>(kind: "COPY" | "ADD", work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof BerthError && !err.message.startsWith(`${kind} failed: `)) err.message = `${kind} failed: ${err.message}`;
+    throw err;
+  }
 }
 
 function errorText(err: unknown): string {

@@ -120,13 +120,23 @@ export function llistxattr(path: string): string[] {
   return buf.subarray(0, n).toString("utf8").split("\0").filter(Boolean);
 }
 
+const LOCK_SH = 1;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 
 /** An exclusive flock(2) on an open file, without blocking: false when another holder has it. */
 export function tryLockExclusive(fd: number, path: string): boolean {
+  return tryFlock(fd, path, LOCK_EX);
+}
+
+/** A shared flock(2) on an open file, without blocking: false when an exclusive holder has it. */
+export function tryLockShared(fd: number, path: string): boolean {
+  return tryFlock(fd, path, LOCK_SH);
+}
+
+function tryFlock(fd: number, path: string, kind: number): boolean {
   const c = load();
-  if (c.flock(fd, LOCK_EX | LOCK_NB) === 0) return true;
+  if (c.flock(fd, kind | LOCK_NB) === 0) return true;
   const errno = c.errno();
   if (errno === 11) return false; // EWOULDBLOCK
   throw new ErrnoError("flock", errno, path);

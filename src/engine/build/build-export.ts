@@ -9,7 +9,11 @@ import { packTree } from "../../archive/pack.js";
 import { extractLayer } from "../../archive/extract.js";
 import type { BuildOutput } from "./build-request.js";
 
-export async function exportImageFilesystem(engine: Engine, imageId: string, output: Exclude<BuildOutput, { type: "image" }>): Promise<void> {
+export async function exportImageFilesystem(
+  engine: Engine,
+  imageId: string,
+  output: Exclude<BuildOutput, { type: "image" }>,
+): Promise<void> {
   const id = createStepContainer(engine, { imageId, cmd: ["#(nop)"] });
   try {
     const borrowed = await borrowRootfs(engine, id);

@@ -81,6 +81,7 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
     escapeToken: dockerfile.escapeToken,
     globalArgs: dockerfile.globalArgs,
     declaredArgs,
+    cacheHits: [],
     cacheAllowed: req.cacheFrom.length > 0 ? cacheFromImages(engine, req.cacheFrom) : undefined,
     stageImage: (index) => stageImage(index),
     sourceImageId: async (from) => (await sourceImage(from)).record.id,
@@ -142,6 +143,8 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
     const cancelled = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (cancelled) throw cancelled.reason;
     const final = await stageImage(target.index);
+    const usedAt = new Date().toISOString();
+    if (session.cacheHits.length > 0) engine.store.write(() => session.cacheHits.forEach((key) => engine.store.buildCache.touch(key, usedAt)));
     reporter.event({ kind: "built", imageId: final.record.id });
 
     if (req.output.type === "image") {

@@ -49,6 +49,8 @@ export interface BuildSession {
   sourceImageId(from: string): Promise<string>;
   /** Mounts a stage's or an image's filesystem for reading (COPY --from, RUN --mount from=). */
   mountSource(from: string): Promise<{ path: string; imageId: string; release(): Promise<void> }>;
+  /** Keys the cache answered: dated and counted in one write when the build ends. */
+  readonly cacheHits: string[];
   /** A private directory for one step, removed by the caller. */
   stepWorkDir(): { path: string; remove(): void };
 }
@@ -432,7 +434,7 @@ export class StageBuilder {
       const image =
         hit && (!this.session.cacheAllowed || this.session.cacheAllowed.has(hit.imageId)) ? store.images.get(hit.imageId) : undefined;
       if (hit && image) {
-        store.write(() => store.buildCache.touch(key, new Date().toISOString()));
+        this.session.cacheHits.push(key);
         this.moveTo(readImage(store, image));
         reporter.event({ kind: "step-cached", step: step.info, imageId: image.id });
         return;

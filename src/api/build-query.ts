@@ -16,7 +16,9 @@ export type BuildQuery = Omit<BuildRequest, "context" | "reporter" | "signal"> &
 };
 
 /** Limits dockerd applies to the classic builder's RUN containers; berth's builder has none yet. */
-const RESOURCE_PARAMS = ["memory", "memswap", "cpushares", "cpusetcpus", "cpusetmems", "cpuperiod", "cpuquota", "cgroupparent"];
+const NUMERIC_LIMITS = ["memory", "memswap", "cpushares", "cpuperiod", "cpuquota"];
+/** Set-valued limits: any value restricts (cpusetcpus=0 is CPU 0). */
+const SET_LIMITS = ["cpusetcpus", "cpusetmems", "cgroupparent"];
 
 export function parseBuildQuery(query: URLSearchParams): BuildQuery {
   const version = query.get("version") ?? "";
@@ -28,9 +30,9 @@ export function parseBuildQuery(query: URLSearchParams): BuildQuery {
     throw new InvalidArgumentError(`berth does not fetch remote build contexts (remote=${remote}): send the context as the body`);
   if ((query.get("outputs") ?? "") !== "")
     throw new InvalidArgumentError("berth does not take outputs= on POST /build: the result is an image");
-  for (const key of RESOURCE_PARAMS) {
+  for (const key of [...NUMERIC_LIMITS, ...SET_LIMITS]) {
     const v = (query.get(key) ?? "").trim();
-    if (v !== "" && v !== "0")
+    if (v !== "" && !(v === "0" && NUMERIC_LIMITS.includes(key)))
       throw new InvalidArgumentError(`berth does not apply ${key}= to build steps yet: build without resource limits`);
   }
   const isolation = query.get("isolation") ?? "";

@@ -162,6 +162,15 @@ describe("builder prune and system df: the build cache", { skip }, () => {
     );
   });
 
+  test("build - with a tar on stdin: a missing Dockerfile is the daemon's 500 words; nothing is left in the store", async () => {
+    const tar = await buildTar([{ type: "file", name: "a.txt", body: "x" }], { gzip: true });
+    const r = t.berth(["build", "-"], { input: tar });
+    assert.deepEqual(r, { code: 1, stdout: "", stderr: "Error response from daemon: Cannot locate specified Dockerfile: Dockerfile\n" });
+    const named = t.berth(["build", "-f", "sub/App.Dockerfile", "-"], { input: tar });
+    assert.equal(named.stderr, "Error response from daemon: Cannot locate specified Dockerfile: sub/App.Dockerfile\n");
+    assert.deepEqual(fs.readdirSync(`${t.root}/tmp`), []);
+  });
+
   test("system df has the Build Cache row and -v its section", () => {
     const df = t.berth(["system", "df"]);
     assert.equal(df.code, 0);

@@ -7,51 +7,32 @@ import type { Route } from "../router.js";
 import { bodyStream, boolValue, filterFlags, intValue } from "../request-body.js";
 import { parseBuildQuery } from "../build-query.js";
 import { ClassicBuildStream } from "../build-messages.js";
-import { openTarContext } from "../../build/context/open-context.js";
-import { parseDockerfile, stagesForTarget } from "../../build/dockerfile/dockerfile.js";
+import { checkDockerfileTarget, openStreamBuildContext } from "../../engine/build/open-build-context.js";
 import { buildImage } from "../../engine/build/build-image.js";
 import { pruneBuildCache } from "../../engine/build/build-cache.js";
 import { pruneOptionsFromFilters } from "../../engine/build/prune-filters.js";
-import { BerthError, NotFoundError, SystemError } from "../../errors.js";
-import { InvalidContextError } from "../../build/context/stage-tar.js";
-import type { OpenedContext } from "../../build/context/index.js";
 
 async function build(call: ApiCall): Promise<void> {
   const { dockerfile, quiet, ...request } = parseBuildQuery(call.query);
   const engine = call.api.engine;
-  const work = engine.store.workDir();
-  let opened: OpenedContext;
-  try {
-    opened = await openTarContext(bodyStream(call.req), { workDir: work.child("context"), dockerfile, signal: call.signal });
-  } catch (err) {
-    work.remove();
-    // dockerd answers an unreadable body and a missing Dockerfile with a 500 (BUILD-API §1.3, §3).
-    if (err instanceof InvalidContextError || err instanceof NotFoundError) throw new SystemError(err.message, { cause: err });
-    throw err;
-  }
+  const handle = await openStreamBuildContext(engine, bodyStream(call.req), { dockerfile, signal: call.signal });
   try {
     // Parse errors and an unknown target are 400s before any message (BUILD-API §0.1).
-    const parsed = parseDockerfile(opened.dockerfile.toString("utf8"), {
-      buildArgs: request.buildArgs,
-      ...(request.target !== undefined ? { target: request.target } : {}),
-    });
-    stagesForTarget(parsed, request.target);
-
+    checkDockerfileTarget(handle.opened, request);
     const res = response(call);
     res.writeHead(200, { "Content-Type": "application/json" });
     // The stream's lines are whole messages, each with its "\r\n".
     const stream = new ClassicBuildStream((line) => res.write(line), { quiet });
     try {
-      const result = await buildImage(engine, { ...request, context: opened, reporter: stream.reporter, signal: call.signal });
+      const result = await buildImage(engine, { ...request, context: handle.opened, reporter: stream.reporter, signal: call.signal });
       stream.finish(result);
     } catch (err) {
       // A client that went away hears nothing more; the engine stopped the build on the signal.
-      if (!call.signal.aborted) stream.fail(err instanceof BerthError || err instanceof Error ? err : new SystemError(String(err)));
+      if (!call.signal.aborted) stream.fail(err);
     }
     res.end();
   } finally {
-    await opened.context.close();
-    work.remove();
+    await handle.close();
   }
 }
 

@@ -12,8 +12,7 @@ import { parseReference } from "../../image/reference.js";
 import { parseAddHostFlag } from "../../engine/containers/hosts-file.js";
 import { checkBuildPlatform } from "../../engine/build/build-platform.js";
 import type { BuildOutput, BuildRequest, BuildSecret, BuildUlimit } from "../../engine/build/build-request.js";
-import type { OpenedContext } from "../../build/context/index.js";
-import type { WorkDir } from "../../store/work-dir.js";
+import type { BuildContextHandle } from "../../engine/build/open-build-context.js";
 import type { BuildProgressMode } from "../format/build-progress.js";
 import { parseBytes, parseUlimit } from "./run-flags.js";
 import {
@@ -166,29 +165,19 @@ export function buildFlags(opts: Record<string, unknown>, env: NodeJS.ProcessEnv
  * docker CLI's own refusals (a missing Dockerfile, a missing directory) are printed as it prints
  * them, without "Error response from daemon".
  */
-async function openContext(ctx: CliContext, arg: string, file: string | undefined): Promise<{ opened: OpenedContext; work?: WorkDir }> {
-  const { openDirectoryContext, openTarContext } = await import("../../build/context/open-context.js");
+async function openContext(ctx: CliContext, arg: string, file: string | undefined): Promise<BuildContextHandle> {
+  const { openDirectoryBuildContext, openStreamBuildContext } = await import("../../engine/build/open-build-context.js");
+  if (arg === "-") {
+    if (file === "-") throw new ClientError("invalid argument: can't use stdin for both build context and dockerfile");
+    // The docker CLI sends stdin as it is; what is wrong in it is the daemon's to say.
+    return openStreamBuildContext(await ctx.engine({ sweep: true }), process.stdin, {
+      bareDockerfile: true,
+      ...(file !== undefined ? { dockerfile: file } : {}),
+    });
+  }
   try {
-    if (arg === "-") {
-      if (file === "-") throw new ClientError("invalid argument: can't use stdin for both build context and dockerfile");
-      const engine = await ctx.engine({ sweep: true });
-      // The staged context lives in a work dir of the store, removed with the context (or by a
-      // later sweep, should this process die first).
-      const work = engine.store.workDir();
-      try {
-        const opened = await openTarContext(process.stdin, {
-          workDir: work.child("context"),
-          bareDockerfile: true,
-          ...(file !== undefined ? { dockerfile: file } : {}),
-        });
-        return { opened, work };
-      } catch (err) {
-        work.remove();
-        throw err;
-      }
-    }
-    if (file === "-") return { opened: await openDirectoryContext(arg, { dockerfileText: await readAll(process.stdin) }) };
-    return { opened: await openDirectoryContext(arg, file !== undefined ? { dockerfile: file } : {}) };
+    if (file === "-") return await openDirectoryBuildContext(arg, { dockerfileText: await readAll(process.stdin) });
+    return await openDirectoryBuildContext(arg, file !== undefined ? { dockerfile: file } : {});
   } catch (err) {
     if (err instanceof BerthError) throw new ClientError(err.message);
     throw err;
@@ -212,7 +201,7 @@ async function runBuild(ctx: CliContext, [contextArg]: string[], opts: Record<st
     throw new ClientError("refusing to write the tar output to a terminal: redirect stdout or give dest=FILE");
   if (flags.iidfile !== undefined) fs.rmSync(flags.iidfile, { force: true });
 
-  const { opened, work } = await openContext(ctx, arg, flags.file);
+  const handle = await openContext(ctx, arg, flags.file);
   const { createBuildProgress } = await import("../format/build-progress.js");
   const progress = createBuildProgress(flags.progress, process.stderr, {
     isTTY: Boolean(process.stderr.isTTY),
@@ -226,7 +215,7 @@ async function runBuild(ctx: CliContext, [contextArg]: string[], opts: Record<st
   try {
     const { buildImage } = await import("../../engine/build/build-image.js");
     const request: BuildRequest = {
-      context: opened,
+      context: handle.opened,
       tags: flags.tags,
       buildArgs: flags.buildArgs,
       target: flags.target,
@@ -261,8 +250,7 @@ async function runBuild(ctx: CliContext, [contextArg]: string[], opts: Record<st
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await opened.context.close();
-    work?.remove();
+    await handle.close();
   }
 }
 

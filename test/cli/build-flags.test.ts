@@ -143,6 +143,12 @@ describe("buildFlags: the request's parts", () => {
     assert.throws(() => buildFlags({ ...base, load: true, output: [{ type: "local", dest: "d" }] }, {}), /--load and --output/);
     assert.deepEqual(buildFlags({ ...base, load: true }, {}).output, { type: "image" });
   });
+  test("output and secret file paths are made absolute against the working directory", () => {
+    const f = buildFlags({ ...base, output: [{ type: "local", dest: "out" }], secret: ["id=a,src=s.txt"] }, {});
+    assert.deepEqual(f.output, { type: "local", dest: `${process.cwd()}/out` });
+    assert.deepEqual(f.secrets, [{ id: "a", source: { kind: "file", path: `${process.cwd()}/s.txt` } }]);
+    assert.deepEqual(buildFlags({ ...base, output: [{ type: "tar", dest: "-" }] }, {}).output, { type: "tar", dest: "-" });
+  });
   test("--secret id= reads the environment it is given", () => {
     const f = buildFlags({ ...base, secret: ["id=TOK"] }, { TOK: "1" });
     assert.deepEqual(f.secrets, [{ id: "TOK", source: { kind: "env", name: "TOK" } }]);

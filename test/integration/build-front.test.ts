@@ -4,6 +4,7 @@
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createTempRoot, isRoot } from "../helpers/temp-root.js";
 import { useApiServer } from "../helpers/api-server.js";
 import { buildTar } from "../helpers/tar-builder.js";
@@ -11,6 +12,7 @@ import { formatPlatform, hostPlatform } from "../../src/build/dockerfile/dockerf
 
 const USAGE = "\n\nUsage:  berth build [OPTIONS] PATH | URL | -\n\nRun 'berth build --help' for more information\n";
 const skip = isRoot() ? false : "needs root";
+const DOCKER = ["/usr/local/bin/docker", "/usr/bin/docker"].find((p) => fs.existsSync(p));
 
 describe("berth build: refusals before any build", () => {
   const t = createTempRoot();
@@ -260,6 +262,26 @@ describe("POST /build: answers before the build", { skip }, () => {
     const cancel = await served.server.request("POST", "/v1.41/build/cancel?id=x");
     assert.equal(cancel.status, 200);
     assert.equal(cancel.body.length, 0);
+  });
+
+  test("the docker CLI 28 (classic, POST /build) reports the early answers as dockerd's", { skip: !DOCKER && "no docker CLI" }, () => {
+    const dir = `${served.server.t.dir}/cli-ctx`;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${dir}/Dockerfile`, "FROM busybox\nFROMM busybox\n");
+    const env = { ...process.env, DOCKER_HOST: served.server.dockerHost, DOCKER_CONFIG: `${served.server.t.dir}/docker-config` };
+    const docker = (args: string[]) => spawnSync(DOCKER!, args, { env, encoding: "utf8", timeout: 60_000 });
+    const parse = docker(["build", dir]);
+    assert.equal(parse.status, 1);
+    assert.match(parse.stderr, /Error response from daemon: dockerfile parse error on line 2: unknown instruction: FROMM/);
+    fs.writeFileSync(`${dir}/Dockerfile`, "FROM busybox AS a\nFROM busybox\n");
+    const target = docker(["build", "--target", "nope", dir]);
+    assert.equal(target.status, 1);
+    assert.match(target.stderr, /Error response from daemon: .*target stage "nope" could not be found/);
+    const prune = docker(["builder", "prune", "-f"]);
+    assert.equal(prune.status, 0, prune.stderr);
+    assert.equal(prune.stdout, "Total reclaimed space: 0B\n");
+    const df = docker(["system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}"]);
+    assert.match(df.stdout, /^Build Cache 0 0B$/m);
   });
 
   test("GET /system/df: BuildCache null and BuilderSize 0 with no cache", async () => {

@@ -3,6 +3,7 @@
 // engine's buildImage(). Progress is drawn on stderr by the build-progress view; -q prints the
 // image ID alone. A failed build exits 1, as the docker CLI does with BuildKit.
 import * as fs from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import type { Command } from "commander";
 import { collect, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
@@ -145,9 +146,9 @@ export function buildFlags(opts: Record<string, unknown>, env: NodeJS.ProcessEnv
     network: opts.network as "default" | "host" | "none",
     extraHosts: opts.addHost as string[],
     platform,
-    output: outputs[0] ?? { type: "image" },
+    output: absoluteOutput(outputs[0] ?? { type: "image" }),
     cacheFrom: (opts.cacheFrom as string[]).flatMap((s) => s.split(",")).filter(Boolean),
-    secrets: (opts.secret as string[]).map((spec) => parseSecretFlag(spec, env)),
+    secrets: (opts.secret as string[]).map((spec) => absoluteSecret(parseSecretFlag(spec, env))),
     shmSize: (opts.shmSize as number | undefined) ?? 0,
     ulimits: opts.ulimit as BuildUlimit[],
     rm: opts.rm !== false,
@@ -157,6 +158,16 @@ export function buildFlags(opts: Record<string, unknown>, env: NodeJS.ProcessEnv
     iidfile: opts.iidfile as string | undefined,
     file: opts.file as string | undefined,
   };
+}
+
+/** Paths the user gave are the working directory's, whoever reads them later. */
+function absoluteOutput(output: BuildOutput): BuildOutput {
+  if (output.type === "image" || (output.type === "tar" && output.dest === "-")) return output;
+  return { ...output, dest: resolvePath(output.dest) };
+}
+
+function absoluteSecret(secret: BuildSecret): BuildSecret {
+  return secret.source.kind === "file" ? { ...secret, source: { kind: "file", path: resolvePath(secret.source.path) } } : secret;
 }
 
 /**

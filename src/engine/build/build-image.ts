@@ -144,7 +144,8 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
     if (cancelled) throw cancelled.reason;
     const final = await stageImage(target.index);
     const usedAt = new Date().toISOString();
-    if (session.cacheHits.length > 0) engine.store.write(() => session.cacheHits.forEach((key) => engine.store.buildCache.touch(key, usedAt)));
+    if (session.cacheHits.length > 0)
+      engine.store.write(() => session.cacheHits.forEach((key) => engine.store.buildCache.touch(key, usedAt)));
     reporter.event({ kind: "built", imageId: final.record.id });
 
     if (req.output.type === "image") {

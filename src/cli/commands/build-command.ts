@@ -241,7 +241,8 @@ async function runBuild(ctx: CliContext, [contextArg]: string[], opts: Record<st
       shmSize: flags.shmSize,
       ulimits: flags.ulimits,
       rm: flags.rm,
-      forceRm: flags.forceRm,
+      // BuildKit leaves no container of a failed step; --rm=false keeps them (classic), unless --force-rm.
+      forceRm: flags.forceRm || flags.rm,
       signal: abort.signal,
       reporter: progress.reporter,
     };

@@ -159,6 +159,8 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
     }
     await digests.save().catch(() => undefined);
     const unusedArgs = [...req.buildArgs.keys()].filter((k) => !declaredArgs.has(k) && !isProxyArg(k)).sort();
+    if (unusedArgs.length > 0)
+      reporter.event({ kind: "warning", message: `One or more build-args [${unusedArgs.join(" ")}] were not consumed` });
     return { imageId: final.record.id, stageImages: finished, unusedArgs };
   } finally {
     req.signal?.removeEventListener("abort", cancel);

@@ -173,7 +173,8 @@ function deleteImage(
 ): void {
   const conflict = findConflict(store, id, opts.users, { hard: true, soft: !opts.force, activeReference: !opts.force });
   if (conflict) {
-    const dangling = store.images.names(id).length === 0;
+    // dockerd's imageIsDangling: no name and no child image.
+    const dangling = store.images.names(id).length === 0 && store.images.children(id).length === 0;
     if (opts.quiet && (!dangling || conflict.used)) return;
     throw conflict.error;
   }
@@ -250,8 +251,11 @@ function matchLabels(store: Store, id: Digest, filters: readonly string[]): bool
 export function deleteCachedImage(engine: Engine, id: Digest, trash: Trash): number {
   const { store } = engine;
   if (!store.images.get(id)) return 0;
+  const users = storeUsers(store);
+  // Held by a name, a container or a child: the cache gives up its record, the image stays.
+  if (findConflict(store, id, users, { hard: true, soft: true, activeReference: true })) return 0;
   const deletion: Deletion = { records: [], freed: 0, events: [] };
-  deleteImage(store, id, { force: false, prune: true, quiet: true, users: storeUsers(store) }, deletion, trash);
+  deleteImage(store, id, { force: false, prune: true, quiet: true, users }, deletion, trash);
   emitEvents(engine, deletion);
   return deletion.freed;
 }

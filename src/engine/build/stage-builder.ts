@@ -96,6 +96,8 @@ export class StageBuilder {
   async apply(step: PlannedStep): Promise<void> {
     const { reporter, signal } = this.session;
     if (signal.aborted) throw new CancelledError("the build was cancelled");
+    // A step that reads another stage starts once that stage is done, as BuildKit shows it.
+    for (const from of stagesRead(step.instruction)) await this.session.sourceImageId(from);
     reporter.event({ kind: "step-start", step: step.info });
     try {
       await this.dispatch(step);
@@ -498,6 +500,13 @@ export function expandPorts(ports: readonly string[]): string[] {
     for (let p = start; p <= end; p++) out.push(`${p}/${proto.toLowerCase()}`);
   }
   return out;
+}
+
+/** The stages or images a step reads besides its own stage: COPY --from, RUN --mount from=. */
+function stagesRead(instruction: Instruction): string[] {
+  if (instruction.kind === "COPY") return instruction.from ? [instruction.from] : [];
+  if (instruction.kind === "RUN") return (instruction.mounts ?? []).filter((m) => m.from !== "" && m.type !== "cache").map((m) => m.from);
+  return [];
 }
 
 /** The classic builder names the failing instruction: "COPY failed: file not found in build context ...". */

@@ -20,4 +20,13 @@ run berth load -i "$archive"
 rm -f "$archive"
 run berth images --filter reference='demo/*'
 run berth rmi demo/hello:v1
+# The other way to build an image: the same change, written down in a Dockerfile.
+context=$(mktemp -d /tmp/berth-demo-build.XXXXXX)
+printf 'FROM busybox:latest\nRUN echo "hello from a Dockerfile" > /hello.txt && rm /bin/vi\nCMD ["cat", "/hello.txt"]\n' > "$context/Dockerfile"
+run berth build --progress plain --network none -t demo/hello:v2 "$context"
+run berth run --rm --network none demo/hello:v2
+run berth build --progress plain --network none -t demo/hello:v2 "$context"
+rm -rf "$context"
+run berth rmi demo/hello:v2
+run berth builder prune -af
 run berth system check

@@ -10,7 +10,8 @@ import { commitStepImage, type StepBase, type StepCommit } from "./step-image.js
 import { runStep } from "./run-step.js";
 import { createStepContainer, removeStepContainer, withStepRootfs } from "./step-container.js";
 import { stepCacheKey } from "./step-key.js";
-import { goList, goQuotedList, healthcheckText, metadataCreatedBy, runCreatedBy, workdirCreatedBy } from "./created-by.js";
+import { metadataCreatedBy, runCreatedBy, workdirCreatedBy } from "./created-by.js";
+import { applyMetadata, DEFAULT_SHELL } from "./metadata-step.js";
 import { planCopy, applyCopy, type CopyStep } from "./copy-files.js";
 import { prepareRunMounts, type PreparedRunMounts } from "./run-mounts.js";
 import { heredocCommand, PIPES_DIR } from "./run-heredoc.js";
@@ -25,9 +26,7 @@ import type { ArgInstruction, Instruction } from "../../build/dockerfile/instruc
 import { formatPlatform } from "../../build/dockerfile/dockerfile.js";
 import type { BuildContext, FileDigestCache } from "../../build/context/index.js";
 import type { ContainerConfig } from "../../image/config.js";
-import { BerthError, CancelledError, InvalidArgumentError, NotImplementedError } from "../../errors.js";
-
-const DEFAULT_SHELL = ["/bin/sh", "-c"];
+import { BerthError, CancelledError, InvalidArgumentError } from "../../errors.js";
 
 /** What every stage of one build shares. */
 export interface BuildSession {
@@ -115,7 +114,7 @@ export class StageBuilder {
   }
 
   private get shell(): string[] {
-    return this.config.Shell?.length ? [...this.config.Shell] : DEFAULT_SHELL;
+    return [...(this.config.Shell?.length ? this.config.Shell : DEFAULT_SHELL)];
   }
 
   /** The variables expansion sees: the stage's ARGs, then its ENV (ENV wins, as in the reference). */
@@ -170,99 +169,12 @@ export class StageBuilder {
 
   /** Instructions that change only the config: one image each, with an empty layer. */
   private async metadata(step: PlannedStep, instr: Instruction): Promise<void> {
-    const next: ContainerConfig = structuredClone(this.config);
-    let text: string;
-    switch (instr.kind) {
-      case "ENV": {
-        const env = [...(next.Env ?? [])];
-        for (const { key, value } of instr.env) {
-          const at = env.findIndex((e) => e.split("=", 1)[0] === key);
-          if (at >= 0) env[at] = `${key}=${value}`;
-          else env.push(`${key}=${value}`);
-        }
-        next.Env = env;
-        text = `ENV ${instr.env.map((kv) => `${kv.key}=${kv.value}`).join(" ")}`;
-        break;
-      }
-      case "LABEL":
-        next.Labels = { ...(next.Labels ?? {}) };
-        for (const { key, value } of instr.labels) next.Labels[key] = value;
-        text = `LABEL ${instr.labels.map((kv) => `${kv.key}=${kv.value}`).join(" ")}`;
-        break;
-      case "MAINTAINER":
-        this.author = instr.maintainer;
-        text = `MAINTAINER ${instr.maintainer}`;
-        break;
-      case "USER":
-        next.User = instr.user;
-        text = `USER ${instr.user}`;
-        break;
-      case "EXPOSE": {
-        const ports = expandPorts(instr.ports);
-        next.ExposedPorts = { ...(next.ExposedPorts ?? {}) };
-        for (const p of ports) next.ExposedPorts[p] = {};
-        text = `EXPOSE ${[...instr.ports].sort().join(" ")}`;
-        break;
-      }
-      case "VOLUME":
-        next.Volumes = { ...(next.Volumes ?? {}) };
-        for (const v of instr.volumes) {
-          if (v.trim() === "") throw new InvalidArgumentError("VOLUME specified can not be an empty string");
-          next.Volumes[v] = {};
-        }
-        text = `VOLUME ${goList(instr.volumes)}`;
-        break;
-      case "STOPSIGNAL":
-        next.StopSignal = instr.signal;
-        text = `STOPSIGNAL ${instr.signal}`;
-        break;
-      case "SHELL":
-        next.Shell = [...instr.shell];
-        text = `SHELL ${goList(instr.shell)}`;
-        // The new shell already writes its own entry, as the classic builder does.
-        this.config = next;
-        return this.commitMetadata(step, text, next);
-      case "ONBUILD":
-        next.OnBuild = [...(next.OnBuild ?? []), instr.expression];
-        text = `ONBUILD ${instr.expression}`;
-        break;
-      case "HEALTHCHECK": {
-        const h = instr.health;
-        next.Healthcheck =
-          h.test[0] === "NONE"
-            ? { Test: ["NONE"] }
-            : {
-                Test: [...h.test],
-                ...(h.interval ? { Interval: h.interval } : {}),
-                ...(h.timeout ? { Timeout: h.timeout } : {}),
-                ...(h.startPeriod ? { StartPeriod: h.startPeriod } : {}),
-                ...(h.startInterval ? { StartInterval: h.startInterval } : {}),
-                ...(h.retries ? { Retries: h.retries } : {}),
-              };
-        text = `HEALTHCHECK ${healthcheckText(next.Healthcheck)}`;
-        break;
-      }
-      case "CMD": {
-        next.Cmd = this.commandArgv(instr.cmdLine, instr.prependShell);
-        this.cmdSet = true;
-        text = `CMD ${goQuotedList(next.Cmd)}`;
-        break;
-      }
-      case "ENTRYPOINT": {
-        next.Entrypoint = this.commandArgv(instr.cmdLine, instr.prependShell);
-        // An ENTRYPOINT drops the base image's CMD, unless this stage set one (BuildKit, dockerd).
-        if (!this.cmdSet) next.Cmd = null;
-        text = `ENTRYPOINT ${goQuotedList(next.Entrypoint)}`;
-        break;
-      }
-      default:
-        throw new NotImplementedError(`the ${instr.kind} instruction is not supported`);
-    }
-    await this.commitMetadata(step, text, next);
-  }
-
-  private commandArgv(cmdLine: readonly string[], prependShell: boolean): string[] {
-    return prependShell ? [...this.shell, cmdLine.join(" ")] : [...cmdLine];
+    const change = applyMetadata(this.config, instr, { cmdSet: this.cmdSet });
+    this.cmdSet = change.cmdSet;
+    if (change.author !== undefined) this.author = change.author;
+    // SHELL's own history entry already starts with the new shell, as the classic builder writes it.
+    if (instr.kind === "SHELL") this.config = change.config;
+    await this.commitMetadata(step, change.text, change.config);
   }
 
   private async commitMetadata(step: PlannedStep, text: string, next: ContainerConfig): Promise<void> {
@@ -485,21 +397,6 @@ async function withParentRootfs<T>(engine: Engine, parent: StoredImage | undefin
 
 function bindReadOnly(source: string, destination: string): MountRequest {
   return { type: "bind", source, destination, readOnly: true, copy: false, propagation: "", tmpfsOptions: [] };
-}
-
-/** EXPOSE's ports as the config keys them: "80" is "80/tcp", a range one key per port. */
-export function expandPorts(ports: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const spec of ports) {
-    const [range, proto = "tcp"] = spec.split("/", 2);
-    const m = /^(\d+)(?:-(\d+))?$/.exec(range ?? "");
-    if (!m) throw new InvalidArgumentError(`invalid containerPort: ${range}`);
-    const start = Number(m[1]);
-    const end = m[2] === undefined ? start : Number(m[2]);
-    if (start < 1 || end > 65535 || end < start) throw new InvalidArgumentError(`invalid port range: ${range}`);
-    for (let p = start; p <= end; p++) out.push(`${p}/${proto.toLowerCase()}`);
-  }
-  return out;
 }
 
 /** The stages or images a step reads besides its own stage: COPY --from, RUN --mount from=. */

@@ -12,7 +12,7 @@ import {
 } from "../../../src/engine/build/created-by.js";
 import { stepCacheKey } from "../../../src/engine/build/step-key.js";
 import { heredocCommand } from "../../../src/engine/build/run-heredoc.js";
-import { expandPorts } from "../../../src/engine/build/stage-builder.js";
+import { applyMetadata, expandPorts } from "../../../src/engine/build/metadata-step.js";
 import type { Instruction } from "../../../src/build/dockerfile/instructions.js";
 
 const sh = ["/bin/sh", "-c"];
@@ -130,4 +130,46 @@ test("EXPOSE: ports default to tcp, ranges become one key per port, bad ones are
   assert.deepEqual(expandPorts(["80", "443/udp", "8000-8002/TCP"]), ["80/tcp", "443/udp", "8000/tcp", "8001/tcp", "8002/tcp"]);
   assert.throws(() => expandPorts(["http"]), /invalid containerPort: http/);
   assert.throws(() => expandPorts(["9-3"]), /invalid port range/);
+});
+
+const located = { original: "", startLine: 1, endLine: 1 };
+
+test("applyMetadata(): ENV replaces or appends, CMD takes the current SHELL, ENTRYPOINT drops an inherited CMD", () => {
+  const base = { Env: ["PATH=/bin", "A=1"], Cmd: ["sh"] };
+  const env = applyMetadata(
+    base,
+    {
+      ...located,
+      kind: "ENV",
+      env: [
+        { key: "A", value: "2", noDelim: false },
+        { key: "B", value: "x y", noDelim: false },
+      ],
+    },
+    { cmdSet: false },
+  );
+  assert.deepEqual(env.config.Env, ["PATH=/bin", "A=2", "B=x y"]);
+  assert.equal(env.text, "ENV A=2 B=x y");
+  assert.deepEqual(base.Env, ["PATH=/bin", "A=1"], "the old config is left as it was");
+
+  const shell = { ...base, Shell: ["/bin/sh", "-ec"] };
+  const cmd = applyMetadata(shell, { ...located, kind: "CMD", cmdLine: ["echo x"], prependShell: true, files: [] }, { cmdSet: false });
+  assert.deepEqual(cmd.config.Cmd, ["/bin/sh", "-ec", "echo x"]);
+  assert.equal(cmd.text, 'CMD ["/bin/sh" "-ec" "echo x"]');
+  assert.equal(cmd.cmdSet, true);
+
+  const entry = { ...located, kind: "ENTRYPOINT" as const, cmdLine: ["/app"], prependShell: false, files: [] };
+  assert.equal(applyMetadata(base, entry, { cmdSet: false }).config.Cmd, null);
+  assert.deepEqual(applyMetadata(base, entry, { cmdSet: true }).config.Cmd, ["sh"], "a CMD of this stage stays");
+});
+
+test("applyMetadata(): EXPOSE sorts its history text, VOLUME refuses an empty path, MAINTAINER sets the author", () => {
+  const expose = applyMetadata({}, { ...located, kind: "EXPOSE", ports: ["80", "443/udp", "8080/tcp"] }, { cmdSet: false });
+  assert.equal(expose.text, "EXPOSE 443/udp 80 8080/tcp");
+  assert.deepEqual(Object.keys(expose.config.ExposedPorts ?? {}), ["80/tcp", "443/udp", "8080/tcp"]);
+  assert.throws(
+    () => applyMetadata({}, { ...located, kind: "VOLUME", volumes: [" "] }, { cmdSet: false }),
+    /VOLUME specified can not be an empty string/,
+  );
+  assert.equal(applyMetadata({}, { ...located, kind: "MAINTAINER", maintainer: "Jane" }, { cmdSet: false }).author, "Jane");
 });

@@ -307,6 +307,9 @@ describe("berth build", { skip }, () => {
     const again = build([dir]);
     assert.doesNotMatch(again.stderr, /CACHED/, "nothing cached any more");
     assert.equal(ok(["system", "check"]).trim(), "No problems found");
+    assert.equal(build([dir]).code, 0);
+    assert.match(ok(["system", "prune", "-af"]), /Deleted build cache objects:\n[a-z0-9]{25}\n/, "system prune takes the build cache too");
+    assert.match(ok(["system", "df"]), /Build Cache\s+0\s/);
   });
 
   test("a build killed halfway leaves a store that system check passes", async () => {

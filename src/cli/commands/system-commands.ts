@@ -271,11 +271,13 @@ const pruneCommand: CommandSpec = {
       labels: filters.get("label") ?? [],
     });
     if (result.containers.length) ctx.out(`Deleted Containers:\n${result.containers.join("\n")}\n\n`);
+    if (result.networks.length) ctx.out(`Deleted Networks:\n${result.networks.join("\n")}\n\n`);
     if (result.volumes.length) ctx.out(`Deleted Volumes:\n${result.volumes.join("\n")}\n\n`);
     if (result.images.length) {
       const lines = result.images.map((r) => ("untagged" in r ? `untagged: ${r.untagged}` : `deleted: ${r.deleted}`));
       ctx.out(`Deleted Images:\n${lines.join("\n")}\n\n`);
     }
+    if (result.buildCache.length) ctx.out(`Deleted build cache objects:\n${result.buildCache.join("\n")}\n\n`);
     ctx.line(`Total reclaimed space: ${humanSize(result.spaceReclaimed)}`);
   },
 };

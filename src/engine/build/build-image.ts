@@ -10,6 +10,7 @@ import { StageBuilder, type BuildSession, type PlannedStep } from "./stage-build
 import { createStepContainer, removeAbandonedStepContainers, removeStepContainer } from "./step-container.js";
 import { borrowRootfs } from "../containers/container-rootfs.js";
 import { exportImageFilesystem } from "./build-export.js";
+import { checkSecretSources } from "./run-mounts.js";
 import type { BuildRequest, BuildResult } from "./build-request.js";
 import type { StepInfo } from "./build-events.js";
 import { FileDigestCache } from "../../build/context/index.js";
@@ -48,6 +49,7 @@ export function prepareBuild(req: Pick<BuildRequest, "context" | "buildArgs" | "
 
 export async function buildImage(engine: Engine, req: BuildRequest): Promise<BuildResult> {
   const prepared = prepareBuild(req);
+  checkSecretSources(req.secrets);
   const { dockerfile, stages, target } = prepared;
   const { reporter } = req;
   for (const d of dockerfile.directives) {

@@ -268,6 +268,26 @@ async function seedCache(ctx: RunMountContext, m: RunMount, data: string): Promi
   }
 }
 
+/**
+ * The --secret files, checked before anything is built, as buildx's secret store checks them when
+ * it is made: a file that cannot be read, or is too big, fails the build even when no RUN mounts it.
+ */
+export function checkSecretSources(secrets: readonly BuildSecret[]): void {
+  for (const secret of secrets) {
+    if (secret.source.kind !== "file") continue;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(secret.source.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file or directory" : (err as Error).message;
+      throw new InvalidArgumentError(`secret ${secret.id}: failed to stat ${secret.source.path}: ${why}`);
+    }
+    if (!st.isFile()) throw new InvalidArgumentError(`secret ${secret.id}: ${secret.source.path} is not a regular file`);
+    if (st.size > MAX_SECRET_BYTES) throw new InvalidArgumentError(`secret ${secret.id}: too big (max ${MAX_SECRET_BYTES / 1024}KB)`);
+  }
+}
+
 /** A secret's bytes from its file or variable; undefined when the build has no such secret. */
 async function readSecret(ctx: RunMountContext, id: string): Promise<Buffer | undefined> {
   const secret = ctx.secrets.find((s) => s.id === id);

@@ -23,6 +23,7 @@ import { volumeRoutes } from "./routes/volume-routes.js";
 import { networkRoutes } from "./routes/network-routes.js";
 import { registryRoutes } from "./routes/registry-routes.js";
 import { swarmRoutes } from "./routes/swarm-routes.js";
+import { buildRoutes } from "./routes/build-routes.js";
 
 export type ListenAddress = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
 
@@ -68,6 +69,7 @@ export async function startApiServer(engine: Engine, opts: { hosts: readonly Lis
     ...volumeRoutes,
     ...networkRoutes,
     ...swarmRoutes,
+    ...buildRoutes,
   ]);
   const servers: http.Server[] = [];
   const sockets = new Set<Duplex>();

@@ -18,6 +18,8 @@ import { updateCommand } from "./commands/update-command.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { statsCommand } from "./commands/stats-command.js";
 import { eventsCommand } from "./commands/events-command.js";
+import { buildCommand } from "./commands/build-command.js";
+import { builderCommands } from "./commands/builder-commands.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
@@ -34,6 +36,8 @@ const ALL_COMMANDS: readonly CommandSpec[] = [
   serveCommand,
   statsCommand,
   eventsCommand,
+  buildCommand,
+  ...builderCommands,
 ];
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -119,7 +123,7 @@ function buildProgram(env: NodeJS.ProcessEnv, start: (spec: CommandSpec, name: s
       if (!cmd) {
         cmd = parent
           .command(group)
-          .description(`Manage ${group}s`)
+          .description(GROUP_DESCRIPTIONS[group] ?? `Manage ${group}s`)
           .exitOverride()
           .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
         (cmd as PflagCommand).rules = groupRules(group, "");
@@ -180,6 +184,9 @@ function buildProgram(env: NodeJS.ProcessEnv, start: (spec: CommandSpec, name: s
   for (const path of UNSUPPORTED_COMMANDS) mount(unsupportedCommand(path), path);
   return program;
 }
+
+/** Groups whose name is not a noun to manage. */
+const GROUP_DESCRIPTIONS: Readonly<Record<string, string>> = { buildx: "Build with buildx's command words (berth build)" };
 
 function groupRules(name: string, usage: string): FlagRules {
   return { name, usage, interspersed: false, unsupportedFlags: [] };

@@ -3,8 +3,6 @@
 
 /** Command paths as docker CLI 28 lists them (`docker --help` and each management command's help). */
 export const UNSUPPORTED_COMMANDS: readonly (readonly string[])[] = [
-  ["build"],
-  ["builder"],
   ["checkpoint"],
   ["config"],
   ["context"],
@@ -17,7 +15,6 @@ export const UNSUPPORTED_COMMANDS: readonly (readonly string[])[] = [
   ["stack"],
   ["swarm"],
   ["trust"],
-  ["image", "build"],
   ["volume", "update"],
 ];
 
@@ -38,9 +35,40 @@ const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
   { long: "volume-driver" },
 ];
 
+/**
+ * `docker build --help` (CLI 28.2.2, classic) and the buildx flags scripts use, less what berth's
+ * build takes. Resource limits for RUN steps are not applied by berth's builder yet.
+ */
+const BUILD_FLAGS: readonly UnsupportedFlag[] = [
+  { long: "allow" },
+  { long: "annotation" },
+  { long: "attest" },
+  { long: "build-context" },
+  { long: "builder" },
+  { long: "cache-to" },
+  { long: "cgroup-parent" },
+  { long: "compress" },
+  { long: "cpu-period" },
+  { long: "cpu-quota" },
+  { long: "cpu-shares", short: "c" },
+  { long: "cpuset-cpus" },
+  { long: "cpuset-mems" },
+  { long: "disable-content-trust" },
+  { long: "isolation" },
+  { long: "memory", short: "m" },
+  { long: "memory-swap" },
+  { long: "metadata-file" },
+  { long: "provenance" },
+  { long: "push" },
+  { long: "sbom" },
+  { long: "security-opt" },
+  { long: "ssh" },
+];
+
 const UNSUPPORTED_FLAGS = new Map<string, readonly UnsupportedFlag[]>([
   ["container run", CONTAINER_CONFIG_FLAGS],
   ["container create", CONTAINER_CONFIG_FLAGS],
+  ["image build", BUILD_FLAGS],
 ]);
 
 /** By the command's own path (["container", "run"]), so that its aliases (`run`) share the list. */

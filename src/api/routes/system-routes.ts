@@ -97,12 +97,23 @@ async function df(call: ApiCall): Promise<void> {
         UsageData: { RefCount: v.links, Size: v.size },
       };
     }),
-    BuildCache: [],
+    // dockerd 20.10 answers null when the builder has no records (BUILD-API §4).
+    BuildCache: usage.buildCache.length
+      ? usage.buildCache.map((r) => ({
+          ID: r.id,
+          Parent: "",
+          Type: r.type,
+          Description: r.description,
+          InUse: r.inUse,
+          Shared: r.shared,
+          Size: r.size,
+          CreatedAt: r.createdAt,
+          LastUsedAt: r.lastUsedAt,
+          UsageCount: r.usageCount,
+        }))
+      : null,
+    BuilderSize: usage.builderSize,
   });
-}
-
-async function pruneBuildCache(call: ApiCall): Promise<void> {
-  sendJson(call, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
 }
 
 async function plugin(call: ApiCall): Promise<void> {
@@ -133,6 +144,5 @@ export const systemRoutes: readonly Route[] = [
   { method: "GET", pattern: /^\/info$/, handler: info },
   { method: "GET", pattern: /^\/system\/df$/, handler: df },
   { method: "GET", pattern: /^\/events$/, handler: events },
-  { method: "POST", pattern: /^\/build\/prune$/, handler: pruneBuildCache },
   { method: "GET", pattern: /^\/plugins\/(.+)\/json$/, handler: plugin },
 ];

@@ -256,7 +256,7 @@ export async function confirm(ctx: CliContext, warning: string): Promise<boolean
   return /^y(es)?$/i.test(answer.trim());
 }
 
-async function readLine(stream: Readable): Promise<string> {
+export async function readLine(stream: Readable): Promise<string> {
   let text = "";
   for await (const chunk of stream) {
     text += String(chunk);

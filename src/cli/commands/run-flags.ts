@@ -185,7 +185,7 @@ function readEnvFile(path: string): string[] {
   return lines;
 }
 
-function parseUlimit(spec: string): { Name: string; Soft: number; Hard: number } {
+export function parseUlimit(spec: string): { Name: string; Soft: number; Hard: number } {
   const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(spec);
   if (!m) throw new ClientError(`invalid argument "${spec}" for "--ulimit" flag: invalid ulimit argument: ${spec}`);
   const soft = Number(m[2]);

@@ -7,6 +7,7 @@ import { VERSION } from "../version.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { confirm } from "./image-commands.js";
 import { infoCommand } from "./info-command.js";
+import type { BuildCacheRecord } from "../../engine/build/build-cache.js";
 
 const checkCommand: CommandSpec = {
   path: ["system", "check"],
@@ -84,8 +85,9 @@ const dfCommand: CommandSpec = {
         };
       });
       const volumeRows = usage.volumes.map((v) => ({ Driver: "local", Links: String(v.links), Name: v.name, Size: humanSize(v.size) }));
+      const cacheRows = usage.buildCache.map((r) => buildCacheRow(r));
       if (format === "json" || format === "{{json .}}") {
-        ctx.line(goJson({ Images: rows, Containers: containerRows, Volumes: volumeRows, BuildCache: [] }));
+        ctx.line(goJson({ Images: rows, Containers: containerRows, Volumes: volumeRows, BuildCache: cacheRows }));
         return;
       }
       if (format) throw new ClientError('--format is only supported with "json" together with --verbose');
@@ -141,7 +143,26 @@ const dfCommand: CommandSpec = {
           Size: "SIZE",
         }),
       );
-      ctx.out("\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n");
+      ctx.out(`\nBuild cache usage: ${humanSize(usage.builderSize)}\n\n`);
+      ctx.out(
+        await formatList(
+          {
+            format: "table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}",
+            defaultTable: "",
+            quietFormat: "{{.ID}}",
+          },
+          cacheRows.map((r) => ({ ...r, ID: r.ID.slice(0, 12) + (r.ID.endsWith("*") ? "*" : "") })),
+          {
+            ID: "CACHE ID",
+            CacheType: "CACHE TYPE",
+            Size: "SIZE",
+            CreatedSince: "CREATED",
+            LastUsedSince: "LAST USED",
+            UsageCount: "USAGE",
+            Shared: "SHARED",
+          },
+        ),
+      );
       return;
     }
     const used = usage.images.filter((i) => i.containers > 0).reduce((s, i) => s + i.size - i.sharedSize, 0);
@@ -162,8 +183,7 @@ const dfCommand: CommandSpec = {
         sum(usage.volumes.map((v) => v.size)),
         sum(usage.volumes.filter((v) => v.links === 0).map((v) => v.size)),
       ),
-      // berth builds no images from Dockerfiles yet, so it keeps no build cache.
-      usageRow("Build Cache", 0, 0, 0, 0),
+      buildCacheUsageRow(usage.buildCache, usage.builderSize),
     ];
     ctx.out(
       await formatList(
@@ -180,6 +200,36 @@ const dfCommand: CommandSpec = {
 };
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * docker/cli's Build Cache line: SIZE counts records not shared with images, RECLAIMABLE is the
+ * builder's size less what is in use, and carries no percentage (formatter/disk_usage.go).
+ */
+function buildCacheUsageRow(records: readonly BuildCacheRecord[], builderSize: number) {
+  const own = records.filter((r) => !r.shared);
+  return {
+    Active: String(records.filter((r) => r.inUse).length),
+    Reclaimable: humanSize(builderSize - sum(own.filter((r) => r.inUse).map((r) => r.size))),
+    Size: humanSize(sum(own.map((r) => r.size))),
+    TotalCount: String(records.length),
+    Type: "Build Cache",
+  };
+}
+
+/** One record of `system df -v`'s build cache section: an ID in use is marked with "*". */
+function buildCacheRow(r: BuildCacheRecord) {
+  const since = (at: string) => `${humanDuration(Date.now() - new Date(at).getTime())} ago`;
+  return {
+    CacheType: r.type,
+    CreatedSince: since(r.createdAt),
+    Description: r.description,
+    ID: r.inUse ? `${r.id}*` : r.id,
+    LastUsedSince: since(r.lastUsedAt),
+    Shared: String(r.shared),
+    Size: humanSizeWithPrecision(r.size, 3),
+    UsageCount: String(r.usageCount),
+  };
+}
 
 /** Docker's df line: RECLAIMABLE carries a percentage once there is anything at all. */
 function usageRow(type: string, total: number, active: number, size: number, reclaimable: number) {

@@ -3,6 +3,7 @@
 // directories of RUN --mount=type=cache. A record whose image nothing else holds (no name, no
 // container, no child image) is "not shared": plain prune takes those; -a takes every record and
 // the images only the cache held.
+import { createHash } from "node:crypto";
 import type { Engine } from "../engine.js";
 import type { Digest } from "../../image/digest.js";
 import type { BuildCacheEntry } from "../../store/build-cache-store.js";
@@ -36,19 +37,17 @@ export interface PruneBuildCacheOptions {
 
 export function listBuildCache(engine: Engine): BuildCacheRecord[] {
   const steps = engine.store.buildCache.list().map((entry) => stepRecord(engine, entry));
-  const mounts = listCacheMounts(engine.config.root).map(
-    (m): BuildCacheRecord => ({
-      id: displayId(`mount:${m.id}`),
-      type: "exec.cachemount",
-      description: `cached mount ${m.id}`,
-      size: m.size,
-      createdAt: m.createdAt,
-      lastUsedAt: m.lastUsedAt,
-      usageCount: m.usageCount,
-      inUse: m.inUse,
-      shared: false,
-    }),
-  );
+  const mounts = listCacheMounts(engine.config.root).map((m): BuildCacheRecord => ({
+    id: displayId(`mount:${m.instance}`),
+    type: "exec.cachemount",
+    description: `cached mount ${m.id}`,
+    size: m.size,
+    createdAt: m.createdAt,
+    lastUsedAt: m.lastUsedAt,
+    usageCount: m.usageCount,
+    inUse: m.inUse,
+    shared: false,
+  }));
   return [...steps, ...mounts];
 }
 
@@ -62,7 +61,7 @@ export async function pruneBuildCache(engine: Engine, opts: PruneBuildCacheOptio
     .sort((a, b) => (a.lastUsedAt < b.lastUsedAt ? -1 : 1));
   let total = listBuildCache(engine).reduce((n, r) => n + r.size, 0);
   const entries = new Map(store.buildCache.list().map((e) => [displayId(e.key), e]));
-  const mounts = new Map(listCacheMounts(engine.config.root).map((m) => [displayId(`mount:${m.id}`), m]));
+  const mounts = new Map(listCacheMounts(engine.config.root).map((m) => [displayId(`mount:${m.instance}`), m]));
   const deleted: string[] = [];
   let reclaimed = 0;
   for (const record of candidates) {
@@ -78,7 +77,7 @@ export async function pruneBuildCache(engine: Engine, opts: PruneBuildCacheOptio
       reclaimed += freed;
     } else {
       const mount = mounts.get(record.id);
-      if (!mount || !(await removeCacheMount(engine.config.root, mount.id))) continue;
+      if (!mount || (await removeCacheMount(engine.config.root, mount.instance)).length === 0) continue;
       reclaimed += record.size;
     }
     total -= record.size;
@@ -120,6 +119,9 @@ function heldElsewhere(engine: Engine, id: Digest): boolean {
 
 /** BuildKit's record IDs are 25 base-36 characters: the cache key, shortened to look like one. */
 function displayId(key: string): string {
-  const hex = key.replace(/^sha256:/, "");
-  return BigInt(`0x${hex.slice(0, 32)}`).toString(36).padStart(25, "0").slice(-25);
+  const hex = key.startsWith("sha256:") ? key.slice(7) : createHash("sha256").update(key).digest("hex");
+  return BigInt(`0x${hex.slice(0, 32)}`)
+    .toString(36)
+    .padStart(25, "0")
+    .slice(-25);
 }

@@ -8,13 +8,20 @@ import { borrowRootfs } from "../containers/container-rootfs.js";
 import { packTree } from "../../archive/pack.js";
 import { extractLayer } from "../../archive/extract.js";
 import type { BuildOutput } from "./build-request.js";
+import { InvalidArgumentError } from "../../errors.js";
 
-export async function exportImageFilesystem(engine: Engine, imageId: string, output: Exclude<BuildOutput, { type: "image" }>): Promise<void> {
+export async function exportImageFilesystem(
+  engine: Engine,
+  imageId: string,
+  output: Exclude<BuildOutput, { type: "image" }>,
+): Promise<void> {
   const id = createStepContainer(engine, { imageId, cmd: ["#(nop)"] });
   try {
     const borrowed = await borrowRootfs(engine, id);
     try {
       if (output.type === "tar") {
+        if (!output.stream && output.dest === "-")
+          throw new InvalidArgumentError("the tar output's dest is - but no stream was given to write it to");
         const target = output.stream ?? fs.createWriteStream(output.dest, { mode: 0o644 });
         await pipeline(packTree(borrowed.rootfs), target);
       } else {

@@ -51,7 +51,8 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
   const { dockerfile, stages, target } = prepared;
   const { reporter } = req;
   for (const d of dockerfile.directives) {
-    if (d.name === "syntax") reporter.event({ kind: "warning", message: `the syntax directive (${d.value}) is ignored: berth reads the Dockerfile itself` });
+    if (d.name === "syntax")
+      reporter.event({ kind: "warning", message: `the syntax directive (${d.value}) is ignored: berth reads the Dockerfile itself` });
   }
 
   const labelSteps = Object.keys(req.labels)
@@ -80,8 +81,10 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
     escapeToken: dockerfile.escapeToken,
     globalArgs: dockerfile.globalArgs,
     declaredArgs,
+    cacheHits: [],
     cacheAllowed: req.cacheFrom.length > 0 ? cacheFromImages(engine, req.cacheFrom) : undefined,
     stageImage: (index) => stageImage(index),
+    sourceImageId: async (from) => (await sourceImage(from)).record.id,
     mountSource: async (from) => mountSource(from),
     stepWorkDir: () => engine.store.workDir(),
   };
@@ -105,9 +108,13 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
   };
 
   /** COPY --from and RUN --mount from=: a stage by name or index, else an image (pulled when absent). */
-  const mountSource = async (from: string) => {
+  const sourceImage = async (from: string): Promise<StoredImage> => {
     const index = /^\d+$/.test(from) ? Number(from) : names.get(from.toLowerCase());
-    const image = index !== undefined && byIndex.has(index) ? await stageImage(index) : await baseImage(engine, from, req, () => undefined);
+    return index !== undefined && byIndex.has(index) ? stageImage(index) : baseImage(engine, from, req, () => undefined);
+  };
+
+  const mountSource = async (from: string) => {
+    const image = await sourceImage(from);
     const id = createStepContainer(engine, { imageId: image.record.id, cmd: ["#(nop)"] });
     try {
       const borrowed = await borrowRootfs(engine, id);
@@ -136,6 +143,9 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
     const cancelled = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (cancelled) throw cancelled.reason;
     const final = await stageImage(target.index);
+    const usedAt = new Date().toISOString();
+    if (session.cacheHits.length > 0)
+      engine.store.write(() => session.cacheHits.forEach((key) => engine.store.buildCache.touch(key, usedAt)));
     reporter.event({ kind: "built", imageId: final.record.id });
 
     if (req.output.type === "image") {
@@ -171,7 +181,9 @@ async function buildStage(
   } else if (stage.base.toLowerCase() === "scratch") {
     builder = new StageBuilder(session, { kind: "scratch", platform: hostPlatform() }, !noCache);
   } else {
-    const image = await baseImage(engine, stage.base, request, (message) => reporter.event({ kind: "step-progress", step: from.info, message }));
+    const image = await baseImage(engine, stage.base, request, (message) =>
+      reporter.event({ kind: "step-progress", step: from.info, message }),
+    );
     builder = new StageBuilder(session, { kind: "image", image }, !noCache);
   }
   reporter.event({ kind: "step-done", step: from.info, imageId: builder.image?.record.id ?? "" });
@@ -278,7 +290,8 @@ function checkPlatform(platform: string, what: string): void {
   if (platform === "") return;
   const host = hostPlatform();
   const [os, arch, variant] = platform.toLowerCase().split("/");
-  const same = os === host.os && (arch === undefined || arch === host.architecture) && (variant === undefined || variant === (host.variant ?? ""));
+  const same =
+    os === host.os && (arch === undefined || arch === host.architecture) && (variant === undefined || variant === (host.variant ?? ""));
   if (!same) {
     throw new InvalidArgumentError(`${what}=${platform}: berth builds for this machine's platform (${formatPlatform(host)}) only`);
   }

@@ -47,6 +47,8 @@ export interface BuildRequest {
   /** `--cache-from`: local images whose steps may answer the cache; when given, the local cache is not used otherwise. */
   readonly cacheFrom: readonly string[];
   readonly secrets: readonly BuildSecret[];
+  /** The client's environment, which `--secret id=X,env=VAR` reads (the engine never reads its own). */
+  readonly clientEnv?: Readonly<Record<string, string | undefined>> | undefined;
   /** `--shm-size` in bytes for RUN steps; 0 is the default (64 MiB). */
   readonly shmSize: number;
   readonly ulimits: readonly BuildUlimit[];

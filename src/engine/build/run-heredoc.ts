@@ -17,7 +17,8 @@ export function heredocCommand(cmd: CommandLine, shell: readonly string[]): RunC
   let args = [...cmd.cmdLine];
   let script: RunCommand["script"];
   if (cmd.files.length > 0) {
-    if (args.length !== 1 || !cmd.prependShell) throw new InvalidArgumentError(`parsing produced an invalid run command: [${args.join(" ")}]`);
+    if (args.length !== 1 || !cmd.prependShell)
+      throw new InvalidArgumentError(`parsing produced an invalid run command: [${args.join(" ")}]`);
     const first = cmd.files[0]!;
     if (parseHeredoc(args[0]!) !== undefined) {
       const data = first.chomp ? chompHeredocContent(first.data) : first.data;

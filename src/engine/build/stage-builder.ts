@@ -45,8 +45,12 @@ export interface BuildSession {
   readonly cacheAllowed: ReadonlySet<string> | undefined;
   /** The image another stage (by index) ended with, or a base image by reference. */
   stageImage(index: number): Promise<StoredImage | undefined>;
+  /** The image a COPY --from or RUN --mount from= names: a stage's result, or an image (pulled when absent). */
+  sourceImageId(from: string): Promise<string>;
   /** Mounts a stage's or an image's filesystem for reading (COPY --from, RUN --mount from=). */
   mountSource(from: string): Promise<{ path: string; imageId: string; release(): Promise<void> }>;
+  /** Keys the cache answered: dated and counted in one write when the build ends. */
+  readonly cacheHits: string[];
   /** A private directory for one step, removed by the caller. */
   stepWorkDir(): { path: string; remove(): void };
 }
@@ -310,8 +314,11 @@ export class StageBuilder {
             context: this.session.context,
             mountSource: async (from) => this.session.mountSource(from),
             secrets: request.secrets,
+            ...(request.clientEnv ? { clientEnv: request.clientEnv } : {}),
             rootfs,
+            workingDir: this.config.WorkingDir || "/",
             workDir: work.path,
+            digestCache: this.session.digests,
             signal: this.session.signal,
           }),
         );
@@ -322,7 +329,17 @@ export class StageBuilder {
         fs.writeFileSync(file, script.data, { mode: 0o755 });
         scriptMounts.push(bindReadOnly(file, `${PIPES_DIR}/${script.name}`));
       }
-      const keyParts = [createdBy, `network=${network}`, ...(script ? [script.data] : []), ...(prepared ? [prepared.cacheKey] : [])];
+      // A mount from another stage or image is keyed by what it names now: that image's ID.
+      const sources = await Promise.all(
+        mounts.filter((m) => m.from !== "" && m.type !== "cache").map(async (m) => `${m.from}=${await this.session.sourceImageId(m.from)}`),
+      );
+      const keyParts = [
+        createdBy,
+        `network=${network}`,
+        ...(script ? [script.data] : []),
+        ...(prepared ? [prepared.cacheKey] : []),
+        ...sources,
+      ];
       await this.cached(step, keyParts, async () =>
         runStep(
           engine,
@@ -366,7 +383,9 @@ export class StageBuilder {
       const copyStep: CopyStep = {
         instruction: instr,
         workingDir: this.config.WorkingDir || "/",
-        from: source ? { kind: "rootfs", rootfs: source.path, imageId: source.imageId } : { kind: "context", context: this.session.context },
+        from: source
+          ? { kind: "rootfs", rootfs: source.path, imageId: source.imageId }
+          : { kind: "context", context: this.session.context },
         digests: this.session.digests,
         signal: this.session.signal,
         progress: (message) => this.session.reporter.event({ kind: "step-progress", step: step.info, message }),
@@ -412,9 +431,10 @@ export class StageBuilder {
     const key = stepCacheKey({ parent, instruction: step.instruction, args: this.argValues, extra: keyParts });
     if (this.useCache) {
       const hit = store.buildCache.get(key);
-      const image = hit && (!this.session.cacheAllowed || this.session.cacheAllowed.has(hit.imageId)) ? store.images.get(hit.imageId) : undefined;
+      const image =
+        hit && (!this.session.cacheAllowed || this.session.cacheAllowed.has(hit.imageId)) ? store.images.get(hit.imageId) : undefined;
       if (hit && image) {
-        store.write(() => store.buildCache.touch(key, new Date().toISOString()));
+        this.session.cacheHits.push(key);
         this.moveTo(readImage(store, image));
         reporter.event({ kind: "step-cached", step: step.info, imageId: image.id });
         return;

@@ -93,7 +93,11 @@ export async function removeStepContainer(engine: Engine, id: string): Promise<v
  * Runs `use` with a never-started container's rootfs mounted (writes land in its writable layer,
  * `engine.store.layers.upperDir(id)`, which `use` commits), then removes the container.
  */
-export async function withStepRootfs<T>(engine: Engine, opts: StepContainerOptions, use: (rootfs: string, id: string) => Promise<T>): Promise<T> {
+export async function withStepRootfs<T>(
+  engine: Engine,
+  opts: StepContainerOptions,
+  use: (rootfs: string, id: string) => Promise<T>,
+): Promise<T> {
   const id = createStepContainer(engine, opts);
   try {
     const borrowed = await borrowRootfs(engine, id);

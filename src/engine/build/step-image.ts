@@ -75,7 +75,10 @@ export async function commitStepImage(engine: Engine, base: StepBase, step: Step
     const blob = layer?.blob;
     if (layer && !blob) throw new SystemError("a step's layer must have its blob kept");
     const parentLayers = base.kind === "image" ? base.image.manifest.layers : [];
-    const descriptors: Descriptor[] = [...parentLayers, ...(blob ? [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }] : [])];
+    const descriptors: Descriptor[] = [
+      ...parentLayers,
+      ...(blob ? [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }] : []),
+    ];
     const staged = stageManifest(imageConfig, descriptors, { content: store.content, work });
     const layers = new Map<Digest, StagedLayer>(layer ? [[layer.layer.diffId, layer.layer]] : []);
     store.commitImage(

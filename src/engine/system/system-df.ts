@@ -6,6 +6,7 @@ import { refreshContainer } from "../containers/container-state.js";
 import { containerSizes } from "../containers/inspect-container.js";
 import { treeSize } from "../tree-size.js";
 import type { ContainerRecord } from "../../store/container-store.js";
+import { listBuildCache, type BuildCacheRecord } from "../build/build-cache.js";
 
 export interface ImageUsage {
   id: string;
@@ -35,6 +36,9 @@ export interface DiskUsage {
   images: ImageUsage[];
   containers: ContainerUsage[];
   volumes: VolumeUsage[];
+  buildCache: BuildCacheRecord[];
+  /** The build cache's bytes, shared records counted with the images that share them (BuildKit's BuilderSize). */
+  builderSize: number;
 }
 
 export function diskUsage(engine: Engine): DiskUsage {
@@ -57,10 +61,13 @@ export function diskUsage(engine: Engine): DiskUsage {
   const volumes = store.volumes
     .list()
     .map((v) => ({ name: v.name, links: store.volumes.users(v.name).length, size: treeSize(v.mountpoint) }));
+  const buildCache = listBuildCache(engine);
   return {
     layersSize,
     containers,
     volumes,
+    buildCache,
+    builderSize: buildCache.filter((r) => !r.shared).reduce((sum, r) => sum + r.size, 0),
     images: images
       .map((image) => {
         const size = imageSize(image);

@@ -5,6 +5,7 @@
 // once per (path, device, inode, size, mtime): an unchanged context is not read again, within a
 // build or, with a cache file, across builds.
 import * as fs from "node:fs";
+import { dirname } from "node:path";
 import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import type { Digest } from "../../image/digest.js";
@@ -75,6 +76,9 @@ export class FileDigestCache {
       const hex = this.known.get(key);
       if (hex) files[key] = hex;
     }
+    // A store that never built has no directory for it yet; the builder ignores a failed save,
+    // so without this every build would re-read every file of its context.
+    await fs.promises.mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     const temporary = `${this.file}.${process.pid}.tmp`;
     await fs.promises.writeFile(temporary, JSON.stringify({ version: 1, files }), { mode: 0o600 });
     await fs.promises.rename(temporary, this.file);

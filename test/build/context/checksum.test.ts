@@ -127,6 +127,16 @@ describe("FileDigestCache", () => {
     assert.equal(third.reads, 3);
   });
 
+  test("FileDigestCache.save() makes its file's directory, which a store that never built lacks", async () => {
+    const file = `${dir}/root/build/digests.json`;
+    const first = await FileDigestCache.open(file);
+    const d1 = await digest(["f.txt", "src"], first);
+    await first.save();
+    const second = await FileDigestCache.open(file);
+    assert.equal(await digest(["f.txt", "src"], second), d1);
+    assert.equal(second.reads, 0);
+  });
+
   test("FileDigestCache never answers for a file whose content changed under the same size and mtime but a new inode", async () => {
     const cache = FileDigestCache.memory();
     const before = await digest(["f.txt"], cache);

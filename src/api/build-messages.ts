@@ -9,13 +9,30 @@ import { familiarString, parseReference, withDefaultTag } from "../image/referen
 /** Writes one message: a JSON object and "\r\n". */
 export type MessageWriter = (chunk: string) => void;
 
+/** Which stages the build runs, in Dockerfile order, and whether `q=1` was asked. */
+export interface BuildMessagesOptions {
+  readonly quiet: boolean;
+  /** The built stages' indices in Dockerfile order (prepareBuild's stages). */
+  readonly stages: readonly number[];
+}
+
 /**
  * Turns build events into dockerd's messages. With `quiet` (`q=1`) nothing is sent while the
  * build runs: success sends only the image ID, failure replays everything and then the error.
+ *
+ * The engine builds independent stages at once, but the classic stream is one stage after the
+ * other: the earliest unfinished stage streams live, and the messages of later stages are held
+ * until every stage before them is done, so Step numbers come out in order as dockerd prints them.
  */
 export class BuildMessages {
   readonly reporter: BuildReporter;
   private readonly buffered: string[] = [];
+  /** Stages not yet streamed, in order; the first one is live. */
+  private readonly pending: number[];
+  private readonly held = new Map<number, string[]>();
+  private readonly done = new Set<number>();
+  /** The stage of the event being translated: its messages wait for the stages before it. */
+  private current: number | undefined;
   private readonly tags: string[] = [];
   /** Steps whose " ---> <id>" line was sent: a cache hit sends it, and its step-done must not again. */
   private readonly answered = new Set<string>();
@@ -23,13 +40,15 @@ export class BuildMessages {
 
   constructor(
     private readonly write: MessageWriter,
-    private readonly opts: { readonly quiet: boolean },
+    private readonly opts: BuildMessagesOptions,
   ) {
+    this.pending = [...opts.stages];
     this.reporter = { event: (e) => this.onEvent(e) };
   }
 
   /** Ends a successful build: the unused build args, "Successfully built" and one line per tag. */
   finish(result: BuildResult): void {
+    this.releaseAll();
     if (this.opts.quiet) {
       this.write(goJsonLine({ stream: `${result.imageId}\n` }));
       return;
@@ -46,6 +65,8 @@ export class BuildMessages {
    * which `docker build` exits with; without one the CLI exits 1.
    */
   fail(err: unknown, code?: number): void {
+    // Stages cut short by the failure still show what they printed, in Dockerfile order.
+    this.releaseAll();
     if (this.opts.quiet) {
       for (const chunk of this.buffered) this.write(chunk);
       this.buffered.length = 0;
@@ -57,6 +78,17 @@ export class BuildMessages {
   }
 
   private onEvent(e: BuildEvent): void {
+    const stage = "step" in e ? e.step.stage : "stage" in e ? e.stage : undefined;
+    this.current = stage;
+    try {
+      this.translate(e);
+    } finally {
+      this.current = undefined;
+    }
+    if (e.kind === "stage-done") this.stageDone(e.stage);
+  }
+
+  private translate(e: BuildEvent): void {
     switch (e.kind) {
       case "step-start":
         // The "Step" line has no newline of its own; dockerd sends it as a message after it.
@@ -131,6 +163,37 @@ export class BuildMessages {
 
   private message(message: unknown): void {
     const line = goJsonLine(message);
+    const stage = this.current;
+    // Global ARGs (stage -1) come before any stage; a stage outside the plan is not held back.
+    if (stage === undefined || stage === this.pending[0] || !this.pending.includes(stage)) this.send(line);
+    else {
+      let lines = this.held.get(stage);
+      if (!lines) this.held.set(stage, (lines = []));
+      lines.push(line);
+    }
+  }
+
+  /** A stage is done: the next stages stream, their held messages first, up to one still running. */
+  private stageDone(stage: number): void {
+    this.done.add(stage);
+    while (this.pending.length > 0 && this.done.has(this.pending[0]!)) {
+      this.pending.shift();
+      const next = this.pending[0];
+      if (next !== undefined) this.release(next);
+    }
+  }
+
+  private release(stage: number): void {
+    for (const line of this.held.get(stage) ?? []) this.send(line);
+    this.held.delete(stage);
+  }
+
+  private releaseAll(): void {
+    for (const stage of this.pending) this.release(stage);
+    this.pending.length = 0;
+  }
+
+  private send(line: string): void {
     if (this.opts.quiet) this.buffered.push(line);
     else this.write(line);
   }

@@ -8,7 +8,7 @@ import { CONTAINER, IMAGE_A, IMAGE_B, IMAGE_C, step } from "../helpers/build-ste
 
 function messages(quiet = false) {
   let wire = "";
-  const m = new BuildMessages((chunk) => (wire += chunk), { quiet });
+  const m = new BuildMessages((chunk) => (wire += chunk), { quiet, stages: [0] });
   return { m, event: m.reporter.event, wire: () => wire };
 }
 
@@ -119,4 +119,107 @@ test("BuildMessages with q sends only the image ID on success, and replays every
   bad.m.fail(new Error("boom"));
   loud.m.fail(new Error("boom"));
   assert.equal(bad.wire(), loud.wire());
+});
+
+/** Three stages of one build: 0 and 2 independent, 3 the target copying from both. */
+function parallelStages(quiet = false) {
+  let wire = "";
+  const m = new BuildMessages((chunk) => (wire += chunk), { quiet, stages: [0, 2, 3] });
+  const lines = () =>
+    wire
+      .split("\r\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { stream?: string; aux?: { ID: string }; error?: string })
+      .map((o) => o.stream ?? (o.aux ? `aux ${o.aux.ID.slice(7, 9)}` : `error ${o.error}`));
+  return { m, event: m.reporter.event, lines };
+}
+
+const arg = step(1, "ARG V=1", { stage: -1, id: "-1:0", total: 7 });
+const a1 = step(2, "FROM busybox AS a", { stage: 0, id: "0:from", total: 7 });
+const a2 = step(3, "RUN echo a", { stage: 0, id: "0:0", total: 7 });
+const b1 = step(4, "FROM busybox AS b", { stage: 2, id: "2:from", total: 7 });
+const b2 = step(5, "RUN echo b", { stage: 2, id: "2:0", total: 7 });
+const c1 = step(6, "FROM busybox", { stage: 3, id: "3:from", total: 7 });
+const c2 = step(7, "COPY --from=a /a /a", { stage: 3, id: "3:0", total: 7 });
+
+test("BuildMessages sends parallel stages one after the other: a later stage's messages wait for the earlier ones", () => {
+  const { event, lines } = parallelStages();
+  event({ kind: "step-start", step: arg });
+  // The engine starts every stage at once: their FROM steps interleave.
+  for (const s of [a1, b1, c1]) event({ kind: "step-start", step: s });
+  event({ kind: "step-done", step: b1, imageId: IMAGE_A });
+  event({ kind: "step-done", step: a1, imageId: IMAGE_A });
+  event({ kind: "step-done", step: c1, imageId: IMAGE_A });
+  event({ kind: "step-start", step: b2 });
+  event({ kind: "step-start", step: a2 });
+  event({ kind: "step-output", step: b2, stream: "stdout", data: Buffer.from("b\n") });
+  event({ kind: "step-output", step: a2, stream: "stdout", data: Buffer.from("a\n") });
+  assert.deepEqual(lines(), [
+    "Step 1/7 : ARG V=1",
+    "\n",
+    "Step 2/7 : FROM busybox AS a",
+    "\n",
+    " ---> a1a1a1a1a1a1\n",
+    "Step 3/7 : RUN echo a",
+    "\n",
+    "a\n",
+  ]);
+  // Stage 2 finishes first: still held, as stage 0 is not done.
+  event({ kind: "step-done", step: b2, imageId: IMAGE_B });
+  event({ kind: "stage-done", stage: 2, imageId: IMAGE_B });
+  assert.equal(lines().length, 8);
+  event({ kind: "step-done", step: a2, imageId: IMAGE_C });
+  event({ kind: "stage-done", stage: 0, imageId: IMAGE_C });
+  event({ kind: "step-start", step: c2 });
+  event({ kind: "step-done", step: c2, imageId: IMAGE_C });
+  event({ kind: "stage-done", stage: 3, imageId: IMAGE_C });
+  event({ kind: "tagged", name: "x:1" });
+  // Stage 3 is live once 0 and 2 are done: its held FROM, then its COPY as it comes.
+  assert.deepEqual(lines().slice(8), [
+    " ---> c3c3c3c3c3c3\n",
+    "aux c3",
+    "Step 4/7 : FROM busybox AS b",
+    "\n",
+    " ---> a1a1a1a1a1a1\n",
+    "Step 5/7 : RUN echo b",
+    "\n",
+    "b\n",
+    " ---> b2b2b2b2b2b2\n",
+    "aux b2",
+    "Step 6/7 : FROM busybox",
+    "\n",
+    " ---> a1a1a1a1a1a1\n",
+    "Step 7/7 : COPY --from=a /a /a",
+    "\n",
+    " ---> c3c3c3c3c3c3\n",
+    "aux c3",
+  ]);
+});
+
+test("BuildMessages on a failure sends what every stage printed, in Dockerfile order, then the error", () => {
+  for (const quiet of [false, true]) {
+    const { m, event, lines } = parallelStages(quiet);
+    event({ kind: "step-start", step: a1 });
+    event({ kind: "step-start", step: b1 });
+    event({ kind: "step-start", step: b2 });
+    event({ kind: "step-output", step: b2, stream: "stdout", data: Buffer.from("b\n") });
+    event({ kind: "step-start", step: a2 });
+    m.fail(new Error("boom"));
+    assert.deepEqual(
+      lines(),
+      [
+        "Step 2/7 : FROM busybox AS a",
+        "\n",
+        "Step 3/7 : RUN echo a",
+        "\n",
+        "Step 4/7 : FROM busybox AS b",
+        "\n",
+        "Step 5/7 : RUN echo b",
+        "\n",
+        "b\n",
+        "error boom",
+      ],
+      `quiet=${quiet}`,
+    );
+  }
 });

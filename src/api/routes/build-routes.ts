@@ -18,11 +18,11 @@ async function build(call: ApiCall): Promise<void> {
   const handle = await openStreamBuildContext(engine, bodyStream(call.req), { dockerfile, signal: call.signal });
   try {
     // Parse errors and an unknown target are 400s before any message (BUILD-API §0.1).
-    checkDockerfileTarget(handle.opened, request);
+    const stages = checkDockerfileTarget(handle.opened, request);
     const res = response(call);
     res.writeHead(200, { "Content-Type": "application/json" });
     // The stream's lines are whole messages, each with its "\r\n".
-    const stream = new BuildMessages((line) => res.write(line), { quiet });
+    const stream = new BuildMessages((line) => res.write(line), { quiet, stages });
     try {
       const result = await buildImage(engine, { ...request, context: handle.opened, reporter: stream.reporter, signal: call.signal });
       stream.finish(result);

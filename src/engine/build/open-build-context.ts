@@ -70,14 +70,17 @@ export async function openStreamBuildContext(
   };
 }
 
-/** The Dockerfile parses and has the target: BuildKit's errors (InvalidArgumentError) otherwise. */
+/**
+ * The Dockerfile parses and has the target: BuildKit's errors (InvalidArgumentError) otherwise.
+ * Returns the indices of the stages the build runs, in Dockerfile order.
+ */
 export function checkDockerfileTarget(
   opened: OpenedContext,
   opts: { buildArgs: ReadonlyMap<string, string | undefined>; target?: string | undefined },
-): void {
+): number[] {
   const parsed = parseDockerfile(opened.dockerfile.toString("utf8"), {
     buildArgs: opts.buildArgs,
     ...(opts.target !== undefined ? { target: opts.target } : {}),
   });
-  stagesForTarget(parsed, opts.target);
+  return stagesForTarget(parsed, opts.target).stages.map((s) => s.index);
 }

@@ -177,9 +177,34 @@ export class StageBuilder {
     await this.commitMetadata(step, change.text, change.config);
   }
 
+  /**
+   * A metadata step commits through a created, never-started container, as the classic builder's
+   * do ("Running in", and kept with rm=false: BUILD-API §2, §7); the image records it as `container`.
+   */
   private async commitMetadata(step: PlannedStep, text: string, next: ContainerConfig): Promise<void> {
     const { createdBy, cmd } = metadataCreatedBy(this.shell, text);
-    await this.cached(step, [], async () => this.commit({ config: next, containerCmd: cmd, createdBy, author: this.author }));
+    const { engine, reporter, request } = this.session;
+    await this.cached(step, [], async () => {
+      const commit = (containerId?: string) =>
+        this.commit({ config: next, containerCmd: cmd, createdBy, author: this.author, containerId });
+      // On scratch before any layer there is no image to make a container from.
+      const parent = this.image;
+      if (!parent) return commit();
+      const id = createStepContainer(engine, { imageId: parent.record.id, cmd });
+      reporter.event({ kind: "step-container", step: step.info, containerId: id });
+      let succeeded = false;
+      try {
+        const image = await commit(id);
+        succeeded = true;
+        return image;
+      } finally {
+        const keep = succeeded ? !request.rm : !request.forceRm && !this.session.signal.aborted;
+        if (!keep) {
+          await removeStepContainer(engine, id);
+          reporter.event({ kind: "step-container-removed", step: step.info, containerId: id });
+        }
+      }
+    });
   }
 
   private async workdir(step: PlannedStep, path: string): Promise<void> {

@@ -178,8 +178,10 @@ export class StageBuilder {
   }
 
   /**
-   * A metadata step commits through a created, never-started container, as the classic builder's
-   * do ("Running in", and kept with rm=false: BUILD-API §2, §7); the image records it as `container`.
+   * A metadata step changes the config alone. Only when the request keeps intermediate containers
+   * (rm=false: docker-py's default, BUILD-API §7) does it commit through a created, never-started
+   * container, as the classic builder's do, so that what such a client finds matches dockerd; a
+   * container made only to be removed again would cost every cold build its time for nothing.
    */
   private async commitMetadata(step: PlannedStep, text: string, next: ContainerConfig): Promise<void> {
     const { createdBy, cmd } = metadataCreatedBy(this.shell, text);
@@ -189,7 +191,7 @@ export class StageBuilder {
         this.commit({ config: next, containerCmd: cmd, createdBy, author: this.author, containerId });
       // On scratch before any layer there is no image to make a container from.
       const parent = this.image;
-      if (!parent) return commit();
+      if (!parent || request.rm) return commit();
       const id = createStepContainer(engine, { imageId: parent.record.id, cmd });
       reporter.event({ kind: "step-container", step: step.info, containerId: id });
       let succeeded = false;

@@ -5,7 +5,6 @@
 import type { Engine } from "../engine.js";
 import { readImage, type StoredImage } from "../images/read-image.js";
 import { parseTagName } from "../images/image-names.js";
-import { pullImage } from "../images/pull-image.js";
 import { StageBuilder, type BuildSession, type PlannedStep } from "./stage-builder.js";
 import { createStepContainer, removeAbandonedStepContainers, removeStepContainer } from "./step-container.js";
 import { borrowRootfs } from "../containers/container-rootfs.js";
@@ -222,6 +221,8 @@ async function baseImage(
     const found = local();
     if (found) return found;
   }
+  // The registry client loads only when a base must be pulled: a build from local images never needs it.
+  const { pullImage } = await import("../images/pull-image.js");
   const pulled = await pullImage(engine, ref, { progress, signal: req.signal });
   const record = store.images.get(pulled.imageId);
   if (!record) throw new ImageNotFoundError(`No such image: ${ref}`);

@@ -12,7 +12,7 @@ import { createStepContainer, removeStepContainer, withStepRootfs } from "./step
 import { stepCacheKey } from "./step-key.js";
 import { metadataCreatedBy, runCreatedBy, workdirCreatedBy } from "./created-by.js";
 import { applyMetadata, DEFAULT_SHELL } from "./metadata-step.js";
-import { planCopy, applyCopy, type CopyStep } from "./copy-files.js";
+import { planCopy, applyCopy, type CopyStep, type PlannedCopy } from "./copy-files.js";
 import { prepareRunMounts, type PreparedRunMounts } from "./run-mounts.js";
 import { heredocCommand, PIPES_DIR } from "./run-heredoc.js";
 import type { MountRequest } from "../containers/mount-specs.js";
@@ -316,44 +316,54 @@ export class StageBuilder {
   }
 
   private async copy(step: PlannedStep, instr: Extract<Instruction, { kind: "COPY" | "ADD" }>): Promise<void> {
-    const { engine } = this.session;
     const from = instr.kind === "COPY" ? instr.from : "";
-    const source = from ? await this.session.mountSource(from) : undefined;
     const work = this.session.stepWorkDir();
+    let source: { path: string; imageId: string; release(): Promise<void> } | undefined;
+    const copyStep = (): CopyStep => ({
+      instruction: instr,
+      workingDir: this.config.WorkingDir || "/",
+      from: source ? { kind: "rootfs", rootfs: source.path, imageId: source.imageId } : { kind: "context", context: this.session.context },
+      digests: this.session.digests,
+      signal: this.session.signal,
+      progress: (message) => this.session.reporter.event({ kind: "step-progress", step: step.info, message }),
+      workDir: work.path,
+    });
     try {
-      const copyStep: CopyStep = {
-        instruction: instr,
-        workingDir: this.config.WorkingDir || "/",
-        from: source
-          ? { kind: "rootfs", rootfs: source.path, imageId: source.imageId }
-          : { kind: "context", context: this.session.context },
-        digests: this.session.digests,
-        signal: this.session.signal,
-        progress: (message) => this.session.reporter.event({ kind: "step-progress", step: step.info, message }),
-        workDir: work.path,
-      };
-      const planned = await withCopyPrefix(instr.kind, () => planCopy(copyStep));
-      // The classic builder prefixes COPY and ADD, as every step, with the stage's SHELL.
-      const text = planned.createdBy.replace(/^\/bin\/sh -c #\(nop\) /, "");
-      const createdBy = `${this.shell.join(" ")} #(nop) ${text}`;
-      await this.cached(step, [planned.cacheKey], async () => {
-        const parent = await this.containerBase();
-        return withStepRootfs(engine, { imageId: parent.record.id, cmd: ["#(nop)"] }, async (rootfs, id) => {
-          await withCopyPrefix(instr.kind, () => applyCopy(copyStep, planned, rootfs));
-          return this.commit({
-            config: this.config,
-            containerCmd: [...this.shell, `#(nop) ${text}`],
-            createdBy,
-            author: this.author,
-            upperDir: engine.store.layers.upperDir(id),
-            containerId: id,
-          });
+      if (from) {
+        // A copy from another stage or image is keyed by that image's ID: its files are read only on a miss.
+        const imageId = await this.session.sourceImageId(from);
+        await this.cached(step, [`from=${imageId}`], async () => {
+          source = await this.session.mountSource(from);
+          const planned = await withCopyPrefix(instr.kind, () => planCopy(copyStep()));
+          return this.writeCopy(instr.kind, copyStep(), planned);
         });
-      });
+      } else {
+        const planned = await withCopyPrefix(instr.kind, () => planCopy(copyStep()));
+        await this.cached(step, [planned.cacheKey], async () => this.writeCopy(instr.kind, copyStep(), planned));
+      }
     } finally {
       await source?.release();
       work.remove();
     }
+  }
+
+  /** A COPY or ADD on a miss: the files written into a step container's rootfs, its writable layer committed. */
+  private async writeCopy(kind: "COPY" | "ADD", copyStep: CopyStep, planned: PlannedCopy): Promise<StoredImage> {
+    const { engine } = this.session;
+    // The classic builder prefixes COPY and ADD, as every step, with the stage's SHELL.
+    const text = planned.createdBy.replace(/^\/bin\/sh -c #\(nop\) /, "");
+    const parent = await this.containerBase();
+    return withStepRootfs(engine, { imageId: parent.record.id, cmd: ["#(nop)"] }, async (rootfs, id) => {
+      await withCopyPrefix(kind, () => applyCopy(copyStep, planned, rootfs));
+      return this.commit({
+        config: this.config,
+        containerCmd: [...this.shell, `#(nop) ${text}`],
+        createdBy: `${this.shell.join(" ")} #(nop) ${text}`,
+        author: this.author,
+        upperDir: engine.store.layers.upperDir(id),
+        containerId: id,
+      });
+    });
   }
 
   private async commit(commit: StepCommit): Promise<StoredImage> {

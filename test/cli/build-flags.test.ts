@@ -10,7 +10,7 @@ import {
   parseProgressFlag,
   parseSecretFlag,
 } from "../../src/cli/commands/build-flags.js";
-import { buildFlags } from "../../src/cli/commands/build-command.js";
+import { buildFlags, dockerfileExcerpt } from "../../src/cli/commands/build-command.js";
 import { ClientError } from "../../src/cli/errors.js";
 import { formatPlatform, hostPlatform } from "../../src/build/dockerfile/dockerfile.js";
 
@@ -153,4 +153,24 @@ describe("buildFlags: the request's parts", () => {
     const f = buildFlags({ ...base, secret: ["id=TOK"] }, { TOK: "1" });
     assert.deepEqual(f.secrets, [{ id: "TOK", source: { kind: "env", name: "TOK" } }]);
   });
+});
+
+test("dockerfileExcerpt(): BuildKit's file:line header and the lines around the error, marked >>>", () => {
+  const text = Buffer.from("FROM busybox\nRUN a\nFROMM x\nRUN b\nRUN c\nRUN d\n");
+  assert.equal(
+    dockerfileExcerpt({ startLine: 3, endLine: 3 }, "Dockerfile", text),
+    [
+      "Dockerfile:3",
+      "--------------------",
+      "   1 |     FROM busybox",
+      "   2 |     RUN a",
+      "   3 | >>> FROMM x",
+      "   4 |     RUN b",
+      "   5 |     RUN c",
+      "--------------------",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(dockerfileExcerpt(new Error("no lines"), "Dockerfile", text), undefined);
+  assert.equal(dockerfileExcerpt({ startLine: 0 }, "Dockerfile", text), undefined, "line 0: the whole file (an empty one, no stage)");
 });

@@ -250,6 +250,8 @@ async function runBuild(ctx: CliContext, [contextArg]: string[], opts: Record<st
     try {
       result = await buildImage(await ctx.engine({ sweep: true }), request);
     } catch (err) {
+      const excerpt = dockerfileExcerpt(err, handle.opened.dockerfileName, handle.opened.dockerfile);
+      if (excerpt) process.stderr.write(excerpt);
       progress.fail(err);
       return 1;
     }
@@ -273,3 +275,27 @@ export const buildCommand: CommandSpec = {
   options: buildOptions,
   action: runBuild,
 };
+
+/** Lines shown around a Dockerfile error, before and after. */
+const EXCERPT_CONTEXT = 2;
+
+/**
+ * BuildKit's view of a Dockerfile error: the file and line, then the lines around it with the
+ * faulty ones marked ">>>", before the "ERROR: failed to solve" line. Only errors that carry the
+ * lines they concern (the parser's) get one.
+ */
+export function dockerfileExcerpt(err: unknown, name: string, text: Buffer): string | undefined {
+  const at = err as { startLine?: unknown; endLine?: unknown };
+  if (typeof at.startLine !== "number" || at.startLine < 1) return undefined;
+  const start = at.startLine;
+  const end = typeof at.endLine === "number" && at.endLine >= start ? at.endLine : start;
+  const lines = text.toString("utf8").split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  if (start > lines.length) return undefined;
+  const rule = "--------------------\n";
+  let out = `${name === "-" ? "Dockerfile" : name}:${start === end ? start : `${start}-${end}`}\n${rule}`;
+  for (let n = Math.max(1, start - EXCERPT_CONTEXT); n <= Math.min(lines.length, end + EXCERPT_CONTEXT); n++) {
+    out += ` ${String(n).padStart(3)} | ${n >= start && n <= end ? ">>>" : "   "} ${lines[n - 1]}\n`;
+  }
+  return out + rule;
+}

@@ -53,20 +53,24 @@ export async function settleExit(engine: Engine, id: string, runId?: string): Pr
     record = engine.store.containers.resolve(record.spec.id);
   }
   if (record.state.Running) return undefined;
-  await releaseRun(engine, record);
+  await releaseRun(engine, record, runId);
   return record;
 }
 
 /**
  * What an ended run still holds: the runtime's state of the task, the mounted rootfs, and the
  * network sandbox (namespace, address, ports). Under the rootfs lock, so that two cleanups of one
- * run never tear it down twice; `rm` calls it too, for a run whose cleanup never came.
+ * run never tear it down twice; `rm` calls it too, for a run whose cleanup never came. With the
+ * run's ID (conmon's exit command), it releases nothing once another run has begun.
  */
-export async function releaseRun(engine: Engine, record: ContainerRecord): Promise<void> {
+export async function releaseRun(engine: Engine, record: ContainerRecord, runId?: string): Promise<void> {
   const runtime = containerRuntime(engine, record.spec);
-  stopHealthMonitor(record.state);
   const rootfsLock = await lockRootfs(engine, record.spec.id);
   try {
+    // A start may have claimed the container for a new run while this waited for the lock (a
+    // restart right after a stop): its task is not this run's to delete.
+    if (runId !== undefined && engine.store.containers.get(record.spec.id)?.state.runId !== runId) return;
+    stopHealthMonitor(record.state);
     if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
     unmountRootfs(engine, record.spec.id);
     await teardownSandbox(engine, record.spec.id);

@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { isRoot } from "../helpers/temp-root.js";
 import { useBusyboxRoot } from "../helpers/busybox-root.js";
+import { writeContext } from "../helpers/build-context.js";
 
 const skip = isRoot() ? false : "needs root";
 
@@ -19,14 +20,7 @@ describe("berth build: inputs", { skip }, () => {
   const ok = root.ok;
 
   /** A context directory of the test's, with these files. */
-  const context = (files: Record<string, string>): string => {
-    const dir = fs.mkdtempSync(`${root.t.dir}/ctx-`);
-    for (const [name, content] of Object.entries(files)) {
-      fs.mkdirSync(`${dir}/${name}`.replace(/\/[^/]*$/, ""), { recursive: true });
-      fs.writeFileSync(`${dir}/${name}`, content);
-    }
-    return dir;
-  };
+  const context = (files: Record<string, string>): string => writeContext(root.t.dir, files);
   const BASE = ["build", "--progress", "plain", "--network", "none"];
   const build = (args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv) =>
     root.t.berth([...BASE, ...args], { ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });

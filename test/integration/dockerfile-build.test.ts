@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { isRoot } from "../helpers/temp-root.js";
 import { useBusyboxRoot } from "../helpers/busybox-root.js";
+import { writeContext } from "../helpers/build-context.js";
 
 const skip = isRoot() ? false : "needs root";
 
@@ -36,14 +37,7 @@ describe("berth build", { skip }, () => {
   const ok = root.ok;
 
   /** A context directory of the test's, with these files. */
-  const context = (files: Record<string, string>): string => {
-    const dir = fs.mkdtempSync(`${root.t.dir}/ctx-`);
-    for (const [name, content] of Object.entries(files)) {
-      fs.mkdirSync(`${dir}/${name}`.replace(/\/[^/]*$/, ""), { recursive: true });
-      fs.writeFileSync(`${dir}/${name}`, content);
-    }
-    return dir;
-  };
+  const context = (files: Record<string, string>): string => writeContext(root.t.dir, files);
   const inspect = (ref: string): ImageInspect => (JSON.parse(ok(["image", "inspect", ref])) as ImageInspect[])[0]!;
   const build = (args: string[], input?: string) =>
     root.t.berth(["build", "--progress", "plain", "--network", "none", ...args], input === undefined ? {} : { input });

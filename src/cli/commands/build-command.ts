@@ -97,29 +97,13 @@ function parseBuildUlimit(spec: string): BuildUlimit {
 }
 
 /** What the flags ask, before the context is opened: every value checked, nothing read yet. */
-export interface BuildFlags {
-  readonly tags: readonly string[];
-  readonly buildArgs: ReadonlyMap<string, string | undefined>;
+export type BuildFlags = Omit<BuildRequest, "context" | "reporter" | "signal" | "clientEnv" | "target"> & {
   readonly target: string | undefined;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly noCache: boolean;
-  readonly noCacheFilter: readonly string[];
-  readonly pull: boolean;
-  readonly network: "default" | "host" | "none";
-  readonly extraHosts: readonly string[];
-  readonly platform: string;
-  readonly output: BuildOutput;
-  readonly cacheFrom: readonly string[];
-  readonly secrets: readonly BuildSecret[];
-  readonly shmSize: number;
-  readonly ulimits: readonly BuildUlimit[];
-  readonly rm: boolean;
-  readonly forceRm: boolean;
   readonly progress: BuildProgressMode;
   readonly quiet: boolean;
   readonly iidfile: string | undefined;
   readonly file: string | undefined;
-}
+};
 
 /** The parsed flags as the request's parts; refusals here are the client's (exit 1, no prefix). */
 export function buildFlags(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): BuildFlags {

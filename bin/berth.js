@@ -1,5 +1,6 @@
 // The CLI's entry point, run by bin/berth and by conmon's exit command with berth's own Node.
 import module from "node:module";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 
 const major = Number(process.versions.node.split(".")[0]);
@@ -18,5 +19,9 @@ const cacheDir =
     : `${process.env.XDG_CACHE_HOME || `${homedir()}/.cache`}/berth/compile-cache`;
 module.enableCompileCache(cacheDir);
 
-const { main } = await import("../dist/src/cli/main.js");
+// The bundle (scripts/bundle.mjs) loads in a few files what dist/src loads in hundreds; a bundle
+// older than tsc's output (a `tsc` run alone) would run stale code, so then dist/src runs.
+const mtime = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const bundled = mtime("../dist/cli/main.js") >= mtime("../dist/src/cli/main.js");
+const { main } = bundled ? await import("../dist/cli/main.js") : await import("../dist/src/cli/main.js");
 process.exitCode = await main(process.argv.slice(2), process.env);

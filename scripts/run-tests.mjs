@@ -33,7 +33,7 @@ if (process.getuid?.() === 0 && process.env[PRIVATE_NETNS] !== "1") {
   process.exit(inner.status ?? 1);
 }
 
-const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+const build = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 function find(dir) {

@@ -7,47 +7,25 @@ import { CliContext, type GlobalOptions } from "./context.js";
 import { ArgumentCountError, checkArgs, collect, type CommandSpec } from "./command-spec.js";
 import { ClientError, exitCodeFor, formatError, reportable } from "./errors.js";
 import { BerthError } from "../errors.js";
-import { imageCommands } from "./commands/image-commands.js";
-import { systemCommands } from "./commands/system-commands.js";
-import { volumeCommands } from "./commands/volume-commands.js";
-import { networkCommands } from "./commands/network-commands.js";
-import { containerCommands } from "./commands/container-commands.js";
-import { filesystemCommands } from "./commands/filesystem-commands.js";
-import { registryCommands } from "./commands/registry-commands.js";
-import { updateCommand } from "./commands/update-command.js";
-import { serveCommand } from "./commands/serve-command.js";
-import { statsCommand } from "./commands/stats-command.js";
-import { eventsCommand } from "./commands/events-command.js";
-import { buildCommand } from "./commands/build-command.js";
-import { builderCommands } from "./commands/builder-commands.js";
+import { commandsFor } from "./command-index.js";
 
 export { VERSION } from "./version.js";
 import { VERSION } from "./version.js";
 
-const ALL_COMMANDS: readonly CommandSpec[] = [
-  ...imageCommands,
-  ...containerCommands,
-  updateCommand,
-  ...filesystemCommands,
-  ...registryCommands,
-  ...systemCommands,
-  ...volumeCommands,
-  ...networkCommands,
-  serveCommand,
-  statsCommand,
-  eventsCommand,
-  buildCommand,
-  ...builderCommands,
-];
-
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let ctx: CliContext | undefined;
   let running: { spec: CommandSpec; name: string } | undefined;
-  const program = buildProgram(env, (spec, name, globals) => {
+  const word = commandWord(argv);
+  const program = buildProgram(await commandsFor(word), word, env, (spec, name, globals) => {
     running = { spec, name };
     ctx = new CliContext(globals, env);
     return ctx;
   });
+  // No command: the docker CLI prints its usage on stderr and succeeds.
+  if (word === undefined && !argv.some((a) => ["-h", "--help", "-v", "--version"].includes(a))) {
+    process.stderr.write(program.helpInformation());
+    return 0;
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return (program as unknown as { berthExit?: number }).berthExit ?? 0;
@@ -85,7 +63,12 @@ function reportFailure(failure: unknown, running: { spec: CommandSpec; name: str
   return exitCodeFor(err, { runLike: running?.spec.runLike ?? false });
 }
 
-function buildProgram(env: NodeJS.ProcessEnv, start: (spec: CommandSpec, name: string, globals: GlobalOptions) => CliContext): Command {
+function buildProgram(
+  commands: readonly CommandSpec[],
+  word: string | undefined,
+  env: NodeJS.ProcessEnv,
+  start: (spec: CommandSpec, name: string, globals: GlobalOptions) => CliContext,
+): Command {
   const program = new PflagCommand("berth");
   program
     .description("A Docker-compatible container engine")
@@ -177,12 +160,29 @@ function buildProgram(env: NodeJS.ProcessEnv, start: (spec: CommandSpec, name: s
       (program as unknown as { berthExit?: number }).berthExit = code ?? 0;
     });
   };
-  for (const spec of ALL_COMMANDS) {
-    mount(spec, spec.path);
-    for (const alias of spec.aliases ?? []) mount(spec, alias);
-  }
-  for (const path of UNSUPPORTED_COMMANDS) mount(unsupportedCommand(path), path);
+  // Defining a command's flags costs time: a command line gets only the commands its first word
+  // can name. Help, and a word that names nothing (so that the error is the same), get them all.
+  const all: [CommandSpec, readonly string[]][] = [
+    ...commands.flatMap((spec) => [spec.path, ...(spec.aliases ?? [])].map((path): [CommandSpec, readonly string[]] => [spec, path])),
+    ...UNSUPPORTED_COMMANDS.map((path): [CommandSpec, readonly string[]] => [unsupportedCommand(path), path]),
+  ];
+  const named = all.filter(([, path]) => path[0] === word);
+  for (const [spec, path] of word === "help" || named.length === 0 ? all : named) mount(spec, path);
   return program;
+}
+
+/** The global flags that take a value, in each spelling (see buildProgram's options). */
+const GLOBAL_VALUE_FLAGS = new Set(["--root", "--runroot", "-l", "--log-level", "--config", "--certs-dir", "--insecure-registry"]);
+
+/** The first word of a command line after berth's global flags: the command or its group. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") return argv[i + 1];
+    if (!arg.startsWith("-") || arg === "-") return arg;
+    if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
+  }
+  return undefined;
 }
 
 /** Groups whose name is not a noun to manage. */

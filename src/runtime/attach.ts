@@ -10,7 +10,7 @@
 // - conmon closes every attach connection when the container exits: EOF = "exited".
 import * as fs from "node:fs";
 import { basename, dirname } from "node:path";
-import { SeqpacketSocket } from "node-unix-socket";
+import type { SeqpacketSocket } from "node-unix-socket";
 import { SystemError } from "../errors.js";
 import { DEFAULT_DETACH_KEYS, DetachFilter } from "./detach-keys.js";
 
@@ -95,7 +95,10 @@ export class AttachConnection {
  * Connects to a conmon attach socket. Paths too long for sun_path are reached through
  * /proc/self/fd/<dirfd>/attach, the trick conmon itself uses to bind them.
  */
-export function connectAttach(path: string): Promise<AttachConnection> {
+export async function connectAttach(path: string): Promise<AttachConnection> {
+  // Loaded here, not at start-up: its native loader costs every command milliseconds, and only
+  // the commands that attach need it.
+  const { SeqpacketSocket } = await import("node-unix-socket");
   let dirFd: number | undefined;
   let target = path;
   if (Buffer.byteLength(path) >= SUN_PATH_MAX) {

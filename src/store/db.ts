@@ -1,9 +1,26 @@
 // The metadata database: which layers, images and tags exist. A row is the single point at which
 // an object exists; files on disk that no row names are garbage for the sweep.
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 
 export type Db = Database.Database;
+
+let addon: { nativeBinding?: string } | undefined;
+
+/**
+ * better-sqlite3 finds its compiled addon through the `bindings` package, which probes a dozen
+ * paths: about 10 ms of every command. Where npm built it, berth names it; elsewhere the package
+ * looks for it as usual.
+ */
+function addonOption(): { nativeBinding?: string } {
+  if (!addon) {
+    const built = join(dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")), "build/Release/better_sqlite3.node");
+    addon = fs.existsSync(built) ? { nativeBinding: built } : {};
+  }
+  return addon;
+}
 
 const SCHEMA = [
   `CREATE TABLE layers (
@@ -46,7 +63,7 @@ export interface OpenDbOptions {
 
 /** The database for reading and writing: WAL, migrated to the current schema. */
 export function openDb(path: string, opts: OpenDbOptions = {}): Db {
-  const db = new Database(path, { fileMustExist: false });
+  const db = new Database(path, { ...addonOption(), fileMustExist: false });
   try {
     // podman's settings: survive kill -9 and power loss; wait for another berth instead of failing.
     db.pragma("busy_timeout = 60000");
@@ -76,7 +93,7 @@ export function openDbSnapshot(path: string, opts: OpenDbOptions = {}): Db {
   // Bytes 18 and 19 of the header say "WAL" (2); an in-memory database cannot have a log (1).
   if (image[18] === 2) image[18] = 1;
   if (image[19] === 2) image[19] = 1;
-  const db = new Database(image);
+  const db = new Database(image, addonOption());
   db.pragma("foreign_keys = ON");
   // An older store is brought to the current schema in memory, so reads see the tables they expect.
   migrate(db);
@@ -91,10 +108,10 @@ function serializedDb(path: string): Buffer {
   const failures: unknown[] = [];
   const ways: (() => Database.Database)[] = [
     // A read-only file system on which the shared-memory index exists: SQLite reads it read-only.
-    () => new Database(path, { readonly: true, fileMustExist: true }),
+    () => new Database(path, { ...addonOption(), readonly: true, fileMustExist: true }),
     // A full one: in exclusive locking mode SQLite keeps the index in its own memory instead.
     () => {
-      const db = new Database(path, { fileMustExist: true });
+      const db = new Database(path, { ...addonOption(), fileMustExist: true });
       db.pragma("busy_timeout = 60000");
       db.pragma("locking_mode = EXCLUSIVE");
       return db;

@@ -3,12 +3,7 @@
 import { InvalidArgumentError } from "../errors.js";
 
 /** RFC3339Nano with exactly nine digits in UTC (jsonmessage.RFC3339NanoFixed), from a log record's stamp. */
-export function formatLogTimestamp(stamp: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(stamp);
-  if (!m) return stamp;
-  const whole = new Date(`${m[1]}${m[3]}`);
-  return `${whole.toISOString().slice(0, 19)}.${(m[2] ?? "").padEnd(9, "0").slice(0, 9)}Z`;
-}
+export { utcTimestamp as formatLogTimestamp } from "../engine/containers/container-io.js";
 
 /** since/until: unix seconds with an optional fraction ("1700000000.123456789"), as the CLI sends them. */
 export function parseUnixTime(text: string): Date {

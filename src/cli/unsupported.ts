@@ -29,8 +29,6 @@ const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
   { long: "gpus" },
   { long: "isolation" },
   { long: "link-local-ip" },
-  { long: "log-driver" },
-  { long: "log-opt" },
   { long: "use-api-socket" },
   { long: "volume-driver" },
 ];

@@ -30,7 +30,7 @@ import {
 import { attachSocketPath, createContainer } from "./conmon.js";
 import { execInContainer, type ExecSession } from "./exec.js";
 import { oomKilled, readExit, waitExit } from "./exit-file.js";
-import { terminalAt, type TerminalControl } from "./resize.js";
+import { reopenLog, terminalAt, type TerminalControl } from "./resize.js";
 import {
   deleteContainer,
   killContainer,
@@ -119,6 +119,7 @@ export class ConmonRuntime implements Runtime {
       persistDir,
       socketDir,
       logPath: task.logPath,
+      ...(task.logSizeMax !== undefined ? { logSizeMax: task.logSizeMax } : {}),
       terminal: task.terminal,
       stdin: task.stdin,
       leaveStdinOpen: task.leaveStdinOpen,
@@ -302,6 +303,10 @@ export class ConmonRuntime implements Runtime {
 
   terminal(id: string): TerminalControl {
     return terminalAt(`${this.paths.bundle(id)}/ctl`);
+  }
+
+  reopenLog(id: string): Promise<void> {
+    return reopenLog(`${this.paths.bundle(id)}/ctl`);
   }
 
   processes(id: string, psArgs: readonly string[]): string {

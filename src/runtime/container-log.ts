@@ -8,7 +8,9 @@
 // So a record's content is always the bytes between the tag's space and the final "\n", and a
 // reader rebuilds the output by appending "\n" after each F record's content.
 import * as fs from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, readFile, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
 
 export interface LogRecord {
   time: Date;
@@ -43,21 +45,45 @@ export interface ReadLogOptions {
 const CHUNK = 64 * 1024;
 const NL = 0x0a;
 
+/**
+ * The container's log: the rotated files oldest first (`<log>.N` ... `<log>.1`, each plain or
+ * gzipped, see rotatedLogFiles), then the live file, following it across rotations with `follow`.
+ */
 export async function* readLog(logPath: string, opts: ReadLogOptions = {}): AsyncGenerator<LogRecord> {
   const { signal } = opts;
   const running = runningCheck(opts);
-  const waker = opts.follow ? new Waker(logPath) : undefined;
+  let waker = opts.follow ? new Waker(logPath) : undefined;
   try {
     let fh = await openLog(logPath);
     while (!fh) {
-      if (!waker || signal?.aborted) return;
+      if (signal?.aborted) return;
+      if (!waker) {
+        // Between a rotation's rename and conmon's reopen there is no live file for a moment.
+        const recs = await rotatedRecords(logPath, opts.tail);
+        for (const rec of recs) {
+          if (opts.until && rec.time > opts.until) return;
+          if (!(opts.since && rec.time < opts.since)) yield rec;
+        }
+        return;
+      }
       const alive = await running();
       fh = await openLog(logPath);
       if (!fh && !alive) return;
       if (!fh) await waker.wait(opts.pollMs ?? 250, signal);
     }
     try {
-      let offset = opts.tail !== undefined ? await tailOffset(fh, (await fh.stat()).size, opts.tail) : 0;
+      const liveTail = opts.tail !== undefined ? await tailOffset(fh, (await fh.stat()).size, opts.tail) : undefined;
+      let offset = liveTail?.offset ?? 0;
+      // The rotated files, unless the live file alone holds all the lines --tail asks for.
+      const needed = opts.tail !== undefined ? opts.tail - liveTail!.lines : undefined;
+      if (needed === undefined || needed > 0) {
+        for (const rec of await rotatedRecords(logPath, needed)) {
+          if (opts.until && rec.time > opts.until) return;
+          if (opts.since && rec.time < opts.since) continue;
+          yield rec;
+          if (signal?.aborted) return;
+        }
+      }
       let carry: Buffer = Buffer.alloc(0);
       const buf = Buffer.alloc(CHUNK);
       for (;;) {
@@ -92,13 +118,21 @@ export async function* readLog(logPath: string, opts: ReadLogOptions = {}): Asyn
         }
         if (!readAny && !alive) return;
         if (!readAny) {
-          // conmon's --log-size-max rotation renames a fresh file over the path: follow it.
+          // A rotation (the run's monitor renamed the file, conmon reopened it) or conmon's own
+          // --log-size-max truncation puts a fresh file at the path: follow it. What conmon wrote
+          // to the old file before it reopened is read first, so nothing is lost or read twice.
           const replaced = await replacedFile(logPath, fh);
           if (replaced) {
+            if (await hasMore(fh, offset)) {
+              await replaced.close();
+              continue;
+            }
             await fh.close();
             fh = replaced;
             offset = 0;
             carry = Buffer.alloc(0);
+            waker.close();
+            waker = new Waker(logPath);
             continue;
           }
           await waker.wait(opts.pollMs ?? 250, signal);
@@ -110,6 +144,17 @@ export async function* readLog(logPath: string, opts: ReadLogOptions = {}): Asyn
   } finally {
     waker?.close();
   }
+}
+
+/**
+ * A record's time as Docker prints it (`logs -t`, the API's timestamps): RFC3339Nano in UTC with
+ * exactly nine digits (jsonmessage.RFC3339NanoFixed). conmon writes local time with an offset.
+ */
+export function utcTimestamp(stamp: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(stamp);
+  if (!m) return stamp;
+  const whole = new Date(`${m[1]}${m[3]}`);
+  return `${whole.toISOString().slice(0, 19)}.${(m[2] ?? "").padEnd(9, "0").slice(0, 9)}Z`;
 }
 
 /** Parses one record without its final newline; undefined for a line that is not one. */
@@ -129,9 +174,88 @@ export function parseRecord(line: Buffer): LogRecord | undefined {
   return { time, timestamp, stream, partial: tag === 0x50, line: line.subarray(Math.min(s2 + 3, line.length)) };
 }
 
-/** The offset of the first record of the last `n` lines. */
-async function tailOffset(fh: FileHandle, size: number, n: number): Promise<number> {
-  if (n <= 0) return size;
+async function hasMore(fh: FileHandle, offset: number): Promise<boolean> {
+  return (await fh.stat()).size > offset;
+}
+
+/**
+ * The files a rotation keeps beside the live log, oldest first: `<log>.K` or `<log>.K.gz` for K
+ * from the highest present down to 1. A `.K` being compressed exists in both forms for a moment
+ * (the gzip is renamed into place before the plain file goes): the plain one is read.
+ */
+export function rotatedLogFiles(logPath: string): string[] {
+  const dir = dirname(logPath);
+  const prefix = `${basename(logPath)}.`;
+  const byIndex = new Map<number, string>();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    const m = /^(\d+)(\.gz)?$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : "");
+    if (!m) continue;
+    const k = Number(m[1]);
+    if (k < 1) continue;
+    if (!m[2] || !byIndex.has(k)) byIndex.set(k, join(dir, name));
+  }
+  return [...byIndex.entries()].sort((a, b) => b[0] - a[0]).map(([, path]) => path);
+}
+
+/**
+ * The records of the rotated files, oldest first; with `lines`, only those of the last `lines`
+ * lines. Rotated files are bounded by max-size, so each is read whole (and gunzipped) at once.
+ */
+async function rotatedRecords(logPath: string, lines: number | undefined): Promise<LogRecord[]> {
+  const records: LogRecord[] = [];
+  for (const file of rotatedLogFiles(logPath)) {
+    let data: Buffer;
+    try {
+      data = await readFile(file);
+    } catch (err) {
+      // Rotated away meanwhile (the oldest dropped, or .K renamed to .K+1).
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
+    if (file.endsWith(".gz")) data = gunzipSync(data);
+    records.push(...parseRecords(data));
+  }
+  if (lines === undefined) return records;
+  return records.slice(lastLinesStart(records, lines));
+}
+
+/** Every complete record of a buffer. */
+export function parseRecords(data: Buffer): LogRecord[] {
+  const out: LogRecord[] = [];
+  let start = 0;
+  let nl: number;
+  while ((nl = data.indexOf(NL, start)) >= 0) {
+    const rec = parseRecord(data.subarray(start, nl));
+    if (rec) out.push(rec);
+    start = nl + 1;
+  }
+  return out;
+}
+
+/** The index of the first record of the last `n` lines (a line: P records ended by an F record). */
+export function lastLinesStart(records: readonly LogRecord[], n: number): number {
+  if (n <= 0) return records.length;
+  let groups = 0;
+  let open = false;
+  for (let i = records.length - 1; i >= 0; i--) {
+    if (!records[i]!.partial || !open) {
+      groups++;
+      open = true;
+      if (groups > n) return i + 1;
+    }
+  }
+  return 0;
+}
+
+/** The offset of the first record of the last `n` lines, and how many lines (up to n) the file holds. */
+async function tailOffset(fh: FileHandle, size: number, n: number): Promise<{ offset: number; lines: number }> {
+  if (n <= 0) return { offset: size, lines: 0 };
   let bufStart = size;
   let buf: Buffer = Buffer.alloc(0);
   let recEnd = size;
@@ -157,11 +281,11 @@ async function tailOffset(fh: FileHandle, size: number, n: number): Promise<numb
       // records at the very end are a line still being written.
       groups++;
       open = true;
-      if (groups > n) return recEnd;
+      if (groups > n) return { offset: recEnd, lines: n };
     }
     recEnd = recStart;
   }
-  return 0;
+  return { offset: 0, lines: groups };
 }
 
 function isPartialRecord(rec: Buffer): boolean | undefined {

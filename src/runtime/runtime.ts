@@ -24,6 +24,8 @@ export interface TaskRequest {
   spec: OciSpec;
   /** Where the output is kept (k8s-file); undefined keeps none. */
   logPath: string | undefined;
+  /** Replace the log with an empty file before it grows past this many bytes (conmon --log-size-max). */
+  logSizeMax?: number | undefined;
   terminal: boolean;
   /** Keep stdin open for attach. */
   stdin: boolean;
@@ -106,6 +108,8 @@ export interface Runtime {
   attach(id: string): Promise<AttachConnection>;
   /** The task's terminal (with `terminal: true`), which attached clients resize. */
   terminal(id: string): TerminalControl;
+  /** Has the task's monitor reopen its log file at its path (after the file was renamed away to rotate it). */
+  reopenLog(id: string): Promise<void>;
   /** `ps` of the task's processes with ps's options, as text. */
   processes(id: string, psArgs: readonly string[]): string;
   /** Forgets everything kept for the task (bundle, exit record, sockets); the runtime state must be deleted first. */

@@ -130,8 +130,8 @@ export interface ContainerState {
   freezerChange?: FreezerChange;
   /** State.Health: set at the first start of a container with a health check that runs. */
   Health?: HealthState;
-  /** The process probing this run's health (health-monitor.ts), named as FreezerChange names its maker. */
-  healthMonitor?: { pid: number; startTime: string };
+  /** The run's monitor (run-monitor.ts: health probes, log rotation), named as FreezerChange names its maker. */
+  runMonitor?: { pid: number; startTime: string };
 }
 
 export interface HealthState {

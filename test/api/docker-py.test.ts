@@ -66,7 +66,7 @@ describe("berth serve: docker-py", { skip }, () => {
     const facts = answers("log-driver");
     assert.deepEqual(facts.unknown, [400, 'error looking up logging plugin foo: plugin "foo" not found']);
     assert.deepEqual(facts.unknown_opt, [400, "unknown log opt 'foo' for json-file log driver"]);
-    assert.deepEqual(facts.syslog, [501, "berth does not implement the syslog log driver: use json-file or none"]);
+    assert.deepEqual(facts.syslog, [501, "berth does not implement the syslog log driver: use json-file, local, k8s-file or none"]);
     assert.equal(facts.created, 0, "a refused create leaves no container");
     assert.deepEqual(facts.default, { Type: "json-file", Config: {} });
     assert.equal(facts.default_logs, "kept\n");

@@ -203,6 +203,10 @@ export class FakeRuntime implements Runtime {
   }
 
   /** Resizes are recorded, so a test can see that a client's terminal size arrived. */
+  async reopenLog(id: string): Promise<void> {
+    this.task(id);
+  }
+
   terminal(id: string): TerminalControl {
     return {
       resize: async (size) => {

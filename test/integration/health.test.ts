@@ -35,11 +35,11 @@ async function healthUntil(t: TempRoot, name: string, done: (h: Health) => boole
   }
 }
 
-/** The health monitors running for this test's root. */
+/** The run monitors (health probes) running for this test's root. */
 function monitors(t: TempRoot): number[] {
   return processesUsing(t.dir).filter((pid) => {
     try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("health-monitor");
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("monitor");
     } catch {
       return false;
     }

@@ -179,7 +179,7 @@ describe("info", { skip }, () => {
     // Structs print as Go prints docker's system.Info members (docker: `{  inactive false  [] 0 0 <nil> []}` …).
     assert.equal(
       ok(t, ["info", "-f", "{{.Swarm}}|{{.Plugins}}|{{.ContainerdCommit}}|{{.RegistryConfig}}|{{.Labels}}"]),
-      "{  inactive false  [] 0 0 <nil> []}|{[local] [host null] [] [json-file none]}|{ }|{[] [] [127.0.0.0/8] map[docker.io:0xc000000000] [] map[]}|[]\n",
+      "{  inactive false  [] 0 0 <nil> []}|{[local] [host null] [] [json-file k8s-file local none]}|{ }|{[] [] [127.0.0.0/8] map[docker.io:0xc000000000] [] map[]}|[]\n",
     );
     const all = JSON.parse(ok(t, ["info", "--format", "{{json .}}"]));
     assert.deepEqual(Object.keys(all), DOCKER_INFO_JSON_KEYS);

@@ -284,7 +284,7 @@ async function logs(call: ApiCall): Promise<void> {
   const tail = tailText === "all" || tailText === "" ? undefined : Number(tailText);
   const since = q.get("since");
   const until = q.get("until");
-  const { record, records } = containerLogs(call.api.engine, call.params[0]!, {
+  const { record, records, details } = containerLogs(call.api.engine, call.params[0]!, {
     follow: boolValue(q, "follow"),
     ...(tail !== undefined && Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
     ...(since && since !== "0" ? { since: parseUnixTime(since) } : {}),
@@ -293,6 +293,7 @@ async function logs(call: ApiCall): Promise<void> {
   });
   const tty = Boolean(record.spec.config.Tty);
   const timestamps = boolValue(q, "timestamps");
+  const withDetails = boolValue(q, "details");
   const res = response(call);
   const headers: Record<string, string> =
     call.version >= 1042 ? { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" } : {};
@@ -303,7 +304,7 @@ async function logs(call: ApiCall): Promise<void> {
       if (call.signal.aborted) break;
       if ((r.stream === "stdout" && !stdout) || (r.stream === "stderr" && !stderr)) continue;
       const text = Buffer.concat([
-        Buffer.from(timestamps ? `${formatLogTimestamp(r.timestamp)} ` : ""),
+        Buffer.from(`${timestamps ? `${formatLogTimestamp(r.timestamp)} ` : ""}${withDetails ? `${details} ` : ""}`),
         r.line,
         Buffer.from(r.partial ? "" : "\n"),
       ]);

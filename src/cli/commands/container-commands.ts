@@ -19,7 +19,7 @@ import { BerthError, NotFoundError } from "../../errors.js";
 import type { Engine } from "../../engine/engine.js";
 import type { AttachedEnd, AttachStreams, TerminalControl } from "../../engine/containers/container-attach.js";
 import type { CreateRequest } from "../../engine/containers/create-container.js";
-import { healthMonitorCommand } from "./health-monitor-command.js";
+import { runMonitorCommand } from "./run-monitor-command.js";
 import type { ImagePolicy } from "../../engine/containers/run-container.js";
 
 /** The container run and create ask for, and how its image is found: --pull, and the pull shown on stderr. */
@@ -482,10 +482,10 @@ const logsCommand: CommandSpec = {
       .option("-t, --timestamps", "Show timestamps")
       .option("--until <string>", "Show logs before a timestamp or relative"),
   action: async (ctx, [name], opts) => {
-    const { containerLogs } = await import("../../engine/containers/container-io.js");
+    const { containerLogs, utcTimestamp } = await import("../../engine/containers/container-io.js");
     const tail = opts.tail === "all" ? undefined : Number(opts.tail);
     if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new ClientError(`invalid value for "tail": ${opts.tail}`);
-    const { records } = containerLogs(await ctx.engine(), trimmedId("container", name!), {
+    const { records, details } = containerLogs(await ctx.engine(), trimmedId("container", name!), {
       follow: Boolean(opts.follow),
       ...(opts.since ? { since: parseTimeFlag(opts.since as string) } : {}),
       ...(opts.until ? { until: parseTimeFlag(opts.until as string) } : {}),
@@ -493,7 +493,8 @@ const logsCommand: CommandSpec = {
     });
     for await (const r of records) {
       const out = r.stream === "stderr" ? process.stderr : process.stdout;
-      const prefix = opts.timestamps ? `${r.timestamp.replace(/([+-]\d\d:\d\d)$/, "").replace(/$/, "Z")} ` : "";
+      // Docker's order: the time, then the details, then the line.
+      const prefix = `${opts.timestamps ? `${utcTimestamp(r.timestamp)} ` : ""}${opts.details ? `${details} ` : ""}`;
       out.write(prefix);
       out.write(r.line);
       if (!r.partial) out.write("\n");
@@ -700,5 +701,5 @@ export const containerCommands: readonly CommandSpec[] = [
   pruneCommand,
   inspectCommand,
   cleanupCommand,
-  healthMonitorCommand,
+  runMonitorCommand,
 ];

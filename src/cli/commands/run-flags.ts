@@ -98,6 +98,8 @@ export function addCreateFlags(cmd: Command): Command {
       .option("--cidfile <string>", "Write the container ID to the file")
       .option("--group-add <list>", "Add additional groups to join", collect, [])
       .option("--label-file <list>", "Read in a line delimited file of labels", collect, [])
+      .option("--log-driver <string>", "Logging driver for the container")
+      .option("--log-opt <list>", "Log driver options", collect, [])
       .option("--storage-opt <list>", "Storage driver options for the container", collect, [])
       .option("--sysctl <map>", "Sysctl options", collectChecked(checkSysctlFlag), [])
       .option("--userns <string>", "User namespace to use")
@@ -323,7 +325,21 @@ export function toCreateRequest(
       ...shareFlags(opts),
     },
     storageOpt: parseStorageOpts(opts.storageOpt as string[]),
+    logConfig: logFlags(opts.logDriver as string | undefined, opts.logOpt as string[]),
   };
+}
+
+/** --log-driver and --log-opt as the docker CLI sends them (parseLoggingOpts): "k=v", a bare "k" is k="", the last wins. */
+export function logFlags(driver: string | undefined, logOpts: readonly string[]): { Type: string; Config: Record<string, string> } {
+  const type = driver ?? "";
+  if (type === "none" && logOpts.length > 0) throw new ClientArgumentError(`invalid logging opts for driver ${type}`);
+  const config: Record<string, string> = {};
+  for (const opt of logOpts) {
+    const eq = opt.indexOf("=");
+    if (eq < 0) config[opt] = "";
+    else config[opt.slice(0, eq)] = opt.slice(eq + 1);
+  }
+  return { Type: type, Config: config };
 }
 
 /** --volumes-from, --group-add, --sysctl, --annotation, --cgroupns, --cgroup-parent, --userns, --cidfile. */

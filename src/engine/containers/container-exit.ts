@@ -6,7 +6,7 @@ import { exitedRun, recordExit } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerRuntime } from "./container-runtime.js";
 import { teardownSandbox } from "../network/sandbox.js";
-import { stopHealthMonitor } from "./health-monitor-process.js";
+import { stopRunMonitor } from "./run-monitor-process.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import type { ContainerRecord } from "../../store/container-store.js";
@@ -70,7 +70,7 @@ export async function releaseRun(engine: Engine, record: ContainerRecord, runId?
     // A start may have claimed the container for a new run while this waited for the lock (a
     // restart right after a stop): its task is not this run's to delete.
     if (runId !== undefined && engine.store.containers.get(record.spec.id)?.state.runId !== runId) return;
-    stopHealthMonitor(record.state);
+    stopRunMonitor(record.state);
     if (runtime.hasTask(record.spec.id)) await runtime.delete(record.spec.id, { force: true }).catch(ignoreGone);
     unmountRootfs(engine, record.spec.id);
     await teardownSandbox(engine, record.spec.id);

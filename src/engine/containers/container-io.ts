@@ -5,7 +5,8 @@ import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { containerRuntime } from "./container-runtime.js";
 import type { AttachConnection, AttachStreams, ExecSession, TerminalControl } from "../../runtime/runtime.js";
-import { readLog, type LogRecord, type ReadLogOptions } from "../../runtime/container-log.js";
+import { readLog, rotatedLogFiles, type LogRecord, type ReadLogOptions } from "../../runtime/container-log.js";
+import { formatLogDetails, logAttributes } from "./log-attributes.js";
 import { resolveUser } from "../../runtime/user.js";
 import { ContainerStartError, classifyStartError } from "../../runtime/start-error.js";
 import { ConflictError, InvalidArgumentError, NotImplementedError } from "../../errors.js";
@@ -38,18 +39,25 @@ export async function resizeContainer(engine: Engine, idOrName: string, size: { 
     });
 }
 
+export { utcTimestamp } from "../../runtime/container-log.js";
+
 export function containerLogs(
   engine: Engine,
   idOrName: string,
   opts: Omit<ReadLogOptions, "exitFile" | "isRunning">,
-): { record: ContainerRecord; records: AsyncGenerator<LogRecord> } {
+): { record: ContainerRecord; records: AsyncGenerator<LogRecord>; details: string } {
   const record = resolveContainer(engine, idOrName);
-  checkLogsReadable(record.spec.hostConfig.LogConfig);
+  const logConfig = record.spec.hostConfig.LogConfig;
+  checkLogsReadable(logConfig);
+  // --details: "k=v,k2=v2" before each line (empty for none, then only the separating space).
+  const details = formatLogDetails(logAttributes(record.spec, logConfig?.Config ?? {}));
   const paths = containerPaths(engine, record.spec.id);
-  if (!fs.existsSync(paths.logPath)) return { record, records: (async function* () {})() };
+  if (!fs.existsSync(paths.logPath) && rotatedLogFiles(paths.logPath).length === 0)
+    return { record, details, records: (async function* () {})() };
   const runtime = containerRuntime(engine, record.spec);
   return {
     record,
+    details,
     records: readLog(paths.logPath, {
       ...opts,
       ...(opts.follow ? { isRunning: () => record.state.Running && runtime.exitStatus(record.spec.id) === undefined } : {}),

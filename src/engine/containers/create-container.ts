@@ -1,6 +1,7 @@
 // `create` (and the first half of `run`): a container record, its snapshot (writable layer and init
 // layer, made by the layer store) and its volumes, made visible in one transaction. Nothing runs yet.
-import { checkLogConfig } from "./log-config.js";
+import { checkLogConfig, keepsLog, LOG_INIT_ERROR } from "./log-config.js";
+import { checkLogAttributes } from "./log-attributes.js";
 import { checkNamespaceModes } from "./namespace-modes.js";
 import { recordContainerEvent } from "../events.js";
 import { NO_RESTART, checkRestartPolicy } from "./restart-policy.js";
@@ -68,7 +69,7 @@ export interface CreateRequest {
   exposedPorts: string[];
   stopSignal?: string | undefined;
   stopTimeout?: number | undefined;
-  /** Config.Healthcheck as given; kept merged with the image's, and run by health-monitor.ts. */
+  /** Config.Healthcheck as given; kept merged with the image's, and run by health-probes.ts. */
   healthcheck?: HealthConfig | undefined;
   host: Omit<HostConfig, "Binds" | "Tmpfs" | "LogConfig">;
   /** HostConfig.LogConfig as given; checked by log-config.ts. */
@@ -164,6 +165,8 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     mounts: [],
     topLayer: image.layers[image.layers.length - 1]?.chainId ?? null,
   };
+  // A tag naming a field logger.Info lacks fails only once the container is known (dockerd: at start).
+  if (keepsLog(logConfig)) checkLogAttributes(spec, logConfig.Config, LOG_INIT_ERROR);
   store.write(() => {
     store.containers.checkName(name);
     if (!store.images.get(record.id)) throw new ImageNotFoundError(`No such image: ${req.image}`);

@@ -1,6 +1,6 @@
 // A container's health check as dockerd keeps it: checked as its create checks it, merged with
 // the image's (daemon/commit.go merge) and kept in Config.Healthcheck. What runs it is
-// health-monitor.ts; what it reports is health-state.ts.
+// health-probes.ts; what it reports is health-state.ts.
 import type { HealthConfig } from "../../image/config.js";
 import { InvalidArgumentError } from "../../errors.js";
 

@@ -36,7 +36,7 @@ export function containerJson(engine: Engine, record: ContainerRecord): Record<s
     manuallyStopped: _manual,
     restartCount,
     restartDelayMs: _delay,
-    healthMonitor: _monitor,
+    runMonitor: _monitor,
     Health,
     ...stateFields
   } = state;

@@ -24,7 +24,8 @@ import { NetworkSetupError, teardownSandbox } from "../network/sandbox.js";
 import { setupWorkingDirectory, WorkingDirectoryError } from "./working-directory.js";
 import { containerRuntime } from "./container-runtime.js";
 import { removeContainer } from "./remove-container.js";
-import { healthOnStart, spawnHealthMonitor } from "./health-monitor-process.js";
+import { healthOnStart, spawnRunMonitor } from "./run-monitor-process.js";
+import { conmonLogSizeMax } from "./log-rotation.js";
 import { buildOciSpec } from "../../runtime/spec/oci-spec.js";
 import { parseCapabilityMask } from "../../runtime/spec/capabilities.js";
 import { parseProcLimits } from "../../runtime/spec/rlimits.js";
@@ -114,6 +115,7 @@ export async function createTask(
         linkEnv,
       }),
       logPath: keepsLog(spec.hostConfig.LogConfig) ? paths.logPath : undefined,
+      logSizeMax: conmonLogSizeMax(spec.hostConfig.LogConfig),
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
       leaveStdinOpen: !spec.config.StdinOnce,
@@ -164,7 +166,7 @@ export async function createTask(
           recordContainerEvent(engine, spec, "start");
           return written;
         });
-        spawnHealthMonitor(engine, spec, runId);
+        spawnRunMonitor(engine, spec, runId);
         return { spec, state };
       },
     };

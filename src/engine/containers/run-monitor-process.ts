@@ -1,6 +1,6 @@
-// The health monitor as a process: started detached beside conmon at each start of a container
-// whose health check runs, recorded in the container's state, and stopped by the run's cleanup.
-// What it does once running is health-monitor.ts.
+// The run's monitor as a process: started detached beside conmon at each start of a container that
+// needs one (its health check runs, or its log rotates into several files), recorded in the
+// container's state, and stopped by the run's cleanup. What it does once running is run-monitor.ts.
 import { BERTH_ENTRY } from "./berth-entry.js";
 import { spawn } from "node:child_process";
 import type { Engine } from "../engine.js";
@@ -8,6 +8,7 @@ import type { ContainerSpec, ContainerState } from "../../store/container-store.
 import { processStartTime } from "../../store/work-dir.js";
 import { probeCommand } from "./healthcheck.js";
 import { healthAtStart } from "./health-state.js";
+import { monitorRotates } from "./log-rotation.js";
 
 /** The probe a container's runs get, or undefined when its check runs nothing (none, NONE, unknown kind). */
 export function healthProbe(spec: ContainerSpec): string[] | undefined {
@@ -19,25 +20,30 @@ export function healthOnStart(spec: ContainerSpec, state: ContainerState): Pick<
   return healthProbe(spec) ? { Health: healthAtStart(state.Health) } : {};
 }
 
+/** Whether a run of the container has work for a monitor. */
+export function needsRunMonitor(spec: ContainerSpec): boolean {
+  return healthProbe(spec) !== undefined || monitorRotates(spec.hostConfig.LogConfig);
+}
+
 /**
  * Starts the monitor of run `runId`, detached in a session of its own so that it outlives the
  * command that started the container (run -d, start, the API server, a restart by conmon's exit
  * command). It records itself in the container's state once it runs.
  */
-export function spawnHealthMonitor(engine: Engine, spec: ContainerSpec, runId: string): void {
-  if (!healthProbe(spec)) return;
+export function spawnRunMonitor(engine: Engine, spec: ContainerSpec, runId: string): void {
+  if (!needsRunMonitor(spec)) return;
   const child = spawn(
     process.execPath,
-    [BERTH_ENTRY, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "health-monitor", spec.id, runId],
+    [BERTH_ENTRY, "--root", engine.config.root, "--runroot", engine.config.runroot, "container", "monitor", spec.id, runId],
     { detached: true, stdio: "ignore" },
   );
-  child.on("error", (err) => engine.log.warn(`starting the health monitor of ${spec.id.slice(0, 12)}: ${err.message}`));
+  child.on("error", (err) => engine.log.warn(`starting the monitor of ${spec.id.slice(0, 12)}: ${err.message}`));
   child.unref();
 }
 
 /** Ends a run's monitor if it still lives: by the pid it recorded, and only if that is still the same process. */
-export function stopHealthMonitor(state: ContainerState): void {
-  const monitor = state.healthMonitor;
+export function stopRunMonitor(state: ContainerState): void {
+  const monitor = state.runMonitor;
   if (!monitor || monitor.pid === process.pid) return;
   if (processStartTime(monitor.pid) !== monitor.startTime) return;
   try {
@@ -48,7 +54,7 @@ export function stopHealthMonitor(state: ContainerState): void {
 }
 
 /** Whether the monitor a container's state names is alive (system check). */
-export function healthMonitorAlive(state: ContainerState): boolean {
-  const monitor = state.healthMonitor;
+export function runMonitorAlive(state: ContainerState): boolean {
+  const monitor = state.runMonitor;
   return monitor !== undefined && processStartTime(monitor.pid) === monitor.startTime;
 }

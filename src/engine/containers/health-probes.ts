@@ -1,19 +1,15 @@
-// Who runs a container's health probes. berth has no daemon, so each run of a container with a
-// health check gets a monitor process of its own, started detached beside conmon (as conmon's exit
-// command is): `berth container health-monitor ID RUN-ID`. It probes by exec as dockerd does,
-// writes State.Health in a store transaction, records health_status events, and ends with the run.
-// The run's cleanup kills it if it is still there. See docs/architecture.md, "Health checks".
+// A run's health probes, run by the run's monitor (run-monitor.ts): it probes by exec as dockerd
+// does, writes State.Health in a store transaction, records health_status events, and ends with
+// the run. See docs/architecture.md, "Health checks".
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Engine } from "../engine.js";
 import type { ContainerRecord } from "../../store/container-store.js";
-import { processStartTime } from "../../store/work-dir.js";
 import { formatTimestamp } from "../../image/config.js";
 import { formatGoDuration } from "../../image/go-duration.js";
 import { recordContainerEvent } from "../events.js";
 import { containerRuntime } from "./container-runtime.js";
 import { execProcess } from "./container-io.js";
-import { healthMonitorAlive, healthProbe } from "./health-monitor-process.js";
 import {
   DEFAULT_INTERVAL_NS,
   DEFAULT_TIMEOUT_NS,
@@ -24,55 +20,34 @@ import {
 } from "./health-state.js";
 
 /**
- * The monitor's life: probe run `runId` of container `id` until that run ends. The first probe
- * comes one interval after the start, each next one an interval after the previous one ended
- * (dockerd's timing, measured); during the start period the interval is StartInterval when set.
+ * Probes run `runId` of the container until that run ends (`ended`). The first probe comes one
+ * interval after the start, each next one an interval after the previous one ended (dockerd's
+ * timing, measured); during the start period the interval is StartInterval when set.
  */
-export async function runHealthMonitor(engine: Engine, id: string, runId: string): Promise<void> {
-  const startTime = processStartTime(process.pid) ?? "";
-  const registered = engine.store.write(() => {
-    const now = engine.store.containers.get(id);
-    if (!now || !now.state.Running || now.state.runId !== runId) return undefined;
-    // A monitor of this run already (a second spawn): leave the probing to it.
-    if (now.state.healthMonitor && healthMonitorAlive(now.state)) return undefined;
-    engine.store.containers.setState(id, { ...now.state, healthMonitor: { pid: process.pid, startTime } });
-    return now;
-  });
-  if (!registered) return;
-  const command = healthProbe(registered.spec);
-  if (!command) return;
-  const runtime = containerRuntime(engine, registered.spec);
-  const ended = new AbortController();
-  // The run's end (its exit file) stops the monitor at once, whatever it is waiting for.
-  void runtime
-    .waitExit(id, { signal: ended.signal })
-    .catch(() => undefined)
-    .finally(() => ended.abort());
-  try {
-    // The first probe is due one interval after the start, however long this process took to come up.
-    let previousEnd = Date.parse(registered.state.StartedAt);
-    for (;;) {
-      const record = thisRun(engine, id, runId);
-      if (!record) return;
-      try {
-        await sleep(Math.max(0, previousEnd + intervalMs(record) - Date.now()), undefined, { signal: ended.signal });
-      } catch {
-        return;
-      }
-      const current = thisRun(engine, id, runId);
-      if (!current) return;
-      // dockerd stops probing a paused container; unpause brings the probes back.
-      if (current.state.Paused) {
-        previousEnd = Date.now();
-        continue;
-      }
-      const result = await probe(engine, current, command, ended.signal);
-      if (ended.signal.aborted) return;
-      previousEnd = Date.now();
-      if (!recordResult(engine, id, runId, result)) return;
+export async function probeHealth(engine: Engine, registered: ContainerRecord, command: string[], ended: AbortSignal): Promise<void> {
+  const id = registered.spec.id;
+  const runId = registered.state.runId ?? "";
+  // The first probe is due one interval after the start, however long this process took to come up.
+  let previousEnd = Date.parse(registered.state.StartedAt);
+  for (;;) {
+    const record = thisRun(engine, id, runId);
+    if (!record) return;
+    try {
+      await sleep(Math.max(0, previousEnd + intervalMs(record) - Date.now()), undefined, { signal: ended });
+    } catch {
+      return;
     }
-  } finally {
-    ended.abort();
+    const current = thisRun(engine, id, runId);
+    if (!current) return;
+    // dockerd stops probing a paused container; unpause brings the probes back.
+    if (current.state.Paused) {
+      previousEnd = Date.now();
+      continue;
+    }
+    const result = await probe(engine, current, command, ended);
+    if (ended.aborted) return;
+    previousEnd = Date.now();
+    if (!recordResult(engine, id, runId, result)) return;
   }
 }
 

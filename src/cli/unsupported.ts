@@ -24,16 +24,7 @@ export interface UnsupportedFlag {
 }
 
 /** `docker run --help` and `docker create --help` (CLI 28.2.2) less what berth's run and create take. */
-const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
-  { long: "disable-content-trust" },
-  { long: "gpus" },
-  { long: "isolation" },
-  { long: "link-local-ip" },
-  { long: "log-driver" },
-  { long: "log-opt" },
-  { long: "use-api-socket" },
-  { long: "volume-driver" },
-];
+const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [{ long: "log-driver" }, { long: "log-opt" }];
 
 /**
  * `docker build --help` (CLI 28.2.2, classic) and the buildx flags scripts use, less what berth's

@@ -3,6 +3,7 @@
 // know are ignored, as dockerd ignores them (dockerode and docker-py send extras).
 import type { CreateRequest } from "../engine/containers/create-container.js";
 import type { HealthConfig } from "../image/config.js";
+import type { DeviceRequest } from "../engine/containers/device-requests.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../engine/containers/mount-specs.js";
 import { InvalidArgumentError } from "../errors.js";
 import { endpointsConfig } from "./endpoint-config.js";
@@ -122,10 +123,41 @@ export function toCreateRequest(body: Record<string, unknown>, name: string | un
             }))
           : null,
       Runtime: optionalString(host, "Runtime", H) || "runc",
+      DeviceRequests: deviceRequestsOf(host),
+      Isolation: optionalString(host, "Isolation", H) ?? "",
+      VolumeDriver: optionalString(host, "VolumeDriver", H) ?? "",
       ...share.host,
     },
     storageOpt: share.storageOpt,
   };
+}
+
+/** HostConfig.DeviceRequests as Go decodes them; null (inspect's) when left out or empty. */
+function deviceRequestsOf(host: Record<string, unknown>): DeviceRequest[] | null {
+  const raw = host.DeviceRequests;
+  if (raw === undefined || raw === null) return null;
+  if (!Array.isArray(raw)) throw unmarshal(raw, `${H}.DeviceRequests`, "[]container.DeviceRequest");
+  if (raw.length === 0) return null;
+  const T = "container.DeviceRequest";
+  return (raw as unknown[]).map((item) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) throw unmarshal(item, `${H}.DeviceRequests`, T);
+    const r = item as Record<string, unknown>;
+    const capabilities = r.Capabilities;
+    if (
+      capabilities !== undefined &&
+      capabilities !== null &&
+      (!Array.isArray(capabilities) || capabilities.some((c) => !Array.isArray(c)))
+    )
+      throw unmarshal(capabilities, `${T}.Capabilities`, "[][]string");
+    const options = optionalObject(r, "Options", T);
+    return {
+      Driver: optionalString(r, "Driver", T) ?? "",
+      Count: optionalNumber(r, "Count", T) ?? 0,
+      DeviceIDs: stringList(r, "DeviceIDs", T) ?? null,
+      Capabilities: capabilities ? (capabilities as unknown[][]).map((set) => set.map(String)) : null,
+      Options: options ? Object.fromEntries(Object.entries(options).map(([k, v]) => [k, String(v)])) : null,
+    };
+  });
 }
 
 /** A Go []string field (not a StrSlice: one string is a type error); null when left out. */

@@ -8,11 +8,16 @@ export function endpointConfig(body: Record<string, unknown>, type: string): End
   const ipam = optionalObject(body, "IPAMConfig", type) ?? {};
   const ipv4 = optionalString(ipam, "IPv4Address", "network.EndpointIPAMConfig");
   const ipv6 = optionalString(ipam, "IPv6Address", "network.EndpointIPAMConfig");
+  const linkLocal = stringList(ipam, "LinkLocalIPs", "network.EndpointIPAMConfig") ?? [];
   const mac = optionalString(body, "MacAddress", type);
   const driverOpts = optionalObject(body, "DriverOpts", type);
   return {
     Aliases: stringList(body, "Aliases", type) ?? [],
-    IPAMConfig: { ...(ipv4 ? { IPv4Address: ipv4 } : {}), ...(ipv6 ? { IPv6Address: ipv6 } : {}) },
+    IPAMConfig: {
+      ...(ipv4 ? { IPv4Address: ipv4 } : {}),
+      ...(ipv6 ? { IPv6Address: ipv6 } : {}),
+      ...(linkLocal.length ? { LinkLocalIPs: linkLocal } : {}),
+    },
     Links: stringList(body, "Links", type) ?? [],
     ...(mac ? { MacAddress: mac } : {}),
     ...(driverOpts ? { DriverOpts: Object.fromEntries(Object.entries(driverOpts).map(([k, v]) => [k, String(v)])) } : {}),

@@ -8,10 +8,7 @@ import { NotImplementedError } from "../errors.js";
 
 /** HostConfig field → the docker run flag that sets it. */
 const HOST_FIELDS: Readonly<Record<string, string>> = {
-  VolumeDriver: "--volume-driver",
   Cgroup: "--cgroup",
-  Isolation: "--isolation",
-  DeviceRequests: "--gpus",
   MaskedPaths: "--security-opt systempaths=unconfined",
   ReadonlyPaths: "--security-opt systempaths=unconfined",
 };

@@ -23,16 +23,6 @@ export interface UnsupportedFlag {
   short?: string;
 }
 
-/** `docker run --help` and `docker create --help` (CLI 28.2.2) less what berth's run and create take. */
-const CONTAINER_CONFIG_FLAGS: readonly UnsupportedFlag[] = [
-  { long: "disable-content-trust" },
-  { long: "gpus" },
-  { long: "isolation" },
-  { long: "link-local-ip" },
-  { long: "use-api-socket" },
-  { long: "volume-driver" },
-];
-
 /**
  * `docker build --help` (CLI 28.2.2, classic) and the buildx flags scripts use, less what berth's
  * build takes. Resource limits for RUN steps are not applied by berth's builder yet.
@@ -63,11 +53,7 @@ const BUILD_FLAGS: readonly UnsupportedFlag[] = [
   { long: "ssh" },
 ];
 
-const UNSUPPORTED_FLAGS = new Map<string, readonly UnsupportedFlag[]>([
-  ["container run", CONTAINER_CONFIG_FLAGS],
-  ["container create", CONTAINER_CONFIG_FLAGS],
-  ["image build", BUILD_FLAGS],
-]);
+const UNSUPPORTED_FLAGS = new Map<string, readonly UnsupportedFlag[]>([["image build", BUILD_FLAGS]]);
 
 /** By the command's own path (["container", "run"]), so that its aliases (`run`) share the list. */
 export function unsupportedFlagsOf(path: readonly string[]): readonly UnsupportedFlag[] {

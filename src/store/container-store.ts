@@ -73,6 +73,23 @@ export interface HostConfig extends Partial<ResourceSettings> {
   CgroupParent?: string;
   /** "" or "host". */
   UsernsMode?: string;
+  /** --gpus; refused at start (device-requests.ts). Absent: none (inspect's null). */
+  DeviceRequests?: DeviceRequest[] | null;
+  /** --isolation: "" or "default" in any case, as given (isolation.ts). */
+  Isolation?: string;
+  /** --volume-driver: "" or "local", the only driver berth has. */
+  VolumeDriver?: string;
+}
+
+/** container.DeviceRequest (--gpus) as the API and inspect spell it. */
+export interface DeviceRequest {
+  Driver: string;
+  /** -1: all devices. */
+  Count: number;
+  DeviceIDs: string[] | null;
+  /** Alternatives (OR) of capability sets (AND); the CLI adds "gpu" to its one set. */
+  Capabilities: string[][] | null;
+  Options: Record<string, string> | null;
 }
 
 export interface RestartPolicy {

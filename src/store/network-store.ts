@@ -43,7 +43,7 @@ export interface NetworkRecord {
 /** What a container asked for on one network (EndpointsConfig, `connect`'s EndpointConfig). */
 export interface EndpointConfig {
   Aliases?: string[];
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string };
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] };
   Links?: string[];
   MacAddress?: string;
   /** null when made by create, {} when made by connect, as Docker shows them. */

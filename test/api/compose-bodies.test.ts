@@ -121,7 +121,7 @@ describe("berth serve: docker-compose's create bodies", { skip }, () => {
   test("a create body setting a field berth lacks is refused (501) and creates nothing; Go's zero values pass", async () => {
     // What docker-compose sends for sysctls, cpu_shares, group_add, oom_score_adj, volumes_from, ...
     const cases: [Record<string, unknown>, Record<string, unknown>, string][] = [
-      [{}, { DeviceRequests: [{ Count: -1, Capabilities: [["gpu"]] }] }, "berth does not implement HostConfig.DeviceRequests (--gpus) yet"],
+      [{}, { Cgroup: "host" }, "berth does not implement HostConfig.Cgroup (--cgroup) yet"],
       [{ NetworkDisabled: true }, {}, "berth does not implement NetworkDisabled (HostConfig.NetworkMode none does the same) yet"],
       [{}, { MaskedPaths: [] }, "berth does not implement HostConfig.MaskedPaths (--security-opt systempaths=unconfined) yet"],
     ];

@@ -162,14 +162,15 @@ describe("the berth command line's words for what it cannot take", () => {
     [["swarm", "init"], 1, "berth does not support 'berth swarm' yet\n"],
     [["volume", "update", "v"], 1, "berth does not support 'berth volume update' yet\n"],
     [
-      ["run", "--use-api-socket", "busybox"],
+      ["run", "--gpus", "foo", "busybox"],
       125,
-      "berth does not support the '--use-api-socket' flag of 'berth run' yet" + usage("run", RUN),
+      'invalid argument "foo" for "--gpus" flag: invalid count (foo): value must be either "all" or an integer: invalid syntax' +
+        usage("run", RUN),
     ],
     [
-      ["run", "-d", "--isolation=default", "busybox"],
+      ["create", "--disable-content-trust=foo", "busybox"],
       125,
-      "berth does not support the '--isolation' flag of 'berth run' yet" + usage("run", RUN),
+      'invalid argument "foo" for "--disable-content-trust" flag: strconv.ParseBool: parsing "foo": invalid syntax' + usage("create", RUN),
     ],
     [
       ["run", "-d", "--add-host=x", "busybox"],
@@ -181,11 +182,11 @@ describe("the berth command line's words for what it cannot take", () => {
       125,
       'invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c' + usage("create", RUN),
     ],
-    [["create", "--gpus=all", "busybox"], 125, "berth does not support the '--gpus' flag of 'berth create' yet" + usage("create", RUN)],
     [
-      ["container", "run", "--link-local-ip", "169.254.1.1", "busybox"],
+      ["container", "run", "--gpus", "all,count=2", "busybox"],
       125,
-      "berth does not support the '--link-local-ip' flag of 'berth container run' yet" + usage("container run", RUN),
+      'invalid argument "all,count=2" for "--gpus" flag: gpu request key \'count\' can be specified only once' +
+        usage("container run", RUN),
     ],
   ];
   for (const [argv, code, stderr] of cases) {

@@ -458,8 +458,8 @@ services:
     try {
       const up = await compose(server, dir, ["-p", "caplack", "up", "-d"]);
       assert.equal(up.code, 1, up.stderr);
-      // berth's refusal, or dockerd's own once berth knows the field: Linux has no hyperv isolation.
-      assert.match(up.stderr, /berth does not implement HostConfig\.Isolation \(--isolation\) yet|Invalid isolation: "hyperv"/);
+      // dockerd's own refusal: Linux has no hyperv isolation.
+      assert.match(up.stderr, /Invalid isolation: "hyperv" - linux only supports 'default'/);
       assert.deepEqual(await projectContainers(server, "caplack"), []);
     } finally {
       await compose(server, dir, ["-p", "caplack", "down", "-v", "-t", "0"]);

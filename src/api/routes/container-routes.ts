@@ -18,6 +18,7 @@ import { resolveContainer } from "../../engine/containers/container-state.js";
 import { killRunning, pauseOrResume, stopContainer } from "../../engine/containers/container-lifecycle.js";
 import { startWithAttach, type AttachConnection } from "../../engine/containers/container-attach.js";
 import { removeContainer, renameContainer } from "../../engine/containers/remove-container.js";
+import { removeLink } from "../../engine/network/remove-link.js";
 import { validateContainerName } from "../../engine/containers/container-names.js";
 import { containerChanges } from "../../engine/containers/container-diff.js";
 import { exportContainer } from "../../engine/containers/export-container.js";
@@ -162,7 +163,11 @@ async function wait(call: ApiCall): Promise<void> {
 }
 
 async function remove(call: ApiCall): Promise<void> {
-  if (boolValue(call.query, "link")) throw new InvalidArgumentError("Conflict, cannot remove the default link name of the container");
+  if (boolValue(call.query, "link")) {
+    removeLink(call.api.engine, call.params[0]!);
+    sendEmpty(call, 204);
+    return;
+  }
   const id = resolveContainer(call.api.engine, call.params[0]!).spec.id;
   await removeContainer(call.api.engine, id, {
     force: boolValue(call.query, "force"),
@@ -369,5 +374,6 @@ export const containerRoutes: readonly Route[] = [
   route("HEAD", `/containers/${ID}/archive`, archiveHead),
   route("GET", `/containers/${ID}/archive`, archiveGet),
   route("PUT", `/containers/${ID}/archive`, archivePut),
-  route("DELETE", `/containers/${ID}`, remove),
+  // A link's name has a slash ("src/al"): dockerd's route takes any name, {name:.*}.
+  route("DELETE", "/containers/(.+)", remove),
 ];

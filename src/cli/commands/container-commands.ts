@@ -13,6 +13,8 @@ import { containerRow } from "../format/container-row.js";
 import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, collectEnv, toCreateRequest } from "./run-flags.js";
+import { withApiSocket } from "./run-extra-flags.js";
+import { checkContentTrust } from "../content-trust.js";
 import { confirm } from "./image-commands.js";
 import { proxySignals, startTerminal } from "./terminal.js";
 import { BerthError, NotFoundError } from "../../errors.js";
@@ -33,6 +35,7 @@ async function requestFromFlags(
   const pull = opts.pull as string;
   const { isPullPolicy } = await import("../../engine/containers/run-container.js");
   if (!isPullPolicy(pull)) throw new ClientError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  checkContentTrust(image!, opts, ctx.env);
   const req = toCreateRequest(image!, cmd, opts, { detached, env: ctx.env });
   const { localhostDnsWarning } = await import("../../engine/containers/resolv-conf.js");
   const dnsWarning = localhostDnsWarning(req.host.Dns ?? []);
@@ -79,9 +82,10 @@ const createCommand: CommandSpec = {
   stopAtFirstArg: true,
   options: addCreateFlags,
   action: async (ctx, args, opts) => {
-    const { req, policy } = await requestFromFlags(ctx, args, opts, true);
+    const { req: asked, policy } = await requestFromFlags(ctx, args, opts, true);
     const { createWithPullPolicy } = await import("../../engine/containers/run-container.js");
     const engine = await ctx.engine({ sweep: true });
+    const req = await withApiSocket(engine, asked, opts);
     const { id, warnings } = await withCidFile(req.host.ContainerIDFile, policy, async (p) => {
       const result = await createWithPullPolicy(engine, req, p);
       p.onCreated?.(result.id);
@@ -109,9 +113,10 @@ const runCommand: CommandSpec = {
   action: async (ctx, args, opts) => {
     const detached = Boolean(opts.detach);
     if (opts.tty && opts.interactive && !process.stdin.isTTY) throw new ClientError("the input device is not a TTY");
-    const { req, policy } = await requestFromFlags(ctx, args, opts, detached);
+    const { req: asked, policy } = await requestFromFlags(ctx, args, opts, detached);
     const { runContainer } = await import("../../engine/containers/run-container.js");
     const engine = await ctx.engine({ sweep: true });
+    const req = await withApiSocket(engine, asked, opts);
     if (detached) {
       ctx.line((await withCidFile(req.host.ContainerIDFile, policy, (p) => runContainer(engine, req, p))).id);
       return 0;
@@ -323,9 +328,15 @@ const rmCommand = eachContainer(
     options: (cmd) =>
       cmd
         .option("-f, --force", "Force the removal of a running container (uses SIGKILL)")
+        .option("-l, --link", "Remove the specified link")
         .option("-v, --volumes", "Remove anonymous volumes associated with the container"),
   },
   async (engine, name, opts) => {
+    if (opts.link) {
+      const { removeLink } = await import("../../engine/network/remove-link.js");
+      removeLink(engine, name);
+      return;
+    }
     const { removeContainer } = await import("../../engine/containers/remove-container.js");
     await removeContainer(engine, name, { force: Boolean(opts.force), volumes: Boolean(opts.volumes) });
   },

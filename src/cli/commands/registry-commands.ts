@@ -1,5 +1,6 @@
 // Registry commands: pull, push, login, logout — Docker's flags, progress and messages.
-import type { CommandSpec } from "../command-spec.js";
+import { parseBool, type CommandSpec } from "../command-spec.js";
+import { checkContentTrust } from "../content-trust.js";
 import { ClientError } from "../errors.js";
 import { progressDisplay } from "../format/progress-display.js";
 import { parseClientReference } from "../client-reference.js";
@@ -36,10 +37,12 @@ const pullCommand: CommandSpec = {
   options: (cmd) =>
     cmd
       .option("-a, --all-tags", "Download all tagged images in the repository")
+      .option("--disable-content-trust [bool]", "Skip image verification (default true)", parseBool)
       .option("--platform <string>", "Set platform if server is multi-platform capable")
       .option("-q, --quiet", "Suppress verbose output"),
   action: async (ctx, [name], opts) => {
     await parseClientReference(name!);
+    checkContentTrust(name!, opts, ctx.env);
     const engine = await ctx.engine({ sweep: true });
     const quiet = Boolean(opts.quiet);
     const platform = opts.platform as string | undefined;
@@ -65,9 +68,13 @@ const pushCommand: CommandSpec = {
   description: "Upload an image to a registry",
   args: { min: 1, max: 1 },
   options: (cmd) =>
-    cmd.option("-a, --all-tags", "Push all tags of an image to the repository").option("-q, --quiet", "Suppress verbose output"),
+    cmd
+      .option("-a, --all-tags", "Push all tags of an image to the repository")
+      .option("--disable-content-trust [bool]", "Skip image signing (default true)", parseBool)
+      .option("-q, --quiet", "Suppress verbose output"),
   action: async (ctx, [name], opts) => {
     await parseClientReference(name!);
+    checkContentTrust(name!, opts, ctx.env);
     const engine = await ctx.engine({ sweep: true });
     const quiet = Boolean(opts.quiet);
     if (!opts.allTags && !quiet && (await usesDefaultTag(name!))) ctx.line("Using default tag: latest");

@@ -19,9 +19,10 @@ import { healthcheckFromFlags, parseDurationFlag } from "./health-flags.js";
 import { checkSysctlFlag } from "../sysctl-flag.js";
 import { readLabelFile } from "../label-file.js";
 import { addCreateResourceFlags, createResourceSettings } from "./resource-flags.js";
+import { addExtraCreateFlags, extraHostSettings } from "./run-extra-flags.js";
 
 export function addCreateFlags(cmd: Command): Command {
-  return (
+  return addExtraCreateFlags(
     addCreateResourceFlags(cmd)
       .option("-a, --attach <stream>", "Attach to STDIN, STDOUT or STDERR", collect, [])
       .option("--add-host <list>", "Add a custom host-to-IP mapping (host:ip)", collectChecked(parseAddHostFlag), [])
@@ -63,7 +64,6 @@ export function addCreateFlags(cmd: Command): Command {
       .option("--mount <mount>", "Attach a filesystem mount to the container", collect, [])
       .option("--name <string>", "Assign a name to the container")
       .option("--network <network>", "Connect a container to a network", collect, [])
-      .option("--net <network>", "Alias of --network", collect, [])
       .option("--network-alias <list>", "Add network-scoped alias for the container", collect, [])
       .option("--ip <ip>", "IPv4 address (e.g., 172.30.100.104)")
       .option("--ip6 <ip>", "IPv6 address (e.g., 2001:db8::33)")
@@ -103,7 +103,7 @@ export function addCreateFlags(cmd: Command): Command {
       .option("--storage-opt <list>", "Storage driver options for the container", collect, [])
       .option("--sysctl <map>", "Sysctl options", collectChecked(checkSysctlFlag), [])
       .option("--userns <string>", "User namespace to use")
-      .option("--volumes-from <list>", "Mount volumes from the specified container(s)", collect, [])
+      .option("--volumes-from <list>", "Mount volumes from the specified container(s)", collect, []),
   );
 }
 
@@ -260,6 +260,7 @@ export function toCreateRequest(
       aliases: opts.networkAlias as string[],
       ip: opts.ip as string | undefined,
       ip6: opts.ip6 as string | undefined,
+      linkLocalIps: opts.linkLocalIp as string[],
     }),
   );
   const memory = (opts.memory as number | undefined) ?? 0;
@@ -323,6 +324,7 @@ export function toCreateRequest(
       Devices: (opts.device as string[]).length ? (opts.device as string[]).map(parseDevice) : null,
       Runtime: (opts.runtime as string | undefined) ?? "runc",
       ...shareFlags(opts),
+      ...extraHostSettings(opts),
     },
     storageOpt: parseStorageOpts(opts.storageOpt as string[]),
     logConfig: logFlags(opts.logDriver as string | undefined, opts.logOpt as string[]),

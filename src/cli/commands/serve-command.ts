@@ -45,6 +45,12 @@ export const serveCommand: CommandSpec = {
     const engine = await ctx.engine({ sweep: true });
     const log = apiLog(ctx);
     const server = await startApiServer(engine, { hosts, log });
+    // run --use-api-socket mounts the socket of the serve of its runroot.
+    const { recordServeSockets } = await import("../../engine/system/serve-socket.js");
+    const unrecord = recordServeSockets(
+      engine,
+      server.addresses.filter((a) => a.startsWith("unix://")).map((a) => a.slice("unix://".length)),
+    );
     // As dockerd does when it starts: the sandboxes of runs that ended unseen (a reboot, a killed
     // conmon) free their addresses and ports, then containers whose restart policy asks come back.
     const { releaseNetworkLeftovers } = await import("../../engine/network/network-repair.js");
@@ -58,6 +64,7 @@ export const serveCommand: CommandSpec = {
     logLine("info", `berth serves the Docker Engine API (root ${engine.config.root}, runroot ${engine.config.runroot})`);
     const signal = await stopped;
     logLine("info", `Processing signal '${signal === "SIGTERM" ? "terminated" : "interrupt"}'`);
+    unrecord();
     await server.close({ graceMs: 2_000 });
     logLine("info", "Daemon shutdown complete");
     return 0;

@@ -16,7 +16,7 @@ import type { MountRequest } from "./mount-specs.js";
 import type { ImageRecord } from "../../store/image-store.js";
 import { canonicalContainerConfig, formatTimestamp, type ContainerConfig, type HealthConfig } from "../../image/config.js";
 import { initialState, type ContainerSpec, type HostConfig, type MountPoint } from "../../store/container-store.js";
-import { ImageNotFoundError, InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { ImageNotFoundError, InvalidArgumentError, NotFoundError, SystemError } from "../../errors.js";
 import { checkEnvEntry } from "./env-entry.js";
 import { checkNetworkMode } from "../network/network-mode.js";
 import { checkPortBindings } from "../network/ports.js";
@@ -173,6 +173,7 @@ export function createContainer(engine: Engine, req: CreateRequest): CreateResul
     spec.mounts = resolveMounts(engine, {
       requests: req.mounts,
       volumesFrom: req.host.VolumesFrom ?? [],
+      volumeDriver: req.host.VolumeDriver ?? "",
       config,
       now: engine.clock
         .now()
@@ -253,6 +254,11 @@ function hostHostname(): string {
 }
 
 function validateHostConfig(req: CreateRequest): void {
+  // dockerd on Linux (daemon/daemon_unix.go verifyPlatformContainerSettings) answers 500.
+  const isolation = req.host.Isolation ?? "";
+  if (isolation !== "" && isolation.toLowerCase() !== "default") {
+    throw new SystemError(`Invalid isolation: ${JSON.stringify(isolation)} - linux only supports 'default'`);
+  }
   for (const d of req.host.Devices ?? []) {
     if (!fs.existsSync(d.PathOnHost)) {
       throw new InvalidArgumentError(
@@ -273,7 +279,7 @@ function tmpfsMap(mounts: readonly MountRequest[]): Record<string, string> | nul
  */
 function resolveMounts(
   engine: Engine,
-  opts: { requests: readonly MountRequest[]; volumesFrom: readonly string[]; config: ContainerConfig; now: string },
+  opts: { requests: readonly MountRequest[]; volumesFrom: readonly string[]; config: ContainerConfig; now: string; volumeDriver: string },
 ): MountPoint[] {
   const { store } = engine;
   const { requests, config, now } = opts;
@@ -283,6 +289,7 @@ function resolveMounts(
     taken.add(req.destination);
   }
   const points = inheritedMounts(engine, opts.volumesFrom, taken);
+  const driver = opts.volumeDriver || "local";
   for (const m of points) taken.add(m.Destination);
   const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !taken.has(dest));
   const all: MountRequest[] = [
@@ -297,7 +304,16 @@ function resolveMounts(
       tmpfsOptions: [],
     })),
   ];
-  for (const req of all) {
+  const names = all.map((req) => (req.type === "volume" ? req.source || randomBytes(32).toString("hex") : ""));
+  // Before any volume is made: dockerd's volume service fails on the plugin lookup, even for a
+  // volume that exists (with the local driver), and the API answers 404.
+  const unserved = all.findIndex((req) => req.type === "volume" && !req.ownDriver && driver !== "local");
+  if (unserved >= 0) {
+    throw new NotFoundError(
+      `create ${names[unserved]}: error looking up volume plugin ${driver}: plugin ${JSON.stringify(driver)} not found`,
+    );
+  }
+  for (const [i, req] of all.entries()) {
     if (req.type === "bind") {
       if (!fs.existsSync(req.source)) fs.mkdirSync(req.source, { recursive: true, mode: 0o755 });
       points.push({
@@ -319,7 +335,7 @@ function resolveMounts(
         options: req.tmpfsOptions,
       });
     } else {
-      const name = req.source || randomBytes(32).toString("hex");
+      const name = names[i]!;
       const volume = store.volumes.ensure(name, { anonymous: !req.source, now });
       points.push({
         Type: "volume",

@@ -12,6 +12,8 @@ export interface MountRequest {
   copy: boolean;
   propagation: string;
   tmpfsOptions: string[];
+  /** --mount (the API's Mounts) names its own volume driver; HostConfig.VolumeDriver is for the others. */
+  ownDriver?: boolean;
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -95,6 +97,7 @@ export function parseMountFlag(spec: string): MountRequest {
     copy: true,
     propagation: "rprivate",
     tmpfsOptions: [],
+    ownDriver: true,
   };
   for (const field of spec.split(",")) {
     const eq = field.indexOf("=");

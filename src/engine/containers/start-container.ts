@@ -3,6 +3,7 @@
 // the attach socket between create and start and lose no output.
 import { BERTH_ENTRY } from "./berth-entry.js";
 import { DeviceLookupError } from "../../runtime/spec/cgroup-tuning.js";
+import { DeviceDriverError, selectDeviceDrivers } from "./device-requests.js";
 import { tuningOf } from "./resource-tuning.js";
 import { keepsLog } from "./log-config.js";
 import type { NamespaceMode, OciMount, SeccompSetting } from "../../runtime/spec/spec-input.js";
@@ -103,6 +104,7 @@ export async function createTask(
     };
     const init = spec.hostConfig.Init ? engine.runtimes.initBinary() : undefined;
     if (spec.hostConfig.Init && !init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
+    selectDeviceDrivers(spec.hostConfig.DeviceRequests ?? []);
     const created = await runtime.create({
       id: spec.id,
       name: spec.name,
@@ -187,7 +189,12 @@ async function removeStarted(engine: Engine, id: string): Promise<void> {
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */
 function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
-  if (err instanceof WorkingDirectoryError || err instanceof NetworkSetupError || err instanceof DeviceLookupError) {
+  if (
+    err instanceof WorkingDirectoryError ||
+    err instanceof NetworkSetupError ||
+    err instanceof DeviceLookupError ||
+    err instanceof DeviceDriverError
+  ) {
     engine.store.write(() => engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: 128, Error: err.message }));
     return err;
   }

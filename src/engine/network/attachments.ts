@@ -94,11 +94,12 @@ export function normalizedConfig(config: EndpointConfig): EndpointConfig {
   const ipam = config.IPAMConfig ?? {};
   return {
     ...(config.Aliases?.length ? { Aliases: [...config.Aliases] } : {}),
-    ...(ipam.IPv4Address || ipam.IPv6Address
+    ...(ipam.IPv4Address || ipam.IPv6Address || ipam.LinkLocalIPs?.length
       ? {
           IPAMConfig: {
             ...(ipam.IPv4Address ? { IPv4Address: ipam.IPv4Address } : {}),
             ...(ipam.IPv6Address ? { IPv6Address: ipam.IPv6Address } : {}),
+            ...(ipam.LinkLocalIPs?.length ? { LinkLocalIPs: [...ipam.LinkLocalIPs] } : {}),
           },
         }
       : {}),

@@ -1,6 +1,6 @@
-// `--network`, `--network-alias`, `--ip` and `--ip6` of run and create, as docker CLI 28 turns them
+// `--network`, `--network-alias`, `--ip`, `--ip6` and `--link-local-ip` of run and create, as docker CLI 28 turns them
 // into HostConfig.NetworkMode and NetworkingConfig.EndpointsConfig: `--network NAME` or the long
-// form `--network name=NAME,alias=A,ip=IP,ip6=IP,mac-address=MAC,driver-opt=K=V`, repeatable (the
+// form `--network name=NAME,alias=A,ip=IP,ip6=IP,link-local-ip=IP,mac-address=MAC,driver-opt=K=V`, repeatable (the
 // first is the network mode); the single-network flags apply to the first network.
 import type { EndpointConfig } from "../../store/network-store.js";
 import { InvalidArgumentError } from "../../errors.js";
@@ -10,13 +10,14 @@ interface NetworkFlag {
   aliases: string[];
   ipv4?: string;
   ipv6?: string;
+  linkLocalIps: string[];
   mac?: string;
   driverOpts: Record<string, string>;
 }
 
 /** One --network value; a plain name, or the comma-separated long form. */
 export function parseNetworkFlag(value: string): NetworkFlag {
-  const flag: NetworkFlag = { target: "", aliases: [], driverOpts: {} };
+  const flag: NetworkFlag = { target: "", aliases: [], linkLocalIps: [], driverOpts: {} };
   if (!value.includes("=")) return { ...flag, target: value };
   for (const field of value.split(",")) {
     const eq = field.indexOf("=");
@@ -27,6 +28,7 @@ export function parseNetworkFlag(value: string): NetworkFlag {
     else if (key === "alias") flag.aliases.push(v);
     else if (key === "ip") flag.ipv4 = v;
     else if (key === "ip6") flag.ipv6 = v;
+    else if (key === "link-local-ip") flag.linkLocalIps.push(v);
     else if (key === "mac-address") flag.mac = v;
     else if (key === "driver-opt") {
       const kv = v.indexOf("=");
@@ -39,12 +41,13 @@ export function parseNetworkFlag(value: string): NetworkFlag {
 
 export function networkFlags(
   values: readonly string[],
-  single: { aliases: readonly string[]; ip?: string | undefined; ip6?: string | undefined },
+  single: { aliases: readonly string[]; ip?: string | undefined; ip6?: string | undefined; linkLocalIps?: readonly string[] },
 ): { mode: string; endpoints: Record<string, EndpointConfig> } {
   const flags = values.map(parseNetworkFlag);
-  if (flags.length === 0) flags.push({ target: "default", aliases: [], driverOpts: {} });
+  if (flags.length === 0) flags.push({ target: "default", aliases: [], linkLocalIps: [], driverOpts: {} });
   const first = flags[0]!;
-  if (single.aliases.length > 0 || single.ip || single.ip6) {
+  const linkLocalIps = single.linkLocalIps ?? [];
+  if (single.aliases.length > 0 || single.ip || single.ip6 || linkLocalIps.length > 0) {
     if (flags.length > 1) {
       throw new InvalidArgumentError("conflicting options: cannot specify both --network-alias, --ip or --ip6 and more than one network");
     }
@@ -54,7 +57,11 @@ export function networkFlags(
     if ((first.ipv4 && single.ip) || (first.ipv6 && single.ip6)) {
       throw new InvalidArgumentError("conflicting options: cannot specify both --ip and per-network IPv4 address");
     }
+    if (first.linkLocalIps.length > 0 && linkLocalIps.length > 0) {
+      throw new InvalidArgumentError("conflicting options: cannot specify both --link-local-ip and per-network link-local IP addresses");
+    }
     first.aliases.push(...single.aliases);
+    first.linkLocalIps.push(...linkLocalIps);
     if (single.ip) first.ipv4 = single.ip;
     if (single.ip6) first.ipv6 = single.ip6;
   }
@@ -64,8 +71,14 @@ export function networkFlags(
     if (f.target in endpoints) throw new InvalidArgumentError(`network "${f.target}" is specified multiple times`);
     endpoints[f.target] = {
       ...(f.aliases.length ? { Aliases: f.aliases } : {}),
-      ...(f.ipv4 || f.ipv6
-        ? { IPAMConfig: { ...(f.ipv4 ? { IPv4Address: f.ipv4 } : {}), ...(f.ipv6 ? { IPv6Address: f.ipv6 } : {}) } }
+      ...(f.ipv4 || f.ipv6 || f.linkLocalIps.length
+        ? {
+            IPAMConfig: {
+              ...(f.ipv4 ? { IPv4Address: f.ipv4 } : {}),
+              ...(f.ipv6 ? { IPv6Address: f.ipv6 } : {}),
+              ...(f.linkLocalIps.length ? { LinkLocalIPs: f.linkLocalIps } : {}),
+            },
+          }
         : {}),
       ...(f.mac ? { MacAddress: f.mac } : {}),
       ...(Object.keys(f.driverOpts).length ? { DriverOpts: f.driverOpts } : {}),

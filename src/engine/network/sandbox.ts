@@ -20,6 +20,7 @@ import { addressPools, bridgeNetwork } from "./default-bridge.js";
 import { ConflictError, NotFoundError, SystemError } from "../../errors.js";
 import { requestedMacAddress } from "./mac-address.js";
 import { lockExclusive } from "../../sys/file-lock.js";
+import { addLinkLocalIps, checkLinkLocalIps } from "../../network/link-local.js";
 
 /** Where Debian's, Fedora's and a source install put podman's helpers. */
 const HELPER_DIRS = ["/usr/lib/podman", "/usr/libexec/podman", "/usr/local/libexec/podman", "/usr/local/lib/podman"];
@@ -75,6 +76,7 @@ export interface JoinedNetwork {
  */
 export async function setupSandbox(engine: Engine, spec: ContainerSpec, joined: readonly JoinedNetwork[]): Promise<string> {
   const driver = joined.length > 0 ? netavark(engine) : undefined;
+  for (const j of joined) checkEndpointLinkLocalIps(j);
   // A run that ended without its cleanup (the container is not running, or it would not start
   // again) still holds its sandbox: it goes first, so that its address and ports are free again.
   await teardownSandbox(engine, spec.id);
@@ -91,12 +93,28 @@ export async function setupSandbox(engine: Engine, spec: ContainerSpec, joined: 
         for (const network of Object.keys(options.networks)) endpointsOf(status, network);
         for (const { network } of joined) await ensureIsolation(network.bridge, { ipv6: network.ipv6 });
       });
+      for (const [i, j] of joined.entries()) await addEndpointLinkLocalIps(sandbox.netns, j, `eth${i}`);
     }
     return sandbox.netns;
   } catch (err) {
     await teardownSandbox(engine, spec.id);
     throw err instanceof NetworkSetupError ? err : new NetworkSetupError((err as Error).message, { cause: err });
   }
+}
+
+/** dockerd checks an endpoint's link-local addresses when it joins: a start (or connect) fails, the container stays. */
+function checkEndpointLinkLocalIps(joined: JoinedNetwork): void {
+  try {
+    checkLinkLocalIps(joined.attachment.config.IPAMConfig?.LinkLocalIPs ?? []);
+  } catch (err) {
+    throw new NetworkSetupError((err as Error).message, { cause: err });
+  }
+}
+
+/** netavark knows one address per family: the link-local ones go on the interface after it made it. */
+async function addEndpointLinkLocalIps(netns: string, joined: JoinedNetwork, device: string): Promise<void> {
+  const addresses = joined.attachment.config.IPAMConfig?.LinkLocalIPs ?? [];
+  if (addresses.length > 0) await addLinkLocalIps(netns, { device, addresses });
 }
 
 /** One network's share of a container: its addresses, MAC and what netavark is told of it. */
@@ -212,6 +230,7 @@ function reserveSandbox(engine: Engine, spec: ContainerSpec, joined: readonly Jo
  */
 export async function connectSandbox(engine: Engine, spec: ContainerSpec, joined: JoinedNetwork): Promise<EndpointRecord> {
   const driver = netavark(engine);
+  checkEndpointLinkLocalIps(joined);
   const endpoint = engine.store.write(() => {
     const sandbox = engine.store.networks.sandbox(spec.id);
     if (!sandbox) throw new ConflictError(`container ${spec.id} has no network namespace to connect: it is not running`);
@@ -234,6 +253,7 @@ export async function connectSandbox(engine: Engine, spec: ContainerSpec, joined
       endpointsOf(await driver.setup(endpoint.netns, endpoint.options), joined.network.name);
       await ensureIsolation(joined.network.bridge, { ipv6: joined.network.ipv6 });
     });
+    await addEndpointLinkLocalIps(endpoint.netns, joined, endpoint.record.interfaceName ?? "eth0");
   } catch (err) {
     await serialized(() => driver.teardown(endpoint.netns, endpoint.options)).catch(() => undefined);
     engine.store.write(() => engine.store.networks.removeEndpoint(spec.id, joined.network.id));

@@ -22,7 +22,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return ctx;
   });
   // No command: the docker CLI prints its usage on stderr and succeeds.
-  if (word === undefined && !argv.some((a) => ["-h", "--help", "-v", "--version"].includes(a))) {
+  if (word === undefined && onlyGlobalFlags(argv)) {
     process.stderr.write(program.helpInformation());
     return 0;
   }
@@ -183,6 +183,18 @@ export function commandWord(argv: readonly string[]): string | undefined {
     if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
   }
   return undefined;
+}
+
+/** Whether the command line is complete global flags and nothing else (no help, version or error to give). */
+function onlyGlobalFlags(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split("=")[0]!;
+    if (arg === "-D" || arg === "--debug") continue;
+    if (!GLOBAL_VALUE_FLAGS.has(name)) return false;
+    if (name === arg && ++i >= argv.length) return false;
+  }
+  return true;
 }
 
 /** Groups whose name is not a noun to manage. */

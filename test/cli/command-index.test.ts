@@ -18,9 +18,11 @@ test("each command module lists exactly the first words its commands answer to",
 
 test("every command defined under src/cli/commands is reachable through the index", async () => {
   const indexed = new Set((await commandsFor(undefined)).flatMap((s) => s.path.join(" ")));
-  const dir = fileURLToPath(new URL("../../src/cli/commands/", import.meta.url));
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".js"))) {
-    const mod = (await import(new URL(file, `file://${dir}`).href)) as Record<string, unknown>;
+  // The sources name the modules (dist may hold the output of a file since renamed).
+  const sources = fileURLToPath(new URL("../../../src/cli/commands/", import.meta.url));
+  for (const file of readdirSync(sources).filter((f) => f.endsWith(".ts"))) {
+    const compiled = new URL(`../../src/cli/commands/${file.replace(/\.ts$/, ".js")}`, import.meta.url);
+    const mod = (await import(compiled.href)) as Record<string, unknown>;
     for (const value of Object.values(mod)) {
       for (const spec of Array.isArray(value) ? value : [value]) {
         const s = spec as Partial<CommandSpec> | undefined;

@@ -36,7 +36,7 @@ function suite(name: string, cli: string[], dir: string): Record<string, number>
   return out;
 }
 
-const peers = new Peers("berth-commit-bench");
+const peers = new Peers("cbench");
 try {
   const berth = peers.berth();
   await must(berth, ["import", "-c", 'CMD ["sh"]', peers.busyboxRootfs(), "busybox"]);

@@ -116,7 +116,8 @@ export class Peers {
   #dockerd: number | undefined;
   #cleaned = false;
 
-  /** `prefix` names the directory (/tmp/PREFIX-XXXXXX) and the namespaces (PREFIX-ENGINE-PID).
+  /** `prefix` names the directory (/tmp/PREFIX-XXXXXX) and the namespaces (PREFIX-ENGINE-PID). Keep
+   * it short: conmon's socket path under berth's runroot here must stay within 107 bytes.
    * Ctrl-C (and SIGTERM, SIGHUP) clean up and end the process. */
   constructor(prefix: string) {
     this.#prefix = prefix;

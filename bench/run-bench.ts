@@ -27,7 +27,7 @@ async function measure(engine: Engine): Promise<{ serial: number; parallel: numb
   return { serial: median(serial), parallel: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-const peers = new Peers("berth-run-bench");
+const peers = new Peers("rbench");
 try {
   const berth = peers.berth();
   await must(berth, ["import", "-c", 'CMD ["sh"]', peers.busyboxRootfs(), "busybox"]);

@@ -12,25 +12,11 @@
 // build cache) and is not kept; each figure is the median of N.
 // Usage (root): node dist/bench/build-bench.js [--quick] [--runs N] [--files N]
 // (or BENCH_RUNS, BENCH_FILES in the environment). Defaults: 5 runs (1 with --quick), 10,000 files.
-import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { fileURLToPath } from "node:url";
+import { type Engine as PeerEngine, Peers, median, must, quick, setting, timed } from "./peers.js";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
-const ROOTFS_SCRIPT = fileURLToPath(new URL("../../scripts/busybox-rootfs.sh", import.meta.url));
-const quick = process.argv.includes("--quick");
-
-function setting(flag: string, env: string, full: number, smoke: number): number {
-  const i = process.argv.indexOf(flag);
-  const text = i >= 0 ? process.argv[i + 1] : process.env[env];
-  if (text === undefined) return quick ? smoke : full;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} (${env}) must be a positive integer, not ${text}`);
-  return value;
-}
-
-const runs = setting("--runs", "BENCH_RUNS", 5, 1);
-const fileCount = setting("--files", "BENCH_FILES", 10_000, 10_000);
+const runs = setting("--runs", { env: "BENCH_RUNS", full: 5, quick: 1 });
+const fileCount = setting("--files", { env: "BENCH_FILES", full: 10_000, quick: 10_000 });
 
 // Two independent stages (an engine may build them at once) and a final one that gathers them;
 // `main.txt` is the one source file measure 3 changes: its COPY and the RUN after it rebuild.
@@ -62,57 +48,9 @@ const FILES_DOCKERFILE = `FROM busybox
 COPY . /ctx
 `;
 
-interface Engine {
-  name: string;
-  netns: string;
-  argv: (args: string[]) => string[];
-  env?: NodeJS.ProcessEnv;
+interface Engine extends PeerEngine {
   /** `build` and its flags up to the context directory: tag, no RUN network, cache or not. */
   build: (tag: string, noCache: boolean) => string[];
-}
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(argv: readonly string[], env?: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const lastLines = (text: string, n: number) => text.trimEnd().split("\n").slice(-n).join("\n");
-
-async function must(engine: Engine, args: string[]): Promise<string> {
-  const r = await run(engine.argv(args), engine.env);
-  if (r.code !== 0) throw new Error(`${engine.name} ${args.join(" ")}: exit ${r.code}:\n${lastLines(r.stderr || r.stdout, 20)}`);
-  return r.stdout;
-}
-
-/** Wall time of one command, from spawn to exit, output collected (and shown only when it fails). */
-async function timed(engine: Engine, args: string[]): Promise<number> {
-  const start = process.hrtime.bigint();
-  await must(engine, args);
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function inNetns(netns: string, argv: string[]): string[] {
-  return ["nsenter", `--net=/run/netns/${netns}`, ...argv];
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 // ---- contexts ----------------------------------------------------------------------------------
@@ -140,184 +78,45 @@ function writeFilesContext(root: string, count: number): void {
   }
 }
 
-// ---- engines, and leaving nothing behind -------------------------------------------------------
+// ---- engines ---------------------------------------------------------------------------------
 
-const dir = fs.mkdtempSync("/tmp/bbench-");
-const namespaces: string[] = [];
+const peers = new Peers("bbench");
+const dir = peers.dir;
 const engines: Engine[] = [];
-let dockerd: { pid: number } | undefined;
-let cleaned = false;
-
-function makeNetns(name: string): void {
-  for (const argv of [
-    ["ip", "netns", "add", name],
-    ["ip", "-n", name, "link", "set", "lo", "up"],
-  ]) {
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
-    if (argv[2] === "add") namespaces.push(name);
-  }
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Synchronous, so that it also runs whole from a signal handler. */
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
-  for (const engine of engines) {
-    const [cmd, ...rest] = engine.argv(["ps", "-aq"]);
-    const env = { ...process.env, ...engine.env };
-    const ids = spawnSync(cmd!, rest, { encoding: "utf8", env });
-    const list = ids.stdout?.split("\n").filter(Boolean) ?? [];
-    if (list.length) spawnSync(cmd!, engine.argv(["rm", "-f", ...list]).slice(1), { stdio: "ignore", env });
-  }
-  if (dockerd && alive(dockerd.pid)) {
-    process.kill(dockerd.pid, "SIGTERM");
-    for (let i = 0; i < 300 && alive(dockerd.pid); i++) sleepSync(100);
-    if (alive(dockerd.pid)) process.kill(dockerd.pid, "SIGKILL");
-  }
-  // What is left (a build killed by Ctrl-C, conmon, containerd and its shims) either names the
-  // bench's directory or lives in one of its namespaces; nothing else does.
-  const leftovers = new Set<number>();
-  for (const ns of namespaces) {
-    const r = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" });
-    for (const pid of r.stdout?.split("\n").filter(Boolean) ?? []) leftovers.add(Number(pid));
-  }
-  for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(dir)) leftovers.add(Number(entry));
-    } catch {
-      // gone already
-    }
-  }
-  leftovers.delete(process.pid);
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // gone already
-    }
-  }
-  const mounts = fs
-    .readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) => line.split(" ")[4] ?? "")
-    .filter((target) => target.startsWith(`${dir}/`));
-  for (const target of mounts.reverse()) spawnSync("umount", ["-l", target]);
-  for (const ns of namespaces) spawnSync("ip", ["netns", "del", ns]);
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: removing the bench's builds, daemons and namespaces`);
-    cleanup();
-    process.exit(130);
-  });
-}
-
 const ROOTFS = `${dir}/rootfs.tar`;
 
 async function startBerth(): Promise<Engine> {
   const engine: Engine = {
-    name: "berth",
-    netns: `bbench-berth-${process.pid}`,
-    argv: (a) => inNetns(engine.netns, [process.execPath, BERTH, "--root", `${dir}/berth/root`, "--runroot", `${dir}/berth/run`, ...a]),
+    ...peers.berth({ netns: true }),
     build: (tag, noCache) => ["build", "-t", tag, "--progress", "plain", "--network", "none", ...(noCache ? ["--no-cache"] : [])],
   };
-  makeNetns(engine.netns);
   engines.push(engine);
   await must(engine, ["import", "-c", 'CMD ["sh"]', ROOTFS, "busybox:latest"]);
   return engine;
 }
 
 async function startDocker(): Promise<Engine | undefined> {
-  if (spawnSync("sh", ["-c", "command -v dockerd && command -v docker"]).status !== 0) {
-    console.log("docker: not installed, skipped");
-    return undefined;
-  }
-  const home = `${dir}/docker`;
-  fs.mkdirSync(home);
+  // The classic builder (POST /build), which the docker CLI 28 uses anyway without buildx; said
+  // here so that a buildx plugin installed later does not change what is measured.
+  const docker = await peers.dockerd({ env: { DOCKER_BUILDKIT: "0" } });
+  if (!docker) return undefined;
   const engine: Engine = {
-    name: "docker",
-    netns: `bbench-docker-${process.pid}`,
-    argv: (a) => ["docker", "-H", `unix://${home}/sock`, ...a],
-    // The classic builder (POST /build), which the docker CLI 28 uses anyway without buildx; said
-    // here so that a buildx plugin installed later does not change what is measured.
-    env: { DOCKER_CONFIG: `${home}/config`, DOCKER_BUILDKIT: "0" },
+    ...docker,
     build: (tag, noCache) => ["build", "-t", tag, "--network", "none", ...(noCache ? ["--no-cache"] : [])],
   };
-  makeNetns(engine.netns);
-  const log = fs.openSync(`${home}/dockerd.log`, "a");
-  // Its own process group: Ctrl-C reaches the bench, which removes the containers before dockerd.
-  const child = spawn(
-    "nsenter",
-    [
-      `--net=/run/netns/${engine.netns}`,
-      "dockerd",
-      "--data-root",
-      `${home}/root`,
-      "--exec-root",
-      `${home}/exec`,
-      "--pidfile",
-      `${home}/pid`,
-      "-H",
-      `unix://${home}/sock`,
-      "--default-ulimit",
-      "nofile=20000:20000",
-    ],
-    { detached: true, stdio: ["ignore", log, log] },
-  );
-  fs.closeSync(log);
-  child.unref();
-  dockerd = { pid: child.pid! };
   engines.push(engine);
-  const deadline = Date.now() + 60_000;
-  while ((await run(engine.argv(["version"]), engine.env)).code !== 0) {
-    if (!alive(child.pid!) || Date.now() > deadline) throw new Error(`dockerd did not start; see ${home}/dockerd.log`);
-    await sleep(200);
-  }
   await must(engine, ["import", "-c", 'CMD ["sh"]', ROOTFS, "busybox:latest"]);
   return engine;
 }
 
 async function startPodman(): Promise<Engine | undefined> {
-  if (spawnSync("sh", ["-c", "command -v podman"]).status !== 0) {
-    console.log("podman: not installed, skipped");
-    return undefined;
-  }
-  const home = `${dir}/podman`;
+  const podman = peers.podman({ netns: true });
+  if (!podman) return undefined;
   const engine: Engine = {
-    name: "podman",
-    netns: `bbench-podman-${process.pid}`,
-    // Its network files stay in the bench's directory, not in /etc/containers/networks.
-    argv: (a) =>
-      inNetns(engine.netns, [
-        "podman",
-        "--root",
-        `${home}/root`,
-        "--runroot",
-        `${home}/run`,
-        "--network-config-dir",
-        `${home}/networks`,
-        ...a,
-      ]),
+    ...podman,
     // --layers: podman's default, said because buildah's is the opposite and without it nothing is cached.
     build: (tag, noCache) => ["build", "--layers", "-t", tag, "--network", "none", ...(noCache ? ["--no-cache"] : [])],
   };
-  makeNetns(engine.netns);
   engines.push(engine);
   await must(engine, ["import", "-c", 'CMD ["sh"]', ROOTFS, "busybox:latest"]);
   return engine;
@@ -404,8 +203,7 @@ function report(measures: readonly Measure[]): void {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("build-bench needs root (namespaces, mounts, dockerd)");
   console.log(`build bench: median of ${runs} run(s) after a warm-up round, ${fileCount} files in measure 4${quick ? " (--quick)" : ""}`);
-  const r = spawnSync("bash", [ROOTFS_SCRIPT, ROOTFS], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`busybox-rootfs.sh: ${r.stderr}`);
+  peers.busyboxRootfs();
   const stagesContext = `${dir}/ctx-stages`;
   const filesContext = `${dir}/ctx-files`;
   writeStagesContext(stagesContext);
@@ -462,5 +260,5 @@ try {
   console.error(`build-bench: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 } finally {
-  cleanup();
+  peers.cleanup();
 }

@@ -2,12 +2,9 @@
 // times diff, commit, export, and import of the export, beside Docker when --docker-host is given.
 // Usage (root): node dist/bench/commit-bench.js [--docker-host unix:///path]
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import { fileURLToPath } from "node:url";
+import { Peers, must, option } from "./peers.js";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
-const dockerHost = process.argv.includes("--docker-host") ? process.argv[process.argv.indexOf("--docker-host") + 1] : undefined;
+const dockerHost = option("--docker-host");
 const WRITE = "mkdir /data && i=0; while [ $i -lt 2000 ]; do head -c 65536 /dev/urandom > /data/f$i; i=$((i+1)); done; rm /bin/vi";
 
 function timed(label: string, argv: string[], env: NodeJS.ProcessEnv = {}): number {
@@ -39,22 +36,17 @@ function suite(name: string, cli: string[], dir: string): Record<string, number>
   return out;
 }
 
-const dir = fs.mkdtempSync(`${os.tmpdir()}/berth-commit-bench-`);
+const peers = new Peers("cbench");
 try {
-  const berth = [process.execPath, BERTH, "--root", `${dir}/root`, "--runroot", `${dir}/run`];
-  spawnSync("bash", [fileURLToPath(new URL("../../scripts/busybox-rootfs.sh", import.meta.url)), `${dir}/rootfs.tar`]);
-  spawnSync(berth[0]!, [...berth.slice(1), "import", "-c", 'CMD ["sh"]', `${dir}/rootfs.tar`, "busybox"]);
-  const results: Record<string, Record<string, number>> = { berth: suite("berth", berth, dir) };
-  if (dockerHost) results.docker = suite("docker", ["docker", "-H", dockerHost], dir);
+  const berth = peers.berth();
+  await must(berth, ["import", "-c", 'CMD ["sh"]', peers.busyboxRootfs(), "busybox"]);
+  const results: Record<string, Record<string, number>> = { berth: suite("berth", berth.argv([]), peers.dir) };
+  if (dockerHost) results.docker = suite("docker", ["docker", "-H", dockerHost], peers.dir);
   if (results.docker) {
     for (const op of ["diff", "commit", "export", "import"]) {
       console.log(`ratio berth/docker ${op.padEnd(7)} ${(results.berth![op]! / results.docker[op]!).toFixed(2)}x`);
     }
   }
 } finally {
-  spawnSync("bash", [
-    "-c",
-    `for p in $(grep -l ${dir} /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p; done; grep ${dir} /proc/mounts | cut -d' ' -f2 | xargs -r umount -l`,
-  ]);
-  fs.rmSync(dir, { recursive: true, force: true });
+  peers.cleanup();
 }

@@ -6,26 +6,12 @@
 // Usage (root): node dist/bench/network-bench.js [--quick] [--runs N] [--transfers N] [--size-mib M] [--port P]
 // (or BENCH_RUNS, BENCH_TRANSFERS, BENCH_SIZE_MIB, BENCH_PORT in the environment).
 import { spawn, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import { fileURLToPath } from "node:url";
+import { type Engine as PeerEngine, Peers, inNetns, median, must, quick, run, setting, sleep } from "./peers.js";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
-const ROOTFS_SCRIPT = fileURLToPath(new URL("../../scripts/busybox-rootfs.sh", import.meta.url));
-const quick = process.argv.includes("--quick");
-
-function setting(flag: string, env: string, full: number, smoke: number): number {
-  const i = process.argv.indexOf(flag);
-  const text = i >= 0 ? process.argv[i + 1] : process.env[env];
-  if (text === undefined) return quick ? smoke : full;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} (${env}) must be a positive integer, not ${text}`);
-  return value;
-}
-
-const runs = setting("--runs", "BENCH_RUNS", 10, 3);
-const transfers = setting("--transfers", "BENCH_TRANSFERS", 3, 1);
-const sizeMib = setting("--size-mib", "BENCH_SIZE_MIB", 1024, 64);
-const basePort = setting("--port", "BENCH_PORT", 18400, 18400);
+const runs = setting("--runs", { env: "BENCH_RUNS", full: 10, quick: 3 });
+const transfers = setting("--transfers", { env: "BENCH_TRANSFERS", full: 3, quick: 1 });
+const sizeMib = setting("--size-mib", { env: "BENCH_SIZE_MIB", full: 1024, quick: 64 });
+const basePort = setting("--port", { env: "BENCH_PORT", full: 18400, quick: 18400 });
 
 /** The listener of both throughput measures: busybox nc hands the connection to dd as its stdin,
  * because nc's own copy loop moves a few kilobytes per poll (37 MB/s here) and would be the thing
@@ -39,50 +25,13 @@ const RECEIVER = [
   "cat /tmp/t0 /tmp/t1 /tmp/dd",
 ].join("\n");
 
-interface Engine {
-  name: string;
+interface Engine extends PeerEngine {
   netns: string;
-  argv: (args: string[]) => string[];
-  env?: NodeJS.ProcessEnv;
   /** The user network of measure 4, or why the engine has none. */
   network?: { name: string } | { skipped: string };
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(argv: readonly string[], env?: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function must(engine: Engine, args: string[]): Promise<string> {
-  const r = await run(engine.argv(args), engine.env);
-  if (r.code !== 0) throw new Error(`${engine.name} ${args.join(" ")}: exit ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-function inNetns(engine: Engine, argv: string[]): string[] {
-  return ["nsenter", `--net=/run/netns/${engine.netns}`, ...argv];
-}
-
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 // ---- the four measures -------------------------------------------------------------------------
 
@@ -170,7 +119,7 @@ async function transfer(engine: Engine, name: string, runArgs: string[], send: (
  * never DNATs loopback), netavark's DNAT for berth. */
 function throughPublishedPort(engine: Engine, name: string, port: number): Promise<number> {
   return transfer(engine, name, ["-p", `127.0.0.1:${port}:8080`], async () => {
-    const argv = inNetns(engine, [
+    const argv = inNetns(engine.netns, [
       "busybox",
       "nc",
       "127.0.0.1",
@@ -212,180 +161,49 @@ function betweenContainers(engine: Engine, network: string, name: string): Promi
   });
 }
 
-// ---- engines, and leaving nothing behind -------------------------------------------------------
+// ---- engines ---------------------------------------------------------------------------------
 
-const dir = fs.mkdtempSync("/tmp/nbench-");
-const namespaces: string[] = [];
+const peers = new Peers("nbench");
+const dir = peers.dir;
 const engines: Engine[] = [];
-let dockerd: { pid: number } | undefined;
-let cleaned = false;
 
-function makeNetns(name: string): void {
-  for (const argv of [
-    ["ip", "netns", "add", name],
-    ["ip", "-n", name, "link", "set", "lo", "up"],
-  ]) {
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
-    if (argv[2] === "add") namespaces.push(name);
-  }
+/** An engine of the peers with the namespace every engine of this bench has. */
+function withNetns(engine: PeerEngine): Engine {
+  if (engine.netns === undefined) throw new Error(`${engine.name} has no network namespace`);
+  const withOne: Engine = { ...engine, netns: engine.netns };
+  engines.push(withOne);
+  return withOne;
 }
 
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Synchronous, so that it also runs whole from a signal handler. */
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
+peers.onCleanup(() => {
   for (const engine of engines) {
-    const argv = (args: string[]) => engine.argv(args);
-    const ids = spawnSync(argv(["ps", "-aq"])[0]!, argv(["ps", "-aq"]).slice(1), {
-      encoding: "utf8",
-      env: { ...process.env, ...engine.env },
-    });
-    const list = ids.stdout?.split("\n").filter(Boolean) ?? [];
-    if (list.length)
-      spawnSync(argv([])[0]!, argv(["rm", "-f", ...list]).slice(1), { stdio: "ignore", env: { ...process.env, ...engine.env } });
     if (engine.network && "name" in engine.network) {
-      spawnSync(argv([])[0]!, argv(["network", "rm", engine.network.name]).slice(1), {
-        stdio: "ignore",
-        env: { ...process.env, ...engine.env },
-      });
+      const [cmd, ...rest] = engine.argv(["network", "rm", engine.network.name]);
+      spawnSync(cmd!, rest, { stdio: "ignore", env: { ...process.env, ...engine.env } });
     }
   }
-  if (dockerd && alive(dockerd.pid)) {
-    process.kill(dockerd.pid, "SIGTERM");
-    for (let i = 0; i < 300 && alive(dockerd.pid); i++) sleepSync(100);
-    if (alive(dockerd.pid)) process.kill(dockerd.pid, "SIGKILL");
-  }
-  // What is left (conmon, containerd and its shims) either names the bench's directory or lives
-  // in one of its namespaces; nothing else does.
-  const leftovers = new Set<number>();
-  for (const ns of namespaces) {
-    const r = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" });
-    for (const pid of r.stdout?.split("\n").filter(Boolean) ?? []) leftovers.add(Number(pid));
-  }
-  for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(dir)) leftovers.add(Number(entry));
-    } catch {
-      // gone already
-    }
-  }
-  leftovers.delete(process.pid);
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // gone already
-    }
-  }
-  const mounts = fs
-    .readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) => line.split(" ")[4] ?? "")
-    .filter((target) => target.startsWith(`${dir}/`));
-  for (const target of mounts.reverse()) spawnSync("umount", ["-l", target]);
-  for (const ns of namespaces) spawnSync("ip", ["netns", "del", ns]);
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: removing the bench's containers, daemons and namespaces`);
-    cleanup();
-    process.exit(130);
-  });
-}
+});
 
 async function startBerth(): Promise<Engine> {
-  const engine: Engine = {
-    name: "berth",
-    netns: `nbench-berth-${process.pid}`,
-    argv: (a) => inNetns(engine, [process.execPath, BERTH, "--root", `${dir}/berth/root`, "--runroot", `${dir}/berth/run`, ...a]),
-  };
-  makeNetns(engine.netns);
-  engines.push(engine);
-  const r = spawnSync("bash", [ROOTFS_SCRIPT, `${dir}/rootfs.tar`], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`busybox-rootfs.sh: ${r.stderr}`);
-  await must(engine, ["import", "-c", 'CMD ["sh"]', `${dir}/rootfs.tar`, "busybox:latest"]);
+  const engine = withNetns(peers.berth({ netns: true }));
+  const rootfs = peers.busyboxRootfs();
+  await must(engine, ["import", "-c", 'CMD ["sh"]', rootfs, "busybox:latest"]);
   await must(engine, ["save", "-o", `${dir}/busybox.tar`, "busybox:latest"]);
   return engine;
 }
 
 async function startDocker(): Promise<Engine | undefined> {
-  if (spawnSync("sh", ["-c", "command -v dockerd && command -v docker"]).status !== 0) {
-    console.log("docker: not installed, skipped");
-    return undefined;
-  }
-  const home = `${dir}/docker`;
-  fs.mkdirSync(home);
-  const engine: Engine = {
-    name: "docker",
-    netns: `nbench-docker-${process.pid}`,
-    argv: (a) => ["docker", "-H", `unix://${home}/sock`, ...a],
-    env: { DOCKER_CONFIG: `${home}/config` },
-  };
-  makeNetns(engine.netns);
-  const log = fs.openSync(`${home}/dockerd.log`, "a");
-  // Its own process group: Ctrl-C reaches the bench, which removes the containers before dockerd.
-  const child = spawn(
-    "nsenter",
-    [
-      `--net=/run/netns/${engine.netns}`,
-      "dockerd",
-      "--data-root",
-      `${home}/root`,
-      "--exec-root",
-      `${home}/exec`,
-      "--pidfile",
-      `${home}/pid`,
-      "-H",
-      `unix://${home}/sock`,
-      "--default-ulimit",
-      "nofile=20000:20000",
-    ],
-    { detached: true, stdio: ["ignore", log, log] },
-  );
-  fs.closeSync(log);
-  child.unref();
-  dockerd = { pid: child.pid! };
-  engines.push(engine);
-  const deadline = Date.now() + 60_000;
-  while ((await run(engine.argv(["version"]), engine.env)).code !== 0) {
-    if (!alive(child.pid!) || Date.now() > deadline) throw new Error(`dockerd did not start; see ${home}/dockerd.log`);
-    await sleep(200);
-  }
+  const docker = await peers.dockerd();
+  if (!docker) return undefined;
+  const engine = withNetns(docker);
   await must(engine, ["load", "-i", `${dir}/busybox.tar`]);
   return engine;
 }
 
 async function startPodman(): Promise<Engine | undefined> {
-  if (spawnSync("sh", ["-c", "command -v podman"]).status !== 0) {
-    console.log("podman not installed, skipped");
-    return undefined;
-  }
-  const home = `${dir}/podman`;
-  const engine: Engine = {
-    name: "podman",
-    netns: `nbench-podman-${process.pid}`,
-    // Its network files stay in the bench's directory, not in /etc/containers/networks.
-    argv: (a) =>
-      inNetns(engine, ["podman", "--root", `${home}/root`, "--runroot", `${home}/run`, "--network-config-dir", `${home}/networks`, ...a]),
-  };
-  makeNetns(engine.netns);
-  engines.push(engine);
+  const podman = peers.podman({ netns: true });
+  if (!podman) return undefined;
+  const engine = withNetns(podman);
   await must(engine, ["load", "-i", `${dir}/busybox.tar`]);
   return engine;
 }
@@ -498,5 +316,5 @@ try {
   console.error(`network-bench: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 } finally {
-  cleanup();
+  peers.cleanup();
 }

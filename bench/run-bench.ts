@@ -2,19 +2,10 @@
 // when their commands are installed and answering, in the same run. It asserts nothing.
 // Usage (root): node dist/bench/run-bench.js [--runs N] [--docker-host unix:///path]
 import { spawn, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import { fileURLToPath } from "node:url";
+import { type Engine, Peers, median, must, option, setting } from "./peers.js";
 
-const BERTH = fileURLToPath(new URL("../../bin/berth.js", import.meta.url));
-const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 20) || 20;
-const dockerHost = process.argv.includes("--docker-host") ? process.argv[process.argv.indexOf("--docker-host") + 1] : undefined;
-
-interface Engine {
-  name: string;
-  argv: (args: string[]) => string[];
-  env?: NodeJS.ProcessEnv;
-}
+const runs = setting("--runs", { full: 20, quick: 20 });
+const dockerHost = option("--docker-host");
 
 function timeOnce(engine: Engine, args: string[]): Promise<number> {
   const [cmd, ...rest] = engine.argv(args);
@@ -27,11 +18,6 @@ function timeOnce(engine: Engine, args: string[]): Promise<number> {
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function measure(engine: Engine): Promise<{ serial: number; parallel: number }> {
   await timeOnce(engine, ["run", "--rm", "--network", "none", "busybox", "true"]); // warm caches
   const serial: number[] = [];
@@ -41,12 +27,10 @@ async function measure(engine: Engine): Promise<{ serial: number; parallel: numb
   return { serial: median(serial), parallel: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-const dir = fs.mkdtempSync(`${os.tmpdir()}/berth-run-bench-`);
+const peers = new Peers("rbench");
 try {
-  const berth: Engine = { name: "berth", argv: (a) => [process.execPath, BERTH, "--root", `${dir}/root`, "--runroot", `${dir}/run`, ...a] };
-  const tar = `${dir}/rootfs.tar`;
-  spawnSync("bash", [fileURLToPath(new URL("../../scripts/busybox-rootfs.sh", import.meta.url)), tar]);
-  spawnSync(berth.argv([])[0]!, [...berth.argv(["import", "-c", 'CMD ["sh"]', tar, "busybox"]).slice(1)]);
+  const berth = peers.berth();
+  await must(berth, ["import", "-c", 'CMD ["sh"]', peers.busyboxRootfs(), "busybox"]);
   const engines: Engine[] = [berth];
   if (dockerHost && spawnSync("docker", ["-H", dockerHost, "image", "inspect", "busybox"]).status === 0) {
     engines.push({ name: "docker", argv: (a) => ["docker", "-H", dockerHost, ...a] });
@@ -68,6 +52,5 @@ try {
       );
   }
 } finally {
-  spawnSync("bash", ["-c", `for p in $(grep -l ${dir} /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do kill -9 $p; done`]);
-  fs.rmSync(dir, { recursive: true, force: true });
+  peers.cleanup();
 }

@@ -49,11 +49,11 @@ export function formatError(err: unknown, opts: { daemon: boolean; debug: boolea
   }
   if (err instanceof UnknownCommandError || err instanceof UnsupportedError) return err.message;
   if (err instanceof ClientError || err instanceof ClientArgumentError) return err.message;
+  const stack = opts.debug && err instanceof Error && err.stack ? `\n${err.stack}` : "";
   if (err instanceof BerthError) {
-    return (opts.daemon ? "Error response from daemon: " : "") + err.message;
+    return (opts.daemon ? "Error response from daemon: " : "") + err.message + stack;
   }
   const message = err instanceof Error ? err.message : String(err);
-  const stack = opts.debug && err instanceof Error && err.stack ? `\n${err.stack}` : "";
   return (opts.daemon ? "Error response from daemon: " : "Error: ") + message + stack;
 }
 

@@ -133,6 +133,11 @@ export interface ContainerState {
    * run that ended cannot undo a start that has begun since (restart).
    */
   runId?: string;
+  /**
+   * The process starting run `runId`, from its claim until it records the start (or its failure):
+   * a task as short as `true` can end, and conmon's exit command run, before the start is recorded.
+   */
+  starting?: { runId: string; pid: number; startTime: string };
   /** Stopped or killed by a user: a restart policy leaves it be (Docker's HasBeenManuallyStopped). */
   manuallyStopped?: boolean;
   /** Starts made by the restart policy since the last start by a user. */

@@ -39,18 +39,31 @@ export class EventLog {
       .prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
       .safeIntegers(true)
       .all(seq, limit) as EventRow[];
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      timeNano: BigInt(r.time_nano),
-      type: r.type,
-      action: r.action,
-      actorId: r.actor_id,
-      attributes: JSON.parse(r.attributes) as Record<string, string>,
-    }));
+    return rows.map(toEvent);
+  }
+
+  /** The newest event of one action on one object, if the log still holds it. */
+  latest(type: string, actorId: string, action: string): StoredEvent | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM events WHERE type = ? AND actor_id = ? AND action = ? ORDER BY seq DESC LIMIT 1")
+      .safeIntegers(true)
+      .get(type, actorId, action) as EventRow | undefined;
+    return row && toEvent(row);
   }
 
   lastSeq(): number {
     const row = this.db.prepare("SELECT MAX(seq) AS seq FROM events").get() as { seq: number | null };
     return row.seq ?? 0;
   }
+}
+
+function toEvent(r: EventRow): StoredEvent {
+  return {
+    seq: Number(r.seq),
+    timeNano: BigInt(r.time_nano),
+    type: r.type,
+    action: r.action,
+    actorId: r.actor_id,
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+  };
 }

@@ -9,6 +9,7 @@ import { createTask } from "./start-container.js";
 import { attachRunning } from "./container-io.js";
 import { cleanupContainer, waitContainer } from "./container-lifecycle.js";
 import type { ContainerRecord } from "../../store/container-store.js";
+import { NotFoundError } from "../../errors.js";
 
 export type { AttachConnection, AttachResult, AttachStreams };
 
@@ -101,7 +102,21 @@ async function followAttached(
     undo();
   }
   if (result === "detached") return { detached: true };
-  const exitCode = await waitContainer(engine, id);
+  const exitCode = await waitContainer(engine, id).catch((err: unknown) => {
+    const recorded = err instanceof NotFoundError ? recordedExitCode(engine, id) : undefined;
+    if (recorded === undefined) throw err;
+    return recorded;
+  });
   await cleanupContainer(engine, id);
   return { detached: false, exitCode };
+}
+
+/**
+ * The exit code of a container that is gone: with --rm, conmon's exit command may record the exit
+ * and remove the container before its follower asks. The exit was stored with a "die" event in the
+ * same transaction, and the removal came after it.
+ */
+function recordedExitCode(engine: Engine, id: string): number | undefined {
+  const code = engine.store.events.latest("container", id, "die")?.attributes.exitCode;
+  return code === undefined ? undefined : Number(code);
 }

@@ -1,7 +1,9 @@
 // The end of a run, settled: the exit the runtime recorded is stored, the runtime's state of the
 // task deleted and the rootfs unmounted. Cleanup after an exit, stop and forced removal all end a
 // run this way; what comes next (removal for --rm, a restart) is theirs to decide.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Engine } from "../engine.js";
+import { processStartTime } from "../../store/work-dir.js";
 import { exitedRun, recordExit } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerRuntime } from "./container-runtime.js";
@@ -32,6 +34,22 @@ export async function waitForExit(runtime: Runtime, id: string, ms: number): Pro
 }
 
 /**
+ * The container once the process starting run `runId` has recorded the start (or its failure), or
+ * has died without doing so; undefined when the container went or another run began. conmon runs
+ * the exit command as soon as the task ends, which for a command like `true` can be before then,
+ * and settling the run earlier would release it (and remove a --rm container) unrecorded.
+ */
+async function startRecorded(engine: Engine, id: string, runId: string): Promise<ContainerRecord | undefined> {
+  for (const deadline = Date.now() + 60_000; ;) {
+    const record = engine.store.containers.get(id);
+    if (!record || record.state.runId !== runId) return undefined;
+    const starter = record.state.starting;
+    if (starter?.runId !== runId || processStartTime(starter.pid) !== starter.startTime || Date.now() > deadline) return record;
+    await sleep(10);
+  }
+}
+
+/**
  * Settles the container's run once it has ended: the record as it now stands, or undefined when
  * the container is gone, still running, or (with `runId`) has been started again since. Safe to
  * run twice and from several processes at once.
@@ -46,6 +64,11 @@ export async function settleExit(engine: Engine, id: string, runId?: string): Pr
   }
   // The run this cleanup belongs to has been followed by another start: leave that one be.
   if (runId !== undefined && record.state.runId !== runId) return undefined;
+  if (runId !== undefined && record.state.starting?.runId === runId) {
+    const recorded = await startRecorded(engine, record.spec.id, runId);
+    if (!recorded) return undefined;
+    record = recorded;
+  }
   const runtime = containerRuntime(engine, record.spec);
   const exit = runtime.exitStatus(record.spec.id);
   if (record.state.Running && exit) {

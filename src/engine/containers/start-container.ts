@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine.js";
+import { processStartTime } from "../../store/work-dir.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";
@@ -83,7 +84,8 @@ export async function createTask(
     const now = engine.store.containers.get(spec.id)?.state;
     // A user's stop after the restart policy decided, and before this start: the stop wins.
     if (now && opts.byRestartPolicy && now.manuallyStopped) return "cancelled" as const;
-    return engine.store.containers.updateState(spec.id, (fresh) => ({ ...fresh, ...bookkeeping, runId }));
+    const starting = { runId, pid: process.pid, startTime: processStartTime(process.pid) ?? "" };
+    return engine.store.containers.updateState(spec.id, (fresh) => ({ ...fresh, ...bookkeeping, runId, starting }));
   });
   if (claimed === "cancelled") throw new ConflictError("the restart was cancelled: the container was stopped");
   if (!claimed) throw new NotFoundError(`No such container: ${spec.id}`);
@@ -147,7 +149,7 @@ export async function createTask(
           throw new ConflictError("the restart was cancelled: the container was stopped");
         }
         await runtime.start(spec.id);
-        const running = (fresh: ContainerState): ContainerState => ({
+        const running = ({ starting: _started, ...fresh }: ContainerState): ContainerState => ({
           ...fresh,
           Status: "running" as const,
           Running: true,
@@ -188,6 +190,10 @@ async function removeStarted(engine: Engine, id: string): Promise<void> {
 }
 
 /** Docker leaves a container that failed to start as created, with the code it would have exited with. */
+function notStarting({ starting: _failed, ...state }: ContainerState): ContainerState {
+  return state;
+}
+
 function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknown): unknown {
   if (
     err instanceof WorkingDirectoryError ||
@@ -195,7 +201,9 @@ function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknow
     err instanceof DeviceLookupError ||
     err instanceof DeviceDriverError
   ) {
-    engine.store.write(() => engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: 128, Error: err.message }));
+    engine.store.write(() =>
+      engine.store.containers.setState(record.spec.id, { ...notStarting(record.state), ExitCode: 128, Error: err.message }),
+    );
     return err;
   }
   if (!(err instanceof ContainerStartError)) return err;
@@ -207,7 +215,7 @@ function recordStartFailure(engine: Engine, record: ContainerRecord, err: unknow
   );
   const exitCode = reason === "other" ? 128 : failure.exitCode;
   engine.store.write(() =>
-    engine.store.containers.setState(record.spec.id, { ...record.state, ExitCode: exitCode, Error: failure.message }),
+    engine.store.containers.setState(record.spec.id, { ...notStarting(record.state), ExitCode: exitCode, Error: failure.message }),
   );
   return failure;
 }

@@ -11,6 +11,7 @@ import { InvalidArgumentError, SystemError } from "../errors.js";
 import { standardHeaders, type ApiCall, type ApiLog, type ApiState } from "./api-context.js";
 import { sendError, statusFor, writeRawError } from "./errors.js";
 import { Router } from "./router.js";
+import { socketAnswers } from "../engine/system/serve-socket.js";
 import { ExecSessions } from "./exec-sessions.js";
 import { PendingAttaches } from "./pending-attaches.js";
 import { systemRoutes } from "./routes/system-routes.js";
@@ -188,7 +189,7 @@ async function listenUnix(server: http.Server, path: string): Promise<void> {
   fs.mkdirSync(dirnameOf(path), { recursive: true, mode: 0o755 });
   if (fs.existsSync(path)) {
     if (!fs.lstatSync(path).isSocket()) throw new SystemError(`cannot listen on ${path}: it exists and is not a socket`);
-    if (await answers(path)) throw new SystemError(`cannot listen on ${path}: another daemon is listening on it`);
+    if (await socketAnswers(path)) throw new SystemError(`cannot listen on ${path}: another daemon is listening on it`);
     fs.rmSync(path);
   }
   const oldMask = process.umask(0o117);
@@ -215,15 +216,4 @@ function dockerGroup(): number {
   const found = spawnSync("getent", ["group", "docker"]);
   const gid = Number(found.stdout?.toString().split(":")[2]);
   return found.status === 0 && Number.isInteger(gid) ? gid : 0;
-}
-
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
 }

@@ -321,15 +321,20 @@ function runningCheck(opts: ReadLogOptions): () => Promise<boolean> {
   return async () => true;
 }
 
-/** Wakes a follower on change events for the file, or after a poll interval, or on abort. */
-class Waker {
+/**
+ * Wakes a waiter on inotify events for a path (or, with `name`, for that name in the directory
+ * `path`), after a poll interval, or on abort: log followers and the log rotator wait with it.
+ */
+export class Waker {
   private watcher: fs.FSWatcher | undefined;
   private pending = false;
   private wake: (() => void) | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, name?: string) {
     try {
-      this.watcher = fs.watch(path, () => this.notify());
+      this.watcher = fs.watch(path, (_event, file) => {
+        if (name === undefined || file === null || file === name) this.notify();
+      });
       this.watcher.on("error", () => undefined);
     } catch {
       // Not there yet, or no inotify: polling alone will do.

@@ -24,6 +24,7 @@ import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { logLimits, type LogConfig, type LogLimits } from "./log-config.js";
+import { Waker } from "../../runtime/container-log.js";
 
 /** conmon's --log-size-max for a container's runs; undefined lets the file grow. */
 export function conmonLogSizeMax(config: LogConfig | undefined): number | undefined {
@@ -51,7 +52,7 @@ export interface RotationOptions {
 
 /** Rotates the log of one run until it ends. */
 export async function rotateLog(o: RotationOptions): Promise<void> {
-  const waker = new DirWaker(dirname(o.logPath), basename(o.logPath));
+  const waker = new Waker(dirname(o.logPath), basename(o.logPath));
   let held: FileHandle | undefined;
   try {
     while (!o.ended.aborted) {
@@ -144,50 +145,5 @@ function statIfExists(path: string): fs.Stats | undefined {
     return fs.statSync(path);
   } catch {
     return undefined;
-  }
-}
-
-/** Wakes on inotify events for one name in a directory (writes, renames), or after a poll interval. */
-class DirWaker {
-  private watcher: fs.FSWatcher | undefined;
-  private pending = false;
-  private wake: (() => void) | undefined;
-
-  constructor(dir: string, name: string) {
-    try {
-      this.watcher = fs.watch(dir, (_event, file) => {
-        if (file === null || file === name) this.notify();
-      });
-      this.watcher.on("error", () => undefined);
-    } catch {
-      // No inotify: the poll alone will do.
-    }
-  }
-
-  async wait(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-      this.wake = done;
-    });
-  }
-
-  close(): void {
-    this.watcher?.close();
-  }
-
-  private notify(): void {
-    if (this.wake) this.wake();
-    else this.pending = true;
   }
 }

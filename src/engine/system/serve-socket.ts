@@ -34,12 +34,13 @@ export async function findServeSocket(engine: Pick<Engine, "config">): Promise<s
     } catch {
       continue;
     }
-    for (const socket of sockets) if (await answers(socket)) return socket;
+    for (const socket of sockets) if (await socketAnswers(socket)) return socket;
   }
   return undefined;
 }
 
-function answers(path: string): Promise<boolean> {
+/** Whether something accepts connections on a unix socket. */
+export function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.connect(path);
     probe.once("connect", () => {

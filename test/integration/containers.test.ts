@@ -174,6 +174,39 @@ describe("containers", { skip }, () => {
     ok(t, ["rm", "bg"]);
   });
 
+  test("a foreground run settles its own exit: conmon's exit command starts no second berth, and leaves nothing", () => {
+    const follow = `${t.runroot}/follow`;
+    // Earlier tests' detached runs may still hold theirs.
+    const before = new Set(fs.existsSync(follow) ? fs.readdirSync(follow) : []);
+    const mine = () => fs.readdirSync(follow).filter((name) => !before.has(name));
+    ok(t, ["run", "--name", "fg", "busybox", "true"]);
+    assert.equal(ok(t, ["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "fg"]), "exited 0\n");
+    ok(t, ["rm", "fg"]);
+    ok(t, ["run", "--rm", "--name", "fg-rm", "busybox", "true"]);
+    assert.equal(ok(t, ["ps", "-aq", "--filter", "name=^fg-rm$"]), "");
+    // The gate removes the follower's file once it has read it, a moment after the run returned.
+    for (const end = Date.now() + 10_000; mine().length && Date.now() < end;) spawnSync("sleep", ["0.05"]);
+    assert.deepEqual(mine(), []);
+  });
+
+  for (const rm of [false, true]) {
+    test(`a foreground run${rm ? " --rm" : ""} killed (SIGKILL) mid-run still gets its exit ${rm ? "and its removal" : "recorded"}`, async () => {
+      const name = rm ? "killed-rm" : "killed";
+      const cli = t.spawnBerth(["run", ...(rm ? ["--rm"] : []), "--name", name, "busybox", "sh", "-c", "echo up; sleep 2; exit 7"]);
+      await new Promise((resolve) => cli.stdout!.once("data", resolve));
+      cli.kill("SIGKILL");
+      await new Promise((resolve) => cli.once("exit", resolve));
+      if (rm) {
+        await waitFor(() => ok(t, ["ps", "-aq", "--filter", `name=${name}`]) === "", 30_000);
+      } else {
+        await waitFor(() => ok(t, ["inspect", "-f", "{{.State.Status}}", name]) === "exited\n", 30_000);
+        assert.equal(ok(t, ["inspect", "-f", "{{.State.ExitCode}} {{.State.Running}}", name]), "7 false\n");
+        ok(t, ["rm", name]);
+      }
+      assert.deepEqual(mountsUnder(t.root), [], "the rootfs is unmounted");
+    });
+  }
+
   test("exec runs in a running container with its exit code, env, user and workdir", () => {
     ok(t, ["run", "-d", "--name", "ex", "-e", "BASE=1", "busybox", "sleep", "60"]);
     const r = t.berth([

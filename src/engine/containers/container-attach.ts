@@ -6,6 +6,7 @@ import { attach, type AttachConnection, type AttachResult, type AttachStreams } 
 import { parseDetachKeys } from "../../runtime/detach-keys.js";
 import type { TerminalControl } from "../../runtime/runtime.js";
 import { createTask } from "./start-container.js";
+import type { ExitFollower } from "./exit-follower.js";
 import { attachRunning } from "./container-io.js";
 import { cleanupContainer, waitContainer } from "./container-lifecycle.js";
 import type { ContainerRecord } from "../../store/container-store.js";
@@ -34,12 +35,18 @@ export async function startWithAttach(
   engine: Engine,
   idOrName: string,
   beforeStart: (connect: () => Promise<AttachConnection>) => Promise<void>,
-): Promise<{ id: string; terminal: TerminalControl } | undefined> {
-  const task = await createTask(engine, idOrName);
+  opts: { followed?: boolean } = {},
+): Promise<{ id: string; terminal: TerminalControl; follower?: ExitFollower | undefined } | undefined> {
+  const task = await createTask(engine, idOrName, opts);
   if ("alreadyRunning" in task) return undefined;
-  await beforeStart(() => task.attach());
-  await task.start();
-  return { id: task.record.spec.id, terminal: task.terminal };
+  try {
+    await beforeStart(() => task.attach());
+    await task.start();
+  } catch (err) {
+    task.follower?.release();
+    throw err;
+  }
+  return { id: task.record.spec.id, terminal: task.terminal, follower: task.follower };
 }
 
 /** What a client that follows a container to its end is told: its exit code, or that it detached. */
@@ -61,11 +68,24 @@ export async function startAndFollow(
   hooks: FollowHooks = {},
 ): Promise<AttachedEnd | undefined> {
   let connection: AttachConnection | undefined;
-  const started = await startWithAttach(engine, idOrName, async (connect) => {
-    connection = await connect();
-  });
-  if (!started || !connection) return undefined;
-  return followAttached(engine, started.id, connection, started.terminal, streams, hooks);
+  // Followed: this process settles the exit, and conmon's exit command need not start berth again.
+  const started = await startWithAttach(
+    engine,
+    idOrName,
+    async (connect) => {
+      connection = await connect();
+    },
+    { followed: true },
+  );
+  if (!started || !connection) {
+    started?.follower?.release();
+    return undefined;
+  }
+  try {
+    return await followAttached(engine, started.id, connection, started.terminal, streams, hooks, started.follower);
+  } finally {
+    started.follower?.release();
+  }
 }
 
 /** `attach`: the streams of a running container, until it ends (then its exit code) or the client detaches. */
@@ -93,6 +113,7 @@ async function followAttached(
   terminal: TerminalControl,
   streams: AttachStreams,
   hooks: FollowHooks,
+  follower?: ExitFollower,
 ): Promise<AttachedEnd> {
   const undo = hooks.onRunning ? await hooks.onRunning({ id, terminal }) : () => undefined;
   let result: AttachResult;
@@ -108,6 +129,9 @@ async function followAttached(
     return recorded;
   });
   await cleanupContainer(engine, id);
+  // A restart the policy decided on is the exit command's to carry out (restartAfterExit).
+  const after = engine.store.containers.get(id)?.state;
+  if (!after || (!after.Running && !after.Restarting)) follower?.settled();
   return { detached: false, exitCode };
 }
 

@@ -28,6 +28,7 @@ import { containerRuntime } from "./container-runtime.js";
 import { removeContainer } from "./remove-container.js";
 import { healthOnStart, spawnRunMonitor } from "./run-monitor-process.js";
 import { conmonLogSizeMax } from "./log-rotation.js";
+import { canFollowExits, followExit, type ExitFollower } from "./exit-follower.js";
 import { buildOciSpec } from "../../runtime/spec/oci-spec.js";
 import { parseCapabilityMask } from "../../runtime/spec/capabilities.js";
 import { parseProcLimits } from "../../runtime/spec/rlimits.js";
@@ -61,13 +62,15 @@ export interface CreatedTask {
   terminal: TerminalControl;
   /** runc start, and the state that says so. */
   start(): Promise<ContainerRecord>;
+  /** With `followed`: the caller's hold on conmon's exit command (see exit-follower.ts). */
+  follower?: ExitFollower | undefined;
 }
 
 /** Creates the runtime container; nothing runs until start() of the result. */
 export async function createTask(
   engine: Engine,
   idOrName: string,
-  opts: { byRestartPolicy?: boolean } = {},
+  opts: { byRestartPolicy?: boolean; followed?: boolean } = {},
 ): Promise<CreatedTask | { record: ContainerRecord; alreadyRunning: true }> {
   let record = resolveContainer(engine, idOrName);
   if (record.state.Paused) throw new ConflictError("cannot start a paused container, try unpause instead");
@@ -93,6 +96,7 @@ export async function createTask(
 
   // Until the runtime has its state, a concurrent export or cp could unmount what we mount.
   const rootfsLock = await lockRootfs(engine, spec.id);
+  let follower: ExitFollower | undefined;
   try {
     const rootfs = mountRootfs(engine, spec);
     setupWorkingDirectory(rootfs, spec.config.WorkingDir ?? "");
@@ -107,6 +111,20 @@ export async function createTask(
     const init = spec.hostConfig.Init ? engine.runtimes.initBinary() : undefined;
     if (spec.hostConfig.Init && !init) throw new InvalidArgumentError("--init needs a static init binary: apt-get install tini");
     selectDeviceDrivers(spec.hostConfig.DeviceRequests ?? []);
+    const cleanup = [
+      process.execPath,
+      BERTH_ENTRY,
+      "--root",
+      engine.config.root,
+      "--runroot",
+      engine.config.runroot,
+      "container",
+      "cleanup",
+      spec.id,
+      runId,
+    ];
+    // Taken before conmon starts: its exit command must find the follower's lock held.
+    if (opts.followed && canFollowExits()) follower = followExit(engine.config.runroot, runId);
     const created = await runtime.create({
       id: spec.id,
       name: spec.name,
@@ -123,24 +141,14 @@ export async function createTask(
       terminal: Boolean(spec.config.Tty),
       stdin: Boolean(spec.config.OpenStdin),
       leaveStdinOpen: !spec.config.StdinOnce,
-      exitCommand: [
-        process.execPath,
-        BERTH_ENTRY,
-        "--root",
-        engine.config.root,
-        "--runroot",
-        engine.config.runroot,
-        "container",
-        "cleanup",
-        spec.id,
-        runId,
-      ],
+      exitCommand: follower ? follower.exitCommand(cleanup) : cleanup,
     });
     rootfsLock.release();
     return {
       record,
       attach: () => runtime.attach(spec.id),
       terminal: runtime.terminal(spec.id),
+      follower,
       start: async () => {
         if (opts.byRestartPolicy && engine.store.containers.get(spec.id)?.state.manuallyStopped) {
           // Stopped by a user while the restart was being prepared: the created task goes (conmon
@@ -175,6 +183,8 @@ export async function createTask(
       },
     };
   } catch (err) {
+    // conmon's exit command, if conmon ran, does the cleanup it always did.
+    follower?.release();
     await teardownSandbox(engine, spec.id).catch((e: unknown) => engine.log.warn((e as Error).message));
     unmountRootfs(engine, spec.id);
     rootfsLock.release();

@@ -16,7 +16,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   let ctx: CliContext | undefined;
   let running: { spec: CommandSpec; name: string } | undefined;
   const word = commandWord(argv);
-  const program = buildProgram(await commandsFor(word), word, env, (spec, name, globals) => {
+  // `berth --version` names no command: it needs none of them.
+  const versionOnly =
+    word === undefined && argv.some((a) => a === "-v" || a === "--version") && !argv.some((a) => a === "-h" || a === "--help");
+  const program = buildProgram(versionOnly ? [] : await commandsFor(word), word, env, (spec, name, globals) => {
     running = { spec, name };
     ctx = new CliContext(globals, env);
     return ctx;

@@ -44,7 +44,8 @@ function whiteoutMeaning(path: string): string {
 }
 
 const SMALL_FILE = 1 << 20;
-const CHUNK = 1 << 20;
+/** The largest piece of a file read at once; a scratch buffer for walkEntries holds one. */
+export const CHUNK = 1 << 20;
 
 /** The tar as a stream; it ends with the end-of-archive marker. */
 export function packTree(root: string, opts: PackOptions = {}): Readable {
@@ -118,7 +119,17 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
  * The entries of the tree at `root` in filepath.Walk order (or, with `start`, of one path below it),
  * as packTree writes them; overlay whiteouts and opaque directories become OCI ones when asked.
  */
-export function* walkEntries(root: string, start: { first: string; name: string } | undefined, opts: PackOptions): Generator<PackEntry> {
+export function* walkEntries(
+  root: string,
+  start: { first: string; name: string } | undefined,
+  opts: PackOptions,
+  /**
+   * At least CHUNK bytes that every body is read into, each chunk valid only until the next one is
+   * asked for: a consumer that copies or writes each chunk at once keeps no garbage behind, however
+   * large the tree (a 1 GiB layer would otherwise leave its chunks for the GC to find).
+   */
+  scratch?: Buffer,
+): Generator<PackEntry> {
   const links = new Map<string, string>();
   const overlay = opts.whiteouts === "overlay";
   const caps = opts.capabilities ?? true;
@@ -204,7 +215,7 @@ export function* walkEntries(root: string, start: { first: string; name: string 
       const cap = caps ? lgetxattr(abs, "security.capability") : undefined;
       if (cap) header.xattrs = new Map([["security.capability", cap]]);
       header.size = st.size;
-      yield { header, body: fileBody(abs, st.size) };
+      yield { header, body: fileBody(abs, st.size, scratch) };
     }
     // Sockets are skipped, as Docker's archive package does.
   }
@@ -216,13 +227,13 @@ function opaqueMarker(dir: TarHeader, prefix: string): TarHeader {
 }
 
 /** A file's bytes, exactly `size` of them: a small file in one read, a large one in 1 MiB chunks. */
-function* fileBody(abs: string, size: number): Generator<Buffer> {
+function* fileBody(abs: string, size: number, scratch: Buffer | undefined): Generator<Buffer> {
   if (size === 0) return;
   const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     for (let pos = 0; pos < size;) {
       const n = Math.min(size <= SMALL_FILE ? size : CHUNK, size - pos);
-      const chunk = Buffer.allocUnsafe(n);
+      const chunk = scratch ? scratch.subarray(0, n) : Buffer.allocUnsafe(n);
       readExactly(fd, chunk, n, pos, abs);
       pos += n;
       yield chunk;

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import { createHash } from "node:crypto";
 import { LayerWriter } from "../archive/extract.js";
-import { paddingOf, walkEntries, type PackOptions } from "../archive/pack.js";
+import { CHUNK, paddingOf, walkEntries, type PackOptions } from "../archive/pack.js";
 import { END_OF_ARCHIVE, encodeHeader, readBack } from "../archive/tar-header.js";
 import type { Digest } from "../image/digest.js";
 import type { IngestedLayer } from "./ingest-layer.js";
@@ -19,7 +19,7 @@ import { errorAt } from "../errors.js";
 export type SnapshotLayer = IngestedLayer & { blob: StagedBlob };
 
 /** Bytes gathered before one write to the blob. */
-const FLUSH_AT = 4 << 20;
+const BATCH = 4 << 20;
 
 export async function snapshotLayer(tree: string, deps: { work: WorkDir }, opts: PackOptions = {}): Promise<SnapshotLayer> {
   const blobPath = deps.work.child("blob");
@@ -31,44 +31,48 @@ export async function snapshotLayer(tree: string, deps: { work: WorkDir }, opts:
   const layer = new LayerWriter(diffDir);
   let made;
   try {
-    for (const entry of walkEntries(tree, undefined, opts)) {
-      blob.write(encodeHeader(entry.header));
+    for (const entry of walkEntries(tree, undefined, opts, Buffer.allocUnsafe(CHUNK))) {
+      await blob.write(encodeHeader(entry.header));
       const body = tapped(entry.body, blob);
       await layer.add(readBack(entry.header), body);
       for await (const chunk of body) void chunk; // what the writer left (none for a file) is still the tar's
       const pad = paddingOf(entry.header);
-      if (pad) blob.write(pad);
-      await blob.spill();
+      if (pad) await blob.write(pad);
     }
-    blob.write(END_OF_ARCHIVE);
+    await blob.write(END_OF_ARCHIVE);
     made = layer.finish();
     await blob.sync();
   } finally {
     await blob.close();
   }
   const diffId = blob.digest();
-  return { blob: { digest: diffId, size: blob.size, path: blobPath }, layer: { diffId, size: made.size, path: diffDir }, compressed: false };
+  return {
+    blob: { digest: diffId, size: blob.size, path: blobPath },
+    layer: { diffId, size: made.size, path: diffDir },
+    compressed: false,
+  };
 }
 
+/** The body, each chunk into the blob before the layer writer has it (it reads the next only once done). */
 async function* tapped(body: Iterable<Buffer>, blob: BlobWriter): AsyncGenerator<Buffer> {
   for (const chunk of body) {
-    blob.write(chunk);
-    await blob.spill();
+    await blob.write(chunk);
     yield chunk;
   }
 }
 
 /**
- * The blob file, hashed as it is written. Pieces are gathered into a few MiB for each write, and
- * the write runs on libuv's thread pool while the next pieces are read and hashed: at most two
- * batches are held.
+ * The blob file, hashed as it is written. Pieces are copied into one of two batches of a few MiB
+ * (so a caller may reuse its buffers at once), and a full batch is written on libuv's pool while
+ * the next fills: the memory held stays the same whatever the layer's size.
  */
 class BlobWriter {
   size = 0;
   private readonly hash = createHash("sha256");
   private readonly fd: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly batches = [Buffer.allocUnsafe(BATCH), Buffer.allocUnsafe(BATCH)];
+  private current = 0;
+  private filled = 0;
   private position = 0;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -77,17 +81,15 @@ class BlobWriter {
     this.fd = fs.openSync(path, "wx", 0o444);
   }
 
-  write(piece: Buffer): void {
+  async write(piece: Buffer): Promise<void> {
     this.hash.update(piece);
     this.size += piece.length;
-    this.pending.push(piece);
-    this.pendingBytes += piece.length;
-  }
-
-  /** Starts writing what is gathered once there is enough of it, after the batch before. */
-  async spill(): Promise<void> {
-    if (this.pendingBytes < FLUSH_AT) return;
-    await this.flush();
+    for (let off = 0; off < piece.length;) {
+      const n = piece.copy(this.batches[this.current]!, this.filled, off);
+      off += n;
+      this.filled += n;
+      if (this.filled === BATCH) await this.flush();
+    }
   }
 
   /** Everything written and on disk: a blob is durable before a transaction names it. */
@@ -113,14 +115,15 @@ class BlobWriter {
     return `sha256:${this.hash.digest("hex")}`;
   }
 
+  /** Starts writing the current batch once the one before is written; the next pieces go to the other. */
   private async flush(): Promise<void> {
     await this.writing;
-    const pieces = this.pending;
+    const batch = this.batches[this.current]!.subarray(0, this.filled);
     const at = this.position;
-    this.position += this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.writing = writeAllAt(this.fd, pieces, at).catch((err: unknown) => {
+    this.position += this.filled;
+    this.current = 1 - this.current;
+    this.filled = 0;
+    this.writing = writeAllAt(this.fd, batch, at).catch((err: unknown) => {
       throw errorAt(err, this.path);
     });
     // Reported by the next flush, sync or close; not an unhandled rejection meanwhile.
@@ -128,15 +131,11 @@ class BlobWriter {
   }
 }
 
-/** All of `pieces` at `position`; a short write (a full disk fails on the next one) goes on where it stopped. */
-async function writeAllAt(fd: number, pieces: Buffer[], position: number): Promise<void> {
-  for (let i = 0; i < pieces.length;) {
-    const batch = pieces.slice(i, i + 1024);
-    let n = await new Promise<number>((resolve, reject) =>
-      fs.writev(fd, batch, position, (err, written) => (err ? reject(err) : resolve(written))),
+/** All of `data` at `position`; a short write (a full disk fails on the next one) goes on where it stopped. */
+async function writeAllAt(fd: number, data: Buffer, position: number): Promise<void> {
+  for (let off = 0; off < data.length;) {
+    off += await new Promise<number>((resolve, reject) =>
+      fs.write(fd, data, off, data.length - off, position + off, (err, written) => (err ? reject(err) : resolve(written))),
     );
-    position += n;
-    while (i < pieces.length && n >= pieces[i]!.length) n -= pieces[i++]!.length;
-    if (n > 0) pieces[i] = pieces[i]!.subarray(n);
   }
 }

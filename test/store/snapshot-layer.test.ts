@@ -104,26 +104,42 @@ test(
     const made = describeTree(now.layer.path);
     assert.deepEqual(made, describeTree(old.layer.path), "the layer dir, entry by entry");
     // What the comparison rests on: the kinds of entry are all there.
-    assert.ok(made.some((l) => l.startsWith("/etc/deleted 20000 0:0  node 0")), "a whiteout");
-    assert.ok(made.some((l) => l.startsWith("/etc/opaque ") && l.includes("trusted.overlay.opaque=79")), "an opaque dir");
-    assert.ok(made.some((l) => l.startsWith("/data/odd-link ") && l.endsWith("= /data/odd")), "a hard link");
-    assert.ok(made.some((l) => l.startsWith("/data/ping 104711 1000:1001") && l.includes("security.capability=")), "a capability");
+    assert.ok(
+      made.some((l) => l.startsWith("/etc/deleted 20000 0:0  node 0")),
+      "a whiteout",
+    );
+    assert.ok(
+      made.some((l) => l.startsWith("/etc/opaque ") && l.includes("trusted.overlay.opaque=79")),
+      "an opaque dir",
+    );
+    assert.ok(
+      made.some((l) => l.startsWith("/data/odd-link ") && l.endsWith("= /data/odd")),
+      "a hard link",
+    );
+    assert.ok(
+      made.some((l) => l.startsWith("/data/ping 104711 1000:1001") && l.includes("security.capability=")),
+      "a capability",
+    );
     assert.ok(!made.some((l) => l.includes("user.note") || l.includes("overlay.impure")), "only the xattrs a layer keeps");
     assert.equal(fs.statSync(`${now.layer.path}/data/odd`).mtimeMs, 1_500_000_000_000, "times in whole seconds, as in a tar");
   },
 );
 
-test("snapshotLayer() of an opaque root hides every layer below", { skip: isRoot() ? false : "needs root for trusted xattrs" }, async () => {
-  const upper = `${dir}/upper`;
-  fs.mkdirSync(upper);
-  fs.writeFileSync(`${upper}/only`, "only");
-  lsetxattr(upper, "trusted.overlay.opaque", Buffer.from("y"));
-  const content = new FileContentStore(`${dir}/blobs`);
-  const old = await ingestLayer(packTree(upper, { whiteouts: "overlay" }), { content, work }, { keep: "uncompressed" });
-  const now = await snapshotLayer(upper, { work }, { whiteouts: "overlay" });
-  assert.equal(now.layer.diffId, old.layer.diffId);
-  assert.equal(lgetxattr(now.layer.path, "trusted.overlay.opaque")?.toString(), "y");
-});
+test(
+  "snapshotLayer() of an opaque root hides every layer below",
+  { skip: isRoot() ? false : "needs root for trusted xattrs" },
+  async () => {
+    const upper = `${dir}/upper`;
+    fs.mkdirSync(upper);
+    fs.writeFileSync(`${upper}/only`, "only");
+    lsetxattr(upper, "trusted.overlay.opaque", Buffer.from("y"));
+    const content = new FileContentStore(`${dir}/blobs`);
+    const old = await ingestLayer(packTree(upper, { whiteouts: "overlay" }), { content, work }, { keep: "uncompressed" });
+    const now = await snapshotLayer(upper, { work }, { whiteouts: "overlay" });
+    assert.equal(now.layer.diffId, old.layer.diffId);
+    assert.equal(lgetxattr(now.layer.path, "trusted.overlay.opaque")?.toString(), "y");
+  },
+);
 
 test("snapshotLayer() of an empty tree is the empty layer Docker records", async () => {
   const tree = `${dir}/empty`;

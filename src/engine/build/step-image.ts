@@ -37,9 +37,7 @@ export async function commitStepImage(engine: Engine, base: StepBase, step: Step
   const { store } = engine;
   const work = store.workDir();
   try {
-    const ingested = step.upperDir
-      ? await snapshotLayer(step.upperDir, { work }, { whiteouts: "overlay" })
-      : undefined;
+    const ingested = step.upperDir ? await snapshotLayer(step.upperDir, { work }, { whiteouts: "overlay" }) : undefined;
     const layer = ingested && ingested.layer.diffId !== EMPTY_TAR_DIFF_ID ? ingested : undefined;
     const parentConfig = base.kind === "image" ? base.image.config : undefined;
     const diffIds = [...(parentConfig?.rootfs.diff_ids ?? [])];

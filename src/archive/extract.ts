@@ -7,7 +7,7 @@
 // on only once it is whole.
 import * as fs from "node:fs";
 import { posix } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { randomBytes } from "node:crypto";
 import { InvalidArgumentError, SystemError, errorAt } from "../errors.js";
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/linux.js";
@@ -52,6 +52,9 @@ export interface CopyMount {
 
 export class InvalidLayerError extends InvalidArgumentError {}
 
+/** A tar entry's body as the reader gives it, or the bytes of a file being packed. */
+type EntryBody = Readable | Iterable<Buffer> | AsyncIterable<Buffer>;
+
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
 const AUFS_META = ".wh..wh.";
@@ -66,6 +69,33 @@ export async function extractLayer(tar: Readable, dest: string, opts: ExtractOpt
     return { size: state.size, entries: state.entries };
   } catch (err) {
     throw asLayerError(err);
+  }
+}
+
+/**
+ * extractLayer for entries that are already parsed (a tree being packed, whose tar is written
+ * beside): the same checks, the same directory as extracting their tar would make, without
+ * encoding and parsing the bytes in between. `dest` as for extractLayer; call finish() once.
+ */
+export class LayerWriter {
+  private readonly state: ExtractState;
+
+  constructor(dest: string) {
+    this.state = new ExtractState(dest, undefined);
+  }
+
+  /** One entry; a file's body is read to its end. */
+  async add(header: TarEntryHeader, body: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<void> {
+    try {
+      await this.state.apply(header, body);
+    } catch (err) {
+      throw asLayerError(err);
+    }
+  }
+
+  finish(): ExtractResult {
+    this.state.finish();
+    return { size: this.state.size, entries: this.state.entries };
   }
 }
 
@@ -127,7 +157,7 @@ class ExtractState {
     throw new SystemError(`${op} ${linkTarget === undefined ? "" : `${linkTarget} `}${this.shown(name)}: read-only file system`);
   }
 
-  async apply(header: TarEntryHeader, body: Readable): Promise<void> {
+  async apply(header: TarEntryHeader, body: EntryBody): Promise<void> {
     this.entries++;
     const name = cleanName(header.name);
 
@@ -177,7 +207,7 @@ class ExtractState {
   }
 
   /** Makes a non-directory entry at `at` (its place, or a temporary name beside it), with its metadata. */
-  private async make(name: string, at: string, header: TarEntryHeader, body: Readable): Promise<void> {
+  private async make(name: string, at: string, header: TarEntryHeader, body: EntryBody): Promise<void> {
     switch (header.type) {
       case "file":
       case "contiguous-file":
@@ -253,7 +283,7 @@ class ExtractState {
   }
 
   /** O_EXCL refuses an existing path (and so a symlink planted there); metadata goes through the fd. */
-  private async writeFile(name: string, abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
+  private async writeFile(name: string, abs: string, header: TarEntryHeader, body: EntryBody): Promise<void> {
     this.writable("open", name);
     const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
     const fd = exclusive(header.name, () => fs.openSync(abs, flags, 0o600));
@@ -268,9 +298,9 @@ class ExtractState {
   }
 
   /** The entry's bytes, then its owner, mode, xattrs and time. */
-  private async fillFile(fd: number, abs: string, header: TarEntryHeader, body: Readable): Promise<void> {
-    const whole = (body as TarBody).bytes;
-    for await (const chunk of whole ? [whole] : (body as AsyncIterable<Buffer>)) {
+  private async fillFile(fd: number, abs: string, header: TarEntryHeader, body: EntryBody): Promise<void> {
+    const whole = body instanceof Readable ? (body as TarBody).bytes : undefined;
+    for await (const chunk of whole ? [whole] : (body as AsyncIterable<Buffer> | Iterable<Buffer>)) {
       for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
       this.size += chunk.length;
     }
@@ -452,7 +482,11 @@ export function cleanName(raw: string, what = "entry"): string {
   return clean;
 }
 
-async function drain(body: Readable): Promise<void> {
+async function drain(body: EntryBody): Promise<void> {
+  if (!(body instanceof Readable)) {
+    for await (const chunk of body) void chunk;
+    return;
+  }
   body.resume();
   if (body.readableEnded) return;
   await new Promise<void>((resolve, reject) => {

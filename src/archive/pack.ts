@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { Readable } from "node:stream";
 import { lgetxattr, majorMinor } from "../sys/linux.js";
 import { InvalidArgumentError, SystemError } from "../errors.js";
-import { BLOCK, END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from "./tar-header.js";
+import { BLOCK, END_OF_ARCHIVE, encodeHeader, type TarHeader } from "./tar-header.js";
 import { pathBoundsProblem } from "./path-bounds.js";
 
 export interface PackOptions {
@@ -44,7 +44,8 @@ function whiteoutMeaning(path: string): string {
 }
 
 const SMALL_FILE = 1 << 20;
-const CHUNK = 1 << 20;
+/** The largest piece of a file read at once; a scratch buffer for walkEntries holds one. */
+export const CHUNK = 1 << 20;
 
 /** The tar as a stream; it ends with the end-of-archive marker. */
 export function packTree(root: string, opts: PackOptions = {}): Readable {
@@ -62,24 +63,77 @@ export function packPath(path: string, name: string, opts: PackOptions = {}): Re
   return Readable.from(walkTar(base === "/" ? "" : base, { first, name }, opts), { objectMode: false, highWaterMark: 4 << 20 });
 }
 
+/**
+ * One entry of a packed tree: its tar header and, for a regular file, its bytes (without the tar's
+ * padding), read from the file once as the body is iterated. A consumer iterates each body before
+ * it asks for the next entry; the tar is these headers and bodies, each body padded to a block.
+ */
+export interface PackEntry {
+  header: TarHeader;
+  body: Iterable<Buffer>;
+}
+
+const NO_BODY: readonly Buffer[] = [];
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
+
+/** The tar of `entries`, piece by piece: what packTree streams, and what a layer's diff ID hashes. */
+export function* tarOf(entries: Iterable<PackEntry>): Generator<Buffer> {
+  for (const entry of entries) {
+    yield encodeHeader(entry.header);
+    yield* entry.body;
+    const pad = paddingOf(entry.header);
+    if (pad) yield pad;
+  }
+  yield END_OF_ARCHIVE;
+}
+
+/** The zeros that fill an entry's body up to a whole block, if any. */
+export function paddingOf(header: TarHeader): Buffer | undefined {
+  const rest = header.size % BLOCK;
+  return header.type === "file" && rest ? ZERO_BLOCK.subarray(0, BLOCK - rest) : undefined;
+}
+
 async function* walkTar(root: string, start: { first: string; name: string } | undefined, opts: PackOptions): AsyncGenerator<Buffer> {
-  const links = new Map<string, string>();
-  const overlay = opts.whiteouts === "overlay";
-  const caps = opts.capabilities ?? true;
   let batch: Buffer[] = [];
   let batched = 0;
-
-  // Small entries are gathered into ~1 MiB chunks so that 100,000 files are not 100,000 stream writes.
+  // Small pieces are gathered into ~1 MiB chunks so that 100,000 files are not 100,000 stream writes.
   function* flush(): Generator<Buffer> {
     if (batch.length) yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
     batch = [];
     batched = 0;
   }
-  function* emit(buf: Buffer): Generator<Buffer> {
-    batch.push(buf);
-    batched += buf.length;
+  for (const piece of tarOf(walkEntries(root, start, opts))) {
+    if (piece.length >= CHUNK) {
+      yield* flush();
+      yield piece;
+      continue;
+    }
+    batch.push(piece);
+    batched += piece.length;
     if (batched >= CHUNK) yield* flush();
   }
+  yield* flush();
+}
+
+/**
+ * The entries of the tree at `root` in filepath.Walk order (or, with `start`, of one path below it),
+ * as packTree writes them; overlay whiteouts and opaque directories become OCI ones when asked.
+ */
+export function* walkEntries(
+  root: string,
+  start: { first: string; name: string } | undefined,
+  opts: PackOptions,
+  /**
+   * At least CHUNK bytes that every body is read into, each chunk valid only until the next one is
+   * asked for: a consumer that copies or writes each chunk at once keeps no garbage behind, however
+   * large the tree (a 1 GiB layer would otherwise leave its chunks for the GC to find).
+   */
+  scratch?: Buffer,
+): Generator<PackEntry> {
+  const links = new Map<string, string>();
+  const overlay = opts.whiteouts === "overlay";
+  const caps = opts.capabilities ?? true;
+  const bare = (header: TarHeader): PackEntry => ({ header, body: NO_BODY });
 
   const stack: string[] = [];
   if (start) stack.push(start.first);
@@ -87,7 +141,7 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
   // The root has no entry of its own, but a layer whose root is opaque hides all the layers below.
   if (!start && overlay && lgetxattr(root, "trusted.overlay.opaque")?.toString() === "y") {
     const st = fs.lstatSync(root);
-    yield* emit(
+    yield bare(
       opaqueMarker(
         { name: "", type: "directory", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) },
         "",
@@ -131,75 +185,59 @@ async function* walkTar(root: string, start: { first: string; name: string } | u
     if (st.isDirectory()) {
       header.type = "directory";
       header.name = name + "/";
-      if (name !== "") yield* emit(encodeHeader(header));
+      if (name !== "") yield bare(header);
       if (overlay && lgetxattr(abs, "trusted.overlay.opaque")?.toString() === "y") {
-        yield* emit(opaqueMarker(header, `${name}/`));
+        yield bare(opaqueMarker(header, `${name}/`));
       }
       pushChildren(stack, abs, rel + "/");
       continue;
     }
     if (st.isCharacterDevice() && overlay && st.rdev === 0) {
       const slash = name.lastIndexOf("/");
-      yield* emit(encodeHeader({ ...header, name: `${name.slice(0, slash + 1)}.wh.${name.slice(slash + 1)}`, type: "file", mode: 0o600 }));
+      yield bare({ ...header, name: `${name.slice(0, slash + 1)}.wh.${name.slice(slash + 1)}`, type: "file", mode: 0o600 });
       continue;
     }
     const key = `${st.dev}:${st.ino}`;
     const first = st.nlink > 1 ? links.get(key) : undefined;
     if (first !== undefined) {
-      yield* emit(encodeHeader({ ...header, type: "hardlink", linkname: first }));
+      yield bare({ ...header, type: "hardlink", linkname: first });
       continue;
     }
     if (st.nlink > 1) links.set(key, name);
     if (st.isSymbolicLink()) {
-      yield* emit(encodeHeader({ ...header, type: "symlink", linkname: fs.readlinkSync(abs) }));
+      yield bare({ ...header, type: "symlink", linkname: fs.readlinkSync(abs) });
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       const { major, minor } = majorMinor(st.rdev);
-      yield* emit(encodeHeader({ ...header, type: st.isCharacterDevice() ? "char" : "block", devmajor: major, devminor: minor }));
+      yield bare({ ...header, type: st.isCharacterDevice() ? "char" : "block", devmajor: major, devminor: minor });
     } else if (st.isFIFO()) {
-      yield* emit(encodeHeader({ ...header, type: "fifo" }));
+      yield bare({ ...header, type: "fifo" });
     } else if (st.isFile()) {
       const cap = caps ? lgetxattr(abs, "security.capability") : undefined;
       if (cap) header.xattrs = new Map([["security.capability", cap]]);
       header.size = st.size;
-      yield* emit(encodeHeader(header));
-      yield* packFileBody(abs, st.size, emit, flush);
+      yield { header, body: fileBody(abs, st.size, scratch) };
     }
     // Sockets are skipped, as Docker's archive package does.
   }
-  yield* flush();
-  yield END_OF_ARCHIVE;
 }
 
 /** `.wh..wh..opq` for the directory whose header is `dir`, named under `prefix` ("" or "name/"). */
-function opaqueMarker(dir: TarHeader, prefix: string): Buffer {
-  return encodeHeader({ ...dir, name: `${prefix}.wh..wh..opq`, type: "file", mode: dir.mode & 0o777 });
+function opaqueMarker(dir: TarHeader, prefix: string): TarHeader {
+  return { ...dir, name: `${prefix}.wh..wh..opq`, type: "file", mode: dir.mode & 0o777 };
 }
 
-function* packFileBody(
-  abs: string,
-  size: number,
-  emit: (b: Buffer) => Generator<Buffer>,
-  flush: () => Generator<Buffer>,
-): Generator<Buffer> {
+/** A file's bytes, exactly `size` of them: a small file in one read, a large one in 1 MiB chunks. */
+function* fileBody(abs: string, size: number, scratch: Buffer | undefined): Generator<Buffer> {
+  if (size === 0) return;
   const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
-    if (size <= SMALL_FILE) {
-      const body = Buffer.allocUnsafe(size + ((BLOCK - (size % BLOCK)) % BLOCK));
-      readExactly(fd, body, size, 0, abs);
-      body.fill(0, size);
-      yield* emit(body);
-      return;
-    }
-    yield* flush();
     for (let pos = 0; pos < size;) {
-      const n = Math.min(CHUNK, size - pos);
-      const chunk = Buffer.allocUnsafe(n);
+      const n = Math.min(size <= SMALL_FILE ? size : CHUNK, size - pos);
+      const chunk = scratch ? scratch.subarray(0, n) : Buffer.allocUnsafe(n);
       readExactly(fd, chunk, n, pos, abs);
       pos += n;
       yield chunk;
     }
-    const pad = paddingFor(size);
-    if (pad.length) yield* emit(pad);
   } finally {
     fs.closeSync(fd);
   }

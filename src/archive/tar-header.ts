@@ -1,6 +1,7 @@
 // Encodes tar headers as Go's archive/tar writes them for Docker layers: USTAR when the fields
 // fit, with a PAX record ahead of the entry for long names, large numbers and xattrs, so that
 // binary xattr values (security.capability) survive byte for byte. tar-reader.ts reads them back.
+import type { TarEntryHeader, TarEntryType } from "./tar-reader.js";
 
 export type TarType = "file" | "hardlink" | "symlink" | "char" | "block" | "directory" | "fifo";
 
@@ -80,6 +81,35 @@ export function encodeHeader(h: TarHeader): Buffer {
   paxHeader.write("x", 156, "latin1");
   writeChecksum(paxHeader);
   return Buffer.concat([paxHeader, records, paddingFor(records.length), block]);
+}
+
+const READ_TYPES: Record<TarType, TarEntryType> = {
+  file: "file",
+  hardlink: "link",
+  symlink: "symlink",
+  char: "character-device",
+  block: "block-device",
+  directory: "directory",
+  fifo: "fifo",
+};
+
+/** The header as a reader (tar-reader.ts) parses encodeHeader's bytes back. */
+export function readBack(h: TarHeader): TarEntryHeader {
+  const device = h.type === "char" || h.type === "block";
+  return {
+    name: h.name,
+    type: READ_TYPES[h.type],
+    ...(h.linkname ? { linkname: h.linkname } : {}),
+    mode: h.mode & 0o7777,
+    uid: h.uid,
+    gid: h.gid,
+    size: h.size,
+    mtime: new Date(Math.max(0, Math.floor(h.mtime)) * 1000),
+    devmajor: device ? (h.devmajor ?? 0) : 0,
+    devminor: device ? (h.devminor ?? 0) : 0,
+    pax: {},
+    xattrs: new Map(h.xattrs ?? []),
+  };
 }
 
 function isAscii(buf: Buffer): boolean {

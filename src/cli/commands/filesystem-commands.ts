@@ -12,7 +12,16 @@ const diffCommand: CommandSpec = {
   args: { min: 1, max: 1 },
   action: async (ctx, [name]) => {
     const { containerChanges } = await import("../../engine/containers/container-diff.js");
-    for (const change of containerChanges(await ctx.engine(), diffContainerId(name!))) ctx.line(`${change.kind} ${change.path}`);
+    // Thousands of lines go out in a few writes, not one write each.
+    let text = "";
+    for (const change of containerChanges(await ctx.engine(), diffContainerId(name!))) {
+      text += `${change.kind} ${change.path}\n`;
+      if (text.length >= 1 << 16) {
+        ctx.out(text);
+        text = "";
+      }
+    }
+    if (text) ctx.out(text);
   },
 };
 

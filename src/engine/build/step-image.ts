@@ -7,8 +7,7 @@ import { stageManifest } from "../images/stage-image.js";
 import { DOCKER_VERSION } from "../images/import-image.js";
 import { EMPTY_TAR_DIFF_ID } from "../containers/commit-container.js";
 import { MAX_IMAGE_LAYERS } from "../containers/create-container.js";
-import { packTree } from "../../archive/pack.js";
-import { ingestLayer } from "../../store/ingest-layer.js";
+import { snapshotLayer } from "../../store/snapshot-layer.js";
 import { canonicalContainerConfig, formatTimestamp, type ContainerConfig, type Descriptor, type ImageConfig } from "../../image/config.js";
 import { MediaType } from "../../image/media-types.js";
 import { InvalidArgumentError, SystemError } from "../../errors.js";
@@ -38,9 +37,7 @@ export async function commitStepImage(engine: Engine, base: StepBase, step: Step
   const { store } = engine;
   const work = store.workDir();
   try {
-    const ingested = step.upperDir
-      ? await ingestLayer(packTree(step.upperDir, { whiteouts: "overlay" }), { content: store.content, work }, { keep: "uncompressed" })
-      : undefined;
+    const ingested = step.upperDir ? await snapshotLayer(step.upperDir, { work }, { whiteouts: "overlay" }) : undefined;
     const layer = ingested && ingested.layer.diffId !== EMPTY_TAR_DIFF_ID ? ingested : undefined;
     const parentConfig = base.kind === "image" ? base.image.config : undefined;
     const diffIds = [...(parentConfig?.rootfs.diff_ids ?? [])];

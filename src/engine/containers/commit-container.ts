@@ -10,8 +10,7 @@ import { parseTagName } from "../images/image-names.js";
 import { DOCKER_VERSION } from "../images/import-image.js";
 import { MAX_IMAGE_LAYERS } from "./create-container.js";
 import { containerRuntime } from "./container-runtime.js";
-import { packTree } from "../../archive/pack.js";
-import { ingestLayer } from "../../store/ingest-layer.js";
+import { snapshotLayer } from "../../store/snapshot-layer.js";
 import { applyChanges } from "../../image/changes.js";
 import { canonicalContainerConfig, formatTimestamp, type Descriptor, type ImageConfig } from "../../image/config.js";
 import { MediaType } from "../../image/media-types.js";
@@ -46,11 +45,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
   const runtime = containerRuntime(engine, spec);
   try {
     const ingested = await whileFrozen(engine, runtime, spec.id, req.pause ?? true, () =>
-      ingestLayer(
-        packTree(store.layers.upperDir(spec.id), { whiteouts: "overlay" }),
-        { content: store.content, work },
-        { keep: "uncompressed" },
-      ),
+      snapshotLayer(store.layers.upperDir(spec.id), { work }, { whiteouts: "overlay" }),
     );
     store.crashPoint("after-ingest");
     const empty = ingested.layer.diffId === EMPTY_TAR_DIFF_ID;
@@ -87,7 +82,7 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
         diff_ids: empty ? [...base.config.rootfs.diff_ids] : [...base.config.rootfs.diff_ids, ingested.layer.diffId],
       },
     };
-    const blob = ingested.blob!;
+    const { blob } = ingested;
     const layerDescriptors: Descriptor[] = [
       ...base.manifest.layers,
       ...(empty ? [] : [{ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }]),

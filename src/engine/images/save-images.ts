@@ -68,7 +68,9 @@ export function planSave(engine: Engine, refs: readonly string[]): SaveItem[] {
 }
 
 export function writeSaveArchive(engine: Engine, items: readonly SaveItem[]): Readable {
-  return Readable.from(saveEntries(engine, items), { highWaterMark: 4 << 20 });
+  // Bytes, not objects: in object mode the high-water mark would count 4 million chunks, and a fast
+  // disk read ahead of a slow writer would hold a whole layer in memory.
+  return Readable.from(saveEntries(engine, items), { objectMode: false, highWaterMark: 4 << 20 });
 }
 
 async function* saveEntries(engine: Engine, items: readonly SaveItem[]): AsyncGenerator<Buffer> {

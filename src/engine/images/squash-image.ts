@@ -5,8 +5,7 @@ import type { Engine } from "../engine.js";
 import { readImage } from "./read-image.js";
 import { publishSingleLayerImage } from "./stage-image.js";
 import { parseTagName } from "./image-names.js";
-import { packTree } from "../../archive/pack.js";
-import { ingestLayer } from "../../store/ingest-layer.js";
+import { snapshotLayer } from "../../store/snapshot-layer.js";
 import { mountAll, overlayMount, unmount } from "../../sys/mount.js";
 import { formatTimestamp, type ImageConfig } from "../../image/config.js";
 import type { Digest } from "../../image/digest.js";
@@ -30,7 +29,7 @@ export async function squashImage(
     const root = mounted ? view : (dirs[0] ?? view);
     let ingested;
     try {
-      ingested = await ingestLayer(packTree(root), { content: store.content, work }, { keep: "uncompressed" });
+      ingested = await snapshotLayer(root, { work });
     } finally {
       if (mounted) unmount(view);
     }

@@ -4,18 +4,30 @@
 import * as fs from "node:fs";
 import * as net from "node:net";
 import type { Engine } from "../engine.js";
+import { resourceFault } from "../../errors.js";
 
 function recordsDir(engine: Pick<Engine, "config">): string {
   return `${engine.config.runroot}/serve`;
 }
 
-/** Records serve's unix sockets; returns the record's remover, for serve's shutdown. */
-export function recordServeSockets(engine: Pick<Engine, "config">, sockets: readonly string[]): () => void {
+/**
+ * Records serve's unix sockets; returns the record's remover, for serve's shutdown. A runroot that
+ * is full or read-only must not stop serve from answering reads: it serves unrecorded, and says so.
+ */
+export function recordServeSockets(engine: Pick<Engine, "config" | "log">, sockets: readonly string[]): () => void {
   const dir = recordsDir(engine);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = `${dir}/${process.pid}.json`;
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, sockets }), { mode: 0o600 });
-  fs.renameSync(`${file}.tmp`, file);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, sockets }), { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
+  } catch (err) {
+    const fault = resourceFault(err);
+    if (!fault) throw err;
+    fs.rmSync(`${file}.tmp`, { force: true });
+    engine.log.warn(`run --use-api-socket will not find this server: ${fault.message}`);
+    return () => undefined;
+  }
   return () => fs.rmSync(file, { force: true });
 }
 

@@ -115,3 +115,14 @@ function unmountUnder(dir: string): void {
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
+
+/** The run monitors (health probes, log rotation: `berth container monitor`) running for a root. */
+export function runMonitors(t: TempRoot): number[] {
+  return processesUsing(t.dir).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("monitor");
+    } catch {
+      return false;
+    }
+  });
+}

@@ -4,7 +4,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { createTempRoot, isRoot, processesUsing, type TempRoot } from "../helpers/temp-root.js";
+import { createTempRoot, isRoot, processesUsing, runMonitors, type TempRoot } from "../helpers/temp-root.js";
 import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
 
 const skip = isRoot() ? false : "containers need root: mounts, namespaces, cgroups";
@@ -35,17 +35,6 @@ async function healthUntil(t: TempRoot, name: string, done: (h: Health) => boole
   }
 }
 
-/** The run monitors (health probes) running for this test's root. */
-function monitors(t: TempRoot): number[] {
-  return processesUsing(t.dir).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("monitor");
-    } catch {
-      return false;
-    }
-  });
-}
-
 async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   for (const end = Date.now() + ms; !cond();) {
     if (Date.now() > end) assert.fail("timed out waiting");
@@ -74,7 +63,7 @@ describe("health checks", { skip }, () => {
       Retries: 2,
     });
     // run -d has exited; the monitor still runs, in a session of its own.
-    const [monitor] = monitors(t);
+    const [monitor] = runMonitors(t);
     assert.ok(monitor, "a health monitor runs after run -d returned");
     const sid = fs.readFileSync(`/proc/${monitor}/stat`, "utf8").split(") ")[1]!.split(" ")[3];
     assert.equal(sid, String(monitor), "the monitor leads its own session (setsid)");
@@ -118,7 +107,7 @@ describe("health checks", { skip }, () => {
     assert.equal(stopped.Status, "unhealthy", "a stopped container's check reads unhealthy (dockerd 20.10)");
     assert.equal(stopped.Log.length, 5, "the log is kept");
     assert.match(ok(t, ["ps", "-a", "--format", "{{.Status}}", "--filter", "name=hc-pass"]), /^Exited \(137\) .* ago\n$/);
-    assert.deepEqual(monitors(t), [], "no monitor is left once the container stopped");
+    assert.deepEqual(runMonitors(t), [], "no monitor is left once the container stopped");
 
     // conmon's exit command of the stopped run must be done before the next start: a start while it
     // still runs races with its cleanup (a berth issue apart from health checks).
@@ -135,9 +124,9 @@ describe("health checks", { skip }, () => {
       restarted.Log.some((l) => l.Start === stopped.Log.at(-1)!.Start),
       `the old log is kept: ${state}`,
     );
-    assert.equal(monitors(t).length, 1);
+    assert.equal(runMonitors(t).length, 1);
     ok(t, ["rm", "-f", "hc-pass"]);
-    assert.deepEqual(monitors(t), [], "no monitor is left once the container is removed");
+    assert.deepEqual(runMonitors(t), [], "no monitor is left once the container is removed");
   });
 
   test("a failing check: unhealthy after --health-retries failures, with the streak counting on and the output of both streams", async () => {
@@ -212,13 +201,13 @@ describe("health checks", { skip }, () => {
     });
     assert.equal(ok(t, ["inspect", "-f", "{{json .State.Health}}", "hc-off"]), "null\n");
     assert.deepEqual(
-      monitors(t).map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").at(-3)),
+      runMonitors(t).map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").at(-3)),
       [h.id],
       "only hc-image has a monitor",
     );
     assert.equal(ok(t, ["ps", "--filter", "health=none", "--format", "{{.Names}}"]), "hc-off\n");
     ok(t, ["rm", "-f", "hc-image", "hc-off"]);
-    assert.deepEqual(monitors(t), []);
+    assert.deepEqual(runMonitors(t), []);
   });
 
   test("pause stops the probes and reads unhealthy with no event; after unpause the next passing probe makes it healthy again", async () => {

@@ -5,7 +5,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { basename, dirname } from "node:path";
-import { createTempRoot, isRoot, processesUsing, type TempRoot } from "../helpers/temp-root.js";
+import { createTempRoot, isRoot, runMonitors, type TempRoot } from "../helpers/temp-root.js";
 import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
 import { startApiServer } from "../helpers/api-server.js";
 
@@ -22,17 +22,6 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** The run monitors running for this test's root. */
-function monitors(t: TempRoot): number[] {
-  return processesUsing(t.dir).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("monitor");
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** The log files of a container, by name, with their sizes. */
@@ -61,14 +50,14 @@ describe("log drivers and rotation", { skip }, () => {
   test("max-file=3 with compress: the last lines kept in order in .2.gz, .1.gz and the live file; logs -f sees every line once; the monitor ends with the container", async () => {
     const flags = ["--log-opt", "max-size=2k", "--log-opt", "max-file=3", "--log-opt", "compress=true"];
     ok(t, ["run", "-d", "--name", "rot", "--network", "none", ...flags, "busybox", "sh", "-c", WRITER]);
-    await until(() => monitors(t).length === 1, "the run's monitor");
+    await until(() => runMonitors(t).length === 1, "the run's monitor");
     const follower = t.berthAsync(["logs", "-f", "rot"]);
     ok(t, ["exec", "rot", "touch", "/tmp/go"]);
     ok(t, ["wait", "rot"]);
     const followed = await follower;
     assert.equal(followed.code, 0, followed.stderr);
     assert.deepEqual(followed.stdout.split("\n").slice(0, -1), expected, "logs -f saw every line, once, in order");
-    await until(() => monitors(t).length === 0, "the monitor to end");
+    await until(() => runMonitors(t).length === 0, "the monitor to end");
     const files = logFiles(t, "rot");
     assert.deepEqual(Object.keys(files).sort(), [".1.gz", ".2.gz", "live"]);
     // Each file stays under the documented bound (conmon's backstop, max-size x max-file).

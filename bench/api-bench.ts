@@ -120,7 +120,7 @@ function runLatency(dockerHostUrl: string): Promise<number[]> {
   const once = (): Promise<number> =>
     new Promise((resolve, reject) => {
       const start = process.hrtime.bigint();
-      const child = spawn(DOCKER!, ["run", "--rm", "busybox", "true"], {
+      const child = spawn(DOCKER!, ["run", "--rm", "--network", "none", "busybox", "true"], {
         stdio: ["ignore", "ignore", "inherit"],
         env: { ...process.env, DOCKER_HOST: dockerHostUrl },
       });

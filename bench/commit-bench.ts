@@ -23,7 +23,7 @@ function timed(label: string, argv: string[], env: NodeJS.ProcessEnv = {}): numb
 
 function suite(name: string, cli: string[], dir: string): Record<string, number> {
   spawnSync(cli[0]!, [...cli.slice(1), "rm", "-f", "bench-src"], { stdio: "ignore" });
-  const made = spawnSync(cli[0]!, [...cli.slice(1), "run", "--name", "bench-src", "busybox", "sh", "-c", WRITE]);
+  const made = spawnSync(cli[0]!, [...cli.slice(1), "run", "--network", "none", "--name", "bench-src", "busybox", "sh", "-c", WRITE]);
   if (made.status !== 0) throw new Error(`${name} run: ${made.stderr}`);
   const out = {
     diff: timed(`${name} diff`, [...cli, "diff", "bench-src"]),

@@ -59,7 +59,7 @@ try {
     small: "mkdir /many && i=0; while [ $i -lt 2000 ]; do head -c 4096 /dev/urandom > /many/f$i; i=$((i+1)); done",
   };
   for (const [name, script] of Object.entries(images)) {
-    run(src, ["run", "--name", `mk-${name}`, "busybox", "sh", "-c", script]);
+    run(src, ["run", "--network", "none", "--name", `mk-${name}`, "busybox", "sh", "-c", script]);
     run(src, ["commit", `mk-${name}`, `${reg.host}/bench/${name}:1`]);
     run(src, ["rm", `mk-${name}`]);
   }

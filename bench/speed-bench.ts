@@ -303,7 +303,7 @@ async function main(): Promise<void> {
   const commitRow = newRow(`commit (2,000 files, 128 MiB)`, "commit");
   for (const engine of engines) {
     try {
-      await must(engine, ["run", "--name", SOURCE, IMAGE, "sh", "-c", WRITE]);
+      await must(engine, ["run", "--network", "none", "--name", SOURCE, IMAGE, "sh", "-c", WRITE]);
       ready.push(engine);
     } catch (err) {
       for (const row of [diffRow, commitRow]) row.failed.set(engine.name, message(err));

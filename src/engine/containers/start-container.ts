@@ -157,7 +157,8 @@ export async function createTask(
           throw new ConflictError("the restart was cancelled: the container was stopped");
         }
         await runtime.start(spec.id);
-        const running = ({ starting: _started, ...fresh }: ContainerState): ContainerState => ({
+        // A new run: the last run's monitor (dead, or dying from its cleanup's kill) is not this run's.
+        const running = ({ starting: _started, runMonitor: _lastRuns, ...fresh }: ContainerState): ContainerState => ({
           ...fresh,
           Status: "running" as const,
           Running: true,

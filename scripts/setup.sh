@@ -16,12 +16,13 @@ fi
 # tests, netavark and aardvark-dns (with iptables) for bridge networks, published ports and name
 # resolution between containers, bzip2 and xz-utils for bzip2- and xz-compressed build contexts and
 # ADD archives; time (GNU time) for the peak memory bench/speed-bench.ts reports, util-linux for
-# flock(1), which gates conmon's exit command on a foreground run (exit-follower.ts).
+# flock(1), which gates conmon's exit command on a foreground run (exit-follower.ts); chromium, the
+# headless browser the web view's tests drive (through puppeteer-core, an npm dev dependency).
 # npm fetches Node 24 and the npm packages; python3, make and g++ build better-sqlite3 (no prebuilt
 # binary is reachable from these machines).
 packages=(busybox-static runc conmon golang-github-containers-common tini ca-certificates git
   docker-registry apache2-utils openssl zstd python3-docker docker-compose netavark aardvark-dns iptables
-  bzip2 xz-utils time util-linux python3 make g++)
+  bzip2 xz-utils time util-linux chromium python3 make g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,6 +42,7 @@ import {
   startContainer,
   type RuntimeState,
 } from "./runc.js";
+import { removeEndedTask, startThroughExecFifo } from "./runc-handshake.js";
 import { chooseRuntime, findExecutable, findInitBinary, initCommit, runtimeCommit } from "./runtime-binary.js";
 import { formatOciSpec } from "./spec/oci-spec.js";
 import type { OciProcess, OciResources } from "./spec/runtime-spec.js";
@@ -87,6 +88,11 @@ export class ConmonRuntime implements Runtime {
     this.paths = new TaskPaths(runroot);
   }
 
+  /** Whether the runtime is runc, whose start and delete of an ended task berth can do itself (runc-handshake.ts). */
+  private isRunc(): boolean {
+    return this.binary().endsWith("/runc");
+  }
+
   /** The runtime binary, looked for once, at the first use. */
   private binary(): string {
     this.binaryPath ??= chooseRuntime(this.requested).path;
@@ -128,7 +134,8 @@ export class ConmonRuntime implements Runtime {
     return { pid: created.pid, monitorPid: created.conmonPid };
   }
 
-  start(id: string): Promise<void> {
+  async start(id: string): Promise<void> {
+    if (this.isRunc() && (await startThroughExecFifo(this.paths.runtimeRoot, id))) return;
     return startContainer(this.binary(), this.paths.runtimeRoot, id);
   }
 
@@ -169,7 +176,10 @@ export class ConmonRuntime implements Runtime {
   }
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
-    if (this.hasRuntimeState(id)) return deleteContainer(this.binary(), this.paths.runtimeRoot, id, opts.force ?? false);
+    if (this.hasRuntimeState(id)) {
+      if (this.isRunc() && removeEndedTask(this.paths.runtimeRoot, id)) return;
+      return deleteContainer(this.binary(), this.paths.runtimeRoot, id, opts.force ?? false);
+    }
     const cgroup = taskCgroupPath(id);
     if (!cgroupDirs(cgroup).length) throw new NotFoundError(`runc delete: container "${id}" does not exist`);
     if (cgroupProcesses(cgroup).length) {

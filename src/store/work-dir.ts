@@ -2,6 +2,7 @@
 // later process can tell a live one from the leftovers of one killed halfway through.
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
+import { processStartTime } from "../sys/process-start-time.js";
 
 export interface WorkDir {
   readonly path: string;
@@ -10,23 +11,6 @@ export interface WorkDir {
   /** A fresh path inside the work dir (not created). */
   child(prefix: string): string;
   remove(): void;
-}
-
-/**
- * A live process's start time (which tells it from a later one with the same pid), or undefined
- * when there is none. A zombie is no longer live: it has ended and waits only for its parent (or an
- * init that reaps slowly) to collect its exit status.
- */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields 3 (state) and 22 (starttime), counted after the ")" that closes the command name, which may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z" || fields[0] === "X") return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
-  }
 }
 
 /** `discard` deletes the work dir by name; it must not throw (a cleanup that fails is reported, not raised). */

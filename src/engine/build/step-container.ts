@@ -6,7 +6,8 @@ import { createContainer } from "../containers/create-container.js";
 import { removeContainer } from "../containers/remove-container.js";
 import { borrowRootfs } from "../containers/container-rootfs.js";
 import type { MountRequest } from "../containers/mount-specs.js";
-import { isAbandoned, processStartTime } from "../../store/work-dir.js";
+import { isAbandoned } from "../../store/work-dir.js";
+import { processStartTime } from "../../sys/process-start-time.js";
 
 /**
  * The label that marks a step container with the build process that made it ("<pid>.<start time>",

@@ -3,7 +3,7 @@
 // run this way; what comes next (removal for --rm, a restart) is theirs to decide.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Engine } from "../engine.js";
-import { processStartTime } from "../../store/work-dir.js";
+import { processStartTime } from "../../sys/process-start-time.js";
 import { exitedRun, recordExit } from "./container-state.js";
 import { lockRootfs, unmountRootfs } from "./container-rootfs.js";
 import { containerRuntime } from "./container-runtime.js";

@@ -5,7 +5,7 @@
 // (container-state.ts), so no container stays frozen behind an inspect that says it runs.
 import type { Engine } from "../engine.js";
 import type { ContainerState, FreezerChange } from "../../store/container-store.js";
-import { processStartTime } from "../../store/work-dir.js";
+import { processStartTime } from "../../sys/process-start-time.js";
 
 export type { FreezerChange };
 

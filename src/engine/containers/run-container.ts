@@ -5,7 +5,6 @@ import type { Engine } from "../engine.js";
 import { createContainer, type CreateRequest, type CreateResult } from "./create-container.js";
 import { createTask } from "./start-container.js";
 import { startAndFollow, type AttachStreams, type AttachedEnd, type FollowHooks } from "./container-attach.js";
-import { pullImage } from "../images/pull-image.js";
 import type { ProgressSink } from "../progress.js";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.js";
 import type { Platform } from "../../image/config.js";
@@ -30,7 +29,8 @@ export interface ImagePolicy {
 
 /** Creates the container, pulling its image first (always) or when it is not here (missing). */
 export async function createWithPullPolicy(engine: Engine, req: CreateRequest, policy: ImagePolicy): Promise<CreateResult> {
-  const pull = () => pullImage(engine, req.image, { ...(policy.progress ? { progress: policy.progress } : {}), platform: policy.platform });
+  // The registry client (undici and its dependencies, ~50 ms to load) is needed only to pull.
+  const pull = async () => (await import("../images/pull-image.js")).pullImage(engine, req.image, { ...(policy.progress ? { progress: policy.progress } : {}), platform: policy.platform });
   if (policy.pull === "always") await pull();
   try {
     return createContainer(engine, req);

@@ -5,7 +5,7 @@ import { BERTH_ENTRY } from "./berth-entry.js";
 import { spawn } from "node:child_process";
 import type { Engine } from "../engine.js";
 import type { ContainerSpec, ContainerState } from "../../store/container-store.js";
-import { processStartTime } from "../../store/work-dir.js";
+import { processStartTime } from "../../sys/process-start-time.js";
 import { probeCommand } from "./healthcheck.js";
 import { healthAtStart } from "./health-state.js";
 import { monitorRotates } from "./log-rotation.js";

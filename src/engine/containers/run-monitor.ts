@@ -4,7 +4,7 @@
 // probes health (health-probes.ts) and rotates the log (log-rotation.ts), and ends with the run;
 // the run's cleanup kills it if it is still there. See docs/architecture.md, "The run's monitor".
 import type { Engine } from "../engine.js";
-import { processStartTime } from "../../store/work-dir.js";
+import { processStartTime } from "../../sys/process-start-time.js";
 import { containerRuntime } from "./container-runtime.js";
 import { containerPaths } from "./container-paths.js";
 import { probeHealth } from "./health-probes.js";

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine.js";
-import { processStartTime } from "../../store/work-dir.js";
+import { processStartTime } from "../../sys/process-start-time.js";
 import { resolveContainer } from "./container-state.js";
 import { containerPaths } from "./container-paths.js";
 import { lockRootfs, mountRootfs, unmountRootfs } from "./container-rootfs.js";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { processStartTime } from "../../src/store/work-dir.js";
+import { processStartTime } from "../../src/sys/process-start-time.js";
 
 test("processStartTime: a live process has one; a zombie (ended, not yet reaped) has none", async () => {
   assert.ok(processStartTime(process.pid));

@@ -19,7 +19,14 @@ function runtimeRoot(t: { after(fn: () => void): void }, init: { pid: number; st
 }
 
 function writeState(stateDir: string, init: { pid: number; start: string }, extra: object = {}): void {
-  const state = { id: "c1", init_process_pid: init.pid, init_process_start: Number(init.start), config: { hooks: null }, intel_rdt_path: "", ...extra };
+  const state = {
+    id: "c1",
+    init_process_pid: init.pid,
+    init_process_start: Number(init.start),
+    config: { hooks: null },
+    intel_rdt_path: "",
+    ...extra,
+  };
   fs.writeFileSync(`${stateDir}/state.json`, JSON.stringify(state));
 }
 
@@ -52,10 +59,16 @@ test("start: a container already running (no fifo) or whose init has ended is re
   const sleeper = spawn("sleep", ["30"]);
   t.after(() => sleeper.kill("SIGKILL"));
   const running = runtimeRoot(t, liveInit(sleeper));
-  await assert.rejects(startThroughExecFifo(running.root, "c1"), (err: unknown) => err instanceof ConflictError && /already running/.test(err.message));
+  await assert.rejects(
+    startThroughExecFifo(running.root, "c1"),
+    (err: unknown) => err instanceof ConflictError && /already running/.test(err.message),
+  );
   const stopped = runtimeRoot(t, endedProcess());
   spawnSync("mkfifo", [`${stopped.stateDir}/exec.fifo`]);
-  await assert.rejects(startThroughExecFifo(stopped.root, "c1"), (err: unknown) => err instanceof ConflictError && /has stopped/.test(err.message));
+  await assert.rejects(
+    startThroughExecFifo(stopped.root, "c1"),
+    (err: unknown) => err instanceof ConflictError && /has stopped/.test(err.message),
+  );
 });
 
 test("start: an init that dies without opening the fifo does not leave the start waiting", async (t) => {
@@ -64,7 +77,10 @@ test("start: an init that dies without opening the fifo does not leave the start
   const { root, stateDir } = runtimeRoot(t, liveInit(init));
   spawnSync("mkfifo", [`${stateDir}/exec.fifo`]);
   const started = Date.now();
-  await assert.rejects(startThroughExecFifo(root, "c1"), (err: unknown) => err instanceof ConflictError && /already dead/.test(err.message));
+  await assert.rejects(
+    startThroughExecFifo(root, "c1"),
+    (err: unknown) => err instanceof ConflictError && /already dead/.test(err.message),
+  );
   assert.ok(Date.now() - started < 5_000);
 });
 

@@ -30,7 +30,11 @@ export interface ImagePolicy {
 /** Creates the container, pulling its image first (always) or when it is not here (missing). */
 export async function createWithPullPolicy(engine: Engine, req: CreateRequest, policy: ImagePolicy): Promise<CreateResult> {
   // The registry client (undici and its dependencies, ~50 ms to load) is needed only to pull.
-  const pull = async () => (await import("../images/pull-image.js")).pullImage(engine, req.image, { ...(policy.progress ? { progress: policy.progress } : {}), platform: policy.platform });
+  const pull = async () =>
+    (await import("../images/pull-image.js")).pullImage(engine, req.image, {
+      ...(policy.progress ? { progress: policy.progress } : {}),
+      platform: policy.platform,
+    });
   if (policy.pull === "always") await pull();
   try {
     return createContainer(engine, req);

@@ -92,6 +92,14 @@ export class AttachConnection {
 }
 
 /**
+ * Loads the seqpacket addon ahead of connectAttach, so that its load overlaps the wait for the
+ * runtime's create rather than following it.
+ */
+export function preloadAttach(): void {
+  import("node-unix-socket").catch(() => undefined); // connectAttach reports a failed load
+}
+
+/**
  * Connects to a conmon attach socket. Paths too long for sun_path are reached through
  * /proc/self/fd/<dirfd>/attach, the trick conmon itself uses to bind them.
  */

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, NotFoundError, SystemError } from "../errors.js";
 import { removeTree } from "../sys/remove-tree.js";
-import { connectAttach, type AttachConnection } from "./attach.js";
+import { connectAttach, preloadAttach, type AttachConnection } from "./attach.js";
 import {
   cgroupDirs,
   cgroupFrozen,
@@ -115,7 +115,7 @@ export class ConmonRuntime implements Runtime {
     const { runtimeRoot, exitDir, socketDir } = this.paths;
     for (const dir of [bundle, exitDir, socketDir, runtimeRoot, persistDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(`${bundle}/config.json`, formatOciSpec(task.spec));
-    const created = await createContainer({
+    const creating = createContainer({
       id,
       name: task.name,
       bundle,
@@ -131,6 +131,9 @@ export class ConmonRuntime implements Runtime {
       leaveStdinOpen: task.leaveStdinOpen,
       exitCommand: task.exitCommand,
     });
+    // conmon is launched by now; the seqpacket addon loads while runc creates the container.
+    if (task.attachNext) preloadAttach();
+    const created = await creating;
     return { pid: created.pid, monitorPid: created.conmonPid };
   }
 

@@ -33,6 +33,8 @@ export interface TaskRequest {
   leaveStdinOpen: boolean;
   /** What runs when the task ends, even when no berth process does (berth's cleanup). */
   exitCommand: readonly string[];
+  /** The caller attaches as soon as the task is created: what attaching needs may load meanwhile. */
+  attachNext?: boolean;
 }
 
 export interface CreatedTask {

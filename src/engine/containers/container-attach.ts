@@ -37,7 +37,7 @@ export async function startWithAttach(
   beforeStart: (connect: () => Promise<AttachConnection>) => Promise<void>,
   opts: { followed?: boolean } = {},
 ): Promise<{ id: string; terminal: TerminalControl; follower?: ExitFollower | undefined } | undefined> {
-  const task = await createTask(engine, idOrName, opts);
+  const task = await createTask(engine, idOrName, { ...opts, attachNext: true });
   if ("alreadyRunning" in task) return undefined;
   try {
     await beforeStart(() => task.attach());

@@ -70,7 +70,7 @@ export interface CreatedTask {
 export async function createTask(
   engine: Engine,
   idOrName: string,
-  opts: { byRestartPolicy?: boolean; followed?: boolean } = {},
+  opts: { byRestartPolicy?: boolean; followed?: boolean; attachNext?: boolean } = {},
 ): Promise<CreatedTask | { record: ContainerRecord; alreadyRunning: true }> {
   let record = resolveContainer(engine, idOrName);
   if (record.state.Paused) throw new ConflictError("cannot start a paused container, try unpause instead");
@@ -142,6 +142,7 @@ export async function createTask(
       stdin: Boolean(spec.config.OpenStdin),
       leaveStdinOpen: !spec.config.StdinOnce,
       exitCommand: follower ? follower.exitCommand(cleanup) : cleanup,
+      attachNext: opts.attachNext ?? false,
     });
     rootfsLock.release();
     return {

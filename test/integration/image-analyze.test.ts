@@ -198,5 +198,8 @@ describe("image analyze on layers built in code", { skip }, () => {
       "D /a/x\t100B\nC /a/y\t250B\nD /b\nD /b/z\t300B\nD /c\t400B\nA /c\nA /c/n\t50B\nA /e/f\t10B\n",
     );
     assert.equal(ok(["image", "analyze", "--layer", "2", "tree:1"]), "D /c\nA /c\t60B\nD /c/n\t50B\nD /h2\nA /new\t70B\n");
+    const notANumber = t.berth(["image", "analyze", "--layer", "last", "tree:1"]);
+    assert.equal(notANumber.code, 1);
+    assert.match(notANumber.stderr, /the image has 3 layers: --layer takes 0 to 2/);
   });
 });

@@ -77,6 +77,18 @@ export async function timed(engine: Engine, args: string[]): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** GNU time's %M (KiB) for one command of `engine`, run outside any timed round: time(1) adds a fork
+ * and an exec. Its report goes to a file in `dir`. */
+export async function peakRssKib(engine: Engine, args: string[], dir: string): Promise<number> {
+  const out = `${dir}/rss`;
+  const r = await run(["/usr/bin/time", "-f", "%M", "-o", out, ...engine.argv(args)], engine.env);
+  if (r.code !== 0) throw new Error(`${engine.name} ${args.join(" ")}: exit ${r.code}: ${r.stderr.trim()}`);
+  // A failing command adds a line before the figure.
+  const kib = Number(fs.readFileSync(out, "utf8").trim().split("\n").pop());
+  if (!Number.isFinite(kib) || kib <= 0) throw new Error(`/usr/bin/time wrote no peak RSS for ${engine.name} ${args.join(" ")}`);
+  return kib;
+}
+
 export function inNetns(netns: string, argv: string[]): string[] {
   return ["nsenter", `--net=/run/netns/${netns}`, ...argv];
 }

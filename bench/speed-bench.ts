@@ -20,9 +20,8 @@
 // Usage (root): node dist/bench/speed-bench.js [--quick] [--runs N] [--commits N] [--docker-host unix:///path]
 // Defaults: 20 runs and 3 commits (--quick: 5 and 1).
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
-import { type Engine, Peers, installed, median, must, option, quick, run, setting, timed } from "./peers.js";
+import { type Engine, Peers, installed, median, must, option, peakRssKib, quick, setting, timed } from "./peers.js";
 
 const runs = setting("--runs", { full: 20, quick: 5 });
 const commits = setting("--commits", { full: 3, quick: 1 });
@@ -106,17 +105,6 @@ async function measureParallel(row: Row): Promise<void> {
     if (failures.length === 0) row.seconds.set(engine.name, seconds);
     else row.failed.set(engine.name, `${failures.length} of ${PARALLEL} failed, the first: ${message(failures[0]!.reason)}`);
   }
-}
-
-/** GNU time's %M (KiB) for one berth command, run outside the timed rounds: time(1) adds a fork and an exec. */
-async function peakRssKib(berth: Engine, args: string[]): Promise<number> {
-  const out = `${dir}/rss`;
-  const r = await run(["/usr/bin/time", "-f", "%M", "-o", out, ...berth.argv(args)], berth.env);
-  if (r.code !== 0) throw new Error(`berth ${args.join(" ")}: exit ${r.code}: ${r.stderr.trim()}`);
-  // A failing command adds a line before the figure.
-  const kib = Number(fs.readFileSync(out, "utf8").trim().split("\n").pop());
-  if (!Number.isFinite(kib) || kib <= 0) throw new Error(`/usr/bin/time wrote no peak RSS for berth ${args.join(" ")}`);
-  return kib;
 }
 
 // ---- engines -----------------------------------------------------------------------------------
@@ -332,7 +320,7 @@ async function main(): Promise<void> {
     for (const row of rows) {
       if (row.rssArgs === undefined || row.failed.has("berth")) continue;
       try {
-        row.rssKib = row.kind === "floor" ? await peakRssKib(floorEngine, ["-e", ""]) : await peakRssKib(berth, row.rssArgs);
+        row.rssKib = row.kind === "floor" ? await peakRssKib(floorEngine, ["-e", ""], dir) : await peakRssKib(berth, row.rssArgs, dir);
       } catch (err) {
         console.log(`peak RSS of ${row.label}: ${message(err)}`);
       }

@@ -65,10 +65,11 @@ export interface LayerChange {
   size: number;
 }
 
-/** One entry of the merged tree as the layers so far make it. */
-interface TreeEntry {
+/** The merged tree as the layers so far make it: a directory has children, anything else a size.
+ * Nested, so that a whiteout or an opaque directory costs what it removes, not the tree's size. */
+interface TreeNode {
   size: number;
-  dir: boolean;
+  children?: Map<string, TreeNode>;
 }
 
 interface PathRecord {
@@ -77,35 +78,49 @@ interface PathRecord {
   layers: number[];
 }
 
+/** What a layer's walk reports, as it goes: nothing is kept per layer. */
+interface LayerSink {
+  /** `dir`: directories come and go with their files and count in no total. */
+  change(kind: LayerChange["kind"], path: string, size: number, dir: boolean): void;
+  /** dive's occurrences: leaves with their weight. */
+  leaf(path: string, size: number): void;
+}
+
+const IGNORE: LayerSink = { change: () => {}, leaf: () => {} };
+
 export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
-  const { image, layers, walks } = walkImage(engine, ref);
+  const { image, layers, diffPath } = resolveLayers(engine, ref);
   const records = new Map<string, PathRecord>();
-  const analyses: LayerAnalysis[] = [];
   const history = (image.config.history ?? []).filter((h) => !h.empty_layer);
-  walks.forEach((walk, index) => {
+  const tree: TreeNode = { size: 0, children: new Map() };
+  let userBytes = 0;
+  const analyses = layers.map((layer, index): LayerAnalysis => {
     const totals = { added: zero(), changed: zero(), removed: zero() };
-    for (const c of walk.changes) {
-      if (c.dir) continue;
-      const t = c.kind === "A" ? totals.added : c.kind === "C" ? totals.changed : totals.removed;
-      t.count++;
-      t.bytes += c.size;
-    }
-    for (const leaf of walk.leaves) {
-      const record = records.get(leaf.path) ?? { cumulative: 0, min: -1, layers: [] };
-      record.cumulative += leaf.size;
-      if (record.min < 0 || leaf.size < record.min) record.min = leaf.size;
-      record.layers.push(index);
-      records.set(leaf.path, record);
-    }
+    const bytes = walkLayer(diffPath(index), tree, {
+      change(kind, _path, size, dir) {
+        if (dir) return;
+        const t = kind === "A" ? totals.added : kind === "C" ? totals.changed : totals.removed;
+        t.count++;
+        t.bytes += size;
+      },
+      leaf(path, size) {
+        const record = records.get(path);
+        if (!record) return void records.set(path, { cumulative: size, min: size, layers: [index] });
+        record.cumulative += size;
+        if (size < record.min) record.min = size;
+        record.layers.push(index);
+      },
+    });
+    if (index > 0) userBytes += bytes;
     const entry = history[index];
-    analyses.push({
+    return {
       index,
-      diffId: layers[index]!.diffId,
-      size: layers[index]!.size,
+      diffId: layer.diffId,
+      size: layer.size,
       createdBy: entry?.created_by ?? "",
       comment: entry?.comment ?? "",
       ...totals,
-    });
+    };
   });
   let minimum = 0;
   let cumulative = 0;
@@ -117,7 +132,6 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
   }
   wasted.sort((a, b) => b.bytes - a.bytes || b.count - a.count || (a.path < b.path ? -1 : 1));
   const wastedBytes = wasted.reduce((sum, w) => sum + w.bytes, 0);
-  const userBytes = walks.slice(1).reduce((sum, w) => sum + w.bytes, 0);
   return {
     id: image.record.id,
     size: layers.reduce((sum, l) => sum + l.size, 0),
@@ -131,101 +145,95 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
 
 /** `--layer N`: that layer's changes against the layers below it, as `diff` prints them, by path. */
 export function layerChanges(engine: Engine, ref: string, index: number): LayerChange[] {
-  const { walks } = walkImage(engine, ref, index);
-  const walk = walks[index];
-  if (!walk) throw new InvalidArgumentError(`the image has ${walks.length} layers: --layer takes 0 to ${walks.length - 1}`);
-  return walk.changes
-    .map(({ kind, path, size }) => ({ kind, path, size }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-interface LayerWalk {
-  changes: (LayerChange & { dir: boolean })[];
-  /** dive's occurrences: leaves with their weight. */
-  leaves: { path: string; size: number }[];
-  /** The sizes of the layer's files (dive's layer size: its tar's file bytes). */
-  bytes: number;
-}
-
-/** Walks the layers base first, up to `last`, keeping the merged tree between them. */
-function walkImage(engine: Engine, ref: string, last = Infinity) {
-  const image = readImage(engine.store, engine.store.images.resolve(ref));
-  const layers = image.layers;
-  if (Number.isFinite(last) && (last < 0 || last >= layers.length || !Number.isInteger(last))) {
+  const { layers, diffPath } = resolveLayers(engine, ref);
+  if (index < 0 || index >= layers.length || !Number.isInteger(index)) {
     throw new InvalidArgumentError(`the image has ${layers.length} layers: --layer takes 0 to ${layers.length - 1}`);
   }
-  const tree = new Map<string, TreeEntry>();
-  const walks: LayerWalk[] = [];
-  for (let i = 0; i < layers.length && i <= last; i++) {
-    walks.push(walkLayer(engine.store.layers.diffPath(layers[i]!), tree));
-  }
-  return { image, layers, walks };
+  const tree: TreeNode = { size: 0, children: new Map() };
+  for (let i = 0; i < index; i++) walkLayer(diffPath(i), tree, IGNORE);
+  const changes: LayerChange[] = [];
+  walkLayer(diffPath(index), tree, { change: (kind, path, size) => void changes.push({ kind, path, size }), leaf: () => {} });
+  // Stable: a path removed and added again in one layer keeps D before A.
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function walkLayer(root: string, tree: Map<string, TreeEntry>): LayerWalk {
-  const walk: LayerWalk = { changes: [], leaves: [], bytes: 0 };
+function resolveLayers(engine: Engine, ref: string) {
+  const image = readImage(engine.store, engine.store.images.resolve(ref));
+  const layers = image.layers;
+  return { image, layers, diffPath: (i: number) => engine.store.layers.diffPath(layers[i]!) };
+}
+
+/** Applies one layer's unpacked dir to the tree, reporting to `sink`; returns the sizes of its files
+ * (dive's layer size: its tar's file bytes). */
+function walkLayer(root: string, tree: TreeNode, sink: LayerSink): number {
+  let bytes = 0;
+  // Only files with several names can be met again: the set stays as small as the layer's hard links.
   const seenInodes = new Set<string>();
-  const visit = (rel: string): void => {
+  const visit = (rel: string, node: TreeNode): void => {
+    const children = node.children!;
     const dir = `${root}${rel}`;
-    if (rel !== "" && isOpaque(dir)) removeBelow(rel, tree, walk, new Set(fs.readdirSync(dir)));
     const names = fs.readdirSync(dir).sort();
-    if (rel !== "" && names.length === 0) walk.leaves.push({ path: rel, size: 0 });
+    if (rel !== "" && isOpaque(dir)) removeBelow(rel, node, new Set(names), sink);
+    if (rel !== "" && names.length === 0) sink.leaf(rel, 0);
     for (const name of names) {
       const path = `${rel}/${name}`;
       const st = fs.lstatSync(`${root}${path}`);
       if (st.isCharacterDevice() && st.rdev === 0) {
-        const freed = removeSubtree(path, tree, walk);
-        walk.leaves.push({ path, size: freed });
+        sink.leaf(path, removeChild(node, name, path, sink));
         continue;
       }
-      const before = tree.get(path);
+      const before = children.get(name);
       if (st.isDirectory()) {
-        if (before && !before.dir) removeSubtree(path, tree, walk);
-        if (!before || !before.dir) walk.changes.push({ kind: "A", path, size: 0, dir: true });
-        tree.set(path, { size: 0, dir: true });
-        visit(path);
+        if (before?.children) {
+          visit(path, before);
+          continue;
+        }
+        if (before) removeChild(node, name, path, sink);
+        sink.change("A", path, 0, true);
+        const made: TreeNode = { size: 0, children: new Map() };
+        children.set(name, made);
+        visit(path, made);
         continue;
       }
       // A hard link's other names are tar entries of size 0, as dive reads them.
-      const inode = `${st.dev}:${st.ino}`;
-      const size = st.isFile() && !seenInodes.has(inode) ? st.size : 0;
-      if (st.isFile()) seenInodes.add(inode);
-      if (before?.dir) removeSubtree(path, tree, walk);
-      walk.changes.push({ kind: before && !before.dir ? "C" : "A", path, size, dir: false });
-      walk.leaves.push({ path, size });
-      walk.bytes += size;
-      tree.set(path, { size, dir: false });
+      let size = 0;
+      if (st.isFile()) {
+        const inode = st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined;
+        if (inode === undefined || !seenInodes.has(inode)) size = st.size;
+        if (inode !== undefined) seenInodes.add(inode);
+      }
+      if (before?.children) removeChild(node, name, path, sink);
+      sink.change(before && !before.children ? "C" : "A", path, size, false);
+      sink.leaf(path, size);
+      bytes += size;
+      children.set(name, { size });
     }
   };
-  visit("");
-  return walk;
+  visit("", tree);
+  return bytes;
 }
 
-/** Takes `path` and what is below it out of the tree, as D changes; returns the bytes it held. */
-function removeSubtree(path: string, tree: Map<string, TreeEntry>, walk: LayerWalk): number {
-  let freed = 0;
-  const prefix = `${path}/`;
-  for (const [p, entry] of [...tree]) {
-    if (p !== path && !p.startsWith(prefix)) continue;
-    tree.delete(p);
-    freed += entry.size;
-    walk.changes.push({ kind: "D", path: p, size: entry.size, dir: entry.dir });
-  }
+/** Takes `name` and what is below it out of `parent`, as D changes; returns the bytes it held. */
+function removeChild(parent: TreeNode, name: string, path: string, sink: LayerSink): number {
+  const node = parent.children!.get(name);
+  if (!node) return 0;
+  parent.children!.delete(name);
+  return reportRemoved(node, path, sink);
+}
+
+function reportRemoved(node: TreeNode, path: string, sink: LayerSink): number {
+  sink.change("D", path, node.size, node.children !== undefined);
+  let freed = node.size;
+  for (const [name, child] of node.children ?? []) freed += reportRemoved(child, `${path}/${name}`, sink);
   return freed;
 }
 
 /** An opaque directory hides what the layers below hold in it: each child it does not hold again is gone. */
-function removeBelow(rel: string, tree: Map<string, TreeEntry>, walk: LayerWalk, kept: ReadonlySet<string>): void {
-  const prefix = `${rel}/`;
-  const children = new Set<string>();
-  for (const p of tree.keys()) {
-    if (!p.startsWith(prefix)) continue;
-    const child = p.slice(prefix.length).split("/")[0]!;
-    if (!kept.has(child)) children.add(child);
-  }
-  for (const child of [...children].sort()) {
-    const path = `${prefix}${child}`;
-    walk.leaves.push({ path, size: removeSubtree(path, tree, walk) });
+function removeBelow(rel: string, node: TreeNode, kept: ReadonlySet<string>, sink: LayerSink): void {
+  const gone = [...node.children!.keys()].filter((name) => !kept.has(name)).sort();
+  for (const name of gone) {
+    const path = `${rel}/${name}`;
+    sink.leaf(path, removeChild(node, name, path, sink));
   }
 }
 

@@ -1,7 +1,9 @@
 // The CLI's entry point, run by bin/berth and by conmon's exit command with berth's own Node.
-import module from "node:module";
-import { statSync } from "node:fs";
-import { homedir } from "node:os";
+// Built-ins come from process.getBuiltinModule, not ES imports: an ES import of node:fs builds a
+// facade that reads all of its exports, and that loads its streams and fs/promises (~10 ms).
+const module = process.getBuiltinModule("node:module");
+const { statSync } = process.getBuiltinModule("node:fs");
+const { homedir } = process.getBuiltinModule("node:os");
 
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {

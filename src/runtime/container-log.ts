@@ -85,6 +85,7 @@ export async function* readLog(logPath: string, opts: ReadLogOptions = {}): Asyn
         }
       }
       let carry: Buffer = Buffer.alloc(0);
+      let lastSeen: Date | undefined;
       const buf = Buffer.alloc(CHUNK);
       for (;;) {
         if (signal?.aborted) return;
@@ -104,6 +105,7 @@ export async function* readLog(logPath: string, opts: ReadLogOptions = {}): Asyn
             const rec = parseRecord(data.subarray(start, nl));
             start = nl + 1;
             if (!rec) continue;
+            lastSeen = rec.time;
             if (opts.until && rec.time > opts.until) return;
             if (opts.since && rec.time < opts.since) continue;
             yield rec;
@@ -126,6 +128,16 @@ export async function* readLog(logPath: string, opts: ReadLogOptions = {}): Asyn
             if (await hasMore(fh, offset)) {
               await replaced.close();
               continue;
+            }
+            // Rotated more than once since the last read (a slow reader, a fast writer): the
+            // files between ours and the new live one hold lines not read yet.
+            if (lastSeen) {
+              for (const rec of await recordsAfter(logPath, lastSeen)) {
+                lastSeen = rec.time;
+                if (opts.until && rec.time > opts.until) return;
+                if (opts.since && rec.time < opts.since) continue;
+                yield rec;
+              }
             }
             await fh.close();
             fh = replaced;
@@ -223,6 +235,30 @@ async function rotatedRecords(logPath: string, lines: number | undefined): Promi
   }
   if (lines === undefined) return records;
   return records.slice(lastLinesStart(records, lines));
+}
+
+/**
+ * The records of the rotated files written after `after`, oldest first. The files are read newest
+ * first and only until one ends at or before `after`: usually just `.1`, the file the reader has
+ * drained. A rotation never splits one write of conmon's, so lines stamped alike share a file.
+ */
+async function recordsAfter(logPath: string, after: Date): Promise<LogRecord[]> {
+  const newer: LogRecord[][] = [];
+  for (const file of rotatedLogFiles(logPath).reverse()) {
+    let data: Buffer;
+    try {
+      data = await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
+    const records = parseRecords(file.endsWith(".gz") ? gunzipSync(data) : data);
+    const last = records.at(-1);
+    if (!last) continue;
+    if (last.time <= after) break;
+    newer.unshift(records.filter((rec) => rec.time > after));
+  }
+  return newer.flat();
 }
 
 /** Every complete record of a buffer. */

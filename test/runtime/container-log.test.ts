@@ -76,6 +76,30 @@ describe("readLog across rotated files", () => {
     assert.deepEqual(seen, ["a", "b", "c", "d"]);
   });
 
+  test("-f that falls two rotations behind reads the file between before the new live one", async () => {
+    const log = logDir();
+    fs.writeFileSync(log, record(1, "a"));
+    let running = true;
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const r of readLog(log, { follow: true, isRunning: () => running, pollMs: 20 })) seen.push(r.line.toString());
+    })();
+    await until(() => seen.length === 1);
+    // Two rotations with compression, done at once (synchronously): the reader sees none of the
+    // steps between; the file it reads is compressed away, "b" and "c" are in .1 only.
+    fs.appendFileSync(log, record(2, "a2"));
+    fs.renameSync(log, `${log}.1`);
+    fs.writeFileSync(log, record(3, "b") + record(4, "c"));
+    fs.writeFileSync(`${log}.2.gz`, gzipSync(fs.readFileSync(`${log}.1`)));
+    fs.rmSync(`${log}.1`);
+    fs.renameSync(log, `${log}.1`);
+    fs.writeFileSync(log, record(5, "d"));
+    await until(() => seen.length === 5);
+    running = false;
+    await reading;
+    assert.deepEqual(seen, ["a", "a2", "b", "c", "d"]);
+  });
+
   test("utcTimestamp() converts conmon's local time to RFC3339Nano UTC", () => {
     assert.equal(utcTimestamp("2024-03-25T13:20:42.999999999+01:00"), "2024-03-25T12:20:42.999999999Z");
     assert.equal(utcTimestamp("2024-03-25T00:20:42.5-05:30"), "2024-03-25T05:50:42.500000000Z");

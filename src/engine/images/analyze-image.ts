@@ -15,6 +15,7 @@ import type { Engine } from "../engine.js";
 import { readImage } from "./read-image.js";
 import { lgetxattr } from "../../sys/linux.js";
 import { InvalidArgumentError } from "../../errors.js";
+import type { LayerRecord } from "../../store/layer-store.js";
 
 export interface ChangeTotals {
   count: number;
@@ -33,6 +34,8 @@ export interface LayerAnalysis {
   added: ChangeTotals;
   changed: ChangeTotals;
   removed: ChangeTotals;
+  /** This layer's share of the image's wasted bytes: its occurrences of the paths that waste. */
+  wastedBytes: number;
 }
 
 export interface WastedPath {
@@ -75,6 +78,8 @@ interface PathRecord {
   cumulative: number;
   min: number;
   layers: number[];
+  /** The occurrence's weight in each of `layers`. */
+  sizes: number[];
 }
 
 export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
@@ -91,10 +96,11 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
       t.bytes += c.size;
     }
     for (const leaf of walk.leaves) {
-      const record = records.get(leaf.path) ?? { cumulative: 0, min: -1, layers: [] };
+      const record = records.get(leaf.path) ?? { cumulative: 0, min: -1, layers: [], sizes: [] };
       record.cumulative += leaf.size;
       if (record.min < 0 || leaf.size < record.min) record.min = leaf.size;
       record.layers.push(index);
+      record.sizes.push(leaf.size);
       records.set(leaf.path, record);
     }
     const entry = history[index];
@@ -105,6 +111,7 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
       createdBy: entry?.created_by ?? "",
       comment: entry?.comment ?? "",
       ...totals,
+      wastedBytes: 0,
     });
   });
   let minimum = 0;
@@ -113,7 +120,9 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
   for (const [path, r] of records) {
     minimum += r.min;
     cumulative += r.cumulative;
-    if (r.layers.length >= 2) wasted.push({ path, count: r.layers.length, bytes: r.cumulative, layers: r.layers });
+    if (r.layers.length < 2) continue;
+    wasted.push({ path, count: r.layers.length, bytes: r.cumulative, layers: r.layers });
+    r.layers.forEach((layer, i) => (analyses[layer]!.wastedBytes += r.sizes[i]!));
   }
   wasted.sort((a, b) => b.bytes - a.bytes || b.count - a.count || (a.path < b.path ? -1 : 1));
   const wastedBytes = wasted.reduce((sum, w) => sum + w.bytes, 0);
@@ -135,6 +144,16 @@ export function layerChanges(engine: Engine, ref: string, index: number): LayerC
   const walk = walks[index];
   if (!walk) throw new InvalidArgumentError(`the image has ${walks.length} layers: --layer takes 0 to ${walks.length - 1}`);
   return walk.changes
+    .map(({ kind, path, size }) => ({ kind, path, size }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A stored layer's changes against the layers below it (any image holding it agrees: its chain ID names them all). */
+export function chainLayerChanges(engine: Engine, chain: readonly LayerRecord[]): LayerChange[] {
+  const tree = new Map<string, TreeEntry>();
+  let walk: LayerWalk | undefined;
+  for (const layer of chain) walk = walkLayer(engine.store.layers.diffPath(layer), tree);
+  return (walk?.changes ?? [])
     .map(({ kind, path, size }) => ({ kind, path, size }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -255,6 +274,7 @@ export function analysisJson(a: ImageAnalysis): Record<string, unknown> {
       Added: totals(l.added),
       Changed: totals(l.changed),
       Removed: totals(l.removed),
+      WastedBytes: l.wastedBytes,
     })),
     Wasted: a.wasted.map((w) => ({ Path: w.path, Count: w.count, Bytes: w.bytes, Layers: w.layers })),
   };

@@ -10,7 +10,7 @@
 // The tests import dist/src directly; only the CLI's entry uses the bundle, and bin/berth.js falls
 // back to dist/src when the bundle is missing or older than tsc's output.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -33,3 +33,19 @@ await build({
   keepNames: false,
   logLevel: "warning",
 });
+
+// The web view's page (ui/, issue 15): its TypeScript bundled for the browser into one module,
+// beside its HTML and CSS, in dist/ui/, which `berth ui` and `berth serve --ui` serve. Nothing is
+// fetched: no CDN, no framework.
+const uiOut = `${root}dist/ui`;
+rmSync(uiOut, { recursive: true, force: true });
+await build({
+  entryPoints: [`${root}ui/src/main.ts`],
+  outfile: `${uiOut}/app.js`,
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  logLevel: "warning",
+});
+for (const file of ["index.html", "style.css"]) copyFileSync(`${root}ui/${file}`, `${uiOut}/${file}`);

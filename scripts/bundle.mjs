@@ -10,7 +10,7 @@
 // The tests import dist/src directly; only the CLI's entry uses the bundle, and bin/berth.js falls
 // back to dist/src when the bundle is missing or older than tsc's output.
 import { build } from "esbuild";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,3 +71,19 @@ for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(file.path, builtinsAsValues(file.text));
 }
+
+// The web view's page (ui/, issue 15): its TypeScript bundled for the browser into one module,
+// beside its HTML and CSS, in dist/ui/, which `berth ui` and `berth serve --ui` serve. Nothing is
+// fetched: no CDN, no framework.
+const uiOut = `${root}dist/ui`;
+rmSync(uiOut, { recursive: true, force: true });
+await build({
+  entryPoints: [`${root}ui/src/main.ts`],
+  outfile: `${uiOut}/app.js`,
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  logLevel: "warning",
+});
+for (const file of ["index.html", "style.css"]) copyFileSync(`${root}ui/${file}`, `${uiOut}/${file}`);

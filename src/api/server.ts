@@ -11,6 +11,7 @@ import { InvalidArgumentError, SystemError } from "../errors.js";
 import { standardHeaders, type ApiCall, type ApiLog, type ApiState } from "./api-context.js";
 import { sendError, statusFor, writeRawError } from "./errors.js";
 import { Router } from "./router.js";
+import { layerRoutes } from "./routes/layer-routes.js";
 import { socketAnswers } from "../engine/system/serve-socket.js";
 import { ExecSessions } from "./exec-sessions.js";
 import { PendingAttaches } from "./pending-attaches.js";
@@ -56,27 +57,34 @@ export interface ApiServer {
   close(opts?: { graceMs?: number }): Promise<void>;
 }
 
-/** Only clients that can reach the socket are trusted; no handler may ever take the server down. */
-export async function startApiServer(engine: Engine, opts: { hosts: readonly ListenAddress[]; log: ApiLog }): Promise<ApiServer> {
-  const state: ApiState = { engine, log: opts.log, execs: new ExecSessions(), attaches: new PendingAttaches() };
-  const router = new Router().add([
+/** The API's request handling, apart from any listener: `berth serve` and the web view (under /api) share it. */
+export interface ApiHandler {
+  readonly state: ApiState;
+  /** Answers a request, or takes over an upgraded connection; never throws, never rejects. */
+  dispatch(req: http.IncomingMessage, res: http.ServerResponse | undefined, upgrade: { socket: Duplex; head: Buffer } | undefined): void;
+}
+
+export function apiRouter(): Router {
+  return new Router().add([
     ...systemRoutes,
     ...attachRoutes,
     ...execRoutes,
     ...containerRoutes,
     ...updateRoutes,
     ...imageRoutes,
+    ...layerRoutes,
     ...registryRoutes,
     ...volumeRoutes,
     ...networkRoutes,
     ...swarmRoutes,
     ...buildRoutes,
   ]);
-  const servers: http.Server[] = [];
-  const sockets = new Set<Duplex>();
-  const addresses: string[] = [];
-  const unixPaths: string[] = [];
+}
 
+/** No handler may ever take the server down: a failure becomes an error response. */
+export function createApiHandler(engine: Engine, log: ApiLog): ApiHandler {
+  const state: ApiState = { engine, log, execs: new ExecSessions(), attaches: new PendingAttaches() };
+  const router = apiRouter();
   const dispatch = (
     req: http.IncomingMessage,
     res: http.ServerResponse | undefined,
@@ -91,7 +99,7 @@ export async function startApiServer(engine: Engine, opts: { hosts: readonly Lis
     if (res) res.once("close", onClose);
     else socket.once("close", onClose);
     const fail = (err: unknown): void => {
-      if (res) sendError(res, err, opts.log.error);
+      if (res) sendError(res, err, log.error);
       else if (!socket.destroyed) writeRawError(socket, err, standardHeaders());
     };
     let path: string;
@@ -104,7 +112,7 @@ export async function startApiServer(engine: Engine, opts: { hosts: readonly Lis
       fail(new InvalidArgumentError(`invalid request URL: ${req.url}`));
       return;
     }
-    const logDone = (): void => opts.log.debug(`${req.method} ${req.url} → ${res?.statusCode ?? "upgraded"} (${Date.now() - started} ms)`);
+    const logDone = (): void => log.debug(`${req.method} ${req.url} → ${res?.statusCode ?? "upgraded"} (${Date.now() - started} ms)`);
     res?.once("finish", logDone);
     let call: ApiCall;
     try {
@@ -112,13 +120,26 @@ export async function startApiServer(engine: Engine, opts: { hosts: readonly Lis
       if (upgrade && !match.route.hijack) throw new InvalidArgumentError(`${req.method} ${path} cannot be upgraded`);
       call = { api: state, req, res, upgrade, params: match.params, query, version: match.version, signal: controller.signal };
       match.route.handler(call).catch((err: unknown) => {
-        if (statusFor(err) >= 500) opts.log.warn(`${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
+        if (statusFor(err) >= 500) log.warn(`${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
         fail(err);
       });
     } catch (err) {
       fail(err);
     }
   };
+  return { state, dispatch };
+}
+
+/** Only clients that can reach the socket are trusted. */
+export async function startApiServer(
+  engine: Engine,
+  opts: { hosts: readonly ListenAddress[]; log: ApiLog; handler?: ApiHandler },
+): Promise<ApiServer> {
+  const { state, dispatch } = opts.handler ?? createApiHandler(engine, opts.log);
+  const servers: http.Server[] = [];
+  const sockets = new Set<Duplex>();
+  const addresses: string[] = [];
+  const unixPaths: string[] = [];
 
   for (const host of opts.hosts) {
     // No request timeout: an import or a PUT archive may upload for longer than Node's default 300 s.

@@ -36,6 +36,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { words: ["volume"], load: async () => (await import("./commands/volume-commands.js")).volumeCommands },
   { words: ["network"], load: async () => (await import("./commands/network-commands.js")).networkCommands },
   { words: ["serve", "system"], load: async () => [(await import("./commands/serve-command.js")).serveCommand] },
+  { words: ["ui"], load: async () => [(await import("./commands/ui-command.js")).uiCommand] },
   { words: ["container", "stats"], load: async () => [(await import("./commands/stats-command.js")).statsCommand] },
   { words: ["system", "events"], load: async () => [(await import("./commands/events-command.js")).eventsCommand] },
   {

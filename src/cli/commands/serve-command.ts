@@ -3,15 +3,16 @@
 import type { CommandSpec } from "../command-spec.js";
 import { collect } from "../command-spec.js";
 import type { CliContext } from "../context.js";
+import { DEFAULT_UI_PORT } from "../../ui/ui-port.js";
 
 const LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
 
 /** dockerd's logrus text format: time="…" level=info msg="…". */
-function logLine(level: string, message: string): void {
+export function logLine(level: string, message: string): void {
   process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(message)}\n`);
 }
 
-function apiLog(ctx: CliContext) {
+export function apiLog(ctx: CliContext) {
   const min = LEVELS.indexOf(ctx.globals.logLevel);
   const at = (level: (typeof LEVELS)[number]) => (message: string) => {
     if (LEVELS.indexOf(level) >= min) logLine(level, message);
@@ -28,14 +29,22 @@ export const serveCommand: CommandSpec = {
   // berth serve is the daemon: its own failures are not a daemon's response.
   daemonPrefix: false,
   options: (cmd) =>
-    cmd.option(
-      "-H, --host <list>",
-      'Daemon socket to listen on: unix:///path or tcp://127.0.0.1:PORT (default "unix:///run/berth/berth.sock")',
-      collect,
-      [],
-    ),
+    cmd
+      .option(
+        "-H, --host <list>",
+        'Daemon socket to listen on: unix:///path or tcp://127.0.0.1:PORT (default "unix:///run/berth/berth.sock")',
+        collect,
+        [],
+      )
+      .option(
+        "--ui [address]",
+        `Serve the web view too: --ui, or --ui=127.0.0.1:PORT (loopback only; default port ${DEFAULT_UI_PORT}, 0: any free one)`,
+      ),
   action: async (ctx, _args, opts) => {
-    const { startApiServer, parseListenAddress, DEFAULT_SOCKET } = await import("../../api/server.js");
+    const { startApiServer, createApiHandler, parseListenAddress, DEFAULT_SOCKET } = await import("../../api/server.js");
+    const ui = opts.ui === undefined ? undefined : await import("../../ui/ui-access.js");
+    // A bad address is refused before anything listens.
+    const uiAddress = ui?.parseUiAddress(typeof opts.ui === "string" ? opts.ui : `127.0.0.1:${DEFAULT_UI_PORT}`);
     // Listening first: a SIGTERM that arrives while the listeners open still stops the server cleanly.
     const stopped = new Promise<NodeJS.Signals>((resolve) => {
       process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -44,7 +53,18 @@ export const serveCommand: CommandSpec = {
     const hosts = ((opts.host as string[]).length ? (opts.host as string[]) : [DEFAULT_SOCKET]).map(parseListenAddress);
     const engine = await ctx.engine({ sweep: true });
     const log = apiLog(ctx);
-    const server = await startApiServer(engine, { hosts, log });
+    const handler = createApiHandler(engine, log);
+    const server = await startApiServer(engine, { hosts, log, handler });
+    let uiServer: import("../../ui/ui-server.js").UiServer | undefined;
+    if (ui && uiAddress) {
+      const { startUiServer } = await import("../../ui/ui-server.js");
+      try {
+        uiServer = await startUiServer(handler, { address: uiAddress, token: ui.newUiToken(), log });
+      } catch (err) {
+        await server.close({ graceMs: 0 });
+        throw err;
+      }
+    }
     // run --use-api-socket mounts the socket of the serve of its runroot.
     const { recordServeSockets } = await import("../../engine/system/serve-socket.js");
     const unrecord = recordServeSockets(
@@ -61,11 +81,16 @@ export const serveCommand: CommandSpec = {
     for (const id of await restoreContainers(engine)) logLine("info", `restarted container ${id.slice(0, 12)} (restart policy)`);
     // The start and the stop are told whatever the level, as the daemon's own status.
     for (const address of server.addresses) logLine("info", `API listen on ${address.replace(/^unix:\/\//, "")}`);
+    if (uiServer) {
+      // The token goes to the terminal only, never into the log.
+      logLine("info", `web view on ${uiServer.origin}/ (open the address printed on stdout)`);
+      ctx.line(uiServer.url);
+    }
     logLine("info", `berth serves the Docker Engine API (root ${engine.config.root}, runroot ${engine.config.runroot})`);
     const signal = await stopped;
     logLine("info", `Processing signal '${signal === "SIGTERM" ? "terminated" : "interrupt"}'`);
     unrecord();
-    await server.close({ graceMs: 2_000 });
+    await Promise.all([server.close({ graceMs: 2_000 }), uiServer?.close({ graceMs: 2_000 })]);
     logLine("info", "Daemon shutdown complete");
     return 0;
   },

@@ -15,6 +15,7 @@ import type { Engine } from "../engine.js";
 import { readImage } from "./read-image.js";
 import { lgetxattr } from "../../sys/linux.js";
 import { InvalidArgumentError } from "../../errors.js";
+import type { LayerRecord } from "../../store/layer-store.js";
 
 export interface ChangeTotals {
   count: number;
@@ -33,6 +34,8 @@ export interface LayerAnalysis {
   added: ChangeTotals;
   changed: ChangeTotals;
   removed: ChangeTotals;
+  /** This layer's share of the image's wasted bytes: its occurrences of the paths that waste. */
+  wastedBytes: number;
 }
 
 export interface WastedPath {
@@ -76,6 +79,8 @@ interface PathRecord {
   cumulative: number;
   min: number;
   layers: number[];
+  /** The occurrence's weight in each of `layers`. */
+  sizes: number[];
 }
 
 /** What a layer's walk reports, as it goes: nothing is kept per layer. */
@@ -105,10 +110,11 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
       },
       leaf(path, size) {
         const record = records.get(path);
-        if (!record) return void records.set(path, { cumulative: size, min: size, layers: [index] });
+        if (!record) return void records.set(path, { cumulative: size, min: size, layers: [index], sizes: [size] });
         record.cumulative += size;
         if (size < record.min) record.min = size;
         record.layers.push(index);
+        record.sizes.push(size);
       },
     });
     if (index > 0) userBytes += bytes;
@@ -120,6 +126,7 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
       createdBy: entry?.created_by ?? "",
       comment: entry?.comment ?? "",
       ...totals,
+      wastedBytes: 0,
     };
   });
   let minimum = 0;
@@ -128,7 +135,9 @@ export function analyzeImage(engine: Engine, ref: string): ImageAnalysis {
   for (const [path, r] of records) {
     minimum += r.min;
     cumulative += r.cumulative;
-    if (r.layers.length >= 2) wasted.push({ path, count: r.layers.length, bytes: r.cumulative, layers: r.layers });
+    if (r.layers.length < 2) continue;
+    wasted.push({ path, count: r.layers.length, bytes: r.cumulative, layers: r.layers });
+    r.layers.forEach((layer, i) => (analyses[layer]!.wastedBytes += r.sizes[i]!));
   }
   wasted.sort((a, b) => b.bytes - a.bytes || b.count - a.count || (a.path < b.path ? -1 : 1));
   const wastedBytes = wasted.reduce((sum, w) => sum + w.bytes, 0);
@@ -154,6 +163,18 @@ export function layerChanges(engine: Engine, ref: string, index: number): LayerC
   const changes: LayerChange[] = [];
   walkLayer(diffPath(index), tree, { change: (kind, path, size) => void changes.push({ kind, path, size }), leaf: () => {} });
   // Stable: a path removed and added again in one layer keeps D before A.
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A stored layer's changes against the layers below it (any image holding it agrees: its chain ID names them all). */
+export function chainLayerChanges(engine: Engine, chain: readonly LayerRecord[]): LayerChange[] {
+  const tree: TreeNode = { size: 0, children: new Map() };
+  const changes: LayerChange[] = [];
+  chain.forEach((layer, i) => {
+    const sink: LayerSink =
+      i < chain.length - 1 ? IGNORE : { change: (kind, path, size) => void changes.push({ kind, path, size }), leaf: () => {} };
+    walkLayer(engine.store.layers.diffPath(layer), tree, sink);
+  });
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -263,6 +284,7 @@ export function analysisJson(a: ImageAnalysis): Record<string, unknown> {
       Added: totals(l.added),
       Changed: totals(l.changed),
       Removed: totals(l.removed),
+      WastedBytes: l.wastedBytes,
     })),
     Wasted: a.wasted.map((w) => ({ Path: w.path, Count: w.count, Bytes: w.bytes, Layers: w.layers })),
   };

@@ -66,16 +66,21 @@ function scheduleRefresh(delay = 150): void {
   refreshTimer = setTimeout(() => void refresh(), delay);
 }
 
+let refreshes = 0;
+
 async function refresh(): Promise<void> {
+  // Refreshes overlap when events come fast: only the latest one's answers are drawn, so an older
+  // answer arriving late never puts back a state the engine has left.
+  const mine = ++refreshes;
+  let answers: [LayerGraphDoc, ContainerSummary[]];
   try {
-    [graph, containers] = await Promise.all([
-      getJson<LayerGraphDoc>("/berth/layers"),
-      getJson<ContainerSummary[]>("/containers/json", { all: true }),
-    ]);
+    answers = await Promise.all([getJson<LayerGraphDoc>("/berth/layers"), getJson<ContainerSummary[]>("/containers/json", { all: true })]);
   } catch (err) {
-    toast(`cannot read the engine: ${errorText(err)}`, "error");
+    if (mine === refreshes) toast(`cannot read the engine: ${errorText(err)}`, "error");
     return;
   }
+  if (mine !== refreshes) return;
+  [graph, containers] = answers;
   // What was selected may be gone (removed here or from the CLI).
   const at = selection;
   const gone =

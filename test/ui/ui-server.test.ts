@@ -265,6 +265,20 @@ describe("layerGraph()", { skip: isRoot() ? false : "unpacking layers needs root
       await ui.close({ graceMs: 0 });
     }
   });
+
+  test("asked again (as the web view does on every event), the graph follows images added and removed", () => {
+    const before = layerGraph(engine);
+    assert.deepEqual(layerGraph(engine), before, "the same store, the same graph");
+    const three = writeContext(t.dir, { Dockerfile: "FROM one\nRUN rm /data/f\n" });
+    assert.equal(t.berth(["build", "-q", "--network", "none", "-t", "three", three]).code, 0);
+    const withThree = layerGraph(engine);
+    const image = withThree.images.find((i) => i.tags.includes("three:latest"))!;
+    assert.equal(image.wastedBytes, analyzeImage(engine, "three").wastedBytes);
+    assert.equal(image.wastedBytes, 2000, "the deleted 1000-byte file, and the whiteout that weighs as much");
+    assert.equal(withThree.layers.length, before.layers.length + 1);
+    assert.equal(t.berth(["rmi", "three"]).code, 0);
+    assert.deepEqual(layerGraph(engine), before);
+  });
 });
 
 test("berth ui refuses an address off loopback before it opens anything", () => {

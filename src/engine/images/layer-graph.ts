@@ -9,7 +9,7 @@ import type { Digest } from "../../image/digest.js";
 import { familiarString, parseReference } from "../../image/reference.js";
 import { NotFoundError } from "../../errors.js";
 import { readImage } from "./read-image.js";
-import { analyzeImage, chainLayerChanges, type LayerChange } from "./analyze-image.js";
+import { analyzeImage, chainLayerChanges, type ImageAnalysis, type LayerChange } from "./analyze-image.js";
 
 export interface LayerNode {
   chainId: Digest;
@@ -48,15 +48,24 @@ export interface LayerGraph {
   layers: LayerNode[];
 }
 
+// An image ID names its layers for good, so its analysis never changes: a long-lived process (the
+// web view asks on every engine event) walks an image's layer dirs once, not on every redraw.
+const analyses = new WeakMap<Engine, Map<string, ImageAnalysis>>();
+
 /** Every layer that an image holds; layers no image holds (a build's cache) are left out. */
 export function layerGraph(engine: Engine): LayerGraph {
   const { store } = engine;
+  const known = analyses.get(engine) ?? new Map<string, ImageAnalysis>();
+  analyses.set(engine, known);
+  const present = new Set<string>();
   const nodes = new Map<Digest, LayerNode>();
   const images: GraphImage[] = [];
   const records = store.images.list().sort((a, b) => (a.names[0] ?? "~" + a.id).localeCompare(b.names[0] ?? "~" + b.id));
   for (const record of records) {
     const image = readImage(store, record);
-    const analysis = analyzeImage(engine, record.id);
+    present.add(record.id);
+    const analysis = known.get(record.id) ?? analyzeImage(engine, record.id);
+    known.set(record.id, analysis);
     const history = (image.config.history ?? []).filter((h) => !h.empty_layer);
     image.layers.forEach((layer, depth) => {
       let node = nodes.get(layer.chainId);
@@ -89,6 +98,7 @@ export function layerGraph(engine: Engine): LayerGraph {
       created: image.config.created ?? record.created,
     });
   }
+  for (const id of known.keys()) if (!present.has(id)) known.delete(id);
   const layers = [...nodes.values()].sort((a, b) => a.depth - b.depth || (a.chainId < b.chainId ? -1 : 1));
   for (const node of layers) {
     node.topOf.sort();

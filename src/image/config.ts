@@ -130,6 +130,16 @@ export function formatTimestamp(date: Date, nanos?: number): string {
   return iso.slice(0, 19) + (trimmed ? "." + trimmed : "") + "Z";
 }
 
+/**
+ * Orders two timestamps as formatTimestamp writes them, earliest first. Their text does not sort:
+ * the fraction loses its trailing zeros, so "…05.6Z" (600 ms) would sort after "…05.61Z".
+ */
+export function compareTimestamps(a: string, b: string): number {
+  const key = (t: string) => t.replace(/(?:\.(\d+))?Z$/, (_, frac: string | undefined) => `.${(frac ?? "").padEnd(9, "0")}Z`);
+  const [ka, kb] = [key(a), key(b)];
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
 /** Layers (diff ids) are matched to history entries by skipping empty_layer entries, as Docker does. */
 export function nonEmptyHistoryCount(history: readonly HistoryEntry[] | undefined): number {
   return (history ?? []).filter((h) => !h.empty_layer).length;

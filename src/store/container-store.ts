@@ -215,7 +215,8 @@ export class ContainerStore {
   }
 
   list(): ContainerRecord[] {
-    return (this.db.prepare("SELECT id, spec, state FROM containers").all() as Row[]).map(toRecord);
+    // Insertion order: what sorts containers by creation needs it for those made in one millisecond.
+    return (this.db.prepare("SELECT id, spec, state FROM containers ORDER BY rowid").all() as Row[]).map(toRecord);
   }
 
   /** Docker's order: full ID, exact name, then a unique ID prefix. */

@@ -5,6 +5,7 @@ import type { ContainerRecord } from "../../store/container-store.js";
 import { parseFilters } from "../images/list-images.js";
 import { matchesAllLabels } from "../label-filter.js";
 import { checkHealthFilter, matchesHealthFilter } from "./health-state.js";
+import { compareTimestamps } from "../../image/config.js";
 
 const PS_FILTERS = new Set([
   "id",
@@ -30,7 +31,9 @@ export function listContainers(
   let records = engine.store.containers
     .list()
     .map((r) => refreshContainer(engine, r))
-    .sort((a, b) => b.spec.created.localeCompare(a.spec.created));
+    // Newest first; created in the same millisecond, the later one first (the store lists in insertion order).
+    .reverse()
+    .sort((a, b) => compareTimestamps(b.spec.created, a.spec.created));
   const before = filters.get("before")?.map((n) => engine.store.containers.resolve(n).spec.created);
   const since = filters.get("since")?.map((n) => engine.store.containers.resolve(n).spec.created);
   records = records.filter((r) => matches(engine, r, filters, before, since));
@@ -63,7 +66,7 @@ function matches(
     }) &&
     any("volume", (v) => r.spec.mounts.some((m) => m.Name === v || m.Destination === v)) &&
     any("health", (v) => matchesHealthFilter(r.state, v)) &&
-    (before ?? []).every((b) => r.spec.created < b) &&
-    (since ?? []).every((s) => r.spec.created > s)
+    (before ?? []).every((b) => compareTimestamps(r.spec.created, b) < 0) &&
+    (since ?? []).every((s) => compareTimestamps(r.spec.created, s) > 0)
   );
 }

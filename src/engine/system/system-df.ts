@@ -7,6 +7,7 @@ import { containerSizes } from "../containers/inspect-container.js";
 import { treeSize } from "../tree-size.js";
 import type { ContainerRecord } from "../../store/container-store.js";
 import { listBuildCache, type BuildCacheRecord } from "../build/build-cache.js";
+import { compareTimestamps } from "../../image/config.js";
 
 export interface ImageUsage {
   id: string;
@@ -50,7 +51,8 @@ export function diskUsage(engine: Engine): DiskUsage {
   const containers = store.containers
     .list()
     .map((r) => refreshContainer(engine, r))
-    .sort((a, b) => b.spec.created.localeCompare(a.spec.created))
+    .reverse()
+    .sort((a, b) => compareTimestamps(b.spec.created, a.spec.created))
     .map((record) => ({
       record,
       sizeRw: containerSizes(engine, record).rw,

@@ -1,12 +1,13 @@
 // POST /build's query string (BUILD-API §1.2) as the parts of a BuildRequest. The docker CLI
 // sends only what was set (a missing `rm` means true); docker-py sends its booleans as True/False.
-// What berth's builder cannot honour (resource limits, BuildKit sessions, a remote context) is
-// refused with a 400 rather than ignored.
+// What berth's builder cannot honour (BuildKit sessions, a remote context) is refused with a 400
+// rather than ignored. The RUN steps' limits and security options become the request's stepHost.
 import { InvalidArgumentError, SystemError } from "../errors.js";
 import { boolOr, boolValue, intValue } from "./request-body.js";
 import { parseReference } from "../image/reference.js";
 import { checkBuildPlatform } from "../engine/build/build-platform.js";
-import type { BuildRequest, BuildUlimit } from "../engine/build/build-request.js";
+import type { BuildRequest, BuildStepHost, BuildUlimit } from "../engine/build/build-request.js";
+import { checkBuildIsolation } from "../engine/build/step-host.js";
 
 /** Everything of a BuildRequest the query decides; the context, reporter and signal come apart. */
 export type BuildQuery = Omit<BuildRequest, "context" | "reporter" | "signal"> & {
@@ -14,11 +15,6 @@ export type BuildQuery = Omit<BuildRequest, "context" | "reporter" | "signal"> &
   readonly dockerfile: string;
   readonly quiet: boolean;
 };
-
-/** Limits dockerd applies to the classic builder's RUN containers; berth's builder has none yet. */
-const NUMERIC_LIMITS = ["memory", "memswap", "cpushares", "cpuperiod", "cpuquota"];
-/** Set-valued limits: any value restricts (cpusetcpus=0 is CPU 0). */
-const SET_LIMITS = ["cpusetcpus", "cpusetmems", "cgroupparent"];
 
 export function parseBuildQuery(query: URLSearchParams): BuildQuery {
   const version = query.get("version") ?? "";
@@ -30,14 +26,8 @@ export function parseBuildQuery(query: URLSearchParams): BuildQuery {
     throw new InvalidArgumentError(`berth does not fetch remote build contexts (remote=${remote}): send the context as the body`);
   if ((query.get("outputs") ?? "") !== "")
     throw new InvalidArgumentError("berth does not take outputs= on POST /build: the result is an image");
-  for (const key of [...NUMERIC_LIMITS, ...SET_LIMITS]) {
-    const v = (query.get(key) ?? "").trim();
-    if (v !== "" && !(v === "0" && NUMERIC_LIMITS.includes(key)))
-      throw new InvalidArgumentError(`berth does not apply ${key}= to build steps yet: build without resource limits`);
-  }
-  const isolation = query.get("isolation") ?? "";
-  if (isolation !== "" && isolation !== "default")
-    throw new InvalidArgumentError(`invalid isolation: ${isolation} (berth has only "default")`);
+  // dockerd refuses a bad isolation before reading the body; the limits' own checks come with the build.
+  checkBuildIsolation(query.get("isolation") ?? "");
 
   const tags = query.getAll("t").filter((t) => t !== "");
   for (const tag of tags) {
@@ -70,6 +60,7 @@ export function parseBuildQuery(query: URLSearchParams): BuildQuery {
     secrets: [],
     shmSize: nonNegative(intValue(query, "shmsize") ?? 0, "shmsize"),
     ulimits: ulimits(query.get("ulimits")),
+    stepHost: stepHost(query),
     rm: boolOr(query, "rm", true),
     forceRm: boolValue(query, "forcerm"),
     quiet: boolValue(query, "q"),
@@ -134,6 +125,28 @@ function ulimits(text: string | null): BuildUlimit[] {
       throw new InvalidArgumentError(`ulimit soft limit must be less than or equal to hard limit: ${Soft as number} > ${Hard as number}`);
     return { name: Name, soft: Soft as number, hard: Hard as number };
   });
+}
+
+/**
+ * memory, memswap, cpushares, cpuperiod, cpuquota (integers, 0 or absent: none), cpusetcpus,
+ * cpusetmems, cgroupparent, securityopt (repeated) and isolation, as the docker CLI sends its
+ * `-m`, `--memory-swap`, `-c`, ... flags (docker-py: container_limits).
+ */
+function stepHost(query: URLSearchParams): BuildStepHost {
+  const int = (key: string) => intValue(query, key) ?? 0;
+  const securityOpt = query.getAll("securityopt").filter((o) => o !== "");
+  return {
+    Memory: int("memory"),
+    MemorySwap: int("memswap"),
+    CpuShares: int("cpushares"),
+    CpuPeriod: int("cpuperiod"),
+    CpuQuota: int("cpuquota"),
+    CpusetCpus: query.get("cpusetcpus") ?? "",
+    CpusetMems: query.get("cpusetmems") ?? "",
+    CgroupParent: query.get("cgroupparent") ?? "",
+    SecurityOpt: securityOpt.length ? securityOpt : null,
+    Isolation: query.get("isolation") ?? "",
+  };
 }
 
 /** dockerd's classic builder takes a network name here; berth's builder has the three modes. */

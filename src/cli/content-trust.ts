@@ -18,3 +18,18 @@ export function checkContentTrust(image: string, opts: Record<string, unknown>, 
       "pass --disable-content-trust (or unset DOCKER_CONTENT_TRUST), or name the image by digest",
   );
 }
+
+/** docker/cli's dockerfileFromLinePattern: the first word after FROM on a line (flags skipped here). */
+const FROM_LINE = /^\s*FROM[ \f\r\t\v]+(.*)$/i;
+
+/**
+ * `build` with content trust: the docker CLI resolves every `FROM image` line of the Dockerfile
+ * (not `scratch`) through Notary before sending it, so each is checked as `run`'s image is.
+ */
+export function checkBuildContentTrust(dockerfile: string, opts: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const line of dockerfile.split("\n")) {
+    const words = FROM_LINE.exec(line)?.[1]?.split(/[ \f\r\t\v]+/) ?? [];
+    const image = words.find((w) => !w.startsWith("--"))?.replace(/#.*$/, "");
+    if (image && image !== "scratch") checkContentTrust(image, opts, env);
+  }
+}

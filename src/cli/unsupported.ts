@@ -25,7 +25,7 @@ export interface UnsupportedFlag {
 
 /**
  * `docker build --help` (CLI 28.2.2, classic) and the buildx flags scripts use, less what berth's
- * build takes. Resource limits for RUN steps are not applied by berth's builder yet.
+ * build takes.
  */
 const BUILD_FLAGS: readonly UnsupportedFlag[] = [
   { long: "allow" },
@@ -34,22 +34,11 @@ const BUILD_FLAGS: readonly UnsupportedFlag[] = [
   { long: "build-context" },
   { long: "builder" },
   { long: "cache-to" },
-  { long: "cgroup-parent" },
   { long: "compress" },
-  { long: "cpu-period" },
-  { long: "cpu-quota" },
-  { long: "cpu-shares", short: "c" },
-  { long: "cpuset-cpus" },
-  { long: "cpuset-mems" },
-  { long: "disable-content-trust" },
-  { long: "isolation" },
-  { long: "memory", short: "m" },
-  { long: "memory-swap" },
   { long: "metadata-file" },
   { long: "provenance" },
   { long: "push" },
   { long: "sbom" },
-  { long: "security-opt" },
   { long: "ssh" },
 ];
 

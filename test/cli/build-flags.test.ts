@@ -106,6 +106,7 @@ describe("buildFlags: the request's parts", () => {
     cacheFrom: [],
     secret: [],
     ulimit: [],
+    securityOpt: [],
     progress: "auto",
     rm: true,
   };
@@ -118,6 +119,50 @@ describe("buildFlags: the request's parts", () => {
     assert.equal(f.platform, "");
     assert.equal(f.progress, "auto");
     assert.deepEqual(f.noCacheFilter, []);
+  });
+  test("the RUN steps' limits: none unless given", () => {
+    assert.deepEqual(buildFlags(base, {}).stepHost, {
+      Memory: 0,
+      MemorySwap: 0,
+      CpuShares: 0,
+      CpuPeriod: 0,
+      CpuQuota: 0,
+      CpusetCpus: "",
+      CpusetMems: "",
+      CgroupParent: "",
+      SecurityOpt: null,
+      Isolation: "",
+    });
+  });
+  test("-m, --memory-swap, -c, --cpu-*, --cpuset-*, --cgroup-parent, --isolation; --security-opt is a comma list", () => {
+    const f = buildFlags(
+      {
+        ...base,
+        memory: 67108864,
+        memorySwap: -1,
+        cpuShares: 512,
+        cpuPeriod: 50000,
+        cpuQuota: 25000,
+        cpusetCpus: "0",
+        cpusetMems: "0",
+        cgroupParent: "/bp",
+        isolation: "default",
+        securityOpt: ["seccomp=unconfined,label=disable", "no-new-privileges"],
+      },
+      {},
+    );
+    assert.deepEqual(f.stepHost, {
+      Memory: 67108864,
+      MemorySwap: -1,
+      CpuShares: 512,
+      CpuPeriod: 50000,
+      CpuQuota: 25000,
+      CpusetCpus: "0",
+      CpusetMems: "0",
+      CgroupParent: "/bp",
+      SecurityOpt: ["seccomp=unconfined", "label=disable", "no-new-privileges"],
+      Isolation: "default",
+    });
   });
   test("--no-cache, --rm=false, -q (quiet progress), --no-cache-filter and --cache-from lists", () => {
     const f = buildFlags({ ...base, cache: false, rm: false, quiet: true, cacheFilter: ["a,b", "c"], cacheFrom: ["x:1,y:2"] }, {});

@@ -10,7 +10,7 @@ import { checkLinkLocalIps } from "../../src/network/link-local.js";
 import { selectDeviceDrivers } from "../../src/engine/containers/device-requests.js";
 import { unsupportedFlagsOf } from "../../src/cli/unsupported.js";
 import { networkFlags } from "../../src/engine/network/network-flags.js";
-import { checkContentTrust } from "../../src/cli/content-trust.js";
+import { checkBuildContentTrust, checkContentTrust } from "../../src/cli/content-trust.js";
 import { BERTH } from "../helpers/temp-root.js";
 
 test("parseGpuRequest() gives the DeviceRequests dockerd 20.10 showed in inspect", () => {
@@ -109,6 +109,16 @@ test("checkContentTrust() refuses verification (no Notary client) and lets diges
   assert.doesNotThrow(() => checkContentTrust("busybox", {}, { DOCKER_CONTENT_TRUST: "0" }));
   assert.doesNotThrow(() => checkContentTrust("busybox", { disableContentTrust: true }, { DOCKER_CONTENT_TRUST: "1" }));
   assert.doesNotThrow(() => checkContentTrust(`busybox@sha256:${"a".repeat(64)}`, {}, { DOCKER_CONTENT_TRUST: "1" }));
+});
+
+test("checkBuildContentTrust(): every FROM image but scratch, as the docker CLI resolves them through Notary", () => {
+  const trust = { DOCKER_CONTENT_TRUST: "1" };
+  const refusal = /content trust needs a Notary server/;
+  assert.doesNotThrow(() => checkBuildContentTrust("FROM busybox\nRUN true\n", {}, {}));
+  assert.doesNotThrow(() => checkBuildContentTrust("FROM busybox\n", { disableContentTrust: true }, trust));
+  assert.throws(() => checkBuildContentTrust("FROM busybox\n", { disableContentTrust: false }, {}), refusal);
+  assert.throws(() => checkBuildContentTrust("# c\n  from --platform=linux/amd64 busybox AS b\n", {}, trust), refusal);
+  assert.doesNotThrow(() => checkBuildContentTrust(`FROM scratch\nFROM busybox@sha256:${"a".repeat(64)}\nRUN x\n`, {}, trust));
 });
 
 /** `docker run --help` of CLI 28.2.2, its flag names (hidden aliases such as --net are not listed). */

@@ -62,7 +62,23 @@ describe("berth build: refusals before any build", () => {
     ],
     [["build", "--add-host", "x", "."], 125, 'invalid argument "x" for "--add-host" flag: bad format for add-host: "x"' + USAGE],
     [["build", "--shm-size", "lots", "."], 125, 'invalid argument "lots" for "--shm-size" flag: invalid size: \'lots\'' + USAGE],
-    [["build", "-m", "1g", "."], 125, "berth does not support the '-m, --memory' flag of 'berth build' yet" + USAGE],
+    [["build", "-m", "bogus", "."], 125, 'invalid argument "bogus" for "-m, --memory" flag: invalid size: \'bogus\'' + USAGE],
+    [["build", "--memory-swap", "bogus", "."], 125, 'invalid argument "bogus" for "--memory-swap" flag: invalid size: \'bogus\'' + USAGE],
+    [
+      ["build", "-c", "abc", "."],
+      125,
+      'invalid argument "abc" for "-c, --cpu-shares" flag: strconv.ParseInt: parsing "abc": invalid syntax' + USAGE,
+    ],
+    [
+      ["build", "--cpu-period", "x", "."],
+      125,
+      'invalid argument "x" for "--cpu-period" flag: strconv.ParseInt: parsing "x": invalid syntax' + USAGE,
+    ],
+    [
+      ["build", "--cpu-quota", "1.5", "."],
+      125,
+      'invalid argument "1.5" for "--cpu-quota" flag: strconv.ParseInt: parsing "1.5": invalid syntax' + USAGE,
+    ],
     [
       ["buildx", "build", "--push", "."],
       125,
@@ -232,12 +248,12 @@ describe("POST /build: answers before the build", { skip }, () => {
     assert.equal((await post("", gz)).status, 400);
   });
 
-  test("version=2, resource limits and a bad tag are refused before the body is read", async () => {
+  test("version=2, an isolation other than the default and a bad tag are refused before the body is read", async () => {
     const body = await ctx("FROM busybox\n");
     const v2 = await post("?version=2", body);
     assert.equal(v2.status, 400);
     assert.match(JSON.parse(v2.body).message, /BuildKit sessions \(version=2\)/);
-    assert.equal((await post("?memory=268435456", body)).status, 400);
+    assert.deepEqual(await post("?isolation=hyperv", body), { status: 400, body: message('Unsupported isolation: "hyperv"') });
     assert.deepEqual(await post("?t=Bad", body), {
       status: 500,
       body: message("invalid reference format: repository name (library/Bad) must be lowercase"),

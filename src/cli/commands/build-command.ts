@@ -5,17 +5,19 @@
 import * as fs from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import type { Command } from "commander";
-import { collect, type CommandSpec } from "../command-spec.js";
+import { collect, parseBool, type CommandSpec } from "../command-spec.js";
+import { checkBuildContentTrust } from "../content-trust.js";
 import { ClientError } from "../errors.js";
 import type { CliContext } from "../context.js";
 import { BerthError } from "../../errors.js";
 import { parseReference } from "../../image/reference.js";
 import { parseAddHostFlag } from "../../engine/containers/hosts-file.js";
 import { checkBuildPlatform } from "../../engine/build/build-platform.js";
-import type { BuildOutput, BuildRequest, BuildSecret, BuildUlimit } from "../../engine/build/build-request.js";
+import type { BuildOutput, BuildRequest, BuildSecret, BuildStepHost, BuildUlimit } from "../../engine/build/build-request.js";
 import type { BuildContextHandle } from "../../engine/build/open-build-context.js";
 import type { ProgressMode as BuildProgressMode } from "../format/build-progress.js";
-import { parseBytes, parseUlimit } from "./run-flags.js";
+import { parseBytes, parseSwap, parseUlimit } from "./run-flags.js";
+import { parseInt64 } from "./resource-flags.js";
 import {
   collectValues,
   flagValue,
@@ -42,48 +44,62 @@ function checkTag(tag: string): string {
 }
 
 function buildOptions(cmd: Command): Command {
-  return cmd
-    .option("--add-host <list>", 'Add a custom host-to-IP mapping ("host:ip")', collectValues(parseAddHostFlag), [])
-    .option("--build-arg <list>", "Set build-time variables (NAME=VALUE, or NAME to take its value from the environment)", collect, [])
-    .option("--cache-from <strings>", "Images to consider as cache sources", collect, [])
-    .option("-f, --file <string>", 'Name of the Dockerfile (Default is "PATH/Dockerfile"; "-" reads it from stdin)')
-    .option("--force-rm", "Always remove intermediate containers")
-    .option("--iidfile <string>", "Write the image ID to the file")
-    .option("--label <list>", "Set metadata for an image", collect, [])
-    .option("--load", "Shorthand for --output=type=image (buildx's type=docker)")
-    .option(
-      "--network <string>",
-      'Set the networking mode for the RUN instructions during build: "default", "host" or "none"',
-      flagValue(parseBuildNetwork),
-      "default",
-    )
-    .option("--no-cache", "Do not use cache when building the image")
-    .option("--no-cache-filter <stages>", "Do not cache the given stages", collect, [])
-    .option(
-      "-o, --output <spec>",
-      'Output destination: "type=local,dest=DIR", "type=tar,dest=FILE" ("-": stdout) or "type=image" (default); a bare DIR is type=local',
-      collectValues(parseOutputFlag),
-      [],
-    )
-    .option("--platform <string>", "Set the target platform (berth builds only for this machine's)")
-    .option("--progress <string>", 'Set type of progress output ("auto", "plain", "tty", "quiet")', flagValue(parseProgressFlag), "auto")
-    .option("--pull", "Always attempt to pull a newer version of the image")
-    .option("-q, --quiet", "Suppress the build output and print image ID on success")
-    .option("--rm", "Remove intermediate containers after a successful build", true)
-    .option(
-      "--secret <spec>",
-      'Secret to expose to the build ("id=mysecret[,src=/local/secret]" or "id=ID,env=VAR")',
-      collectValues(checkSecretFlag),
-      [],
-    )
-    .option("--shm-size <bytes>", 'Size of "/dev/shm" for RUN instructions', flagValue(parseBytes))
-    .option(
-      "--squash",
-      "Accepted for compatibility: berth already writes one minimal layer per filesystem step, so there is nothing to squash",
-    )
-    .option("-t, --tag <list>", 'Name and optionally a tag in the "name:tag" format', collectValues(checkTag), [])
-    .option("--target <string>", "Set the target build stage to build.")
-    .option("--ulimit <ulimit>", "Ulimit options for RUN instructions", collectValues(parseBuildUlimit), []);
+  return (
+    cmd
+      .option("--add-host <list>", 'Add a custom host-to-IP mapping ("host:ip")', collectValues(parseAddHostFlag), [])
+      .option("--build-arg <list>", "Set build-time variables (NAME=VALUE, or NAME to take its value from the environment)", collect, [])
+      .option("--cache-from <strings>", "Images to consider as cache sources", collect, [])
+      .option("--cgroup-parent <string>", 'Set the parent cgroup for the "RUN" instructions during build')
+      .option("--cpu-period <int>", "Limit the CPU CFS (Completely Fair Scheduler) period", parseInt64)
+      .option("--cpu-quota <int>", "Limit the CPU CFS (Completely Fair Scheduler) quota", parseInt64)
+      .option("-c, --cpu-shares <int>", "CPU shares (relative weight)", parseInt64)
+      .option("--cpuset-cpus <string>", "CPUs in which to allow execution (0-3, 0,1)")
+      .option("--cpuset-mems <string>", "MEMs in which to allow execution (0-3, 0,1)")
+      // No default: unset, DOCKER_CONTENT_TRUST decides (docker's default is its negation).
+      .option("--disable-content-trust [bool]", "Skip image verification (default true)", parseBool)
+      .option("-f, --file <string>", 'Name of the Dockerfile (Default is "PATH/Dockerfile"; "-" reads it from stdin)')
+      .option("--force-rm", "Always remove intermediate containers")
+      .option("--iidfile <string>", "Write the image ID to the file")
+      .option("--isolation <string>", "Container isolation technology")
+      .option("--label <list>", "Set metadata for an image", collect, [])
+      .option("--load", "Shorthand for --output=type=image (buildx's type=docker)")
+      .option("-m, --memory <bytes>", "Memory limit", parseBytes)
+      .option("--memory-swap <bytes>", "Swap limit equal to memory plus swap: -1 to enable unlimited swap", parseSwap)
+      .option(
+        "--network <string>",
+        'Set the networking mode for the RUN instructions during build: "default", "host" or "none"',
+        flagValue(parseBuildNetwork),
+        "default",
+      )
+      .option("--no-cache", "Do not use cache when building the image")
+      .option("--no-cache-filter <stages>", "Do not cache the given stages", collect, [])
+      .option(
+        "-o, --output <spec>",
+        'Output destination: "type=local,dest=DIR", "type=tar,dest=FILE" ("-": stdout) or "type=image" (default); a bare DIR is type=local',
+        collectValues(parseOutputFlag),
+        [],
+      )
+      .option("--platform <string>", "Set the target platform (berth builds only for this machine's)")
+      .option("--progress <string>", 'Set type of progress output ("auto", "plain", "tty", "quiet")', flagValue(parseProgressFlag), "auto")
+      .option("--pull", "Always attempt to pull a newer version of the image")
+      .option("-q, --quiet", "Suppress the build output and print image ID on success")
+      .option("--rm", "Remove intermediate containers after a successful build", true)
+      .option("--security-opt <strings>", "Security options", collect, [])
+      .option(
+        "--secret <spec>",
+        'Secret to expose to the build ("id=mysecret[,src=/local/secret]" or "id=ID,env=VAR")',
+        collectValues(checkSecretFlag),
+        [],
+      )
+      .option("--shm-size <bytes>", 'Size of "/dev/shm" for RUN instructions', flagValue(parseBytes))
+      .option(
+        "--squash",
+        "Accepted for compatibility: berth already writes one minimal layer per filesystem step, so there is nothing to squash",
+      )
+      .option("-t, --tag <list>", 'Name and optionally a tag in the "name:tag" format', collectValues(checkTag), [])
+      .option("--target <string>", "Set the target build stage to build.")
+      .option("--ulimit <ulimit>", "Ulimit options for RUN instructions", collectValues(parseBuildUlimit), [])
+  );
 }
 
 function parseBuildUlimit(spec: string): BuildUlimit {
@@ -135,12 +151,30 @@ export function buildFlags(opts: Record<string, unknown>, env: NodeJS.ProcessEnv
     secrets: (opts.secret as string[]).map((spec) => absoluteSecret(parseSecretFlag(spec, env))),
     shmSize: (opts.shmSize as number | undefined) ?? 0,
     ulimits: opts.ulimit as BuildUlimit[],
+    stepHost: stepHostFlags(opts),
     rm: opts.rm !== false,
     forceRm: Boolean(opts.forceRm),
     progress: quiet ? "quiet" : (opts.progress as BuildProgressMode),
     quiet,
     iidfile: opts.iidfile as string | undefined,
     file: opts.file as string | undefined,
+  };
+}
+
+/** The RUN steps' HostConfig flags, as the docker CLI sends them (`--security-opt` is a comma list). */
+function stepHostFlags(opts: Record<string, unknown>): BuildStepHost {
+  const securityOpt = (opts.securityOpt as string[]).flatMap((s) => s.split(",")).filter(Boolean);
+  return {
+    Memory: (opts.memory as number | undefined) ?? 0,
+    MemorySwap: (opts.memorySwap as number | undefined) ?? 0,
+    CpuShares: (opts.cpuShares as number | undefined) ?? 0,
+    CpuPeriod: (opts.cpuPeriod as number | undefined) ?? 0,
+    CpuQuota: (opts.cpuQuota as number | undefined) ?? 0,
+    CpusetCpus: (opts.cpusetCpus as string | undefined) ?? "",
+    CpusetMems: (opts.cpusetMems as string | undefined) ?? "",
+    CgroupParent: (opts.cgroupParent as string | undefined) ?? "",
+    SecurityOpt: securityOpt.length ? securityOpt : null,
+    Isolation: (opts.isolation as string | undefined) ?? "",
   };
 }
 
@@ -197,6 +231,12 @@ async function runBuild(ctx: CliContext, [contextArg]: string[], opts: Record<st
   if (flags.iidfile !== undefined) fs.rmSync(flags.iidfile, { force: true });
 
   const handle = await openContext(ctx, arg, flags.file);
+  try {
+    checkBuildContentTrust(handle.opened.dockerfile.toString("utf8"), opts, ctx.env);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
   const { createBuildProgress } = await import("../format/build-progress.js");
   const progress = createBuildProgress(flags.progress, process.stderr, { output: flags.output.type, env: ctx.env });
   const abort = new AbortController();
@@ -224,6 +264,7 @@ async function runBuild(ctx: CliContext, [contextArg]: string[], opts: Record<st
       clientEnv: ctx.env,
       shmSize: flags.shmSize,
       ulimits: flags.ulimits,
+      stepHost: flags.stepHost,
       rm: flags.rm,
       // BuildKit leaves no container of a failed step; --rm=false keeps them (classic), unless --force-rm.
       forceRm: flags.forceRm || flags.rm,

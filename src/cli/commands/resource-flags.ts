@@ -115,7 +115,8 @@ function ramInBytes(value: string): number {
   return Math.floor(Number(m[1]) * 1024 ** power);
 }
 
-function parseInt64(value: string): number {
+/** pflag's int64: strconv.ParseInt's words. */
+export function parseInt64(value: string): number {
   if (!/^[-+]?\d+$/.test(value)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(value)}: value out of range`);

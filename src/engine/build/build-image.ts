@@ -10,6 +10,7 @@ import { createStepContainer, removeAbandonedStepContainers, removeStepContainer
 import { borrowRootfs } from "../containers/container-rootfs.js";
 import { exportImageFilesystem } from "./build-export.js";
 import { checkSecretSources } from "./run-mounts.js";
+import { checkBuildStepHost } from "./step-host.js";
 import type { BuildRequest, BuildResult } from "./build-request.js";
 import type { StepInfo } from "./build-events.js";
 import { FileDigestCache } from "../../build/context/index.js";
@@ -35,8 +36,11 @@ export interface PreparedBuild {
 }
 
 /** Parses the Dockerfile and checks the target, tags and platform: every refusal that needs no step. */
-export function prepareBuild(req: Pick<BuildRequest, "context" | "buildArgs" | "target" | "tags" | "platform">): PreparedBuild {
+export function prepareBuild(
+  req: Pick<BuildRequest, "context" | "buildArgs" | "target" | "tags" | "platform" | "stepHost">,
+): PreparedBuild {
   const tags = req.tags.map(parseTagName);
+  checkBuildStepHost(req.stepHost ?? {});
   checkPlatform(req.platform, "--platform");
   const text = req.context.dockerfile.toString("utf8");
   if (text.trim() === "") throw new InvalidArgumentError(`the Dockerfile (${req.context.dockerfileName}) cannot be empty`);

@@ -2,6 +2,9 @@
 // both parse their flags or query into a BuildRequest and call buildImage() with it.
 import type { OpenedContext } from "../../build/context/index.js";
 import type { BuildReporter } from "./build-events.js";
+import type { BuildStepHost } from "./step-host.js";
+
+export type { BuildStepHost } from "./step-host.js";
 
 /** A `--secret id=ID,src=FILE|env=VAR`: read when a RUN mounts it, never stored. */
 export interface BuildSecret {
@@ -52,6 +55,12 @@ export interface BuildRequest {
   /** `--shm-size` in bytes for RUN steps; 0 is the default (64 MiB). */
   readonly shmSize: number;
   readonly ulimits: readonly BuildUlimit[];
+  /**
+   * `-m`, `--memory-swap`, `-c`, `--cpu-period`, `--cpu-quota`, `--cpuset-cpus`, `--cpuset-mems`,
+   * `--cgroup-parent`, `--security-opt`, `--isolation`: every RUN step's container gets them, as
+   * `run` with the same flags would. Absent: none.
+   */
+  readonly stepHost?: BuildStepHost | undefined;
   /** The classic builder's intermediate containers: removed after success (rm) and after failure too (forceRm). */
   readonly rm: boolean;
   readonly forceRm: boolean;

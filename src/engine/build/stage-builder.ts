@@ -294,6 +294,7 @@ export class StageBuilder {
             extraHosts: request.extraHosts,
             shmSize: request.shmSize,
             ulimits: request.ulimits,
+            limits: request.stepHost,
             mounts: [...scriptMounts, ...(prepared?.mounts ?? [])],
             step: step.info,
             reporter: this.session.reporter,

@@ -8,6 +8,7 @@ import { borrowRootfs } from "../containers/container-rootfs.js";
 import type { MountRequest } from "../containers/mount-specs.js";
 import { isAbandoned } from "../../store/work-dir.js";
 import { processStartTime } from "../../sys/process-start-time.js";
+import { stepHostConfig, type BuildStepHost } from "./step-host.js";
 
 /**
  * The label that marks a step container with the build process that made it ("<pid>.<start time>",
@@ -32,6 +33,8 @@ export interface StepContainerOptions {
   readonly mounts?: readonly MountRequest[];
   /** RUN --security=insecure. */
   readonly privileged?: boolean;
+  /** The build's limits and security options for RUN steps (step-host.ts); none when absent. */
+  readonly limits?: BuildStepHost | undefined;
 }
 
 /** The 64 MiB /dev/shm Docker gives a container when nothing else is asked. */
@@ -62,9 +65,7 @@ export function createStepContainer(engine: Engine, opts: StepContainerOptions):
       CapDrop: null,
       Privileged: opts.privileged ?? false,
       ReadonlyRootfs: false,
-      SecurityOpt: null,
-      Memory: 0,
-      MemorySwap: 0,
+      ...stepHostConfig(opts.limits),
       NanoCpus: 0,
       PidsLimit: null,
       Ulimits: opts.ulimits?.length ? opts.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) : null,

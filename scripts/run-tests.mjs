@@ -69,10 +69,16 @@ const reporters = scratch
       `--test-reporter-destination=${join(scratch, "durations.json")}`,
     ]
   : [];
+// The busybox rootfs tar most integration files import, built once for all of them
+// (test/helpers/busybox.ts); where it cannot be built, each file builds its own and says why not.
+const busybox = mkdtempSync(join(tmpdir(), "berth-test-busybox-"));
+const busyboxTar = join(busybox, "rootfs.tar");
+const built = spawnSync("bash", [fileURLToPath(new URL("busybox-rootfs.sh", import.meta.url)), busyboxTar], { stdio: "ignore" });
 const result = spawnSync(node, ["--test", "--test-concurrency=2", ...reporters, ...files], {
   stdio: "inherit",
-  env: { ...process.env, TZ: "UTC" },
+  env: { ...process.env, TZ: "UTC", ...(built.status === 0 ? { BERTH_TEST_BUSYBOX_TAR: busyboxTar } : {}) },
 });
+rmSync(busybox, { recursive: true, force: true });
 if (scratch) {
   const measured = JSON.parse(readFileSync(join(scratch, "durations.json"), "utf8"));
   const rounded = (seconds) => Math.round(seconds * 10) / 10;

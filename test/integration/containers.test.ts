@@ -441,13 +441,16 @@ describe("containers", { skip }, () => {
     const id = ok(t, ["run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3"]).trim();
     const state = () => ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id]).trim();
     await waitFor(() => state() === "2 exited 3", 20_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    // A third restart would come 400 ms after the exit (100 ms, doubling): wait longer than that.
+    await new Promise((r) => setTimeout(r, 800));
     assert.equal(state(), "2 exited 3", "no third restart");
     assert.equal(ok(t, ["logs", id]), "run\nrun\nrun\n", "the first run and two restarts");
     assert.equal(ok(t, ["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", id]).trim(), '{"Name":"on-failure","MaximumRetryCount":2}');
     // A clean exit is not a failure.
     const clean = ok(t, ["run", "-d", "--restart", "on-failure", "busybox", "true"]).trim();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The exit is recorded with its decision: a restart would read "restarting" (then running) and count 1.
+    await waitFor(() => ok(t, ["inspect", "-f", "{{.State.Status}}", clean]).trim() !== "running");
+    await new Promise((r) => setTimeout(r, 300));
     assert.equal(ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", clean]).trim(), "0 exited");
 
     const always = ok(t, ["run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.3"]).trim();

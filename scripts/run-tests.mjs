@@ -79,8 +79,12 @@ const result = spawnSync(node, ["--test", "--test-concurrency=2", ...reporters, 
   env: { ...process.env, TZ: "UTC", ...(built.status === 0 ? { BERTH_TEST_BUSYBOX_TAR: busyboxTar } : {}) },
 });
 rmSync(busybox, { recursive: true, force: true });
-if (scratch) {
-  const measured = JSON.parse(readFileSync(join(scratch, "durations.json"), "utf8"));
+// An interrupted run (Ctrl-C) ends before the reporter writes: it records nothing.
+const report = scratch && join(scratch, "durations.json");
+const written = report && existsSync(report) ? readFileSync(report, "utf8") : "";
+if (scratch) rmSync(scratch, { recursive: true });
+if (written) {
+  const measured = JSON.parse(written);
   const rounded = (seconds) => Math.round(seconds * 10) / 10;
   const merged = Object.fromEntries(
     Object.entries({ ...durations, ...measured })
@@ -89,6 +93,5 @@ if (scratch) {
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   writeFileSync(DURATIONS, `${JSON.stringify(merged, null, 2)}\n`);
-  rmSync(scratch, { recursive: true });
 }
 process.exit(result.status ?? 1);

@@ -501,10 +501,10 @@ describe("berth serve: protocol", { skip: !isRoot() && "needs root" }, () => {
         abandoned.push(s);
       }
     }
-    await new Promise((r) => setTimeout(r, 800));
+    for (let i = 0; i < 50 && openFds(pid) < before + 50; i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(openFds(pid) >= before + 50, "the streams were open");
     for (const s of abandoned) s.destroy();
-    await new Promise((r) => setTimeout(r, 1500));
+    for (let i = 0; i < 50 && openFds(pid) > before + 10 + 2; i++) await new Promise((r) => setTimeout(r, 100));
     // A peer that closed looks like one that only half-closed (the CLI's FIN) until a write fails:
     // the ten attaches to api-later, which has not started, are held until it starts or goes.
     assert.ok(openFds(pid) <= before + 10 + 2, `fds before ${before}, after ${openFds(pid)}`);

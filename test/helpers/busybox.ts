@@ -1,4 +1,6 @@
-// The busybox rootfs tar that the set-up imports as busybox:latest, built once per test process.
+// The busybox rootfs tar that the set-up imports as busybox:latest, built once per test process,
+// or once per run: scripts/run-tests.mjs builds it before the files start and names it in
+// BERTH_TEST_BUSYBOX_TAR (its ~400 links cost each file a second or more). Tests only read it.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { spawnSync } from "node:child_process";
@@ -7,6 +9,8 @@ import { REPO } from "./temp-root.js";
 let cached: string | undefined;
 
 export function busyboxRootfsTar(): string {
+  const shared = process.env["BERTH_TEST_BUSYBOX_TAR"];
+  if (shared && fs.existsSync(shared)) return shared;
   if (cached && fs.existsSync(cached)) return cached;
   const dir = fs.mkdtempSync(`${os.tmpdir()}/berth-busybox-`);
   const out = `${dir}/rootfs.tar`;

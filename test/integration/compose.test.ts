@@ -152,7 +152,7 @@ services:
       );
       const exec = await ok(dir, ["-p", project, "exec", "-T", "client", "wget", "-qO-", "http://web:8080/"]);
       assert.equal(exec.stdout, "hello-from-web\n");
-      const down = await ok(dir, ["-p", project, "down", "-t", "1"]);
+      const down = await ok(dir, ["-p", project, "down", "-t", "0"]);
       assert.match(down.stderr, /Removing network capnet_default/);
       assert.deepEqual(await projectContainers(server, project), []);
       assert.equal((await server.request("GET", "/v1.41/networks/capnet_default")).status, 404);
@@ -267,7 +267,7 @@ services:
         "hello-v2\n",
       );
 
-      const down = await ok(dir, ["-p", project, "down", "-t", "1"]);
+      const down = await ok(dir, ["-p", project, "down", "-t", "0"]);
       assert.match(down.stderr, /Removing caphost_web_1 +\.\.\. done/);
       assert.deepEqual(await projectContainers(server, project), []);
     } finally {
@@ -349,12 +349,12 @@ services:
         "com.docker.compose.volume": "data",
       });
 
-      const down = await ok(dir, ["-p", "capbr", "down", "-v", "-t", "1"]);
+      const down = await ok(dir, ["-p", "capbr", "down", "-v", "-t", "0"]);
       assert.match(down.stderr, /Removing volume capbr_data/);
       assert.deepEqual(await projectContainers(server, "capbr"), []);
       assert.equal((await server.request("GET", "/v1.41/volumes/capbr_data")).status, 404);
       assert.deepEqual(await projectContainers(server, "capnone"), ["capnone_web_1"], "the other project is untouched");
-      await ok(other, ["-p", "capnone", "down", "-t", "1"]);
+      await ok(other, ["-p", "capnone", "down", "-t", "0"]);
       assert.deepEqual(await projectContainers(server, "capnone"), []);
     } finally {
       await compose(server, dir, ["-p", "capbr", "down", "-v", "-t", "0"]);

@@ -9,6 +9,15 @@ import { busyboxRootfsTar, BUSYBOX_CHANGES } from "../helpers/busybox.js";
 import { buildTar } from "../helpers/tar-builder.js";
 import { withTty } from "../helpers/tty.js";
 
+/** A container's script waits here until the test writes `open` into gateDir(): an end it decides. */
+const AWAIT_GATE = "until [ -e /gate/open ]; do sleep 0.05; done";
+
+function gateDir(t: TempRoot, name: string): string {
+  const dir = `${t.dir}/gate-${name}`;
+  fs.mkdirSync(dir);
+  return dir;
+}
+
 async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
   for (const end = Date.now() + ms; !cond();) {
     if (Date.now() > end) throw new Error("timed out waiting");
@@ -160,10 +169,24 @@ describe("containers", { skip }, () => {
   });
 
   test("a detached container keeps running after berth exits, and its exit is recorded without berth", async () => {
-    // Long enough that `ps` (a whole Node process on a loaded CI machine) still sees it running.
-    const id = ok(t, ["run", "-d", "--name", "bg", "busybox", "sh", "-c", "echo started; sleep 4; echo done; exit 9"]).trim();
+    // It runs until the test opens its gate: `ps` (a whole Node process on a loaded CI machine) sees
+    // it running, and no fixed sleep is longer than needed.
+    const gate = gateDir(t, "bg");
+    const id = ok(t, [
+      "run",
+      "-d",
+      "--name",
+      "bg",
+      "-v",
+      `${gate}:/gate`,
+      "busybox",
+      "sh",
+      "-c",
+      `echo started; ${AWAIT_GATE}; echo done; exit 9`,
+    ]).trim();
     assert.match(id, /^[a-f0-9]{64}$/);
     assert.match(ok(t, ["ps", "-q", "--no-trunc"]), new RegExp(id));
+    fs.writeFileSync(`${gate}/open`, "");
     await waitFor(() => ok(t, ["inspect", "-f", "{{.State.Running}}", "bg"]) === "false\n", 30_000);
     assert.equal(ok(t, ["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}", "bg"]), "exited 9 false\n");
     assert.notEqual(ok(t, ["inspect", "-f", "{{.State.FinishedAt}}", "bg"]).trim(), "0001-01-01T00:00:00Z");
@@ -192,10 +215,24 @@ describe("containers", { skip }, () => {
   for (const rm of [false, true]) {
     test(`a foreground run${rm ? " --rm" : ""} killed (SIGKILL) mid-run still gets its exit ${rm ? "and its removal" : "recorded"}`, async () => {
       const name = rm ? "killed-rm" : "killed";
-      const cli = t.spawnBerth(["run", ...(rm ? ["--rm"] : []), "--name", name, "busybox", "sh", "-c", "echo up; sleep 2; exit 7"]);
+      const gate = gateDir(t, name);
+      const cli = t.spawnBerth([
+        "run",
+        ...(rm ? ["--rm"] : []),
+        "--name",
+        name,
+        "-v",
+        `${gate}:/gate`,
+        "busybox",
+        "sh",
+        "-c",
+        `echo up; ${AWAIT_GATE}; exit 7`,
+      ]);
       await new Promise((resolve) => cli.stdout!.once("data", resolve));
       cli.kill("SIGKILL");
       await new Promise((resolve) => cli.once("exit", resolve));
+      // The container ends only now, after its berth is gone.
+      fs.writeFileSync(`${gate}/open`, "");
       if (rm) {
         await waitFor(() => ok(t, ["ps", "-aq", "--filter", `name=${name}`]) === "", 30_000);
       } else {
@@ -441,13 +478,16 @@ describe("containers", { skip }, () => {
     const id = ok(t, ["run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3"]).trim();
     const state = () => ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id]).trim();
     await waitFor(() => state() === "2 exited 3", 20_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    // A third restart would come 400 ms after the exit (100 ms, doubling): wait longer than that.
+    await new Promise((r) => setTimeout(r, 800));
     assert.equal(state(), "2 exited 3", "no third restart");
     assert.equal(ok(t, ["logs", id]), "run\nrun\nrun\n", "the first run and two restarts");
     assert.equal(ok(t, ["inspect", "-f", "{{json .HostConfig.RestartPolicy}}", id]).trim(), '{"Name":"on-failure","MaximumRetryCount":2}');
     // A clean exit is not a failure.
     const clean = ok(t, ["run", "-d", "--restart", "on-failure", "busybox", "true"]).trim();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The exit is recorded with its decision: a restart would read "restarting" (then running) and count 1.
+    await waitFor(() => ok(t, ["inspect", "-f", "{{.State.Status}}", clean]).trim() !== "running");
+    await new Promise((r) => setTimeout(r, 300));
     assert.equal(ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", clean]).trim(), "0 exited");
 
     const always = ok(t, ["run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.3"]).trim();

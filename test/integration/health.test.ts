@@ -56,10 +56,10 @@ describe("health checks", { skip }, () => {
 
   test("a passing check: starting, then healthy, in inspect, ps, ps --filter health= and events; the monitor outlives run -d and ends with the container", async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
-    const id = run(t, "hc-pass", ["--health-cmd", "echo hi", "--health-interval", "1s", "--health-retries", "2"]);
+    const id = run(t, "hc-pass", ["--health-cmd", "echo hi", "--health-interval", "500ms", "--health-retries", "2"]);
     assert.deepEqual(JSON.parse(ok(t, ["inspect", "-f", "{{json .Config.Healthcheck}}", "hc-pass"])), {
       Test: ["CMD-SHELL", "echo hi"],
-      Interval: 1000000000,
+      Interval: 500000000,
       Retries: 2,
     });
     // run -d has exited; the monitor still runs, in a session of its own.
@@ -78,7 +78,7 @@ describe("health checks", { skip }, () => {
     const first = healthy.Log[0]!;
     const startedAt = ok(t, ["inspect", "-f", "{{.State.StartedAt}}", "hc-pass"]).trim();
     // The first probe comes one interval after the start.
-    assert.ok(Date.parse(first.Start) - Date.parse(startedAt) >= 990, `${startedAt} → ${first.Start}`);
+    assert.ok(Date.parse(first.Start) - Date.parse(startedAt) >= 490, `${startedAt} → ${first.Start}`);
     assert.ok(Date.parse(first.End) >= Date.parse(first.Start));
     assert.match(ok(t, ["ps", "--format", "{{.Status}}", "--filter", "name=hc-pass"]), /^Up \d+ seconds? \(healthy\)\n$/);
     assert.equal(ok(t, ["ps", "--filter", "health=healthy", "--format", "{{.Names}}"]), "hc-pass\n");
@@ -218,7 +218,8 @@ describe("health checks", { skip }, () => {
     const paused = health(t, "hc-pause")!;
     assert.deepEqual([paused.Status, paused.FailingStreak], ["unhealthy", 0]);
     assert.match(ok(t, ["ps", "--format", "{{.Status}}", "--filter", "name=hc-pause"]), /^Up \d+ seconds? \(Paused\)\n$/);
-    await new Promise((r) => setTimeout(r, 2500));
+    // Half an interval more than one: a probe that ignored the pause would have run.
+    await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(health(t, "hc-pause")!.Log, paused.Log, "no probe ran while paused");
     ok(t, ["unpause", "hc-pause"]);
     await healthUntil(t, "hc-pause", (h) => h.Status === "healthy");

@@ -1,6 +1,6 @@
 // Reading a container's log across the files a rotation keeps (log-rotation.ts): plain and gzip,
 // oldest first, with --tail and --since across them, and -f across a rotation.
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -11,8 +11,14 @@ function record(second: number, line: string, tag = "F"): string {
   return `2024-03-25T13:20:${String(second).padStart(2, "0")}.000000001+01:00 stdout ${tag} ${line}\n`;
 }
 
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function logDir(): string {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/berth-log-`);
+  dirs.push(dir);
   return `${dir}/ctr.log`;
 }
 

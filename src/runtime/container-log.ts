@@ -221,20 +221,24 @@ export function rotatedLogFiles(logPath: string): string[] {
  */
 async function rotatedRecords(logPath: string, lines: number | undefined): Promise<LogRecord[]> {
   const records: LogRecord[] = [];
-  for (const file of rotatedLogFiles(logPath)) {
-    let data: Buffer;
-    try {
-      data = await readFile(file);
-    } catch (err) {
-      // Rotated away meanwhile (the oldest dropped, or .K renamed to .K+1).
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw err;
-    }
-    if (file.endsWith(".gz")) data = gunzipSync(data);
-    records.push(...parseRecords(data));
-  }
+  for (const file of rotatedLogFiles(logPath)) records.push(...((await rotatedFileRecords(file)) ?? []));
   if (lines === undefined) return records;
   return records.slice(lastLinesStart(records, lines));
+}
+
+/**
+ * A rotated file's records (gunzipped when it is compressed), or undefined when it has been rotated
+ * away meanwhile (the oldest dropped, or .K renamed to .K+1).
+ */
+async function rotatedFileRecords(file: string): Promise<LogRecord[] | undefined> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  return parseRecords(file.endsWith(".gz") ? gunzipSync(data) : data);
 }
 
 /**
@@ -245,14 +249,7 @@ async function rotatedRecords(logPath: string, lines: number | undefined): Promi
 async function recordsAfter(logPath: string, after: Date): Promise<LogRecord[]> {
   const newer: LogRecord[][] = [];
   for (const file of rotatedLogFiles(logPath).reverse()) {
-    let data: Buffer;
-    try {
-      data = await readFile(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw err;
-    }
-    const records = parseRecords(file.endsWith(".gz") ? gunzipSync(data) : data);
+    const records = (await rotatedFileRecords(file)) ?? [];
     const last = records.at(-1);
     if (!last) continue;
     if (last.time <= after) break;

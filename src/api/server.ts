@@ -167,15 +167,7 @@ export async function startApiServer(
       unixPaths.push(host.path);
       addresses.push(`unix://${host.path}`);
     } else {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(host.port, host.host, () => {
-          server.removeListener("error", reject);
-          resolve();
-        });
-      });
-      const bound = server.address() as net.AddressInfo;
-      addresses.push(`tcp://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`);
+      addresses.push(`tcp://${await listenTcp(server, host.host, host.port)}`);
       if (!isLoopback(host.host)) {
         opts.log.warn(
           `Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network. host="tcp://${host.host}:${host.port}"`,
@@ -199,6 +191,19 @@ export async function startApiServer(
       for (const path of unixPaths) fs.rmSync(path, { force: true });
     },
   };
+}
+
+/** Listens on HOST:PORT (0: the kernel picks); resolves to where it ended up, `HOST:PORT` or `[V6]:PORT`. */
+export async function listenTcp(server: http.Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.removeListener("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as net.AddressInfo;
+  return `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
 }
 
 /**

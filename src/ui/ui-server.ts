@@ -8,7 +8,7 @@ import type { Duplex } from "node:stream";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SystemError } from "../errors.js";
-import type { ApiHandler } from "../api/server.js";
+import { listenTcp, type ApiHandler } from "../api/server.js";
 import { standardHeaders, type ApiLog } from "../api/api-context.js";
 import { cookieName, refusal, type UiAddress } from "./ui-access.js";
 
@@ -124,16 +124,9 @@ export async function startUiServer(
     if (!socket.writable) return socket.destroy();
     socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.address.port, opts.address.host, () => {
-      server.removeListener("error", reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as net.AddressInfo;
-  port = bound.port;
-  const origin = `http://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  const bound = await listenTcp(server, opts.address.host, opts.address.port);
+  port = Number(bound.slice(bound.lastIndexOf(":") + 1));
+  const origin = `http://${bound}`;
   return {
     url: `${origin}/?token=${opts.token}`,
     origin,

@@ -8,15 +8,27 @@
 // - Half-closing our side (shutdown SHUT_WR) makes conmon close the container's stdin when it was
 //   started with -i and without --leave-stdin-open; that is how `echo x | docker run -i` ends.
 // - conmon closes every attach connection when the container exits: EOF = "exited".
+//
+// The socket is read and written through the node-unix-socket addon (a uv_poll on the fd), but
+// connected here, so that its fd is known. That is for the container's last moment: when conmon
+// exits with packets of ours still unread (keys typed as the shell exits, a terminal's EOF
+// character), the kernel sets ECONNRESET on our socket, epoll reports EPOLLERR, libuv's uv_poll
+// turns that into UV_EBADF (unix/poll.c), and the addon gives up with "uv callback of handle_io
+// failed with error: EBADF" without reading the output still queued. AttachConnection then reads
+// the queue itself (readQueuedPackets): when that reaches conmon's end, the error only said that
+// the connection is over, and every packet was delivered.
 import * as fs from "node:fs";
 import { basename, dirname } from "node:path";
 import type { SeqpacketSocket } from "node-unix-socket";
 import { SystemError } from "../errors.js";
+import { connectSeqpacket, readQueuedPackets } from "../sys/seqpacket.js";
 import { DEFAULT_DETACH_KEYS, DetachFilter } from "./detach-keys.js";
 
 const STDOUT_PIPE = 2;
 const STDERR_PIPE = 3;
 const MAX_STDIN_PACKET = 32 * 1024;
+/** conmon's packets are at most a pipe read (STDIO_BUF_SIZE, 8 KiB) plus the pipe byte. */
+const READ_BUFFER_SIZE = 64 * 1024;
 /** sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL. */
 const SUN_PATH_MAX = 108;
 
@@ -39,17 +51,19 @@ export type AttachResult = "detached" | "exited";
 export class AttachConnection {
   private pending: Buffer[] = [];
   private ended = false;
+  private closed = false;
   private failed: Error | undefined;
   private onPacket: ((packet: Buffer) => void) | undefined;
   private onEnd: ((err?: Error) => void) | undefined;
 
-  constructor(readonly socket: SeqpacketSocket) {
-    socket.on("data", (packet: Buffer) => {
-      if (this.onPacket) this.onPacket(packet);
-      else this.pending.push(packet);
-    });
+  /** `fd` is the socket's own, which the addon keeps open until after it emits 'error'. */
+  constructor(
+    readonly socket: SeqpacketSocket,
+    private readonly fd: number,
+  ) {
+    socket.on("data", (packet: Buffer) => this.receive(packet));
     socket.on("end", () => this.end());
-    socket.on("error", (err: Error) => this.end(err));
+    socket.on("error", (err: Error) => this.endAfterError(err));
   }
 
   /** Hands every packet (past and future) to `onPacket`, and the end to `onEnd`. */
@@ -74,13 +88,34 @@ export class AttachConnection {
     }
   }
 
-  /** Half-close: conmon takes it as EOF on the container's stdin. */
+  /**
+   * Half-close: conmon takes it as EOF on the container's stdin. Not once the connection is over:
+   * the addon may have closed the fd already, and would shut down whatever took its number.
+   */
   closeStdin(): void {
+    if (this.ended || this.closed) return;
     this.socket.end();
   }
 
   close(): void {
+    this.closed = true;
     this.socket.destroy();
+  }
+
+  private receive(packet: Buffer): void {
+    if (this.onPacket) this.onPacket(packet);
+    else this.pending.push(packet);
+  }
+
+  /**
+   * The addon emits 'error' and closes the socket right after, output still queued or not. Read
+   * that output first; if the read reaches conmon's end, the connection simply ended.
+   */
+  private endAfterError(err: Error): void {
+    if (this.ended || this.closed) return; // the fd may be closed, or another file's by now
+    const { packets, atEnd } = readQueuedPackets(this.fd, READ_BUFFER_SIZE);
+    for (const packet of packets) this.receive(packet);
+    this.end(atEnd ? undefined : err);
   }
 
   private end(err?: Error): void {
@@ -109,32 +144,19 @@ export async function connectAttach(path: string): Promise<AttachConnection> {
   const { SeqpacketSocket } = await import("node-unix-socket");
   let dirFd: number | undefined;
   let target = path;
-  if (Buffer.byteLength(path) >= SUN_PATH_MAX) {
-    dirFd = fs.openSync(dirname(path), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-    target = `/proc/self/fd/${dirFd}/${basename(path)}`;
-  }
-  const closeDir = (): void => {
-    if (dirFd !== undefined) fs.closeSync(dirFd);
-    dirFd = undefined;
-  };
-  return new Promise((resolve, reject) => {
-    const socket = new SeqpacketSocket();
-    const onError = (err: Error): void => {
-      closeDir();
-      socket.destroy();
-      reject(new SystemError(`attach ${path}: ${err.message}`, { cause: err }));
-    };
-    socket.once("error", onError);
-    try {
-      socket.connect(target, () => {
-        closeDir();
-        socket.removeListener("error", onError);
-        resolve(new AttachConnection(socket));
-      });
-    } catch (err) {
-      onError(err as Error);
+  let fd: number;
+  try {
+    if (Buffer.byteLength(path) >= SUN_PATH_MAX) {
+      dirFd = fs.openSync(dirname(path), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      target = `/proc/self/fd/${dirFd}/${basename(path)}`;
     }
-  });
+    fd = connectSeqpacket(target);
+  } catch (err) {
+    throw new SystemError(`attach ${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (dirFd !== undefined) fs.closeSync(dirFd);
+  }
+  return new AttachConnection(new SeqpacketSocket(fd), fd);
 }
 
 /**

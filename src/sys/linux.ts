@@ -48,7 +48,10 @@ const ERRNO_NAMES: Record<number, string> = {
   22: "EINVAL",
   28: "ENOSPC",
   61: "ENODATA",
+  36: "ENAMETOOLONG",
   95: "EOPNOTSUPP",
+  104: "ECONNRESET",
+  111: "ECONNREFUSED",
 };
 
 export class ErrnoError extends SystemError {

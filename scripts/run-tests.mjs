@@ -74,7 +74,7 @@ const reporters = scratch
 const busybox = mkdtempSync(join(tmpdir(), "berth-test-busybox-"));
 const busyboxTar = join(busybox, "rootfs.tar");
 const built = spawnSync("bash", [fileURLToPath(new URL("busybox-rootfs.sh", import.meta.url)), busyboxTar], { stdio: "ignore" });
-const result = spawnSync(node, ["--test", "--test-concurrency=2", ...reporters, ...files], {
+const result = spawnSync(node, ["--test", `--test-concurrency=${process.env.BERTH_TEST_CONCURRENCY ?? 2}`, ...reporters, ...files], {
   stdio: "inherit",
   env: { ...process.env, TZ: "UTC", ...(built.status === 0 ? { BERTH_TEST_BUSYBOX_TAR: busyboxTar } : {}) },
 });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { isTableFormat, parseTemplate, renderList, tabwrite } from "../../src/cli/format/template/index.js";
 import type { ParseOptions } from "../../src/cli/format/template/index.js";
+import { renderFieldList } from "../../src/cli/format/template/field-list.js";
 
 function run(text: string, data?: unknown, opts?: ParseOptions): string {
   return parseTemplate(text, opts).execute(data);
@@ -554,5 +555,50 @@ describe("isTableFormat", () => {
     assert.equal(isTableFormat("table {{.ID}}"), true);
     assert.equal(isTableFormat("{{.ID}}"), false);
     assert.equal(isTableFormat("json"), false);
+  });
+});
+
+describe("renderFieldList", () => {
+  const headers = { Repository: "REPOSITORY", Tag: "TAG", ID: "IMAGE ID", Size: "SIZE" };
+  const rows = [
+    { Repository: "allchanges", Tag: "latest", ID: "98067b60b5fa", Size: "1.98MB" },
+    { Repository: "localhost:5000/team/busybox", Tag: "<none>", ID: "237d4b9d6f52", Size: "" },
+  ];
+
+  it("writes what the template engine writes for formats of fields alone over strings", () => {
+    for (const format of [
+      "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}",
+      "table {{.Repository}}\\t{{.Tag}} ",
+      "  {{.ID}}: {{.Repository}}/{{.Tag}}\\n",
+      "{{.ID}}",
+      "table",
+      "plain text",
+      "table {{.Repository}} } {{.Tag}}",
+      "{ {{.ID}}}} {",
+    ]) {
+      for (const some of [rows, rows.slice(0, 1), []]) {
+        const fast = renderFieldList(format, some, headers);
+        assert.notEqual(fast, undefined, format);
+        assert.equal(fast, renderList(format, some, headers), format);
+      }
+    }
+  });
+
+  it("leaves to the engine functions, pipes, other values, missing fields and missing titles", () => {
+    for (const format of [
+      "{{json .ID}}",
+      "{{.ID | upper}}",
+      "{{ .ID }}",
+      "{{.ID.Short}}",
+      "{{-.ID}}",
+      "{{.}}",
+      "{{.Missing}}",
+      "{{{.ID}}",
+    ]) {
+      assert.equal(renderFieldList(format, rows, headers), undefined, format);
+    }
+    assert.equal(renderFieldList("{{.Size}}", [{ Size: 3 }], headers), undefined);
+    assert.equal(renderFieldList("{{.Size}}", [{ Size: () => "1B" }], headers), undefined);
+    assert.equal(renderFieldList("table {{.Name}}", [{ Name: "x" }], headers), undefined, "no title for Name");
   });
 });

@@ -12,6 +12,7 @@
 // list-formatter (docker's list output). This file is the public entry.
 
 export { parseTemplate, type ParseOptions, type Template, type TemplateFunc } from "./template.js";
-export { isTableFormat, renderList, type RenderListOptions } from "./list-formatter.js";
+export { renderList, type RenderListOptions } from "./list-formatter.js";
+export { isTableFormat } from "./list-text.js";
 export { tabwrite, type TabwriteOptions } from "./tabwriter.js";
 export { withGoType, type GoField, type GoType } from "./go-types.js";

@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from "../../../errors.js";
 import { HEADER_FUNCS } from "./docker-functions.js";
 import { rowContext } from "./list-rows.js";
-import { tabwrite } from "./tabwriter.js";
+import { listOutput, listTemplateText } from "./list-text.js";
 import { compile, GoTemplate } from "./template.js";
 
 export interface RenderListOptions {
@@ -13,11 +13,6 @@ export interface RenderListOptions {
    * printing `<no value>`.
    */
   rowType?: string;
-}
-
-/** docker/cli's Format.IsTable: any format starting with "table". */
-export function isTableFormat(format: string): boolean {
-  return format.startsWith("table");
 }
 
 /**
@@ -41,17 +36,8 @@ export function renderList(
   opts: RenderListOptions = {},
 ): string {
   const template = compile(listTemplateText(format), {});
-  const body = rows.map((row) => renderRow(template, rowContext(row, opts.rowType)) + "\n").join("");
-  if (!isTableFormat(format)) return body;
-  return tabwrite(`${renderHeader(template, headers)}\n${body}`.split("\n")).join("\n");
-}
-
-/** Context.preFormat: strip "table", expand "json", trim spaces, turn literal \t and \n into characters. */
-function listTemplateText(format: string): string {
-  let text = format;
-  if (isTableFormat(format)) text = format.slice("table".length);
-  else if (format === "json") text = "{{json .}}";
-  return text.replace(/^ +| +$/g, "").replace(/\\[tn]/g, (escape) => (escape === "\\t" ? "\t" : "\n"));
+  const lines = rows.map((row) => renderRow(template, rowContext(row, opts.rowType)));
+  return listOutput(format, () => renderHeader(template, headers), lines);
 }
 
 function renderRow(template: GoTemplate, row: object): string {

@@ -19,7 +19,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   // `berth --version` names no command: it needs none of them.
   const versionOnly =
     word === undefined && argv.some((a) => a === "-v" || a === "--version") && !argv.some((a) => a === "-h" || a === "--help");
-  const program = buildProgram(versionOnly ? [] : await commandsFor(word), word, env, (spec, name, globals) => {
+  const program = buildProgram(versionOnly ? [] : await commandsFor(word), argv, word, env, (spec, name, globals) => {
     running = { spec, name };
     ctx = new CliContext(globals, env);
     return ctx;
@@ -68,6 +68,7 @@ function reportFailure(failure: unknown, running: { spec: CommandSpec; name: str
 
 function buildProgram(
   commands: readonly CommandSpec[],
+  argv: readonly string[],
   word: string | undefined,
   env: NodeJS.ProcessEnv,
   start: (spec: CommandSpec, name: string, globals: GlobalOptions) => CliContext,
@@ -170,7 +171,11 @@ function buildProgram(
     ...UNSUPPORTED_COMMANDS.map((path): [CommandSpec, readonly string[]] => [unsupportedCommand(path), path]),
   ];
   const named = all.filter(([, path]) => path[0] === word);
-  for (const [spec, path] of word === "help" || named.length === 0 ? all : named) mount(spec, path);
+  // In a group (`container cleanup`, conmon's exit command), the subcommand its second word names:
+  // the group's other commands (run and create have a hundred flags) are not defined either.
+  const second = subcommandWord(argv);
+  const subcommand = named.filter(([, path]) => path.length > 1 && path[1] === second);
+  for (const [spec, path] of word === "help" || named.length === 0 ? all : subcommand.length ? subcommand : named) mount(spec, path);
   return program;
 }
 
@@ -179,13 +184,23 @@ const GLOBAL_VALUE_FLAGS = new Set(["--root", "--runroot", "-l", "--log-level", 
 
 /** The first word of a command line after berth's global flags: the command or its group. */
 export function commandWord(argv: readonly string[]): string | undefined {
+  return argv[commandWordIndex(argv)];
+}
+
+function commandWordIndex(argv: readonly string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === "--") return argv[i + 1];
-    if (!arg.startsWith("-") || arg === "-") return arg;
+    if (arg === "--") return i + 1;
+    if (!arg.startsWith("-") || arg === "-") return i;
     if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
   }
-  return undefined;
+  return argv.length;
+}
+
+/** The word right after the command word (a flag there, as a group's --help, is none). */
+function subcommandWord(argv: readonly string[]): string | undefined {
+  const next = argv[commandWordIndex(argv) + 1];
+  return next === undefined || next.startsWith("-") ? undefined : next;
 }
 
 /** Whether the command line is complete global flags and nothing else (no help, version or error to give). */

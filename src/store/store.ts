@@ -13,7 +13,7 @@ import { NetworkStore } from "./network-store.js";
 import { BuildCacheStore } from "./build-cache-store.js";
 import { BlobMetadata } from "./blob-metadata.js";
 import { EventLog } from "./event-log.js";
-import { createWorkDir, isAbandoned, type WorkDir } from "./work-dir.js";
+import { createWorkDir, isAbandoned, plannedWorkDir, type WorkDir } from "./work-dir.js";
 import { CommittedTrash, Trash, hasTrash, restoreTrash } from "./trash.js";
 import { removeTree } from "../sys/remove-tree.js";
 import type { Digest } from "../image/digest.js";
@@ -168,7 +168,9 @@ export class Store {
    */
   write<T>(fn: (trash: Trash) => T): T {
     if (this.openTrash) return this.writeNested(this.openTrash, fn);
-    const work = this.workDir();
+    this.assertWritable();
+    // Made by the trash's first move: most transactions move nothing.
+    const work = plannedWorkDir(this.tmpRoot, (name) => this.discardWorkDir(name));
     const trash = new Trash({
       root: this.root,
       workDir: work,

@@ -1,7 +1,6 @@
 // Private scratch directories under <root>/tmp, named after the process that owns them so that a
 // later process can tell a live one from the leftovers of one killed halfway through.
 import * as fs from "node:fs";
-import { randomBytes } from "node:crypto";
 import { processStartTime } from "../sys/process-start-time.js";
 
 export interface WorkDir {
@@ -15,9 +14,24 @@ export interface WorkDir {
 
 /** `discard` deletes the work dir by name; it must not throw (a cleanup that fails is reported, not raised). */
 export function createWorkDir(tmpRoot: string, discard: (name: string) => void): WorkDir {
-  const name = `${process.pid}.${processStartTime(process.pid) ?? "0"}.${randomBytes(4).toString("hex")}`;
+  const work = plannedWorkDir(tmpRoot, discard);
+  fs.mkdirSync(work.path, { recursive: true, mode: 0o700 });
+  return work;
+}
+
+/**
+ * A work dir named but not made: for a user that may never need it and makes it (mkdir -p) when it
+ * does, as a write transaction's trash does on its first move. Removing it when it was never made
+ * is a no-op.
+ */
+export function plannedWorkDir(tmpRoot: string, discard: (name: string) => void): WorkDir {
+  // The pid and start time tell the owner; the random word only keeps two dirs of one process
+  // apart (and processes in different pid namespaces): uniqueness, not secrecy, so Math.random.
+  const word = Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, "0");
+  const name = `${process.pid}.${processStartTime(process.pid) ?? "0"}.${word}`;
   const path = `${tmpRoot}/${name}`;
-  fs.mkdirSync(path, { recursive: true, mode: 0o700 });
   let n = 0;
   return {
     path,

@@ -1,10 +1,8 @@
 // System calls Node lacks (mknod, xattrs), through koffi's FFI to libc. Loaded on first use so
 // that commands which never touch a filesystem start without it.
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
 import { SystemError } from "../errors.js";
-
-const require = createRequire(import.meta.url);
+import { loadKoffi } from "./koffi.js";
 
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
@@ -24,7 +22,7 @@ let libc: Libc | undefined;
 
 function load(): Libc {
   if (libc) return libc;
-  const koffi = require("koffi") as typeof import("koffi");
+  const koffi = loadKoffi();
   const lib = koffi.load("libc.so.6");
   libc = {
     mknod: lib.func("int mknod(const char *path, uint32_t mode, uint64_t dev)"),

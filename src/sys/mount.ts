@@ -2,11 +2,9 @@
 // mount.Mount) so that the store can say what to mount and the engine does it. An overlay with
 // many lower layers does not fit mount(2)'s one-page option string, so above that berth uses the
 // new mount API (fsopen/fsconfig "lowerdir+", Linux 6.8+), which takes one layer per call.
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import { ErrnoError } from "./linux.js";
-
-const require = createRequire(import.meta.url);
+import { loadKoffi } from "./koffi.js";
 
 /**
  * One mount to make: a filesystem `type` from `source` with `options` (mount(8)'s spelling: flags
@@ -42,7 +40,7 @@ let lib: MountLib | undefined;
 
 function load(): MountLib {
   if (lib) return lib;
-  const koffi = require("koffi") as typeof import("koffi");
+  const koffi = loadKoffi();
   const libc = koffi.load("libc.so.6");
   const syscall = libc.func("long syscall(long number, ...)");
   const int = "int";

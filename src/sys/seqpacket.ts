@@ -3,10 +3,8 @@
 // - connect, so that the client knows its socket's fd (the addon keeps it private and takes one);
 // - a non-blocking read of every packet still queued, for when the addon gives up on a socket
 //   whose peer closed (see readQueuedPackets).
-import { createRequire } from "node:module";
 import { ErrnoError } from "./linux.js";
-
-const require = createRequire(import.meta.url);
+import { loadKoffi } from "./koffi.js";
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
@@ -30,7 +28,7 @@ let libc: Libc | undefined;
 
 function load(): Libc {
   if (libc) return libc;
-  const koffi = require("koffi") as typeof import("koffi");
+  const koffi = loadKoffi();
   const lib = koffi.load("libc.so.6");
   libc = {
     socket: lib.func("int socket(int domain, int type, int protocol)"),

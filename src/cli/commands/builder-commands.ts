@@ -3,7 +3,7 @@ import { collectFilter, type CommandSpec } from "../command-spec.js";
 import { humanSize } from "../format/units.js";
 import { parseBytes } from "./run-flags.js";
 import { flagValue } from "./build-flags.js";
-import { readLine } from "./image-commands.js";
+import { readLine } from "../confirm.js";
 
 const builderPruneCommand: CommandSpec = {
   path: ["builder", "prune"],

@@ -15,7 +15,7 @@ import { parseTimeFlag } from "../time-flags.js";
 import { addCreateFlags, collectEnv, toCreateRequest } from "./run-flags.js";
 import { withApiSocket } from "./run-extra-flags.js";
 import { checkContentTrust } from "../content-trust.js";
-import { confirm } from "./image-commands.js";
+import { confirm } from "../confirm.js";
 import { proxySignals, startTerminal } from "./terminal.js";
 import { BerthError, NotFoundError } from "../../errors.js";
 import type { Engine } from "../../engine/engine.js";

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import type { Command } from "commander";
 import { collect, collectFilter, parseBool, type CommandSpec } from "../command-spec.js";
 import { ClientError } from "../errors.js";
-import type { CliContext } from "../context.js";
+import { confirm } from "../confirm.js";
 import { formatList } from "../format/list.js";
 import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { ellipsis, goTimeString, humanDuration, humanSize, humanSizeWithPrecision, rfc3339 } from "../format/units.js";
@@ -249,21 +249,6 @@ const pruneCommand: CommandSpec = {
     ctx.line(`Total reclaimed space: ${humanSize(result.spaceReclaimed)}`);
   },
 };
-
-export async function confirm(ctx: CliContext, warning: string): Promise<boolean> {
-  ctx.out(`${warning}\nAre you sure you want to continue? [y/N] `);
-  const answer = await readLine(process.stdin);
-  return /^y(es)?$/i.test(answer.trim());
-}
-
-export async function readLine(stream: Readable): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) {
-    text += String(chunk);
-    if (text.includes("\n")) break;
-  }
-  return text.split("\n")[0] ?? "";
-}
 
 const HISTORY_HEADERS = {
   ID: "IMAGE",

@@ -5,7 +5,7 @@ import { formatList } from "../format/list.js";
 import { goTimeString } from "../format/units.js";
 import { printInspected, type Inspected } from "../format/inspect-output.js";
 import { parseTimeFlag } from "../time-flags.js";
-import { confirm } from "./image-commands.js";
+import { confirm } from "../confirm.js";
 import { BerthError } from "../../errors.js";
 
 /** pflag's `strings`: repeatable, and each value split at commas. */

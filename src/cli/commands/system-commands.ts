@@ -5,7 +5,7 @@ import { goJson, goTimeString, humanDuration, humanSize, humanSizeWithPrecision 
 import { ClientError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { parseTimeFlag } from "../time-flags.js";
-import { confirm } from "./image-commands.js";
+import { confirm } from "../confirm.js";
 import { infoCommand } from "./info-command.js";
 import type { BuildCacheRecord } from "../../engine/build/build-cache.js";
 

@@ -25,6 +25,18 @@ async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
+/** `berth events` for containers from now on, followed live by one process. */
+function followContainerEvents(t: TempRoot): { count(id: string, action: string): number; stop(): void } {
+  const since = String(Date.now() / 1000);
+  const follower = t.spawnBerth(["events", "--since", since, "--filter", "type=container", "--format", "{{.Actor.ID}} {{.Action}}"]);
+  let seen = "";
+  follower.stdout!.on("data", (c: Buffer) => (seen += c.toString()));
+  return {
+    count: (id, action) => seen.split("\n").filter((line) => line === `${id} ${action}`).length,
+    stop: () => follower.kill("SIGINT"),
+  };
+}
+
 const skip = isRoot() ? false : "containers need root: mounts, namespaces, cgroups";
 
 function ok(t: TempRoot, args: string[], input?: string): string {
@@ -475,9 +487,13 @@ describe("containers", { skip }, () => {
   });
 
   test("restart policies: on-failure counts its retries, always restarts until a user stops it, --rm conflicts", async () => {
+    // One events follower watches the restarts: an inspect per poll would cost a Node start each.
+    // An exit is stored with its restart decision and its die event in one write (recordExit).
+    const events = followContainerEvents(t);
     const id = ok(t, ["run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3"]).trim();
     const state = () => ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id]).trim();
-    await waitFor(() => state() === "2 exited 3", 20_000);
+    await waitFor(() => events.count(id, "die") >= 3, 20_000);
+    assert.equal(state(), "2 exited 3");
     // A third restart would come 400 ms after the exit (100 ms, doubling): wait longer than that.
     await new Promise((r) => setTimeout(r, 800));
     assert.equal(state(), "2 exited 3", "no third restart");
@@ -486,16 +502,19 @@ describe("containers", { skip }, () => {
     // A clean exit is not a failure.
     const clean = ok(t, ["run", "-d", "--restart", "on-failure", "busybox", "true"]).trim();
     // The exit is recorded with its decision: a restart would read "restarting" (then running) and count 1.
-    await waitFor(() => ok(t, ["inspect", "-f", "{{.State.Status}}", clean]).trim() !== "running");
+    await waitFor(() => events.count(clean, "die") >= 1);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(ok(t, ["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", clean]).trim(), "0 exited");
 
     const always = ok(t, ["run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.3"]).trim();
     const count = () => Number(ok(t, ["inspect", "-f", "{{.RestartCount}}", always]).trim());
-    await waitFor(() => count() >= 2, 20_000);
+    // Each die before the stop is a restart counted.
+    await waitFor(() => events.count(always, "die") >= 2, 20_000);
+    assert.ok(count() >= 2);
     ok(t, ["stop", always]);
     const stoppedAt = count();
-    await new Promise((r) => setTimeout(r, 2000));
+    // Longer than the back-off a next restart would have waited (100 ms, doubling per restart).
+    await new Promise((r) => setTimeout(r, 100 * 2 ** stoppedAt + 400));
     assert.equal(count(), stoppedAt, "a stopped container stays stopped");
     assert.match(ok(t, ["inspect", "-f", "{{.State.Status}}", always]), /^exited/);
     // A start by a user resets the count (and at most one restart fits before the next stop).
@@ -503,6 +522,7 @@ describe("containers", { skip }, () => {
     ok(t, ["stop", "-t", "0", always]);
     assert.ok(count() < stoppedAt, `count ${count()} after a user's start, ${stoppedAt} before`);
     ok(t, ["rm", "-f", always, id, clean]);
+    events.stop();
 
     const conflict = t.berth(["run", "--rm", "--restart", "always", "busybox", "true"]);
     assert.equal(conflict.code, 125);

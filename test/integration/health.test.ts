@@ -130,7 +130,7 @@ describe("health checks", { skip }, () => {
   });
 
   test("a failing check: unhealthy after --health-retries failures, with the streak counting on and the output of both streams", async () => {
-    run(t, "hc-fail", ["--health-cmd", "echo out; echo err >&2; exit 3", "--health-interval", "1s", "--health-retries", "2"]);
+    run(t, "hc-fail", ["--health-cmd", "echo out; echo err >&2; exit 3", "--health-interval", "500ms", "--health-retries", "2"]);
     const first = await healthUntil(t, "hc-fail", (h) => h.Log.length >= 1);
     assert.equal(first.Status, "starting");
     assert.equal(first.FailingStreak, 1);
@@ -168,11 +168,11 @@ describe("health checks", { skip }, () => {
       "--health-cmd",
       "head -c 5000 /dev/zero | tr '\\0' a; false",
       "--health-interval",
-      "1s",
+      "500ms",
       "--health-retries",
       "1",
       "--health-start-period",
-      "3s",
+      "1500ms",
     ]);
     const early = await healthUntil(t, "hc-period", (h) => h.Log.length >= 1);
     assert.deepEqual([early.Status, early.FailingStreak], ["starting", 0]);
@@ -185,7 +185,7 @@ describe("health checks", { skip }, () => {
 
   test("the image's HEALTHCHECK runs; --no-healthcheck turns it off, with no State.Health and no monitor", async () => {
     ok(t, ["create", "--name", "hc-base", "busybox", "true"]);
-    ok(t, ["commit", "--change", 'HEALTHCHECK --interval=1s --retries=4 CMD ["echo","exec-form"]', "hc-base", "busybox-hc"]);
+    ok(t, ["commit", "--change", 'HEALTHCHECK --interval=500ms --retries=4 CMD ["echo","exec-form"]', "hc-base", "busybox-hc"]);
     ok(t, ["rm", "hc-base"]);
     ok(t, ["run", "-d", "--name", "hc-image", "--network", "none", "busybox-hc", "sleep", "300"]);
     const h = {
@@ -196,7 +196,7 @@ describe("health checks", { skip }, () => {
     ok(t, ["run", "-d", "--name", "hc-off", "--network", "none", "--no-healthcheck", "busybox-hc", "sleep", "300"]);
     assert.deepEqual(JSON.parse(ok(t, ["inspect", "-f", "{{json .Config.Healthcheck}}", "hc-off"])), {
       Test: ["NONE"],
-      Interval: 1000000000,
+      Interval: 500000000,
       Retries: 4,
     });
     assert.equal(ok(t, ["inspect", "-f", "{{json .State.Health}}", "hc-off"]), "null\n");
@@ -212,14 +212,14 @@ describe("health checks", { skip }, () => {
 
   test("pause stops the probes and reads unhealthy with no event; after unpause the next passing probe makes it healthy again", async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
-    run(t, "hc-pause", ["--health-cmd", "true", "--health-interval", "1s"]);
+    run(t, "hc-pause", ["--health-cmd", "true", "--health-interval", "500ms"]);
     await healthUntil(t, "hc-pause", (h) => h.Status === "healthy");
     ok(t, ["pause", "hc-pause"]);
     const paused = health(t, "hc-pause")!;
     assert.deepEqual([paused.Status, paused.FailingStreak], ["unhealthy", 0]);
     assert.match(ok(t, ["ps", "--format", "{{.Status}}", "--filter", "name=hc-pause"]), /^Up \d+ seconds? \(Paused\)\n$/);
     // Half an interval more than one: a probe that ignored the pause would have run.
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 750));
     assert.deepEqual(health(t, "hc-pause")!.Log, paused.Log, "no probe ran while paused");
     ok(t, ["unpause", "hc-pause"]);
     await healthUntil(t, "hc-pause", (h) => h.Status === "healthy");

@@ -21,7 +21,8 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
     await n?.cleanup();
   });
   const inspect = (kind: "network" | "container", name: string) => (JSON.parse(n.ok([kind, "inspect", name])) as Json[])[0]!;
-  const networksOf = (name: string) => (inspect("container", name).NetworkSettings as Json).Networks as Record<string, Json>;
+  const networksIn = (container: Json) => (container.NetworkSettings as Json).Networks as Record<string, Json>;
+  const networksOf = (name: string) => networksIn(inspect("container", name));
   /** Reachability in one second, by ping (busybox's wget -T crashes, and a dropped SYN would wait minutes). */
   const pings = (container: string, address: string) => n.berth(["exec", container, "ping", "-c", "1", "-W", "1", address]).code === 0;
 
@@ -104,8 +105,10 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
     const gateway = (inspect("network", "nwa").IPAM as { Config: { Gateway: string }[] }).Config[0]!.Gateway;
     assert.equal(fetched, `webhost\nwebhost\nwebhost\nwebhost\nnameserver ${gateway}\noptions ndots:0\n`);
 
-    const web = networksOf("web").nwa!;
-    assert.deepEqual(web.Aliases, ["www", inspect("container", "web").Id!.toString().slice(0, 12)]);
+    // One inspect of web serves the checks of its endpoint and of its top-level settings.
+    const webContainer = inspect("container", "web");
+    const web = networksIn(webContainer).nwa!;
+    assert.deepEqual(web.Aliases, ["www", webContainer.Id!.toString().slice(0, 12)]);
     assert.equal(web.Gateway, gateway);
     assert.equal(
       web.MacAddress,
@@ -114,7 +117,7 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
         .map((b) => Number(b).toString(16).padStart(2, "0"))
         .join(":")}`,
     );
-    const top = inspect("container", "web").NetworkSettings as Json;
+    const top = webContainer.NetworkSettings as Json;
     assert.equal(top.IPAddress, "", "only the default bridge fills the top-level address");
 
     // nwb cannot reach nwa (Docker's isolation; netavark alone would let it through), nor resolve its names.
@@ -125,8 +128,9 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
     n.ok(["network", "connect", "--alias", "faraway", "nwa", "far"]);
     assert.equal(n.ok(["exec", "far", "wget", "-qO-", "http://web:8080/hostname"]), "webhost\n");
     assert.match(n.ok(["exec", "far", "ip", "-o", "-4", "addr"]), /eth1/);
-    assert.deepEqual(Object.keys(networksOf("far")).sort(), ["nwa", "nwb"]);
-    assert.deepEqual(networksOf("far").nwa!.DriverOpts, {});
+    const farNetworks = networksOf("far");
+    assert.deepEqual(Object.keys(farNetworks).sort(), ["nwa", "nwb"]);
+    assert.deepEqual(farNetworks.nwa!.DriverOpts, {});
     assert.equal(n.ok(["exec", "web", "nslookup", "faraway"]).includes("Name:\tfaraway"), true);
     const nwa = inspect("network", "nwa").Containers as Record<string, Json>;
     assert.deepEqual(
@@ -146,8 +150,9 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
 
     n.ok(["network", "disconnect", "nwa", "far"]);
     assert.doesNotMatch(n.ok(["exec", "far", "ip", "-o", "-4", "addr"]), /eth1/);
-    assert.deepEqual(Object.keys(networksOf("far")), ["nwb"]);
-    const farId = inspect("container", "far").Id as string;
+    const farAfter = inspect("container", "far");
+    assert.deepEqual(Object.keys(networksIn(farAfter)), ["nwb"]);
+    const farId = farAfter.Id as string;
     assert.equal(
       n.berth(["network", "disconnect", "nwa", "far"]).stderr,
       `Error response from daemon: container ${farId} is not connected to network nwa\n`,
@@ -231,17 +236,15 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
       "-h",
       "/etc",
     ]);
-    const net = networksOf("w6").nw6!;
+    const w6 = inspect("container", "w6");
+    const net = networksIn(w6).nw6!;
     assert.deepEqual(
       [net.IPAddress, net.Gateway, net.GlobalIPv6Address, net.GlobalIPv6PrefixLen, net.IPv6Gateway],
       ["10.77.0.2", "10.77.0.1", "fd00:db8:1::2", 64, "fd00:db8:1::1"],
     );
     assert.equal(n.ok(["run", "--rm", "--network", "nw6", "busybox", "sh", "-c", "ping -6 -c1 -W1 w6 >/dev/null && echo v6"]), "v6\n");
     assert.equal(n.ok(["port", "w6"]), "8080/tcp -> 127.0.0.1:18099\n");
-    assert.equal(
-      n.outside(["busybox", "wget", "-qO-", "http://127.0.0.1:18099/hostname"]).stdout,
-      `${String(inspect("container", "w6").Id).slice(0, 12)}\n`,
-    );
+    assert.equal(n.outside(["busybox", "wget", "-qO-", "http://127.0.0.1:18099/hostname"]).stdout, `${String(w6.Id).slice(0, 12)}\n`);
     n.ok(["rm", "-f", "w6"]);
     n.ok(["network", "rm", "nw6"]);
 
@@ -289,12 +292,14 @@ describe("user-defined networks", { skip: bridgeTestsSkip }, () => {
       "com.docker.network.bridge.name=nwbr1",
       "nwr1",
     ]);
-    assert.deepEqual((inspect("network", "nwr1").IPAM as Json).Config, [{ Subnet: "10.65.0.0/24", IPRange: "10.65.0.128/25" }]);
-    assert.deepEqual(inspect("network", "nwr1").Options, { "com.docker.network.bridge.name": "nwbr1" });
+    const nwr1 = inspect("network", "nwr1");
+    assert.deepEqual((nwr1.IPAM as Json).Config, [{ Subnet: "10.65.0.0/24", IPRange: "10.65.0.128/25" }]);
+    assert.deepEqual(nwr1.Options, { "com.docker.network.bridge.name": "nwbr1" });
     n.ok(["run", "-d", "--name", "ranged", "--network", "nwr1", "busybox", "sleep", "600"]);
     // dockerd's gateway is the range's first address, the first container the next.
-    assert.equal(networksOf("ranged").nwr1!.Gateway, "10.65.0.128");
-    assert.equal(networksOf("ranged").nwr1!.IPAddress, "10.65.0.129");
+    const ranged = networksOf("ranged").nwr1!;
+    assert.equal(ranged.Gateway, "10.65.0.128");
+    assert.equal(ranged.IPAddress, "10.65.0.129");
     assert.match(n.outside(["ip", "-o", "-4", "addr", "show", "nwbr1"]).stdout, /10\.65\.0\.128\/24/);
     n.ok(["network", "create", "--internal", "nwint"]);
     n.ok(["network", "connect", "nwint", "ranged"]);

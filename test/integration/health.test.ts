@@ -130,7 +130,7 @@ describe("health checks", { skip }, () => {
   });
 
   test("a failing check: unhealthy after --health-retries failures, with the streak counting on and the output of both streams", async () => {
-    run(t, "hc-fail", ["--health-cmd", "echo out; echo err >&2; exit 3", "--health-interval", "500ms", "--health-retries", "2"]);
+    run(t, "hc-fail", ["--health-cmd", "echo out; echo err >&2; exit 3", "--health-interval", "1s", "--health-retries", "2"]);
     const first = await healthUntil(t, "hc-fail", (h) => h.Log.length >= 1);
     assert.equal(first.Status, "starting");
     assert.equal(first.FailingStreak, 1);
@@ -168,11 +168,11 @@ describe("health checks", { skip }, () => {
       "--health-cmd",
       "head -c 5000 /dev/zero | tr '\\0' a; false",
       "--health-interval",
-      "500ms",
+      "1s",
       "--health-retries",
       "1",
       "--health-start-period",
-      "1500ms",
+      "3s",
     ]);
     const early = await healthUntil(t, "hc-period", (h) => h.Log.length >= 1);
     assert.deepEqual([early.Status, early.FailingStreak], ["starting", 0]);

@@ -19,6 +19,25 @@ export function loadKoffi(): Koffi {
   return koffi;
 }
 
+type Library = ReturnType<Koffi["load"]>;
+let libc: Library | undefined;
+
+/**
+ * A module's table of libc functions, declared at its first use (commands that never make the
+ * calls never load koffi), with `errno` read right after a call.
+ */
+export function libcFunctions<T extends object>(declare: (libc: Library) => T): () => T & { errno(): number } {
+  let table: (T & { errno(): number }) | undefined;
+  return () => {
+    if (!table) {
+      const ffi = loadKoffi();
+      libc ??= ffi.load("libc.so.6");
+      table = { ...declare(libc), errno: () => ffi.errno() };
+    }
+    return table;
+  };
+}
+
 /**
  * The addon npm hoisted beside koffi, looked for the way Node looks for a package (node_modules in
  * each directory up from here) but without Node's resolver, whose first use costs ~6 ms.

@@ -2,7 +2,7 @@
 // that commands which never touch a filesystem start without it.
 import * as fs from "node:fs";
 import { SystemError } from "../errors.js";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
@@ -15,26 +15,16 @@ interface Libc {
   llistxattr(path: string, list: Buffer | null, size: number): number;
   flock(fd: number, operation: number): number;
   ioctlInt(fd: number, request: number, arg: Buffer): number;
-  errno(): number;
 }
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  libc = {
-    mknod: lib.func("int mknod(const char *path, uint32_t mode, uint64_t dev)"),
-    lsetxattr: lib.func("int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
-    lgetxattr: lib.func("long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)"),
-    llistxattr: lib.func("long llistxattr(const char *path, _Out_ char *list, size_t size)"),
-    flock: lib.func("int flock(int fd, int operation)"),
-    ioctlInt: lib.func("int ioctl(int fd, unsigned long request, _Inout_ void *arg)"),
-    errno: () => koffi.errno(),
-  };
-  return libc;
-}
+const load = libcFunctions((lib): Libc => ({
+  mknod: lib.func("int mknod(const char *path, uint32_t mode, uint64_t dev)"),
+  lsetxattr: lib.func("int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
+  lgetxattr: lib.func("long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)"),
+  llistxattr: lib.func("long llistxattr(const char *path, _Out_ char *list, size_t size)"),
+  flock: lib.func("int flock(int fd, int operation)"),
+  ioctlInt: lib.func("int ioctl(int fd, unsigned long request, _Inout_ void *arg)"),
+}));
 
 const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM",

@@ -4,7 +4,7 @@
 // new mount API (fsopen/fsconfig "lowerdir+", Linux 6.8+), which takes one layer per call.
 import * as path from "node:path";
 import { ErrnoError } from "./linux.js";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
 /**
  * One mount to make: a filesystem `type` from `source` with `options` (mount(8)'s spelling: flags
@@ -33,21 +33,15 @@ interface MountLib {
   fsmount(fd: number, flags: number, attrFlags: number): number;
   moveMount(fromFd: number, fromPath: string, toFd: number, toPath: string, flags: number): number;
   close(fd: number): number;
-  errno(): number;
 }
 
-let lib: MountLib | undefined;
-
-function load(): MountLib {
-  if (lib) return lib;
-  const koffi = loadKoffi();
-  const libc = koffi.load("libc.so.6");
+const load = libcFunctions((libc): MountLib => {
   const syscall = libc.func("long syscall(long number, ...)");
   const int = "int";
   const str = "const char *";
   // x86_64 and arm64 share these numbers (the new mount API was added to every arch at once).
   const SYS = { fsopen: 430, fsconfig: 431, fsmount: 432, move_mount: 429 };
-  lib = {
+  return {
     mount: libc.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)"),
     umount2: libc.func("int umount2(const char *target, int flags)"),
     fsopen: (name, flags) => Number(syscall(SYS.fsopen, str, name, int, flags)),
@@ -56,10 +50,8 @@ function load(): MountLib {
     moveMount: (fromFd, fromPath, toFd, toPath, flags) =>
       Number(syscall(SYS.move_mount, int, fromFd, str, fromPath, int, toFd, str, toPath, int, flags)),
     close: libc.func("int close(int fd)"),
-    errno: () => koffi.errno(),
   };
-  return lib;
-}
+});
 
 const MNT_DETACH = 2;
 const EINVAL = 22;

@@ -4,7 +4,7 @@
 // - a non-blocking read of every packet still queued, for when the addon gives up on a socket
 //   whose peer closed (see readQueuedPackets).
 import { ErrnoError } from "./linux.js";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
@@ -21,24 +21,14 @@ interface Libc {
   connect(fd: number, addr: Buffer, len: number): number;
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
   close(fd: number): number;
-  errno(): number;
 }
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  libc = {
-    socket: lib.func("int socket(int domain, int type, int protocol)"),
-    connect: lib.func("int connect(int fd, const void *addr, uint32_t len)"),
-    recv: lib.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
-    close: lib.func("int close(int fd)"),
-    errno: () => koffi.errno(),
-  };
-  return libc;
-}
+const load = libcFunctions((lib): Libc => ({
+  socket: lib.func("int socket(int domain, int type, int protocol)"),
+  connect: lib.func("int connect(int fd, const void *addr, uint32_t len)"),
+  recv: lib.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
+  close: lib.func("int close(int fd)"),
+}));
 
 /**
  * A connected, non-blocking, close-on-exec SOCK_SEQPACKET socket. Connecting to a listening unix

@@ -2,7 +2,7 @@
 // unmounts anything left under the root first, so a failed test cannot leak mounts.
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { removeTree } from "../../src/sys/remove-tree.js";
 
@@ -29,6 +29,22 @@ export interface TempRoot {
   cleanup(): void;
 }
 
+/**
+ * What a spawned process (stdio all pipes) writes, and its exit code once it closes; `input` goes to
+ * its stdin, which is then closed. A process killed by a signal reads as 128 + 9.
+ */
+export function outputOf(child: ChildProcess, input: string | Buffer = ""): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 128 + 9, stdout, stderr }));
+    child.stdin!.end(input);
+  });
+}
+
 export function createTempRoot(prefix = "berth-test-"): TempRoot {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/${prefix}`);
   const root = `${dir}/root`;
@@ -47,16 +63,7 @@ export function createTempRoot(prefix = "berth-test-"): TempRoot {
       return { code: result.status ?? 128 + 9, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
     },
     berthAsync(args, opts = {}) {
-      return new Promise((resolve, reject) => {
-        const child = this.spawnBerth(args, opts.env ? { env: opts.env } : {});
-        let stdout = "";
-        let stderr = "";
-        child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? 128 + 9, stdout, stderr }));
-        child.stdin!.end(opts.input ?? "");
-      });
+      return outputOf(this.spawnBerth(args, opts.env ? { env: opts.env } : {}), opts.input ?? "");
     },
     spawnBerth(args, opts = {}) {
       return spawn(process.execPath, [BERTH, ...globals, ...args], {

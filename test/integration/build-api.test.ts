@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawn, spawnSync } from "node:child_process";
-import { isRoot, type RunResult } from "../helpers/temp-root.js";
+import { isRoot, outputOf, type RunResult } from "../helpers/temp-root.js";
 import { useApiServer, type ApiServerHandle } from "../helpers/api-server.js";
 import { buildTar } from "../helpers/tar-builder.js";
 
@@ -22,16 +22,7 @@ function run(
   args: readonly string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 128 + 9, stdout, stderr }));
-    child.stdin.end(opts.input);
-  });
+  return outputOf(spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: "pipe" }), opts.input);
 }
 
 /** A context directory under the server's temp dir, from file names and contents. */

@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawn } from "node:child_process";
-import { isRoot, type RunResult } from "../helpers/temp-root.js";
+import { isRoot, outputOf, type RunResult } from "../helpers/temp-root.js";
 import { useBusyboxRoot } from "../helpers/busybox-root.js";
 import { useApiServer } from "../helpers/api-server.js";
 import { writeContext } from "../helpers/build-context.js";
@@ -132,15 +132,7 @@ describe("berth build: the RUN steps' limits", { skip }, () => {
 
 /** Runs a client without blocking this process (the server answers in it). */
 function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 128 + 9, stdout, stderr }));
-  });
+  return outputOf(spawn(cmd, args, { env, stdio: "pipe" }));
 }
 
 describe("docker build's limits through berth serve (POST /build's query)", { skip: skip || (!DOCKER && "no docker CLI") }, () => {
